@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Upcoming features the model packages (hummingbird, swift-subprocess) enable; see ../shared/STYLE.md.
+let strict: [SwiftSetting] = ["ExistentialAny", "MemberImportVisibility", "InternalImportsByDefault"]
+    .map { .enableUpcomingFeature($0) }
+
+let package = Package(
+    name: "explicable",
+    products: [
+        .executable(name: "explicable", targets: ["explicable"]),
+        .library(name: "ExplicableCore", targets: ["ExplicableCore"]),
+        .library(name: "WordNet", targets: ["WordNet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .target(name: "ExplicableCore", swiftSettings: strict),
+        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2"], swiftSettings: strict),
+        .executableTarget(
+            name: "explicable",
+            dependencies: [
+                "ExplicableCore", "WordNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], swiftSettings: strict),
+        .testTarget(
+            name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "explicableTests", dependencies: ["explicable", "ExplicableCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,105 @@
+public import Foundation
+
+/// The file formats a ``ClassMatrix`` is exported to and imported from.
+public enum MatrixFormat: String, Sendable, CaseIterable {
+    /// NumPy `.npy`, float64, shape (n, n); class order from the class set.
+    case npy
+    /// CSV with a header row of class labels and the row's label in the first column.
+    case csv
+    /// JSON: name, kind, labels, synsets, values (rows) and provenance.
+    case json
+
+    /// The format implied by a file name's extension, if any.
+    public init?(pathExtension: String) {
+        self.init(rawValue: pathExtension.lowercased())
+    }
+}
+
+extension ClassMatrix {
+    /// The matrix as `.npy` bytes (float64, C order).
+    public func npy() -> NPYArray {
+        NPYArray(shape: [count, count], storage: .float64(values))
+    }
+
+    /// The matrix as CSV: header `,label0,label1,…`, then `label,v,v,…` per row.
+    ///
+    /// Values use Swift's shortest round-tripping form; infinities are `inf` and `-inf`, as NumPy writes them.
+    public func csv() -> String {
+        var out = "class," + classes.labels.map(Self.csvField).joined(separator: ",") + "\n"
+        for i in 0..<count {
+            out += Self.csvField(classes.labels[i])
+            for j in 0..<count { out += "," + Self.format(self[i, j]) }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// The matrix as pretty-printed JSON with sorted keys.
+    ///
+    /// Infinite values (Jiang–Conrath on the diagonal) are written as the strings `"Infinity"`/`"-Infinity"`.
+    public func json() -> Data {
+        struct Document: Encodable {
+            var classSet: String
+            var kind: ClassMatrix.Kind
+            var labels: [String]
+            var synsets: [String?]
+            var values: [[Double]]
+            var provenance: ClassMatrix.Provenance
+        }
+        let document = Document(
+            classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
+            values: (0..<count).map { Array(row($0)) }, provenance: provenance)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        // Encoding plain values and strings cannot fail.
+        return (try? encoder.encode(document)) ?? Data()
+    }
+
+    /// Writes the matrix to `url` in `format` (or the one its extension names), atomically.
+    /// - Throws: ``ExplicableError`` when the extension is unknown or the file cannot be written.
+    public func write(to url: URL, format: MatrixFormat? = nil) throws(ExplicableError) {
+        guard let format = format ?? MatrixFormat(pathExtension: url.pathExtension) else {
+            throw ExplicableError(.invalidArgument,
+                "unknown output format '.\(url.pathExtension)' (expected .npy, .csv or .json)", file: url.path)
+        }
+        let data: Data
+        switch format {
+        case .npy: data = npy().encoded()
+        case .csv: data = Data(csv().utf8)
+        case .json: data = json() + Data("\n".utf8)
+        }
+        try NPYArray.writeAtomically(data, to: url)
+    }
+
+    /// A readable table with class labels, right-aligned, `digits` decimals.
+    public func table(digits: Int = 3) -> String {
+        let cells = values.map { Self.format($0, digits: digits) }
+        let labels = classes.labels
+        let width = max(cells.map(\.count).max() ?? 1, labels.map(\.count).max() ?? 1)
+        let rowWidth = labels.map(\.count).max() ?? 1
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        var out = String(repeating: " ", count: rowWidth)
+        for label in labels { out += "  " + pad(label, width) }
+        out += "\n"
+        for i in 0..<count {
+            out += labels[i] + String(repeating: " ", count: rowWidth - labels[i].count)
+            for j in 0..<count { out += "  " + pad(cells[i * count + j], width) }
+            out += "\n"
+        }
+        return out
+    }
+
+    static func format(_ v: Double, digits: Int? = nil) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        guard let digits else { return "\(v)" }
+        return String(format: "%.\(digits)f", v)
+    }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
