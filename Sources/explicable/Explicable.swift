@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Explicable: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explicable",
+        abstract: "Class-distance matrices from WordNet and human studies, for classifiers whose mistakes make sense.",
+        discussion: """
+            Exit codes: 0 success, 1 failure, 2 malformed input file, 64 bad arguments.
+            Large inputs live in the data folder: --data DIR, else $EXPLICABLE_DATA, else ~/.cache/explicable.
+            """,
+        version: "0.1.0",
+        subcommands: [WordNetCommand.self, DataCommand.self]
+    )
+}
