@@ -27,7 +27,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict

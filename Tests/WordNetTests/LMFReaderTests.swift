@@ -1,0 +1,210 @@
+import ExplicableCore
+import Foundation
+import Testing
+@testable import WordNet
+
+struct LMFReaderTests {
+    @Test(arguments: ["mini.xml", "mini.xml.gz"])
+    func readsTheMiniWordNet(name: String) throws {
+        let graph = try LMFReader.read(fixture(name))
+        #expect(graph.lexicons.map(\.id) == ["mini"])
+        #expect(graph.lexicons[0].version == "1.0" && graph.lexicons[0].email == "test@example.org")
+        #expect(graph.synsetCount == 11 && graph.entryIDs.count == 13 && graph.senseIDs.count == 14)
+        #expect(graph.synsetRelationCount == 11 && graph.senseRelationCount == 1)
+        #expect(graph.relationCounts["hypernym"] == 8 && graph.relationCounts["instance_hypernym"] == 1)
+        #expect(graph.warnings.isEmpty)
+        let dog = try #require(graph.synsetIndex["mini-D"])
+        #expect(graph.hypernyms(of: dog).map { graph.synsetIDs[Int($0)] } == ["mini-N", "mini-T"])
+        #expect(graph.hyponyms(of: dog).map { graph.synsetIDs[Int($0)] } == ["mini-R"])
+        #expect(graph.synsetDefinition[Int(dog)] == "a domesticated canid")
+        #expect(graph.synsetDefinition[Int(graph.synsetIndex["mini-T"]!)] == "someone you spend time with & like")
+        #expect(graph.lemmas(of: dog) == ["dog", "Domestic Dog", "doggy"])
+        #expect(graph.iliIndex["i7"] == dog && graph.synsetILI[Int(graph.synsetIndex["mini-X"]!)] == nil)
+        let rex = graph.synsetIndex["mini-R"]!
+        let edge = Int(graph.hypernymStart[Int(rex)])
+        #expect(graph.hypernymIsInstance[edge])
+    }
+
+    @Test func lemmaIndexIgnoresCaseAndUnderscores() throws {
+        let graph = try LMFReader.read(fixture("mini.xml"))
+        let ids = { (word: String) in graph.synsets(forLemma: word).map { graph.synsetIDs[Int($0)] } }
+        #expect(ids("DOG") == ["mini-D", "mini-C"])
+        #expect(ids("domestic_dog") == ["mini-D"])
+        #expect(ids("  Domestic   dog ") == ["mini-D"])
+        #expect(graph.synsets(forLemma: "run", pos: "n").isEmpty && ids("run") == ["mini-V"])
+        #expect(graph.synset(forID: "i9") == graph.synsetIndex["mini-R"])
+    }
+
+    // MARK: Bad input, one test per documented case
+
+    func expectError(_ xml: String, _ expected: String, line: Int?) throws {
+        let url = try writeXML(xml)
+        do {
+            _ = try LMFReader.read(url)
+            Issue.record("expected an error containing '\(expected)'")
+        } catch {
+            #expect(error.kind == .badInput)
+            #expect(error.file == url.path)
+            #expect(error.message.contains(expected), "\(error)")
+            if let line { #expect(error.line == line, "\(error)") }
+        }
+    }
+
+    @Test func malformedXMLGivesFileLineColumn() throws {
+        let url = try writeXML("<?xml version=\"1.0\"?>\n<LexicalResource>\n  <Lexicon id=\"x\">\n  </Lexicn>\n</LexicalResource>\n")
+        do {
+            _ = try LMFReader.read(url)
+            Issue.record("malformed XML was accepted")
+        } catch {
+            #expect(error.kind == .badInput && error.line == 4 && error.column != nil)
+            #expect(error.description.hasPrefix("\(url.path):4:"))
+            #expect(error.message.contains("Opening and ending tag mismatch"), "\(error)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func truncatedFileIsAnError() throws {
+        try expectError("<?xml version=\"1.0\"?>\n<LexicalResource><Lexicon id=\"x\">", "Extra content at the end of the document", line: 2)  // libxml2's streaming wording
+    }
+
+    @Test func duplicateSynsetIDIsAnErrorAtTheSecondOccurrence() throws {
+        try expectError(lmf("""
+            <Synset id="t-1" partOfSpeech="n"/>
+            <Synset id="t-1" partOfSpeech="n"/>
+            """), "duplicate synset id 't-1' (first at line 4)", line: 5)
+    }
+
+    @Test func duplicateSenseAndEntryIDsAreErrors() throws {
+        try expectError(lmf("""
+            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s" synset="t-1"/><Sense id="s" synset="t-1"/></LexicalEntry>
+            <Synset id="t-1" partOfSpeech="n"/>
+            """), "duplicate sense id 's'", line: 4)
+        try expectError(lmf("""
+            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/></LexicalEntry>
+            <LexicalEntry id="e"><Lemma writtenForm="b" partOfSpeech="n"/></LexicalEntry>
+            """), "duplicate entry id 'e' (first at line 4)", line: 5)
+    }
+
+    @Test func relationToAMissingSynsetIsAnError() throws {
+        try expectError(lmf("""
+            <Synset id="t-1" partOfSpeech="n">
+              <SynsetRelation relType="hypernym" target="t-404"/>
+            </Synset>
+            """), "relation target 't-404' of synset 't-1' does not exist", line: 5)
+    }
+
+    @Test func senseOfAMissingSynsetIsAnError() throws {
+        try expectError(lmf("""
+            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/>
+            <Sense id="s" synset="t-404"/></LexicalEntry>
+            """), "sense 's' refers to synset 't-404', which does not exist", line: 5)
+    }
+
+    @Test func hypernymCycleIsAnError() throws {
+        try expectError(lmf("""
+            <Synset id="t-1" partOfSpeech="n"><SynsetRelation relType="hypernym" target="t-2"/></Synset>
+            <Synset id="t-2" partOfSpeech="n"><SynsetRelation relType="hypernym" target="t-1"/></Synset>
+            """), "hypernym cycle", line: nil)
+    }
+
+    @Test func missingRequiredAttributesAreErrors() throws {
+        try expectError(lmf("<Synset partOfSpeech=\"n\"/>"), "<Synset> has no 'id' attribute", line: 4)
+        try expectError(lmf("""
+            <Synset id="t-1" partOfSpeech="n"><SynsetRelation target="t-1"/></Synset>
+            """), "<SynsetRelation> has no 'relType' attribute", line: 4)
+        try expectError(lmf("""
+            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s"/></LexicalEntry>
+            """), "<Sense id=\"s\"> has no 'synset' attribute", line: 4)
+    }
+
+    @Test func fileWithoutLexiconIsRejected() throws {
+        try expectError("<?xml version=\"1.0\"?>\n<html><body/></html>\n", "no <Lexicon> element", line: nil)
+    }
+
+    @Test func synsetWithoutPartOfSpeechIsAWarningAndInferred() throws {
+        let url = try writeXML(lmf("""
+            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s" synset="t-1"/></LexicalEntry>
+            <Synset id="t-1"/>
+            <Synset id="t-2"/>
+            """))
+        let graph = try LMFReader.read(url)
+        #expect(graph.synsetPOS == ["n", nil])
+        #expect(graph.warnings.count == 2)
+        #expect(graph.warnings[0].line == 5 && graph.warnings[0].message.contains("using 'n'"))
+        #expect(graph.warnings[1].line == 6 && graph.warnings[1].message.contains("no part of speech could be inferred"))
+    }
+
+    @Test func senseRelationToAMissingTargetIsAWarning() throws {
+        let url = try writeXML(lmf("""
+            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/>
+            <Sense id="s" synset="t-1"><SenseRelation relType="antonym" target="nowhere"/></Sense></LexicalEntry>
+            <Synset id="t-1" partOfSpeech="n"/>
+            """))
+        let graph = try LMFReader.read(url)
+        #expect(graph.warnings.count == 1 && graph.warnings[0].line == 5)
+        #expect(graph.warnings[0].message.contains("sense relation target 'nowhere' does not exist"))
+    }
+
+    @Test func missingFileIsAnIOError() {
+        #expect {
+            _ = try LMFReader.read(URL(fileURLWithPath: "/nonexistent/wn.xml"))
+        } throws: { ($0 as? ExplicableError)?.kind == .io }
+    }
+
+    // MARK: Security
+
+    @Test func externalEntitiesAreNeverRead() throws {
+        let secret = try writeXML("TOP-SECRET-CONTENT", name: "secret.txt")
+        let url = try writeXML("""
+            <?xml version="1.0"?>
+            <!DOCTYPE LexicalResource [ <!ENTITY xxe SYSTEM "file://\(secret.path)"> ]>
+            <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">
+            <Synset id="t-1" partOfSpeech="n"><Definition>leak: &xxe;</Definition></Synset>
+            </Lexicon></LexicalResource>
+            """)
+        let result: Result<WordNetGraph, ExplicableError>
+        do throws(ExplicableError) { result = .success(try LMFReader.read(url)) } catch { result = .failure(error) }
+        switch result {
+        case .success(let graph):
+            #expect(graph.synsetCount == 1)
+            #expect(!(graph.synsetDefinition[0] ?? "").contains("TOP-SECRET"))
+        case .failure(let error):
+            #expect(error.kind == .badInput && !error.message.contains("TOP-SECRET"))
+        }
+    }
+
+    @Test func networkDTDIsNotFetched() throws {
+        // The DOCTYPE names a DTD on the network; reading must neither fetch it nor fail for it.
+        let url = try writeXML("""
+            <?xml version="1.0"?>
+            <!DOCTYPE LexicalResource SYSTEM "http://127.0.0.1:9/WN-LMF-1.3.dtd">
+            <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">
+            <Synset id="t-1" partOfSpeech="n"/></Lexicon></LexicalResource>
+            """)
+        #expect(try LMFReader.read(url).synsetCount == 1)
+    }
+
+    @Test func entityExpansionBombIsRefused() throws {
+        var entities = "<!ENTITY a0 \"ha\">\n"
+        for i in 1...12 {
+            let previous = String(repeating: "&a\(i - 1);", count: 10)
+            entities += "<!ENTITY a\(i) \"\(previous)\">\n"
+        }
+        let url = try writeXML("""
+            <?xml version="1.0"?>
+            <!DOCTYPE LexicalResource [ \(entities) ]>
+            <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">
+            <Synset id="t-1" partOfSpeech="n"><Definition>&a12;</Definition></Synset>
+            </Lexicon></LexicalResource>
+            """)
+        let start = Date()
+        do {
+            let graph = try LMFReader.read(url)
+            // Not expanded: the definition holds no 10^12 copies.
+            #expect((graph.synsetDefinition[0] ?? "").utf8.count < 1_000_000)
+        } catch {
+            #expect(error.kind == .badInput)
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+}

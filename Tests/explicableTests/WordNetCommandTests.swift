@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+struct WordNetCommandTests {
+    @Test func infoPrintsCountsOfTheMiniWordNet() throws {
+        let r = try run("wordnet", "info", fixture("mini.xml.gz"))
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("lexicon: mini \"Mini WordNet\" version 1.0"))
+        #expect(r.out.contains("entries: 13  senses: 14  synsets: 11 (n 10, v 1)"))
+        #expect(r.out.contains("taxonomy depth: n 5, v 0"))
+    }
+
+    @Test func infoJSONIsMachineReadable() throws {
+        let r = try run("wordnet", "info", "--lmf", fixture("mini.xml"), "--json")
+        #expect(r.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let summary = object["summary"] as! [String: Any]
+        #expect(summary["synsets"] as? Int == 11)
+    }
+
+    @Test func malformedFileIsOneLineOnStderrExitTwoNothingOnStdout() throws {
+        let folder = try temporaryFolder()
+        let bad = folder.appendingPathComponent("bad.xml")
+        try Data("<?xml version=\"1.0\"?>\n<LexicalResource>\n<Lexicon id=\"x\">\n</Lexicn>\n".utf8).write(to: bad)
+        let r = try run("wordnet", "info", bad.path)
+        #expect(r.status == 2)
+        #expect(r.out.isEmpty)
+        #expect(r.err.hasPrefix("Error: \(bad.path):4:"), "\(r.err)")
+        #expect(r.err.contains("Opening and ending tag mismatch"))
+        #expect(r.err.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func missingDataSaysWhatToPutWhere() throws {
+        let data = try temporaryFolder()
+        let r = try run("wordnet", "matrix", "cifar10", "--data", data.path)
+        #expect(r.status == 1 && r.out.isEmpty)
+        #expect(r.err.contains("\(data.path)/wordnet/english-wordnet-2025.xml.gz"))
+        #expect(r.err.contains("explicable data fetch wordnet"))
+    }
+
+    @Test func matrixPrintsALabelledTable() throws {
+        let r = try run("wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"), "--measure", "wup")
+        #expect(r.status == 0, "\(r.err)")
+        let lines = r.out.split(separator: "\n")
+        #expect(lines[0] == "wup similarity, mini-classes")
+        #expect(lines[1].split(separator: " ") == ["dog", "cat", "Rex", "companion"])
+        #expect(lines[2].split(separator: " ") == ["dog", "1.000", "0.800", "0.909", "0.857"])
+    }
+
+    @Test(arguments: ["npy", "csv", "json"])
+    func matrixWritesFiles(format: String) throws {
+        let out = try temporaryFolder().appendingPathComponent("m.\(format)")
+        let r = try run("wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"),
+            "--measure", "lca-height", "-o", out.path)
+        #expect(r.status == 0 && r.out.isEmpty, "\(r.err)")
+        let data = try Data(contentsOf: out)
+        switch format {
+        case "npy": #expect(data.count == 128 + 16 * 8)
+        case "csv": #expect(String(decoding: data, as: UTF8.self).hasPrefix("class,dog,cat,Rex,companion\ndog,0.0,1.0,1.0,1.0\n"))
+        default: #expect(String(decoding: data, as: UTF8.self).contains("\"kind\" : \"distance\""))
+        }
+    }
+
+    @Test func badOutputExtensionIsAUsageError() throws {
+        let r = try run("wordnet", "matrix", "cifar10", "-o", "/tmp/m.txt")
+        #expect(r.status == 64 && r.err.contains("must end in .npy, .csv or .json"))
+    }
+
+    @Test func unknownMeasureIsAUsageError() throws {
+        let r = try run("wordnet", "matrix", "cifar10", "--measure", "cosine")
+        #expect(r.status == 64)
+    }
+
+    @Test func lookupShowsSensesDefinitionsAndHypernyms() throws {
+        let r = try run("wordnet", "lookup", "Dog", "--lmf", fixture("mini.xml"))
+        #expect(r.status == 0)
+        #expect(r.out.contains("1. mini-D [n] ili i7\n   lemmas: dog, Domestic Dog, doggy\n   definition: a domesticated canid\n"))
+        #expect(r.out.contains("hypernyms: animal > object > physical entity > entity"))
+        #expect(r.out.contains("also under: companion"))
+        #expect(r.out.contains("2. mini-C"))
+        let byID = try run("wordnet", "lookup", "i9", "--lmf", fixture("mini.xml"))
+        #expect(byID.out.hasPrefix("1. mini-R [n] ili i9"))
+        let none = try run("wordnet", "lookup", "unicorn", "--lmf", fixture("mini.xml"))
+        #expect(none.status == 1 && none.err.contains("no synset or lemma matches 'unicorn'"))
+    }
+
+    @Test func mapListsAmbiguousAndMissingClasses() throws {
+        let folder = try temporaryFolder()
+        let tsv = folder.appendingPathComponent("pets.tsv")
+        try Data("index\tlabel\n0\tdog\n1\tcat\n2\tunicorn\n".utf8).write(to: tsv)
+        let r = try run("wordnet", "map", tsv.path, "--lmf", fixture("mini.xml"))
+        #expect(r.status == 2)
+        #expect(r.out == "1\tcat\tmini-C\tlemma\ta small feline\n")
+        #expect(r.err.contains("class 0 'dog': ambiguous, 2 noun synsets"))
+        #expect(r.err.contains("class 2 'unicorn': missing"))
+        #expect(r.err.contains("Error: 2 of 3 classes of 'pets' did not map"))
+        let ok = try run("wordnet", "map", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"))
+        #expect(ok.status == 0 && ok.out.split(separator: "\n").count == 4)
+    }
+
+    @Test func sliceReReadsToTheSameMatrix() throws {
+        let folder = try temporaryFolder()
+        let slice = folder.appendingPathComponent("slice.xml").path
+        let r = try run("wordnet", "slice", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"), "-o", slice)
+        #expect(r.status == 0, "\(r.err)")
+        for measure in ["path", "wup", "lch", "lca-height", "res", "lin", "jcn"] {
+            let full = try run("wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"),
+                "--measure", measure, "--json")
+            let small = try run("wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", slice, "--measure", measure, "--json")
+            func values(_ text: String) throws -> String {
+                let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+                return "\(object["values"]!)"
+            }
+            #expect(try values(full.out) == values(small.out), "\(measure)")
+        }
+        // The slice drops the synsets no class needs (the second root and the verb).
+        let info = try run("wordnet", "info", slice)
+        #expect(info.out.contains("synsets: 9 (n 9)"), "\(info.out)")
+    }
+}
+
+struct DataFetchTests {
+    @Test func fetchesFromALocalServerIntoTheDataFolder() throws {
+        let body = try Data(contentsOf: URL(fileURLWithPath: fixture("mini.xml.gz")))
+        let server = try LocalHTTPServer(routes: ["/wn.xml.gz": (200, body)])
+        defer { server.stop() }
+        let data = try temporaryFolder()
+        let r = try run("data", "fetch", "wordnet", "--data", data.path, "--url", server.url("/wn.xml.gz"))
+        #expect(r.status == 0, "\(r.err)")
+        let target = data.appendingPathComponent("wordnet/english-wordnet-2025.xml.gz")
+        #expect(r.out == target.path + "\n")
+        #expect(try Data(contentsOf: target) == body)
+        // And the commands find it there.
+        let info = try run("wordnet", "info", "--data", data.path)
+        #expect(info.status == 0 && info.out.contains("synsets: 11"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: target.deletingLastPathComponent().path)
+        #expect(leftovers == ["english-wordnet-2025.xml.gz"])
+    }
+
+    @Test func httpErrorLeavesNothingBehind() throws {
+        let server = try LocalHTTPServer(routes: [:])
+        defer { server.stop() }
+        let data = try temporaryFolder()
+        let r = try run("data", "fetch", "wordnet", "--data", data.path, "--url", server.url("/missing"))
+        #expect(r.status == 1 && r.out.isEmpty)
+        #expect(r.err.contains("HTTP status 404"))
+        #expect(r.err.contains("put it at \(data.path)/wordnet/english-wordnet-2025.xml.gz"))
+        let folder = data.appendingPathComponent("wordnet").path
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] == [])
+    }
+
+    @Test func corruptDownloadIsRejected() throws {
+        let server = try LocalHTTPServer(routes: ["/wn.xml.gz": (200, Data("<html>rate limited</html>".utf8))])
+        defer { server.stop() }
+        let data = try temporaryFolder()
+        let r = try run("data", "fetch", "wordnet", "--data", data.path, "--url", server.url("/wn.xml.gz"))
+        #expect(r.status == 2 && r.err.contains("downloaded file is not usable"), "\(r.err)")
+        let folder = data.appendingPathComponent("wordnet").path
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] == [])
+    }
+
+    @Test func offlineSaysWhereToPutTheFile() throws {
+        let server = try LocalHTTPServer(routes: [:])
+        let url = server.url("/wn.xml.gz")
+        server.stop()  // nothing listens on that port any more
+        let data = try temporaryFolder()
+        let r = try run("data", "fetch", "wordnet", "--data", data.path, "--url", url)
+        #expect(r.status == 1)
+        #expect(r.err.contains("Offline?") && r.err.contains("\(data.path)/wordnet/english-wordnet-2025.xml.gz"))
+    }
+}
