@@ -36,7 +36,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "explicableTests", dependencies: ["explicable", "ExplicableCore"], resources: [.copy("Fixtures")],
+            name: "explicableTests", dependencies: ["explicable", "ExplicableCore", "WordNet"], resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]

@@ -139,6 +139,7 @@ public final class ProgressBar: @unchecked Sendable {
     private let label: String
     private let isTerminal: Bool
     private var lastDrawn = Date.distantPast
+    private var hasDrawn = false
 
     public init(label: String, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
         self.label = label
@@ -153,6 +154,7 @@ public final class ProgressBar: @unchecked Sendable {
         let now = Date()
         guard now.timeIntervalSince(lastDrawn) > 0.1 || done == total else { return }
         lastDrawn = now
+        hasDrawn = true
         let mib = Double(done) / 1_048_576
         var line = "\r\(label) "
         if let total, total > 0 {
@@ -166,9 +168,11 @@ public final class ProgressBar: @unchecked Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    /// Ends the line the bar was drawn on.
+    /// Ends the line the bar was drawn on, if it was drawn.
     public func finish() {
-        guard isTerminal else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard isTerminal, hasDrawn else { return }
         FileHandle.standardError.write(Data("\n".utf8))
     }
 }

@@ -29,7 +29,7 @@ public enum LMFReader {
             throw ExplicableError(.io, "cannot read WordNet LMF file: no such readable file", file: path)
         }
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-            | XML_PARSE_COMPACT.rawValue)
+            | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
         guard let reader = xmlReaderForFile(path, nil, options) else {
             throw ExplicableError(.io, "cannot open WordNet LMF file", file: path)
         }
@@ -111,7 +111,8 @@ struct GraphBuilder {
             }
             guard type == 1 else { continue }  // element start
             let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-            let line = Int32(xmlTextReaderGetParserLineNumber(reader))
+            // The parser reads ahead; the node knows the line it started on.
+            let line = Int32(truncatingIfNeeded: xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
             switch name.pointee {
             case 0x53:  // S
                 if strcmp(name, "Sense") == 0 {
@@ -241,8 +242,10 @@ struct GraphBuilder {
             graph.synsetSenses[Int(fill[Int(s)])] = Int32(sense)
             fill[Int(s)] += 1
         }
+        let entryKeys = graph.entryLemma.map(WordNetGraph.lemmaKey)
+        graph.lemmaIndex.reserveCapacity(entryKeys.count)
         for (sense, entry) in graph.senseEntry.enumerated() {
-            graph.lemmaIndex[WordNetGraph.lemmaKey(graph.entryLemma[Int(entry)]), default: []].append(Int32(sense))
+            graph.lemmaIndex[entryKeys[Int(entry)], default: []].append(Int32(sense))
         }
         // Synsets without a part of speech take the one their entries agree on.
         for s in 0..<n where graph.synsetPOS[s] == nil {

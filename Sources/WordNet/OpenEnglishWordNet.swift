@@ -21,6 +21,21 @@ public enum OpenEnglishWordNet {
             what: "Open English WordNet \(edition) (\(fileName))", fetchHint: "explicable data fetch wordnet")
     }
 
+    /// Like ``locate(lmf:data:)``, but a release missing from the data folder is downloaded
+    /// first when `allowDownload` is set (public data is fetched on first use).
+    /// - Parameter notice: receives one line saying that a download starts.
+    public static func locateOrFetch(
+        lmf: String?, data: DataFolder, allowDownload: Bool, source: URL = downloadURL,
+        notice: (String) -> Void = { _ in }, progress: Downloader.Progress? = nil
+    ) throws(ExplicableError) -> URL {
+        do {
+            return try locate(lmf: lmf, data: data)
+        } catch where error.kind == .missingData && allowDownload {
+            notice("Open English WordNet \(edition) is not in \(data.url.path); downloading \(source.absoluteString)")
+            return try fetch(into: data, from: source, progress: progress)
+        }
+    }
+
     /// Downloads the release into the data folder, checking that it parses before it is kept.
     /// - Returns: where the file was put.
     public static func fetch(

@@ -106,8 +106,28 @@ public struct WordNetGraph: Sendable {
 
     /// The key the lemma index uses for `word`: lower-cased, `_` as space, spaces collapsed.
     public static func lemmaKey(_ word: String) -> String {
+        // Most lemmas are ASCII: map bytes directly, which is many times faster than Foundation.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(word.utf8.count)
+        var pendingSpace = false
+        for byte in word.utf8 {
+            guard byte < 0x80 else { return slowLemmaKey(word) }
+            if byte == 0x20 || byte == 0x5F || byte == 0x09 {
+                pendingSpace = !bytes.isEmpty
+                continue
+            }
+            if pendingSpace {
+                bytes.append(0x20)
+                pendingSpace = false
+            }
+            bytes.append(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func slowLemmaKey(_ word: String) -> String {
         word.lowercased().replacingOccurrences(of: "_", with: " ")
-            .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+            .split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
 
     /// Synsets having `word` as a lemma, in the order of the word's senses in the file,

@@ -31,7 +31,12 @@ struct WordNetOptions: ParsableArguments {
 
     /// Reads the LMF file, printing warnings (at most five, then a count) to stderr.
     func load() throws(ExplicableError) -> (graph: WordNetGraph, url: URL, seconds: Double) {
-        let url = try OpenEnglishWordNet.locate(lmf: lmf, data: DataFolder.resolve(data))
+        let bar = ProgressBar(label: OpenEnglishWordNet.fileName)
+        let url = try OpenEnglishWordNet.locateOrFetch(
+            lmf: lmf, data: DataFolder.resolve(data),
+            allowDownload: ProcessInfo.processInfo.environment["EXPLICABLE_OFFLINE"] != "1",
+            notice: { printError($0) }, progress: { bar.update($0, $1) })
+        bar.finish()
         if stderrIsTerminal { printError("reading \(url.path) …") }
         let start = Date()
         let graph = try LMFReader.read(url)

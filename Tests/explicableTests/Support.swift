@@ -39,6 +39,7 @@ func run(_ arguments: String..., environment: [String: String] = [:]) throws -> 
     env["HOME"] = try temporaryFolder().path
     env.removeValue(forKey: "EXPLICABLE_DATA")
     env["EXPLICABLE_HOME"] = repositoryRoot.path
+    env["EXPLICABLE_OFFLINE"] = "1"  // tests never reach the network
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let out = Pipe(), err = Pipe()

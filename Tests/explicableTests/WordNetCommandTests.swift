@@ -1,5 +1,7 @@
+import ExplicableCore
 import Foundation
 import Testing
+import WordNet
 
 struct WordNetCommandTests {
     @Test func infoPrintsCountsOfTheMiniWordNet() throws {
@@ -157,6 +159,25 @@ struct DataFetchTests {
         #expect(r.status == 2 && r.err.contains("downloaded file is not usable"), "\(r.err)")
         let folder = data.appendingPathComponent("wordnet").path
         #expect((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] == [])
+    }
+
+    @Test func missingReleaseIsDownloadedOnFirstUse() throws {
+        let body = try Data(contentsOf: URL(fileURLWithPath: fixture("mini.xml.gz")))
+        let server = try LocalHTTPServer(routes: ["/wn.xml.gz": (200, body)])
+        defer { server.stop() }
+        let data = DataFolder(url: try temporaryFolder())
+        var notices: [String] = []
+        let url = try OpenEnglishWordNet.locateOrFetch(
+            lmf: nil, data: data, allowDownload: true, source: URL(string: server.url("/wn.xml.gz"))!,
+            notice: { notices.append($0) })
+        #expect(url == data.file("wordnet/english-wordnet-2025.xml.gz"))
+        #expect(notices.count == 1 && notices[0].contains("downloading"))
+        // Second time it is found, with no download.
+        server.stop()
+        #expect(try OpenEnglishWordNet.locateOrFetch(lmf: nil, data: data, allowDownload: true) == url)
+        #expect(throws: ExplicableError.self) {
+            try OpenEnglishWordNet.locateOrFetch(lmf: nil, data: DataFolder(url: try temporaryFolder()), allowDownload: false)
+        }
     }
 
     @Test func offlineSaysWhereToPutTheFile() throws {
