@@ -22,29 +22,219 @@ public import Foundation
 /// | `SenseRelation` whose target does not exist | warning, relation counted but ignored (senses play no part in the measures) |
 public enum LMFReader {
     /// Reads `url` and builds the graph.
+    ///
+    /// Two threads share the work: one drives libxml2 and turns elements into ``LMFEvent``s,
+    /// the caller's thread builds the graph from them as they arrive.
     /// - Throws: ``ExplicableError`` (`.badInput` with file, line and column; `.io` when unreadable).
     public static func read(_ url: URL) throws(ExplicableError) -> WordNetGraph {
         let path = url.path
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ExplicableError(.io, "cannot read WordNet LMF file: no such readable file", file: path)
         }
+        xmlInitParser()  // once per process, before any thread parses
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
             | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
         guard let reader = xmlReaderForFile(path, nil, options) else {
             throw ExplicableError(.io, "cannot open WordNet LMF file", file: path)
         }
-        defer { xmlFreeTextReader(reader) }
-        let errors = ErrorSink(file: path)
+        let source = EventSource(reader: reader, file: path)
+        let channel = EventChannel()
+        let producer = Thread {
+            source.produce(into: channel)
+            channel.finish()
+        }
+        producer.stackSize = 1 << 20
+        producer.start()
+        var builder = GraphBuilder(file: path)
+        var failure: ExplicableError?
+        while failure == nil, let chunk = channel.next() {
+            do throws(ExplicableError) {
+                for event in chunk { try builder.apply(event) }
+            } catch {
+                failure = error
+                channel.cancel()
+            }
+        }
+        channel.waitUntilProducerFinished()
+        // The producer is done with the reader now.
+        let xmlError = source.errors.first
+        let status = source.status
+        let lastLine = source.lastLine
+        xmlFreeTextReader(reader)
+        if let failure { throw failure }
+        if let xmlError { throw xmlError }
+        if status != 0 { throw .badInput("XML parse error", file: path, line: lastLine) }
+        return try builder.finish()
+    }
+}
+
+/// One element of an LMF file that matters to the graph, with its attributes still unchecked.
+enum LMFEvent: Sendable {
+    case lexicon(WordNetGraph.Lexicon, note: String?, line: Int32)
+    case entry(id: String?, isEmpty: Bool, line: Int32)
+    case endEntry
+    case lemma(writtenForm: String?, partOfSpeech: Character?, line: Int32)
+    case sense(id: String?, synset: String?, line: Int32)
+    case synset(id: String?, partOfSpeech: Character?, ili: String?, note: String?, isEmpty: Bool, line: Int32)
+    case endSynset
+    case definition(String)
+    case synsetRelation(relType: String?, target: String?, line: Int32)
+    case senseRelation(relType: String?, target: String?, line: Int32)
+}
+
+/// Hands chunks of events from the producer thread to the builder, holding at most a few at a time.
+///
+/// `@unchecked Sendable`: every field is guarded by `condition`.
+final class EventChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[LMFEvent]] = []
+    private var isFinished = false
+    private var isCancelled = false
+    private let capacity = 8
+
+    /// Called by the producer; blocks while the builder is behind. Returns false once cancelled.
+    func send(_ chunk: [LMFEvent]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= capacity && !isCancelled { condition.wait() }
+        guard !isCancelled else { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// Called by the builder; `nil` when the producer has finished and everything was taken.
+    func next() -> [LMFEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !isFinished { condition.wait() }
+        guard !chunks.isEmpty else { return nil }
+        let chunk = chunks.removeFirst()
+        condition.broadcast()
+        return chunk
+    }
+
+    var cancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return isCancelled
+    }
+
+    func finish() {
+        condition.lock()
+        isFinished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        isCancelled = true
+        chunks.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitUntilProducerFinished() {
+        condition.lock()
+        while !isFinished { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// Drives libxml2's `xmlTextReader` and turns the elements explicable needs into events.
+///
+/// `@unchecked Sendable`: the reader handle and the results are used by the producer thread
+/// only until it calls `EventChannel.finish()`, and by the caller only after that.
+final class EventSource: @unchecked Sendable {
+    let reader: xmlTextReaderPtr
+    let errors: ErrorSink
+    private(set) var status: Int32 = 0
+    private(set) var lastLine = 0
+
+    init(reader: xmlTextReaderPtr, file: String) {
+        self.reader = reader
+        errors = ErrorSink(file: file)
         let sink = Unmanaged.passUnretained(errors).toOpaque()
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
             guard let context, let error else { return }
             Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue().record(error)
         }, sink)
-        var builder = GraphBuilder(file: path)
-        try withExtendedLifetime(errors) { () throws(ExplicableError) in
-            try builder.consume(reader, errors: errors)
+    }
+
+    /// The value of attribute `name` of the current element.
+    private func attribute(_ name: String) -> String? {
+        guard let value = xmlTextReaderGetAttribute(reader, name) else { return nil }
+        defer { CLibXML2_free(value) }
+        return String(cString: value)
+    }
+
+    func produce(into channel: EventChannel) {
+        var chunk: [LMFEvent] = []
+        chunk.reserveCapacity(4096)
+        var inSynset = false
+        defer { lastLine = Int(xmlTextReaderGetParserLineNumber(reader)) }
+        while true {
+            status = xmlTextReaderRead(reader)
+            guard status == 1, errors.first == nil else { break }
+            let type = xmlTextReaderNodeType(reader)
+            guard type == 1 || type == 15, let rawName = xmlTextReaderConstLocalName(reader) else { continue }
+            let name = UnsafeRawPointer(rawName).assumingMemoryBound(to: CChar.self)
+            if type == 15 {  // end element
+                if strcmp(name, "Synset") == 0 {
+                    inSynset = false
+                    chunk.append(.endSynset)
+                } else if strcmp(name, "LexicalEntry") == 0 {
+                    chunk.append(.endEntry)
+                }
+                continue
+            }
+            let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
+            // The parser reads ahead; the node knows the line it started on.
+            let line = Int32(truncatingIfNeeded: xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
+            switch name.pointee {
+            case 0x53:  // S
+                if strcmp(name, "Sense") == 0 {
+                    chunk.append(.sense(id: attribute("id"), synset: attribute("synset"), line: line))
+                } else if strcmp(name, "Synset") == 0 {
+                    chunk.append(.synset(
+                        id: attribute("id"), partOfSpeech: attribute("partOfSpeech").flatMap(\.first),
+                        ili: attribute("ili"), note: attribute("note"), isEmpty: isEmpty, line: line))
+                    inSynset = !isEmpty
+                } else if strcmp(name, "SynsetRelation") == 0 {
+                    chunk.append(.synsetRelation(relType: attribute("relType"), target: attribute("target"), line: line))
+                } else if strcmp(name, "SenseRelation") == 0 {
+                    chunk.append(.senseRelation(relType: attribute("relType"), target: attribute("target"), line: line))
+                }
+            case 0x4C:  // L
+                if strcmp(name, "LexicalEntry") == 0 {
+                    chunk.append(.entry(id: attribute("id"), isEmpty: isEmpty, line: line))
+                } else if strcmp(name, "Lemma") == 0 {
+                    chunk.append(.lemma(
+                        writtenForm: attribute("writtenForm"), partOfSpeech: attribute("partOfSpeech").flatMap(\.first),
+                        line: line))
+                } else if strcmp(name, "Lexicon") == 0 {
+                    let lexicon = WordNetGraph.Lexicon(
+                        id: attribute("id") ?? "", label: attribute("label") ?? "",
+                        language: attribute("language") ?? "", version: attribute("version") ?? "",
+                        license: attribute("license") ?? "", email: attribute("email") ?? "",
+                        url: attribute("url"), citation: attribute("citation"))
+                    chunk.append(.lexicon(lexicon, note: attribute("note"), line: line))
+                }
+            case 0x44:  // D
+                if inSynset, !isEmpty, strcmp(name, "Definition") == 0, let text = xmlTextReaderReadString(reader) {
+                    chunk.append(.definition(String(cString: text)))
+                    CLibXML2_free(text)
+                }
+            default:
+                break
+            }
+            if chunk.count >= 4096 {
+                guard channel.send(chunk) else { return }
+                chunk.removeAll(keepingCapacity: true)
+            }
         }
-        return try builder.finish()
+        if !chunk.isEmpty { _ = channel.send(chunk) }
     }
 }
 
@@ -89,139 +279,95 @@ struct GraphBuilder {
         .badInput(message, file: file, line: Int(line))
     }
 
-    mutating func consume(_ reader: xmlTextReaderPtr, errors: ErrorSink) throws(ExplicableError) {
-        var currentEntry: Int32 = -1
-        var currentSynset: Int32 = -1
-        var status: Int32
-        func attribute(_ name: String) -> String? {
-            guard let value = xmlTextReaderGetAttribute(reader, name) else { return nil }
-            defer { CLibXML2_free(value) }
-            return String(cString: value)
-        }
-        repeat {
-            status = xmlTextReaderRead(reader)
-            guard status == 1 else { break }
-            let type = xmlTextReaderNodeType(reader)
-            guard let rawName = xmlTextReaderConstLocalName(reader) else { continue }
-            let name = UnsafeRawPointer(rawName).assumingMemoryBound(to: CChar.self)
-            if type == 15 {  // end element
-                if strcmp(name, "Synset") == 0 { currentSynset = -1 }
-                if strcmp(name, "LexicalEntry") == 0 { currentEntry = -1 }
-                continue
+    private var currentEntry: Int32 = -1
+    private var currentSynset: Int32 = -1
+    private var sawLexicon = false
+
+    /// Adds one event to the graph, checking what only the whole file can tell later in ``finish()``.
+    mutating func apply(_ event: LMFEvent) throws(ExplicableError) {
+        switch event {
+        case .lexicon(var lexicon, let note, let line):
+            guard !lexicon.id.isEmpty else { throw fail("<Lexicon> has no 'id' attribute", line: line) }
+            if let note, note.hasPrefix(SliceWriter.lexiconNotePrefix) {
+                lexicon.sliceStatistics = try SliceWriter.parseLexiconNote(note, file: file, line: line)
             }
-            guard type == 1 else { continue }  // element start
-            let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-            // The parser reads ahead; the node knows the line it started on.
-            let line = Int32(truncatingIfNeeded: xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
-            switch name.pointee {
-            case 0x53:  // S
-                if strcmp(name, "Sense") == 0 {
-                    guard let id = attribute("id") else { throw fail("<Sense> has no 'id' attribute", line: line) }
-                    guard let synset = attribute("synset") else {
-                        throw fail("<Sense id=\"\(id)\"> has no 'synset' attribute", line: line)
-                    }
-                    guard currentEntry >= 0 else { throw fail("<Sense id=\"\(id)\"> outside a <LexicalEntry>", line: line) }
-                    let index = Int32(graph.senseIDs.count)
-                    if let first = senseIndex.updateValue(index, forKey: id) {
-                        throw fail("duplicate sense id '\(id)' (first at line \(senseLine[Int(first)]))", line: line)
-                    }
-                    graph.senseIDs.append(id)
-                    graph.senseEntry.append(currentEntry)
-                    senseSynsetID.append(synset)
-                    senseLine.append(line)
-                } else if strcmp(name, "Synset") == 0 {
-                    guard let id = attribute("id") else { throw fail("<Synset> has no 'id' attribute", line: line) }
-                    let index = Int32(graph.synsetIDs.count)
-                    if let first = graph.synsetIndex.updateValue(index, forKey: id) {
-                        throw fail("duplicate synset id '\(id)' (first at line \(graph.synsetLine[Int(first)]))",
-                            line: line)
-                    }
-                    graph.synsetIDs.append(id)
-                    graph.synsetPOS.append(attribute("partOfSpeech").flatMap(\.first))
-                    let ili = attribute("ili").flatMap { $0.isEmpty || $0 == "in" ? nil : $0 }
-                    graph.synsetILI.append(ili)
-                    if let ili, graph.iliIndex[ili] == nil { graph.iliIndex[ili] = index }
-                    graph.synsetDefinition.append(nil)
-                    graph.synsetLine.append(line)
-                    graph.synsetLexicon.append(Int32(max(0, graph.lexicons.count - 1)))
-                    if let note = attribute("note"), note.hasPrefix(SliceWriter.hyponymNotePrefix) {
-                        hyponymNotes.append((index, note, line))
-                    }
-                    currentSynset = isEmpty ? -1 : index
-                } else if strcmp(name, "SynsetRelation") == 0 {
-                    guard let relType = attribute("relType") else {
-                        throw fail("<SynsetRelation> has no 'relType' attribute", line: line)
-                    }
-                    guard let target = attribute("target") else {
-                        throw fail("<SynsetRelation relType=\"\(relType)\"> has no 'target' attribute", line: line)
-                    }
-                    guard currentSynset >= 0 else {
-                        throw fail("<SynsetRelation> outside a <Synset>", line: line)
-                    }
-                    graph.relationCounts[relType, default: 0] += 1
-                    graph.synsetRelationCount += 1
-                    relationSource.append(currentSynset)
-                    relationTarget.append(target)
-                    relationIsTaxonomic.append(relType == "hypernym" ? 1 : relType == "instance_hypernym" ? 2 : 0)
-                    relationLine.append(line)
-                } else if strcmp(name, "SenseRelation") == 0 {
-                    graph.senseRelationCount += 1
-                    if let relType = attribute("relType") { graph.relationCounts[relType, default: 0] += 1 }
-                    if let target = attribute("target") { senseRelationTargets.append((target, line)) }
-                }
-            case 0x4C:  // L
-                if strcmp(name, "LexicalEntry") == 0 {
-                    guard let id = attribute("id") else { throw fail("<LexicalEntry> has no 'id' attribute", line: line) }
-                    let index = Int32(graph.entryIDs.count)
-                    if let first = entryIndex.updateValue(index, forKey: id) {
-                        throw fail("duplicate entry id '\(id)' (first at line \(entryLine[Int(first)]))", line: line)
-                    }
-                    graph.entryIDs.append(id)
-                    graph.entryLemma.append("")
-                    graph.entryPOS.append(nil)
-                    graph.entryLexicon.append(Int32(max(0, graph.lexicons.count - 1)))
-                    entryLine.append(line)
-                    currentEntry = isEmpty ? -1 : index
-                } else if strcmp(name, "Lemma") == 0, currentEntry >= 0 {
-                    guard let form = attribute("writtenForm") else {
-                        throw fail("<Lemma> has no 'writtenForm' attribute", line: line)
-                    }
-                    graph.entryLemma[Int(currentEntry)] = form
-                    graph.entryPOS[Int(currentEntry)] = attribute("partOfSpeech").flatMap(\.first)
-                } else if strcmp(name, "Lexicon") == 0 {
-                    var lexicon = WordNetGraph.Lexicon(
-                        id: attribute("id") ?? "", label: attribute("label") ?? "",
-                        language: attribute("language") ?? "", version: attribute("version") ?? "",
-                        license: attribute("license") ?? "", email: attribute("email") ?? "",
-                        url: attribute("url"), citation: attribute("citation"))
-                    if let note = attribute("note"), note.hasPrefix(SliceWriter.lexiconNotePrefix) {
-                        lexicon.sliceStatistics = try SliceWriter.parseLexiconNote(note, file: file, line: line)
-                    }
-                    guard !lexicon.id.isEmpty else { throw fail("<Lexicon> has no 'id' attribute", line: line) }
-                    graph.lexicons.append(lexicon)
-                }
-            case 0x44:  // D
-                if strcmp(name, "Definition") == 0, currentSynset >= 0, !isEmpty,
-                    graph.synsetDefinition[Int(currentSynset)] == nil,
-                    let text = xmlTextReaderReadString(reader)
-                {
-                    graph.synsetDefinition[Int(currentSynset)] = String(cString: text)
-                    CLibXML2_free(text)
-                }
-            default:
-                break
+            graph.lexicons.append(lexicon)
+            sawLexicon = true
+        case .entry(let id, let isEmpty, let line):
+            guard let id else { throw fail("<LexicalEntry> has no 'id' attribute", line: line) }
+            let index = Int32(graph.entryIDs.count)
+            if let first = entryIndex.updateValue(index, forKey: id) {
+                throw fail("duplicate entry id '\(id)' (first at line \(entryLine[Int(first)]))", line: line)
             }
-        } while true
-        if let error = errors.first { throw error }
-        if status != 0 {
-            throw .badInput("XML parse error", file: file, line: Int(xmlTextReaderGetParserLineNumber(reader)))
-        }
-        guard !graph.lexicons.isEmpty else {
-            throw .badInput("no <Lexicon> element: not a WordNet LMF file", file: file)
+            graph.entryIDs.append(id)
+            graph.entryLemma.append("")
+            graph.entryPOS.append(nil)
+            graph.entryLexicon.append(Int32(max(0, graph.lexicons.count - 1)))
+            entryLine.append(line)
+            currentEntry = isEmpty ? -1 : index
+        case .endEntry:
+            currentEntry = -1
+        case .lemma(let writtenForm, let pos, let line):
+            guard currentEntry >= 0 else { return }
+            guard let writtenForm else { throw fail("<Lemma> has no 'writtenForm' attribute", line: line) }
+            graph.entryLemma[Int(currentEntry)] = writtenForm
+            graph.entryPOS[Int(currentEntry)] = pos
+        case .sense(let id, let synset, let line):
+            guard let id else { throw fail("<Sense> has no 'id' attribute", line: line) }
+            guard let synset else { throw fail("<Sense id=\"\(id)\"> has no 'synset' attribute", line: line) }
+            guard currentEntry >= 0 else { throw fail("<Sense id=\"\(id)\"> outside a <LexicalEntry>", line: line) }
+            let index = Int32(graph.senseIDs.count)
+            if let first = senseIndex.updateValue(index, forKey: id) {
+                throw fail("duplicate sense id '\(id)' (first at line \(senseLine[Int(first)]))", line: line)
+            }
+            graph.senseIDs.append(id)
+            graph.senseEntry.append(currentEntry)
+            senseSynsetID.append(synset)
+            senseLine.append(line)
+        case .synset(let id, let pos, let rawILI, let note, let isEmpty, let line):
+            guard let id else { throw fail("<Synset> has no 'id' attribute", line: line) }
+            let index = Int32(graph.synsetIDs.count)
+            if let first = graph.synsetIndex.updateValue(index, forKey: id) {
+                throw fail("duplicate synset id '\(id)' (first at line \(graph.synsetLine[Int(first)]))", line: line)
+            }
+            graph.synsetIDs.append(id)
+            graph.synsetPOS.append(pos)
+            // "in" marks a proposed new ILI concept: no ILI yet.
+            let ili = rawILI.flatMap { $0.isEmpty || $0 == "in" ? nil : $0 }
+            graph.synsetILI.append(ili)
+            if let ili, graph.iliIndex[ili] == nil { graph.iliIndex[ili] = index }
+            graph.synsetDefinition.append(nil)
+            graph.synsetLine.append(line)
+            graph.synsetLexicon.append(Int32(max(0, graph.lexicons.count - 1)))
+            if let note, note.hasPrefix(SliceWriter.hyponymNotePrefix) { hyponymNotes.append((index, note, line)) }
+            currentSynset = isEmpty ? -1 : index
+        case .endSynset:
+            currentSynset = -1
+        case .definition(let text):
+            if currentSynset >= 0, graph.synsetDefinition[Int(currentSynset)] == nil {
+                graph.synsetDefinition[Int(currentSynset)] = text
+            }
+        case .synsetRelation(let relType, let target, let line):
+            guard let relType else { throw fail("<SynsetRelation> has no 'relType' attribute", line: line) }
+            guard let target else {
+                throw fail("<SynsetRelation relType=\"\(relType)\"> has no 'target' attribute", line: line)
+            }
+            guard currentSynset >= 0 else { throw fail("<SynsetRelation> outside a <Synset>", line: line) }
+            graph.relationCounts[relType, default: 0] += 1
+            graph.synsetRelationCount += 1
+            relationSource.append(currentSynset)
+            relationTarget.append(target)
+            relationIsTaxonomic.append(relType == "hypernym" ? 1 : relType == "instance_hypernym" ? 2 : 0)
+            relationLine.append(line)
+        case .senseRelation(let relType, let target, let line):
+            graph.senseRelationCount += 1
+            if let relType { graph.relationCounts[relType, default: 0] += 1 }
+            if let target { senseRelationTargets.append((target, line)) }
         }
     }
 
     mutating func finish() throws(ExplicableError) -> WordNetGraph {
+        guard sawLexicon else { throw .badInput("no <Lexicon> element: not a WordNet LMF file", file: file) }
         let n = graph.synsetIDs.count
         // Senses → synsets.
         graph.senseSynset.reserveCapacity(senseSynsetID.count)

@@ -4,7 +4,8 @@ public import Foundation
 /// Writes a small, valid WN-LMF 1.3 file holding the synsets on the hypernym paths of a class set.
 ///
 /// The slice keeps every ancestor of every class (through `hypernym` and `instance_hypernym`),
-/// their definitions, ILIs and taxonomy relations, and the lexical entries with senses in them.
+/// their definitions, ILIs and taxonomy relations (with their `hyponym`/`instance_hyponym`
+/// reverses among kept synsets), and the lexical entries with senses in them.
 /// Measures on a slice equal those on the full wordnet: paths are complete, and the figures
 /// that depend on the rest of the wordnet travel in LMF `note` attributes — the taxonomy depth
 /// and synset count per part of speech on `<Lexicon>`, each synset's hyponym count on `<Synset>`.
@@ -75,6 +76,15 @@ public enum SliceWriter {
                     let relType = graph.hypernymIsInstance[edge] ? "instance_hypernym" : "hypernym"
                     out += "      <SynsetRelation relType=\"\(relType)\""
                     out += " target=\"\(escape(graph.synsetIDs[Int(graph.hypernymTargets[edge])]))\"/>\n"
+                }
+                // The reverse relations among kept synsets, so that validators find every pair.
+                for child in graph.hyponyms(of: Int32(s)) where keep[Int(child)] {
+                    let c = Int(child)
+                    let edge = (Int(graph.hypernymStart[c])..<Int(graph.hypernymStart[c + 1])).first {
+                        graph.hypernymTargets[$0] == Int32(s)
+                    }!
+                    let relType = graph.hypernymIsInstance[edge] ? "instance_hyponym" : "hyponym"
+                    out += "      <SynsetRelation relType=\"\(relType)\" target=\"\(escape(graph.synsetIDs[c]))\"/>\n"
                 }
                 out += "    </Synset>\n"
             }

@@ -13,6 +13,8 @@ public struct Taxonomy: Sendable {
     public let taxonomyDepth: [Character: Int]
     /// Number of synsets per part of speech (`a` and `s` pooled), the N of intrinsic information content.
     public let synsetCount: [Character: Int]
+    /// The taxonomy depth of each synset's part of speech (0 when it has none), for per-pair lookups.
+    let depthOfPartOfSpeech: [Int32]
 
     /// The id used for `wn`'s simulated root, one past the last synset.
     var fakeRoot: Int32 { Int32(graph.synsetCount) }
@@ -63,14 +65,13 @@ public struct Taxonomy: Sendable {
         }
         self.taxonomyDepth = taxonomyDepth
         self.synsetCount = counts
+        depthOfPartOfSpeech = graph.synsetPOS.map { pos in Int32(pos.flatMap { taxonomyDepth[Self.pooled($0)] } ?? 0) }
     }
 
     static func pooled(_ pos: Character) -> Character { pos == "s" ? "a" : pos }
 
     /// The taxonomy depth of `s`'s part of speech (the `max_depth` argument of `wn.similarity.lch`).
-    public func taxonomyDepth(of s: Int32) -> Int {
-        graph.synsetPOS[Int(s)].flatMap { taxonomyDepth[Self.pooled($0)] } ?? 0
-    }
+    public func taxonomyDepth(of s: Int32) -> Int { Int(depthOfPartOfSpeech[Int(s)]) }
 
     // MARK: Upward distances
 
@@ -140,20 +141,19 @@ public struct Taxonomy: Sendable {
         c == fakeRoot ? 0 : maxDepth[Int(c)] + (simulateRoot ? 1 : 0)
     }
 
-    /// `wn.taxonomy.lowest_common_hypernyms`: the common ancestors of greatest depth.
-    func lowestCommonHypernyms(_ a: Ancestors, _ b: Ancestors, simulateRoot: Bool) -> [Int32] {
+    /// Calls `body` for each of `wn.taxonomy.lowest_common_hypernyms`: the common ancestors of
+    /// greatest depth. Returns whether there was any common ancestor.
+    @inline(__always)
+    func forEachLowestCommonHypernym(
+        _ a: Ancestors, _ b: Ancestors, simulateRoot: Bool, _ body: (Int32) -> Void
+    ) -> Bool {
         var best: Int32 = -1
-        var result: [Int32] = []
+        forEachCommon(a, b) { c, _, _ in best = max(best, rankingDepth(c, simulateRoot: simulateRoot)) }
+        guard best >= 0 else { return false }
         forEachCommon(a, b) { c, _, _ in
-            let d = rankingDepth(c, simulateRoot: simulateRoot)
-            if d > best {
-                best = d
-                result = [c]
-            } else if d == best {
-                result.append(c)
-            }
+            if rankingDepth(c, simulateRoot: simulateRoot) == best { body(c) }
         }
-        return result
+        return true
     }
 
     // MARK: Information content
@@ -186,10 +186,14 @@ public struct Taxonomy: Sendable {
         return counts
     }
 
-    /// Intrinsic information content (Seco, Veale & Hayes 2004):
-    /// IC(s) = 1 − log(hyponyms(s) + 1) / log(N), N the number of synsets of the part of speech.
-    func informationContent(_ s: Int32, hyponymCounts: [Int32]) -> Double {
-        guard let pos = graph.synsetPOS[Int(s)], let n = synsetCount[Self.pooled(pos)], n > 1 else { return 0 }
-        return 1 - log(Double(hyponymCounts[Int(s)]) + 1) / log(Double(n))
+    /// Intrinsic information content of every synset (Seco, Veale & Hayes 2004):
+    /// IC(s) = 1 − log(hyponyms(s) + 1) / log(N), N the number of synsets of the part of speech;
+    /// 0 for a synset without part of speech or when N ≤ 1.
+    public func informationContent() -> [Double] {
+        let counts = hyponymCounts()
+        return (0..<graph.synsetCount).map { s in
+            guard let pos = graph.synsetPOS[s], let n = synsetCount[Self.pooled(pos)], n > 1 else { return 0 }
+            return 1 - log(Double(counts[s]) + 1) / log(Double(n))
+        }
     }
 }

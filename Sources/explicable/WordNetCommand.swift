@@ -179,8 +179,7 @@ struct WordNetCommand: ParsableCommand {
                 let classes = try ClassSetCatalog.load(classSet)
                 let taxonomy = Taxonomy(try wordnet.load().graph)
                 let calculator = SimilarityCalculator(
-                    taxonomy: taxonomy, simulateRoot: simulateRoot, informationContent: measure.kind == .similarity
-                        && ["res", "lin", "jcn"].contains(measure.rawValue))
+                    taxonomy: taxonomy, simulateRoot: simulateRoot, informationContent: measure.usesInformationContent)
                 let matrix = try calculator.matrix(measure, classes: classes)
                 if let output {
                     try matrix.write(to: URL(fileURLWithPath: output))
