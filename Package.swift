@@ -11,14 +11,25 @@ let package = Package(
         .executable(name: "explicable", targets: ["explicable"]),
         .library(name: "ExplicableCore", targets: ["ExplicableCore"]),
         .library(name: "WordNet", targets: ["WordNet"]),
+        .library(name: "LabelStore", targets: ["LabelStore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(name: "ExplicableCore", swiftSettings: strict),
         .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2"], swiftSettings: strict),
+        .target(
+            name: "LabelStore",
+            dependencies: [
+                "ExplicableCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "explicable",
             dependencies: [
@@ -31,6 +42,7 @@ let package = Package(
             name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
         .testTarget(
             name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict

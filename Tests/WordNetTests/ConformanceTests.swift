@@ -58,7 +58,9 @@ struct WnReference: Decodable {
                     let matrix = try calculator.matrix(measure, classes: classes)
                     var worst = 0.0
                     for i in 0..<classes.count {
-                        for j in 0..<classes.count where !set.wup_lcs_ties.contains([i, j]) || measure != .wup {
+                        // wn's wup is not well defined where several lowest common subsumers tie.
+                        for j in 0..<classes.count
+                        where measure != .wup || !set.wup_lcs_ties.contains(where: { $0[0] == i && $0[1] == j }) {
                             worst = max(worst, abs(matrix[i, j] - values[i][j]))
                         }
                     }

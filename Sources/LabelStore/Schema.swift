@@ -1,0 +1,103 @@
+import GRDB
+
+/// The store's schema, as GRDB migrations. Never edit a shipped migration: add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "setting") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+            try db.create(table: "classSet") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("contentHash", .text).notNull().unique()
+            }
+            try db.create(table: "class") { t in
+                t.belongsTo("classSet", onDelete: .cascade).notNull()
+                t.column("index", .integer).notNull()
+                t.column("label", .text).notNull()
+                t.column("synset", .text)
+                t.primaryKey(["classSetId", "index"])
+                t.uniqueKey(["classSetId", "label"])
+            }
+            try db.create(table: "study") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("design", .text).notNull()
+                t.belongsTo("classSet").notNull()
+                t.column("specJSON", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "item") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade).notNull()
+                t.column("key", .text).notNull()
+                t.column("kind", .text).notNull()  // pair | image | review | attention
+                t.column("classA", .integer)
+                t.column("classB", .integer)
+                t.column("image", .text)
+                t.column("trueClass", .integer)
+                t.column("predictions", .text)  // JSON array of class indices (mistake review)
+                t.column("isAttentionCheck", .boolean).notNull().defaults(to: false)
+                t.column("expectedAnswer", .double)
+                t.column("targetRatings", .integer).notNull()
+                t.uniqueKey(["studyId", "key"])
+            }
+            try db.create(table: "annotator") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("platform", .text).notNull()
+                t.column("idHash", .text).notNull()
+                t.column("rawID", .text)
+                t.uniqueKey(["platform", "idHash"])
+            }
+            try db.create(table: "import") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade).notNull()
+                t.column("fileName", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("importedAt", .datetime).notNull()
+                t.column("rowsRead", .integer).notNull()
+                t.column("rowsAccepted", .integer).notNull()
+                t.column("rowsRejected", .integer).notNull()
+                t.uniqueKey(["studyId", "sha256"])
+            }
+            try db.create(table: "submission") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade).notNull()
+                t.belongsTo("annotator").notNull()
+                t.belongsTo("import")
+                t.column("assignmentID", .text).notNull()
+                t.column("platformStatus", .text)
+                t.column("startedAt", .datetime)
+                t.column("submittedAt", .datetime)
+                t.column("workSeconds", .double)
+                t.column("qcStatus", .text).notNull().defaults(to: "pending")  // pending | accepted | rejected
+                t.column("qcReason", .text)
+                t.column("qcOverridden", .boolean).notNull().defaults(to: false)
+                t.uniqueKey(["studyId", "assignmentID"])
+            }
+            try db.create(table: "response") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("submission", onDelete: .cascade).notNull()
+                t.belongsTo("item").notNull()
+                t.column("value", .double)  // Likert point or chosen class index; NULL with cannotTell
+                t.column("cannotTell", .boolean).notNull().defaults(to: false)
+                t.column("reactionMs", .double)
+                t.column("position", .integer)
+                t.uniqueKey(["submissionId", "itemId"])
+            }
+            try db.create(index: "response_item", on: "response", columns: ["itemId"])
+            try db.create(table: "instanceCount") { t in
+                t.belongsTo("item", onDelete: .cascade).notNull()
+                t.column("classIndex", .integer).notNull()
+                t.column("count", .integer).notNull()
+                t.belongsTo("import", onDelete: .cascade).notNull()
+                t.primaryKey(["itemId", "classIndex"])
+            }
+        }
+        return migrator
+    }
+}
