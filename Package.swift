@@ -12,11 +12,13 @@ let package = Package(
         .library(name: "ExplicableCore", targets: ["ExplicableCore"]),
         .library(name: "WordNet", targets: ["WordNet"]),
         .library(name: "LabelStore", targets: ["LabelStore"]),
+        .library(name: "Studies", targets: ["Studies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
@@ -27,6 +29,14 @@ let package = Package(
             dependencies: [
                 "ExplicableCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Studies",
+            dependencies: [
+                "ExplicableCore", "LabelStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict
         ),
@@ -41,6 +51,10 @@ let package = Package(
         .testTarget(
             name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore"],
+            resources: [.copy("Fixtures")], swiftSettings: strict
         ),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
         .testTarget(

@@ -13,8 +13,8 @@ extension LabelStore {
         let id = db.lastInsertedRowID
         for i in 0..<classes.count {
             try db.execute(
-                sql: "INSERT INTO class (classSetId, \"index\", label, synset) VALUES (?, ?, ?, ?)",
-                arguments: [id, i, classes.labels[i], classes.synsets[i]])
+                sql: "INSERT INTO class (classSetId, \"index\", label, synset, ili, wordnet30) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, i, classes.labels[i], classes.synsets[i], classes.ilis[i], classes.wordnet30[i]])
         }
         return id
     }
@@ -25,8 +25,11 @@ extension LabelStore {
             throw ExplicableError(.badInput, "no class set with id \(id) in the label store")
         }
         let rows = try Row.fetchAll(
-            db, sql: "SELECT label, synset FROM class WHERE classSetId = ? ORDER BY \"index\"", arguments: [id])
-        return try ClassSet(name: name, labels: rows.map { $0["label"] }, synsets: rows.map { $0["synset"] })
+            db, sql: "SELECT label, synset, ili, wordnet30 FROM class WHERE classSetId = ? ORDER BY \"index\"",
+            arguments: [id])
+        return try ClassSet(
+            name: name, labels: rows.map { $0["label"] }, synsets: rows.map { $0["synset"] },
+            ilis: rows.map { $0["ili"] }, wordnet30: rows.map { $0["wordnet30"] })
     }
 
     /// The per-store salt for annotator id hashes, made on first use.

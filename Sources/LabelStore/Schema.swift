@@ -19,6 +19,8 @@ enum Schema {
                 t.column("index", .integer).notNull()
                 t.column("label", .text).notNull()
                 t.column("synset", .text)
+                t.column("ili", .text)
+                t.column("wordnet30", .text)
                 t.primaryKey(["classSetId", "index"])
                 t.uniqueKey(["classSetId", "label"])
             }

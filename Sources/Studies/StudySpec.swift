@@ -1,0 +1,255 @@
+public import ExplicableCore
+public import Foundation
+
+/// A study design as written in `studies/*.json`.
+///
+/// Three designs: `class-pair-likert` (rate how reasonable it is to mistake class a for class b,
+/// the paper's CHL study), `instance-label` (pick the class of an image, CIFAR-10H's design) and
+/// `mistake-review` (rate a model's predictions for an image). ``load(_:)`` validates every field
+/// and names the one at fault.
+public struct StudySpec: Codable, Sendable, Equatable {
+    public enum Design: String, Codable, Sendable, CaseIterable {
+        case classPairLikert = "class-pair-likert"
+        case instanceLabel = "instance-label"
+        case mistakeReview = "mistake-review"
+    }
+
+    public enum Platform: String, Codable, Sendable, CaseIterable {
+        case mturk, prolific
+        case selfHosted = "self-hosted"
+    }
+
+    /// One point of a rating scale.
+    public struct ScalePoint: Codable, Sendable, Equatable {
+        public var value: Int
+        public var label: String
+    }
+
+    /// An item whose right answer is known, to catch inattentive annotators.
+    public struct AttentionCheck: Codable, Sendable, Equatable {
+        /// Stable id within the study (`circle-triangle`).
+        public var key: String
+        /// What the annotator sees: for Likert designs the question text, for instance labels an image reference.
+        public var prompt: String
+        /// An image reference shown with the prompt (optional).
+        public var image: String?
+        /// The answer an attentive annotator gives: a scale value, or a class index.
+        public var expected: Double
+        /// Answers within this distance of `expected` pass (default 0: exact).
+        public var tolerance: Double?
+    }
+
+    public struct Pay: Codable, Sendable, Equatable {
+        /// Reward per assignment, in `currency`.
+        public var rewardPerAssignment: Double
+        public var currency: String
+        /// Expected minutes per assignment (shown to participants, used for hourly pay).
+        public var estimatedMinutes: Double?
+    }
+
+    /// Quality-control thresholds; any left out is not applied.
+    public struct QualityControl: Codable, Sendable, Equatable {
+        /// Submissions failing more attention checks than this are rejected (default 0).
+        public var maxFailedAttentionChecks: Int?
+        /// Work seconds per item below this reject a submission as too fast.
+        public var minSecondsPerItem: Double?
+        /// Giving the same answer on at least this share of items (0…1) rejects as straight-lining.
+        public var maxSameAnswerShare: Double?
+        /// Spearman correlation with the leave-one-out mean of the others below this rejects.
+        public var minAgreement: Double?
+        /// Submissions per worker beyond this are rejected (the later ones).
+        public var maxAssignmentsPerWorker: Int?
+    }
+
+    public var name: String
+    public var design: Design
+    public var title: String
+    public var instructions: String
+    /// `cifar10`, `cifar100`, `imagenet1k` or a path to a class-set TSV, relative to the spec file.
+    public var classSet: String
+    /// The question; `{{a}}` and `{{b}}` stand for class labels in `class-pair-likert`.
+    public var question: String
+    /// The rating scale, lowest value first (Likert designs).
+    public var scale: [ScalePoint]?
+    /// Whether annotators may answer "cannot tell" (`mistake-review`).
+    public var allowCannotTell: Bool?
+    /// Ratings each item gets (k).
+    public var ratingsPerItem: Int
+    /// Items (excluding attention checks) in one assignment.
+    public var itemsPerAssignment: Int
+    /// Images for `instance-label` and `mistake-review`: `cifar10-test` (all 10,000 test images) or an explicit list.
+    public var images: ImageSource?
+    /// Attention checks in each assignment, chosen from `attentionChecks`.
+    public var attentionChecksPerAssignment: Int
+    public var attentionChecks: [AttentionCheck]
+    public var platform: Platform
+    public var pay: Pay
+    /// Where the standalone page POSTs its JSON payload; without it the page offers a download.
+    public var submitURL: String?
+    /// Prolific completion URL (or code) shown or redirected to at the end.
+    public var completionURL: String?
+    public var qc: QualityControl
+    /// Seed for every random choice (assignment order, attention-check positions).
+    public var seed: UInt64
+
+    /// The images a design shows.
+    public enum ImageSource: Codable, Sendable, Equatable {
+        /// The CIFAR-10 test set in its binary layout: `cifar10-test:0` … `cifar10-test:9999`.
+        case cifar10Test(count: Int)
+        /// Explicit references (file paths or URLs), with the true class index of each.
+        case list([LabelledImage])
+        /// Images a trained model gets wrong, chosen later by `explicable study review`.
+        case modelMistakes(count: Int)
+
+        public struct LabelledImage: Codable, Sendable, Equatable {
+            public var image: String
+            public var trueClass: Int
+            /// Model predictions to rate (`mistake-review`), class indices.
+            public var predictions: [Int]?
+        }
+
+        enum CodingKeys: String, CodingKey { case source, count, list }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            switch try c.decode(String.self, forKey: .source) {
+            case "cifar10-test": self = .cifar10Test(count: try c.decodeIfPresent(Int.self, forKey: .count) ?? 10_000)
+            case "list": self = .list(try c.decode([LabelledImage].self, forKey: .list))
+            case "model-mistakes": self = .modelMistakes(count: try c.decode(Int.self, forKey: .count))
+            case let other:
+                throw DecodingError.dataCorruptedError(forKey: .source, in: c,
+                    debugDescription: "unknown image source '\(other)' (expected cifar10-test, list or model-mistakes)")
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .cifar10Test(let count):
+                try c.encode("cifar10-test", forKey: .source)
+                try c.encode(count, forKey: .count)
+            case .list(let images):
+                try c.encode("list", forKey: .source)
+                try c.encode(images, forKey: .list)
+            case .modelMistakes(let count):
+                try c.encode("model-mistakes", forKey: .source)
+                try c.encode(count, forKey: .count)
+            }
+        }
+    }
+}
+
+extension StudySpec {
+    /// The paper's 0–4 scale (Olmo et al., CHL study).
+    public static let paperScale: [ScalePoint] = [
+        .init(value: 0, label: "Highly unreasonable (surprised)"),
+        .init(value: 1, label: "Unreasonable"),
+        .init(value: 2, label: "Neutral"),
+        .init(value: 3, label: "Reasonable"),
+        .init(value: 4, label: "Highly reasonable (understandable)"),
+    ]
+
+    /// The scale in use: the spec's, or the paper's default.
+    public var effectiveScale: [ScalePoint] { scale ?? Self.paperScale }
+
+    /// Reads and validates a spec file; returns the spec and its JSON text as it was on disk.
+    /// - Throws: ``ExplicableError`` naming the file and the field at fault.
+    public static func load(_ url: URL) throws(ExplicableError) -> (spec: StudySpec, json: String) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ExplicableError(.io, "cannot read study spec: \(error.localizedDescription)", file: url.path)
+        }
+        return (try decode(data, file: url.path), String(decoding: data, as: UTF8.self))
+    }
+
+    /// Decodes and validates spec JSON; `file` is used in messages only.
+    public static func decode(_ data: Data, file: String) throws(ExplicableError) -> StudySpec {
+        let spec: StudySpec
+        do { spec = try JSONDecoder().decode(StudySpec.self, from: data) } catch let error as DecodingError {
+            throw .badInput(describe(error), file: file)
+        } catch {
+            throw .badInput("not valid JSON: \(error.localizedDescription)", file: file)
+        }
+        try spec.validate(file: file)
+        return spec
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return "missing field '\(field)'"
+        case .typeMismatch(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(type)"
+        case .valueNotFound(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(type), found null"
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            let detail = context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription
+            return field.isEmpty ? "not valid JSON: \(detail)" : "field '\(field)': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    /// Checks what decoding cannot: ranges, counts and consistency.
+    public func validate(file: String) throws(ExplicableError) {
+        func fail(_ field: String, _ message: String) -> ExplicableError {
+            .badInput("field '\(field)' \(message)", file: file)
+        }
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw fail("name", "must be letters, digits, '-' or '_'")
+        }
+        guard ratingsPerItem >= 1 else { throw fail("ratingsPerItem", "must be at least 1") }
+        guard itemsPerAssignment >= 1 else { throw fail("itemsPerAssignment", "must be at least 1") }
+        guard attentionChecksPerAssignment >= 0 else { throw fail("attentionChecksPerAssignment", "must be 0 or more") }
+        guard attentionChecksPerAssignment <= attentionChecks.count else {
+            throw fail("attentionChecksPerAssignment",
+                "is \(attentionChecksPerAssignment) but only \(attentionChecks.count) attentionChecks are defined")
+        }
+        guard Set(attentionChecks.map(\.key)).count == attentionChecks.count else {
+            throw fail("attentionChecks", "has repeated keys")
+        }
+        guard pay.rewardPerAssignment >= 0 else { throw fail("pay.rewardPerAssignment", "must not be negative") }
+        guard pay.currency.count == 3 else { throw fail("pay.currency", "must be a 3-letter code such as USD") }
+        if design != .instanceLabel {
+            let points = effectiveScale
+            guard points.count >= 2 else { throw fail("scale", "needs at least 2 points") }
+            guard zip(points, points.dropFirst()).allSatisfy({ $0.value < $1.value }) else {
+                throw fail("scale", "values must increase")
+            }
+            for (i, check) in attentionChecks.enumerated() where !points.contains(where: { Double($0.value) == check.expected }) {
+                throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not a point of the scale")
+            }
+        }
+        if design == .classPairLikert {
+            guard question.contains("{{a}}") && question.contains("{{b}}") else {
+                throw fail("question", "must contain {{a}} and {{b}} for the two classes")
+            }
+        } else {
+            guard images != nil else { throw fail("images", "is required for the \(design.rawValue) design") }
+        }
+        switch images {
+        case .cifar10Test(let count) where !(1...10_000).contains(count):
+            throw fail("images.count", "must be between 1 and 10000")
+        case .modelMistakes(let count) where count < 1:
+            throw fail("images.count", "must be at least 1")
+        case .list(let list) where list.isEmpty:
+            throw fail("images.list", "must not be empty")
+        default:
+            break
+        }
+        if let submitURL, URL(string: submitURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw fail("submitURL", "must be an http or https URL")
+        }
+        let q = qc
+        if let v = q.maxSameAnswerShare, !(0...1).contains(v) { throw fail("qc.maxSameAnswerShare", "must be between 0 and 1") }
+        if let v = q.minAgreement, !(-1...1).contains(v) { throw fail("qc.minAgreement", "must be between -1 and 1") }
+        if let v = q.minSecondsPerItem, v < 0 { throw fail("qc.minSecondsPerItem", "must not be negative") }
+        if let v = q.maxAssignmentsPerWorker, v < 1 { throw fail("qc.maxAssignmentsPerWorker", "must be at least 1") }
+        if let v = q.maxFailedAttentionChecks, v < 0 { throw fail("qc.maxFailedAttentionChecks", "must not be negative") }
+    }
+}
