@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "explicable",
             dependencies: [
-                "ExplicableCore", "WordNet",
+                "ExplicableCore", "WordNet", "LabelStore", "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

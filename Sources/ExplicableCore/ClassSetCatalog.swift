@@ -10,9 +10,15 @@ public enum ClassSetCatalog {
     public static let builtInNames = ["cifar10", "cifar100", "imagenet1k"]
 
     /// Loads `nameOrPath`: an existing file path, or the name of a built-in set.
+    /// - Parameter base: folder that relative paths are resolved against (a spec's folder), else the working directory.
     public static func load(
-        _ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        _ nameOrPath: String, relativeTo base: URL? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ExplicableError) -> ClassSet {
+        if let base, !nameOrPath.hasPrefix("/"), !builtInNames.contains(nameOrPath) {
+            let candidate = base.appendingPathComponent(nameOrPath)
+            if FileManager.default.fileExists(atPath: candidate.path) { return try ClassSet.readTSV(candidate) }
+        }
         if FileManager.default.fileExists(atPath: nameOrPath) {
             return try ClassSet.readTSV(URL(fileURLWithPath: nameOrPath))
         }
@@ -30,17 +36,42 @@ public enum ClassSetCatalog {
     }
 
     static func searchFolders(environment: [String: String]) -> [URL] {
+        RepositoryFolder.candidates("wordnet", environment: environment)
+    }
+}
+
+/// Finds the repository's data folders (`wordnet/`, `templates/`, `studies/`) at run time.
+///
+/// Looked for in `$EXPLICABLE_HOME/NAME`, then beside and above the running executable (so
+/// `.build/debug/explicable` finds the checkout's folders), then in the working directory.
+public enum RepositoryFolder {
+    /// Candidate locations of the folder `name`, most specific first.
+    public static func candidates(
+        _ name: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [URL] {
         var folders: [URL] = []
         if let home = environment["EXPLICABLE_HOME"], !home.isEmpty {
-            folders.append(URL(fileURLWithPath: home).appendingPathComponent("wordnet"))
+            folders.append(URL(fileURLWithPath: home).appendingPathComponent(name))
         }
         var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
             .deletingLastPathComponent()
         for _ in 0..<6 {
-            folders.append(directory.appendingPathComponent("wordnet"))
+            folders.append(directory.appendingPathComponent(name))
             directory = directory.deletingLastPathComponent()
         }
-        folders.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("wordnet"))
+        folders.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name))
         return folders
+    }
+
+    /// The first candidate folder of `name` that holds `file`.
+    public static func locate(
+        _ file: String, in name: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ExplicableError) -> URL {
+        for folder in candidates(name, environment: environment)
+        where FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) {
+            return folder
+        }
+        throw ExplicableError(.missingData,
+            "\(name)/\(file) not found: set EXPLICABLE_HOME to the explicable checkout (the folder holding \(name)/)")
     }
 }

@@ -76,6 +76,11 @@ public struct Study: Sendable {
         }
     }
 
+    /// The names of all studies in the store, sorted.
+    public static func names(in store: LabelStore) throws(ExplicableError) -> [String] {
+        try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM study ORDER BY name") }
+    }
+
     /// Loads the study named `name`.
     public static func named(_ name: String, in store: LabelStore) throws(ExplicableError) -> Study {
         try store.read { db in

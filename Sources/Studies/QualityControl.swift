@@ -1,0 +1,214 @@
+public import ExplicableCore
+import Foundation
+import GRDB
+public import LabelStore
+
+/// Applies a study's quality-control rules to its submissions and stores the decisions.
+///
+/// Rules (each on only when the spec sets its threshold): rejected on the platform; more failed
+/// attention checks than allowed; too fast (work seconds per item); straight-lining (one answer
+/// on too large a share of items); low agreement (Spearman correlation of the annotator's
+/// ratings with the leave-one-out mean of everyone else's, Likert designs); more submissions
+/// per worker than allowed (the later ones are rejected). Decisions made by hand
+/// (``override(assignmentID:accept:reason:)``) are kept. Nothing is ever deleted.
+public struct QualityControl {
+    /// One submission's measurements and decision.
+    public struct Row: Sendable, Equatable {
+        public var assignmentID: String
+        /// First 8 hex digits of the annotator's hash.
+        public var annotator: String
+        public var answers: Int
+        public var failedChecks: Int
+        public var secondsPerItem: Double?
+        public var sameAnswerShare: Double?
+        public var agreement: Double?
+        public var status: SubmissionRecord.QCStatus
+        public var reason: String?
+        public var isOverridden: Bool
+    }
+
+    public let study: Study
+    public let store: LabelStore
+
+    public init(study: Study, store: LabelStore) {
+        self.study = study
+        self.store = store
+    }
+
+    struct Answer {
+        var item: Int64
+        var value: Double?
+    }
+
+    /// Evaluates every submission, stores the decisions, and returns one row per submission.
+    @discardableResult
+    public func run() throws(ExplicableError) -> [Row] {
+        let spec = study.spec
+        let qc = spec.qc
+        let itemsById = Dictionary(uniqueKeysWithValues: study.items.map { ($0.id!, $0) })
+        return try store.write { db in
+            let submissions = try SubmissionRecord.filter(Column("studyId") == study.id)
+                .order(Column("submittedAt"), Column("id")).fetchAll(db)
+            var answers: [Int64: [Answer]] = [:]
+            let rows = try GRDB.Row.fetchCursor(db, sql: """
+                SELECT r.submissionId, r.itemId, r.value FROM response r
+                JOIN submission s ON s.id = r.submissionId WHERE s.studyId = ?
+                """, arguments: [study.id])
+            while let row = try rows.next() {
+                answers[row["submissionId"], default: []].append(Answer(item: row["itemId"], value: row["value"]))
+            }
+            let hashes = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
+                SELECT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id WHERE s.studyId = ?
+                """, arguments: [study.id]).map { ($0["id"] as Int64, $0["idHash"] as String) })
+
+            var result: [Row] = []
+            var reasons: [Int64: [String]] = [:]
+            var perWorker: [Int64: Int] = [:]
+            for submission in submissions {
+                let id = submission.id!
+                let mine = answers[id] ?? []
+                var why: [String] = []
+                if let status = submission.platformStatus,
+                    ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT"].contains(status)
+                {
+                    why.append("\(status) on the platform")
+                }
+                var failed = 0
+                for answer in mine {
+                    guard let item = itemsById[answer.item], item.isAttentionCheck, let expected = item.expectedAnswer else {
+                        continue
+                    }
+                    let tolerance = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
+                    if answer.value.map({ abs($0 - expected) > tolerance }) ?? true { failed += 1 }
+                }
+                if failed > (qc.maxFailedAttentionChecks ?? 0) {
+                    why.append("failed \(failed) attention check\(failed == 1 ? "" : "s")")
+                }
+                let regular = mine.filter { itemsById[$0.item].map { !$0.isAttentionCheck } ?? false }
+                var secondsPerItem: Double?
+                if let seconds = submission.workSeconds, !mine.isEmpty { secondsPerItem = seconds / Double(mine.count) }
+                if let limit = qc.minSecondsPerItem, let s = secondsPerItem, s < limit {
+                    why.append(String(format: "too fast: %.2f s per item (minimum %.2f)", s, limit))
+                }
+                var share: Double?
+                let values = regular.compactMap(\.value)
+                if values.count >= 2 {
+                    var counts: [Double: Int] = [:]
+                    for v in values { counts[v, default: 0] += 1 }
+                    share = Double(counts.values.max()!) / Double(values.count)
+                }
+                if let limit = qc.maxSameAnswerShare, let s = share, s >= limit {
+                    why.append(String(format: "straight-lining: the same answer on %.0f%% of items", s * 100))
+                }
+                perWorker[submission.annotatorId, default: 0] += 1
+                if let limit = qc.maxAssignmentsPerWorker, perWorker[submission.annotatorId]! > limit {
+                    why.append("worker's submission number \(perWorker[submission.annotatorId]!), above the limit of \(limit)")
+                }
+                reasons[id] = why
+                result.append(Row(
+                    assignmentID: submission.assignmentID,
+                    annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
+                    failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
+                    status: .pending, reason: nil, isOverridden: submission.qcOverridden))
+            }
+            // Agreement among the submissions no other rule rejected (Likert designs only).
+            if spec.design != .instanceLabel {
+                let candidates = submissions.filter { reasons[$0.id!]!.isEmpty }
+                var sums: [Int64: (Double, Int)] = [:]
+                for s in candidates {
+                    for a in answers[s.id!] ?? [] where itemsById[a.item]?.isAttentionCheck == false {
+                        if let v = a.value { sums[a.item, default: (0, 0)].0 += v; sums[a.item]!.1 += 1 }
+                    }
+                }
+                for (index, submission) in submissions.enumerated() where reasons[submission.id!]!.isEmpty {
+                    var mine: [Double] = [], others: [Double] = []
+                    for a in answers[submission.id!] ?? [] where itemsById[a.item]?.isAttentionCheck == false {
+                        guard let v = a.value, let (sum, n) = sums[a.item], n >= 2 else { continue }
+                        mine.append(v)
+                        others.append((sum - v) / Double(n - 1))
+                    }
+                    guard mine.count >= 3, let rho = Statistics.spearman(mine, others) else { continue }
+                    result[index].agreement = rho
+                    if let limit = qc.minAgreement, rho < limit {
+                        reasons[submission.id!]!.append(String(format: "low agreement: Spearman %.2f with the others (minimum %.2f)", rho, limit))
+                    }
+                }
+            }
+            for (index, submission) in submissions.enumerated() {
+                let why = reasons[submission.id!]!
+                if submission.qcOverridden {
+                    result[index].status = submission.qcStatus
+                    result[index].reason = submission.qcReason
+                    continue
+                }
+                let status: SubmissionRecord.QCStatus = why.isEmpty ? .accepted : .rejected
+                let reason = why.isEmpty ? nil : why.joined(separator: "; ")
+                result[index].status = status
+                result[index].reason = reason
+                try db.execute(sql: "UPDATE submission SET qcStatus = ?, qcReason = ? WHERE id = ?",
+                    arguments: [status.rawValue, reason, submission.id!])
+            }
+            return result
+        }
+    }
+
+    /// Records a decision by hand; `run()` keeps it from then on.
+    public func override(assignmentID: String, accept: Bool, reason: String?) throws(ExplicableError) {
+        let studyId = study.id
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE submission SET qcStatus = ?, qcReason = ?, qcOverridden = 1 WHERE studyId = ? AND assignmentID = ?
+                """, arguments: [accept ? "accepted" : "rejected", reason ?? "decided by hand", studyId, assignmentID])
+            guard db.changesCount == 1 else {
+                throw ExplicableError(.invalidArgument, "study '\(study.spec.name)' has no assignment '\(assignmentID)'")
+            }
+        }
+    }
+
+    /// The MTurk approve/reject upload: `AssignmentId,Approve,Reject` (an `x` to approve, the reason to reject).
+    public static func mturkDecisions(_ rows: [Row]) -> String {
+        var out = "AssignmentId,Approve,Reject\n"
+        for row in rows where row.status != .pending {
+            let approve = row.status == .accepted ? "x" : ""
+            let reject = row.status == .rejected ? csvField(row.reason ?? "did not meet the quality criteria") : ""
+            out += "\(csvField(row.assignmentID)),\(approve),\(reject)\n"
+        }
+        return out
+    }
+}
+
+/// Small statistics used by quality control.
+public enum Statistics {
+    /// Average ranks (ties share the mean rank), 1-based.
+    public static func ranks(_ values: [Double]) -> [Double] {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var ranks = [Double](repeating: 0, count: values.count)
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for k in i...j { ranks[order[k]] = rank }
+            i = j + 1
+        }
+        return ranks
+    }
+
+    /// Pearson correlation; `nil` when either side is constant or the lengths differ.
+    public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
+        guard x.count == y.count, x.count >= 2 else { return nil }
+        let n = Double(x.count)
+        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for (a, b) in zip(x, y) {
+            sxy += (a - mx) * (b - my)
+            sxx += (a - mx) * (a - mx)
+            syy += (b - my) * (b - my)
+        }
+        guard sxx > 0, syy > 0 else { return nil }
+        return sxy / (sxx * syy).squareRoot()
+    }
+
+    /// Spearman's rank correlation (Pearson on average ranks).
+    public static func spearman(_ x: [Double], _ y: [Double]) -> Double? { pearson(ranks(x), ranks(y)) }
+}

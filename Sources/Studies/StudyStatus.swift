@@ -1,0 +1,67 @@
+public import ExplicableCore
+import Foundation
+import GRDB
+public import LabelStore
+
+/// Where a study stands: ratings per item against the target, submissions by decision, and
+/// what finishing would cost at the spec's pay.
+public struct StudyStatus: Sendable, Equatable {
+    /// Platform fee on rewards: MTurk charges 20% (HITs here have fewer than 10 assignments each),
+    /// Prolific's standard service fee is taken as 33.3%; self-hosted studies pay none.
+    public static func platformFee(_ platform: StudySpec.Platform) -> Double {
+        switch platform {
+        case .mturk: 0.20
+        case .prolific: 1.0 / 3.0
+        case .selfHosted: 0
+        }
+    }
+
+    public var items: Int
+    public var targetRatings: Int
+    /// Ratings from accepted or not yet checked submissions, capped at each item's target.
+    public var ratingsCollected: Int
+    public var itemsComplete: Int
+    public var submissionsAccepted: Int
+    public var submissionsRejected: Int
+    public var submissionsPending: Int
+    /// Assignments still needed to reach every target.
+    public var assignmentsRemaining: Int
+    /// Reward plus platform fee for those assignments, in the spec's currency.
+    public var remainingCost: Double
+    public var currency: String
+
+    public static func of(_ study: Study, in store: LabelStore) throws(ExplicableError) -> StudyStatus {
+        let studyId = study.id
+        let (counts, decisions) = try store.read { db in
+            let counts = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
+                SELECT r.itemId, count(*) AS n FROM response r JOIN submission s ON s.id = r.submissionId
+                WHERE s.studyId = ? AND s.qcStatus != 'rejected' AND (r.value IS NOT NULL OR r.cannotTell)
+                GROUP BY r.itemId
+                """, arguments: [studyId]).map { ($0["itemId"] as Int64, $0["n"] as Int) })
+            let instance = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
+                SELECT c.itemId, sum(c.count) AS n FROM instanceCount c JOIN item i ON i.id = c.itemId
+                WHERE i.studyId = ? GROUP BY c.itemId
+                """, arguments: [studyId]).map { ($0["itemId"] as Int64, $0["n"] as Int) })
+            let decisions = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
+                SELECT qcStatus, count(*) AS n FROM submission WHERE studyId = ? GROUP BY qcStatus
+                """, arguments: [studyId]).map { ($0["qcStatus"] as String, $0["n"] as Int) })
+            return (counts.merging(instance, uniquingKeysWith: +), decisions)
+        }
+        let regular = study.items.filter { !$0.isAttentionCheck }
+        let target = regular.reduce(0) { $0 + $1.targetRatings }
+        var collected = 0, complete = 0
+        for item in regular {
+            let n = min(counts[item.id!] ?? 0, item.targetRatings)
+            collected += n
+            if n >= item.targetRatings { complete += 1 }
+        }
+        let spec = study.spec
+        let remainingAssignments = Int((Double(target - collected) / Double(spec.itemsPerAssignment)).rounded(.up))
+        let cost = Double(remainingAssignments) * spec.pay.rewardPerAssignment * (1 + platformFee(spec.platform))
+        return StudyStatus(
+            items: regular.count, targetRatings: target, ratingsCollected: collected, itemsComplete: complete,
+            submissionsAccepted: decisions["accepted"] ?? 0, submissionsRejected: decisions["rejected"] ?? 0,
+            submissionsPending: decisions["pending"] ?? 0, assignmentsRemaining: remainingAssignments,
+            remainingCost: (cost * 100).rounded() / 100, currency: spec.pay.currency)
+    }
+}

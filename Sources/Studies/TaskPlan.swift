@@ -1,0 +1,70 @@
+public import ExplicableCore
+public import LabelStore
+
+/// How a study's items are dealt out to assignments (MTurk HITs, Prolific sessions).
+///
+/// Balanced: every regular item appears in exactly `ratingsPerItem` assignments, never twice in
+/// one; each assignment holds `itemsPerAssignment` items (the last may hold fewer when the
+/// total does not divide evenly), in a shuffled order, with `attentionChecksPerAssignment`
+/// checks at random positions. Everything follows from the spec's `seed`.
+public struct TaskPlan: Sendable, Equatable {
+    /// One assignment: item keys in the order shown.
+    public struct Assignment: Sendable, Equatable, Codable {
+        public var index: Int
+        public var itemKeys: [String]
+    }
+
+    public let assignments: [Assignment]
+
+    /// Deals the items of `study` out.
+    /// - Throws: ``ExplicableError`` when the study has no items yet or assignments would repeat an item.
+    public init(study: Study) throws(ExplicableError) {
+        let spec = study.spec
+        let regular = study.items.filter { !$0.isAttentionCheck }
+        let checks = study.items.filter(\.isAttentionCheck)
+        guard !regular.isEmpty else {
+            throw ExplicableError(.invalidArgument,
+                "study '\(spec.name)' has no items yet (a mistake-review study gets them from 'explicable study review')")
+        }
+        let perAssignment = spec.itemsPerAssignment
+        guard perAssignment <= regular.count else {
+            throw ExplicableError(.badInput,
+                "itemsPerAssignment is \(perAssignment) but the study has only \(regular.count) items")
+        }
+        var random = SeededGenerator(seed: spec.seed)
+        // Buckets of item positions by ratings still needed; always draw from the fullest
+        // buckets, at random within a bucket. Taking the items that need the most first keeps
+        // the deal feasible to the end without repeating an item within an assignment.
+        let k = spec.ratingsPerItem
+        var buckets = [[Int]](repeating: [], count: k + 1)
+        buckets[k] = Array(regular.indices)
+        var remaining = regular.count * k
+        var assignments: [Assignment] = []
+        while remaining > 0 {
+            var chosen: [Int] = []
+            var level = k
+            var drawn: [(Int, Int)] = []  // (item, its level) to put back one lower
+            while chosen.count < perAssignment && level > 0 {
+                if buckets[level].isEmpty {
+                    level -= 1
+                    continue
+                }
+                let pick = Int.random(in: 0..<buckets[level].count, using: &random)
+                buckets[level].swapAt(pick, buckets[level].count - 1)
+                let item = buckets[level].removeLast()
+                chosen.append(item)
+                drawn.append((item, level))
+            }
+            for (item, level) in drawn where level > 1 { buckets[level - 1].append(item) }
+            remaining -= chosen.count
+            var keys = chosen.map { regular[$0].key }
+            keys.shuffle(using: &random)
+            let picked = checks.shuffled(using: &random).prefix(spec.attentionChecksPerAssignment)
+            for check in picked {
+                keys.insert(check.key, at: Int.random(in: 0...keys.count, using: &random))
+            }
+            assignments.append(Assignment(index: assignments.count, itemKeys: keys))
+        }
+        self.assignments = assignments
+    }
+}

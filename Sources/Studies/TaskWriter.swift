@@ -1,0 +1,159 @@
+public import ExplicableCore
+public import Foundation
+import LabelStore
+import Mustache
+
+/// Writes a study's task files: the assignment plan, the MTurk batch input CSV with its HIT
+/// layout, and a standalone, offline HTML page per assignment for Prolific or self-hosting.
+///
+/// Files written into the output folder:
+/// - `assignments.json`: every assignment's item keys in display order;
+/// - `mturk-batch.csv` (`assignment_index,assignment_json`) and `mturk-hit.html` (paste into the
+///   MTurk requester UI; each batch row becomes one HIT);
+/// - `study.html`, which forwards to `pages/assignment-NNNN.html` (chosen by `?assignment=N`, else
+///   by a hash of `SESSION_ID`/`PROLIFIC_PID`).
+public struct TaskWriter: Sendable {
+    /// What the page scripts read about the study (embedded as JSON).
+    struct StudyView: Encodable {
+        var name, design, title, instructions, question: String
+        var scale: [StudySpec.ScalePoint]
+        var allowCannotTell: Bool
+        var classes: [String]
+        var submitURL: String?
+        var completionURL: String?
+        var completionCode: String?
+    }
+
+    /// One assignment as the page shows it.
+    struct AssignmentView: Encodable {
+        struct Item: Encodable {
+            var key, kind, text: String
+            var image: String?
+        }
+
+        var index: Int
+        var items: [Item]
+    }
+
+    public let study: Study
+    public let plan: TaskPlan
+    let library: MustacheLibrary
+
+    /// - Parameter templates: the folder holding `study-page.mustache`, `study-core.mustache`,
+    ///   `study-index.mustache` and `mturk-hit.mustache`.
+    public init(study: Study, plan: TaskPlan, templates: URL) throws(ExplicableError) {
+        self.study = study
+        self.plan = plan
+        var library = MustacheLibrary()
+        for name in ["study-page", "study-core", "study-index", "mturk-hit"] {
+            let file = templates.appendingPathComponent("\(name).mustache")
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                throw ExplicableError(.missingData, "template '\(name).mustache' is missing", file: templates.path)
+            }
+            do { try library.register(text, named: name) } catch let error as MustacheTemplate.ParserError {
+                throw ExplicableError(.badInput, "template error: \(error.error)", file: file.path,
+                    line: error.context.lineNumber, column: error.context.columnNumber)
+            } catch {
+                throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
+            }
+        }
+        self.library = library
+    }
+
+    var studyView: StudyView {
+        let spec = study.spec
+        let completion = spec.completionURL
+        let isURL = completion.map { $0.hasPrefix("http://") || $0.hasPrefix("https://") } ?? false
+        return StudyView(
+            name: spec.name, design: spec.design.rawValue, title: spec.title, instructions: spec.instructions,
+            question: spec.question, scale: spec.effectiveScale, allowCannotTell: spec.allowCannotTell ?? false,
+            classes: study.classes.labels, submitURL: spec.submitURL, completionURL: isURL ? completion : nil,
+            completionCode: isURL ? nil : completion)
+    }
+
+    /// The text of an item as the annotator reads it.
+    func view(_ item: ItemRecord) -> AssignmentView.Item {
+        let spec = study.spec
+        let labels = study.classes.labels
+        func label(_ i: Int?) -> String { i.flatMap { labels.indices.contains($0) ? labels[$0] : nil } ?? "?" }
+        var text: String
+        switch item.kind {
+        case .pair:
+            text = spec.question.replacingOccurrences(of: "{{a}}", with: label(item.classA))
+                .replacingOccurrences(of: "{{b}}", with: label(item.classB))
+        case .image:
+            text = spec.question
+        case .review:
+            let predictions = (item.predictions.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? [])
+                .map { label($0) }.joined(separator: ", ")
+            text = spec.question.replacingOccurrences(of: "{{truth}}", with: label(item.trueClass))
+                .replacingOccurrences(of: "{{prediction}}", with: predictions)
+        case .attention:
+            text = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.prompt ?? spec.question
+        }
+        return .init(key: item.key, kind: item.kind.rawValue, text: text, image: item.image.map(Self.imagePath))
+    }
+
+    /// Where the page loads an image reference from: `cifar10-test:42` → `images/cifar10-test-42.png`.
+    static func imagePath(_ reference: String) -> String {
+        if reference.contains("/") { return reference }
+        return "images/" + reference.replacingOccurrences(of: ":", with: "-") + ".png"
+    }
+
+    func assignmentView(_ assignment: TaskPlan.Assignment) -> AssignmentView {
+        let byKey = study.itemsByKey
+        return AssignmentView(index: assignment.index, items: assignment.itemKeys.compactMap { byKey[$0].map(view) })
+    }
+
+    /// JSON safe to place inside `<script type="application/json">` and in an MTurk CSV cell.
+    static func scriptJSON(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+        return text.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+            .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "$", with: "\\u0024")
+    }
+
+    /// Writes every file into `folder` (created if needed).
+    public func write(to folder: URL) throws(ExplicableError) {
+        let manager = FileManager.default
+        let pages = folder.appendingPathComponent("pages")
+        do { try manager.createDirectory(at: pages, withIntermediateDirectories: true) } catch {
+            throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: pages.path)
+        }
+        let spec = study.spec
+        let studyJSON = Self.scriptJSON(studyView)
+        func render(_ template: String, _ context: [String: Any]) -> String {
+            library.render(context, withTemplate: template) ?? ""
+        }
+        func save(_ text: String, _ url: URL) throws(ExplicableError) {
+            do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+                throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)
+            }
+        }
+        let base: [String: Any] = ["name": spec.name, "title": spec.title, "instructions": spec.instructions,
+            "studyJSON": studyJSON]
+        var csv = "assignment_index,assignment_json\n"
+        for assignment in plan.assignments {
+            let json = Self.scriptJSON(assignmentView(assignment))
+            var context = base
+            context["assignmentJSON"] = json
+            let name = String(format: "assignment-%04d.html", assignment.index)
+            try save(render("study-page", context), pages.appendingPathComponent(name))
+            csv += "\(assignment.index),\"\(json.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
+        }
+        var index = base
+        index["assignmentCount"] = plan.assignments.count
+        try save(render("study-index", index), folder.appendingPathComponent("study.html"))
+        try save(render("mturk-hit", base), folder.appendingPathComponent("mturk-hit.html"))
+        try save(csv, folder.appendingPathComponent("mturk-batch.csv"))
+        struct Plan: Encodable {
+            var study: String
+            var assignments: [TaskPlan.Assignment]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let planJSON = (try? encoder.encode(Plan(study: spec.name, assignments: plan.assignments))) ?? Data()
+        try save(String(decoding: planJSON, as: UTF8.self) + "\n", folder.appendingPathComponent("assignments.json"))
+    }
+}

@@ -1,0 +1,214 @@
+public import ArgumentParser
+import ExplicableCore
+import Foundation
+import LabelStore
+import Studies
+
+/// `--db PATH`: the project's label store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The label store (SQLite).", valueName: "path"))
+    var db = "explicable.sqlite"
+
+    func open() throws(ExplicableError) -> LabelStore { try LabelStore(path: db) }
+}
+
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Design human studies, write their task pages, and keep their data in the label store.",
+        subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a study from its spec (studies/*.json) to the label store, with all its items.")
+
+        @Argument(help: ArgumentHelp("The study spec JSON.", valueName: "spec"))
+        var spec: String
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingErrors {
+                let url = URL(fileURLWithPath: spec)
+                let (loaded, json) = try StudySpec.load(url)
+                let classes = try ClassSetCatalog.load(loaded.classSet, relativeTo: url.deletingLastPathComponent())
+                let study = try Study.create(spec: loaded, specJSON: json, classes: classes, in: try store.open())
+                let regular = study.items.filter { !$0.isAttentionCheck }.count
+                writeStdout("study \(loaded.name): \(loaded.design.rawValue), \(classes.count) classes, "
+                    + "\(regular) items × \(loaded.ratingsPerItem) ratings, "
+                    + "\(study.items.count - regular) attention checks\n")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the studies in the label store.")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingErrors {
+                let names = try Study.names(in: try store.open())
+                writeStdout(names.map { $0 + "\n" }.joined())
+            }
+        }
+    }
+
+    struct Tasks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deal a study's items into balanced assignments and write MTurk and standalone pages.",
+            discussion: """
+                Writes assignments.json, mturk-batch.csv + mturk-hit.html (MTurk), and study.html with \
+                pages/assignment-NNNN.html (Prolific or self-hosted; works offline).
+                """)
+
+        @Argument(help: "The study's name.")
+        var study: String
+
+        @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
+        var out: String
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingErrors {
+                let loaded = try Study.named(study, in: try store.open())
+                let plan = try TaskPlan(study: loaded)
+                let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
+                try TaskWriter(study: loaded, plan: plan, templates: templates).write(to: URL(fileURLWithPath: out))
+                writeStdout("\(plan.assignments.count) assignments written to \(out)\n")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import annotator responses into the label store (one transaction per file).",
+            discussion: """
+                Formats: payload (JSON from explicable's pages: an object, an array or JSON lines), mturk \
+                (batch results CSV of explicable's HIT layout), long (CSV annotator,item,value[,rt_ms] or \
+                annotator,class_a,class_b,value[,rt_ms]), cifar10h-raw (CIFAR-10H's trial CSV), counts \
+                (.npy images × classes). Re-importing a file, or an assignment already stored, adds nothing.
+                """)
+
+        @Argument(help: "The study's name.")
+        var study: String
+
+        @Argument(help: ArgumentHelp("The file to import.", valueName: "file"))
+        var file: String
+
+        @Option(help: "payload, mturk, long, cifar10h-raw or counts.")
+        var format: ImportFormat
+
+        @Option(help: ArgumentHelp("Import the good rows; write rejected rows with their reason here.", valueName: "rejects.csv"))
+        var skipBadRows: String?
+
+        @Flag(help: "Keep platform worker ids as given (personal data) besides their salted hash.")
+        var keepRawIds = false
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingErrors {
+                let opened = try store.open()
+                let loaded = try Study.named(study, in: opened)
+                let options = ImportOptions(format: format, rejectsFile: skipBadRows.map { URL(fileURLWithPath: $0) },
+                    keepRawIDs: keepRawIds)
+                let report = try Importer(study: loaded, store: opened).run(URL(fileURLWithPath: file), options: options)
+                if report.alreadyImported {
+                    writeStdout("\(file): already imported (same SHA-256); nothing added\n")
+                    return
+                }
+                var line = "\(file): \(report.rowsRead) rows read, \(report.rowsAccepted) accepted, \(report.rowsRejected) rejected; "
+                line += "\(report.submissionsAdded) submissions and \(report.responsesAdded) responses added"
+                if report.countsAdded > 0 { line += ", \(report.countsAdded) instance counts" }
+                if report.submissionsAlreadyPresent > 0 {
+                    line += "; \(report.submissionsAlreadyPresent) assignments were already stored and were skipped"
+                }
+                writeStdout(line + "\n")
+            }
+        }
+    }
+
+    struct QC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "qc",
+            abstract: "Apply the study's quality-control rules, store the decisions and print them per submission.")
+
+        @Argument(help: "The study's name.")
+        var study: String
+
+        @Option(help: ArgumentHelp("Decide one assignment by hand: ASSIGNMENT=accept or ASSIGNMENT=reject[:reason].",
+            valueName: "decision"))
+        var override: [String] = []
+
+        @Option(help: ArgumentHelp("Write the MTurk approve/reject CSV here.", valueName: "file"))
+        var mturkDecisions: String?
+
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            for decision in override where !decision.contains("=") {
+                throw ValidationError("--override takes ASSIGNMENT=accept or ASSIGNMENT=reject[:reason]")
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let opened = try store.open()
+                let qc = QualityControl(study: try Study.named(study, in: opened), store: opened)
+                for decision in override {
+                    let parts = decision.split(separator: "=", maxSplits: 1).map(String.init)
+                    let verdict = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
+                    guard ["accept", "reject"].contains(verdict[0]) else {
+                        throw ExplicableError(.invalidArgument, "--override '\(decision)': say accept or reject")
+                    }
+                    try qc.override(assignmentID: parts[0], accept: verdict[0] == "accept", reason: verdict.count > 1 ? verdict[1] : nil)
+                }
+                let rows = try qc.run()
+                var out = "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\tdecision\treason\n"
+                func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
+                for r in rows {
+                    out += "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(r.failedChecks)\t\(f(r.secondsPerItem, "%.1f"))\t"
+                    out += "\(f(r.sameAnswerShare.map { $0 * 100 }, "%.0f%%"))\t\(f(r.agreement, "%.2f"))\t"
+                    out += "\(r.status.rawValue)\(r.isOverridden ? " (by hand)" : "")\t\(r.reason ?? "")\n"
+                }
+                let accepted = rows.filter { $0.status == .accepted }.count
+                out += "\(accepted) accepted, \(rows.count - accepted) rejected of \(rows.count) submissions\n"
+                writeStdout(out)
+                if let mturkDecisions {
+                    do { try Data(QualityControl.mturkDecisions(rows).utf8).write(to: URL(fileURLWithPath: mturkDecisions), options: .atomic) } catch {
+                        throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: mturkDecisions)
+                    }
+                }
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ratings collected against the target, submissions by decision, and the cost of finishing.")
+
+        @Argument(help: "The study's name.")
+        var study: String
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try reportingErrors {
+                let opened = try store.open()
+                let s = try StudyStatus.of(try Study.named(study, in: opened), in: opened)
+                let percent = s.targetRatings == 0 ? 100 : 100 * Double(s.ratingsCollected) / Double(s.targetRatings)
+                writeStdout("""
+                    ratings: \(s.ratingsCollected) of \(s.targetRatings) (\(String(format: "%.1f", percent))%); \
+                    items complete: \(s.itemsComplete) of \(s.items)
+                    submissions: \(s.submissionsAccepted) accepted, \(s.submissionsRejected) rejected, \(s.submissionsPending) not yet checked
+                    to finish: \(s.assignmentsRemaining) assignments, \(String(format: "%.2f", s.remainingCost)) \(s.currency) with platform fees
+
+                    """)
+            }
+        }
+    }
+}
+
+extension ImportFormat: ExpressibleByArgument {}
