@@ -47,6 +47,7 @@ struct CSVTable {
 enum LongCSVFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         var table = try CSVTable(url)
+        sink.header = table.header
         try table.require("annotator", "value")
         let byPair = table.columns["item"] == nil
         if byPair { try table.require("class_a", "class_b") }
@@ -101,6 +102,7 @@ enum LongCSVFormat {
 enum CIFAR10HRawFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         var table = try CSVTable(url)
+        sink.header = table.header
         try table.require("annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
             "cifar10_test_set_idx", "reaction_time", "time_elapsed")
         // Attention checks are matched by their expected class.
@@ -209,7 +211,8 @@ struct Payload: Decodable {
                 reason: "payload is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)", fields: fields))
             return
         }
-        let platform = prolific_pid != nil ? "prolific" : worker_id != nil ? "mturk" : defaultPlatform
+        let platform = explicitAnnotator != nil ? defaultPlatform
+            : prolific_pid != nil ? "prolific" : worker_id != nil ? "mturk" : defaultPlatform
         guard let annotator = explicitAnnotator ?? prolific_pid ?? worker_id ?? session_id else {
             try sink.reject(RowError(line: line, reason: "payload names no participant (PROLIFIC_PID, workerId or SESSION_ID)",
                 fields: fields))
@@ -287,6 +290,7 @@ enum PayloadFormat {
 enum MTurkFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         var table = try CSVTable(url)
+        sink.header = table.header
         try table.require("AssignmentId", "WorkerId", "AssignmentStatus")
         let answerColumn = ["Answer.answers", "Answer.taskAnswers"].first { table.columns[$0] != nil }
         guard let answerColumn else { throw ExplicableError.badInput("missing column 'Answer.answers' (or 'Answer.taskAnswers')", file: url.path, line: 1) }

@@ -84,6 +84,7 @@ public struct Importer {
             return report
         }
         var rejected: [RowError] = []
+        var rejectHeader: [String] = []
         report = try store.write { db in
             var record = ImportRecord(studyId: studyId, fileName: url.lastPathComponent, sha256: sha,
                 format: options.format.rawValue, importedAt: now, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0)
@@ -104,15 +105,18 @@ public struct Importer {
             record.rowsRejected = report.rowsRejected
             try record.update(db)
             rejected = sink.rejected
+            rejectHeader = sink.header
             if report.rowsAccepted == 0 && report.countsAdded == 0 && report.rowsRejected == 0 {
                 report.submissionsAlreadyPresent = sink.alreadyPresent.count
             }
             return report
         }
         if let rejectsFile = options.rejectsFile {
-            var text = "line,reason,row\n"
+            // The rejected rows as they were, after their line and reason, so they can be fixed and re-imported.
+            var text = (["line", "reason"] + (rejectHeader.isEmpty ? ["content"] : rejectHeader)).map(csvField)
+                .joined(separator: ",") + "\n"
             for row in rejected {
-                text += "\(row.line),\(csvField(row.reason)),\(csvField(row.fields.joined(separator: ",")))\n"
+                text += ([String(row.line), row.reason] + row.fields).map(csvField).joined(separator: ",") + "\n"
             }
             do { try Data(text.utf8).write(to: rejectsFile, options: .atomic) } catch {
                 throw ExplicableError(.io, "cannot write rejected rows: \(error.localizedDescription)", file: rejectsFile.path)
@@ -143,6 +147,8 @@ struct ResponseSink {
     var rowsRead = 0
     var rowsAccepted = 0
     var rejected: [RowError] = []
+    /// The input's column names, for the rejected-rows file (empty for non-CSV formats).
+    var header: [String] = []
     /// Submission id per assignment id, for submissions made by this file.
     var submissions: [String: Int64] = [:]
     var alreadyPresent: Set<String> = []

@@ -58,7 +58,7 @@ public struct QualityControl {
                 answers[row["submissionId"], default: []].append(Answer(item: row["itemId"], value: row["value"]))
             }
             let hashes = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
-                SELECT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id WHERE s.studyId = ?
+                SELECT DISTINCT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id WHERE s.studyId = ?
                 """, arguments: [study.id]).map { ($0["id"] as Int64, $0["idHash"] as String) })
 
             var result: [Row] = []

@@ -41,3 +41,9 @@ func likertStudy(k: Int = 3, perAssignment: Int = 15, changes: [String: Any?] = 
         now: Date(timeIntervalSince1970: 1_780_000_000))
     return (store, study)
 }
+
+/// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
+let sharedData: URL = {
+    if let path = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+}()
