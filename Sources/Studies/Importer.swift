@@ -16,6 +16,12 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case cifar10hRaw = "cifar10h-raw"
     /// A counts matrix `.npy` (images × classes), instance labels without annotators.
     case counts
+    /// jsPsych data: a JSON array of trials or its CSV; trials carry an `item` field.
+    case jspsych
+    /// JATOS result files: JSON lines of jsPsych data arrays or page payloads.
+    case jatos
+    /// A Prolific submissions export CSV, joined with the pages' payloads (``ImportOptions/payloads``).
+    case prolific
 }
 
 /// What an import did.
@@ -42,11 +48,14 @@ public struct ImportOptions: Sendable {
     public var rejectsFile: URL?
     /// Store platform ids as given (personal data!), besides their salted hash.
     public var keepRawIDs: Bool
+    /// The payloads a Prolific export is joined with.
+    public var payloads: URL?
 
-    public init(format: ImportFormat, rejectsFile: URL? = nil, keepRawIDs: Bool = false) {
+    public init(format: ImportFormat, rejectsFile: URL? = nil, keepRawIDs: Bool = false, payloads: URL? = nil) {
         self.format = format
         self.rejectsFile = rejectsFile
         self.keepRawIDs = keepRawIDs
+        self.payloads = payloads
     }
 }
 
@@ -97,6 +106,9 @@ public struct Importer {
             case .payload: try PayloadFormat.read(url, into: &sink)
             case .mturk: try MTurkFormat.read(url, into: &sink)
             case .counts: try CountsFormat.read(url, into: &sink)
+            case .jspsych: try JsPsychFormat.read(url, into: &sink)
+            case .jatos: try JATOSFormat.read(url, into: &sink)
+            case .prolific: try ProlificFormat.read(url, payloads: options.payloads, into: &sink)
             }
             try sink.finish()
             var report = sink.report(file: url.path, format: options.format)

@@ -88,7 +88,9 @@ struct StudyCommand: ParsableCommand {
                 Formats: payload (JSON from explicable's pages: an object, an array or JSON lines), mturk \
                 (batch results CSV of explicable's HIT layout), long (CSV annotator,item,value[,rt_ms] or \
                 annotator,class_a,class_b,value[,rt_ms]), cifar10h-raw (CIFAR-10H's trial CSV), counts \
-                (.npy images × classes). Re-importing a file, or an assignment already stored, adds nothing.
+                (.npy images × classes), jspsych (JSON array or CSV of trials carrying an 'item' field), jatos \
+                (JSON lines of jsPsych arrays or payloads), prolific (submissions export CSV, with --payloads). \
+                Re-importing a file, or an assignment already stored, adds nothing.
                 """)
 
         @Argument(help: "The study's name.")
@@ -97,7 +99,7 @@ struct StudyCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The file to import.", valueName: "file"))
         var file: String
 
-        @Option(help: "payload, mturk, long, cifar10h-raw or counts.")
+        @Option(help: "payload, mturk, long, cifar10h-raw, counts, jspsych, jatos or prolific.")
         var format: ImportFormat
 
         @Option(help: ArgumentHelp("Import the good rows; write rejected rows with their reason here.", valueName: "rejects.csv"))
@@ -106,6 +108,9 @@ struct StudyCommand: ParsableCommand {
         @Flag(help: "Keep platform worker ids as given (personal data) besides their salted hash.")
         var keepRawIds = false
 
+        @Option(help: ArgumentHelp("With --format prolific: the pages' JSON payloads to join.", valueName: "file"))
+        var payloads: String?
+
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -113,7 +118,7 @@ struct StudyCommand: ParsableCommand {
                 let opened = try store.open()
                 let loaded = try Study.named(study, in: opened)
                 let options = ImportOptions(format: format, rejectsFile: skipBadRows.map { URL(fileURLWithPath: $0) },
-                    keepRawIDs: keepRawIds)
+                    keepRawIDs: keepRawIds, payloads: payloads.map { URL(fileURLWithPath: $0) })
                 let report = try Importer(study: loaded, store: opened).run(URL(fileURLWithPath: file), options: options)
                 if report.alreadyImported {
                     writeStdout("\(file): already imported (same SHA-256); nothing added\n")
