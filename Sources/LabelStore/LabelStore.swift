@@ -22,6 +22,10 @@ public final class LabelStore: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Large imports run in one transaction; a 64 MiB page cache keeps them off the disk until commit.
+            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+        }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {

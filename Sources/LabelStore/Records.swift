@@ -171,10 +171,9 @@ public struct SubmissionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// One answer to one item within a submission.
-public struct ResponseRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+/// One answer to one item within a submission (the table's key is the pair).
+public struct ResponseRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "response"
-    public var id: Int64?
     public var submissionId: Int64
     public var itemId: Int64
     /// The Likert point, or the chosen class index; `nil` with `cannotTell`.
@@ -184,10 +183,9 @@ public struct ResponseRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var position: Int?
 
     public init(
-        id: Int64? = nil, submissionId: Int64, itemId: Int64, value: Double?, cannotTell: Bool = false,
-        reactionMs: Double? = nil, position: Int? = nil
+        submissionId: Int64, itemId: Int64, value: Double?, cannotTell: Bool = false, reactionMs: Double? = nil,
+        position: Int? = nil
     ) {
-        self.id = id
         self.submissionId = submissionId
         self.itemId = itemId
         self.value = value
@@ -195,8 +193,6 @@ public struct ResponseRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
         self.reactionMs = reactionMs
         self.position = position
     }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// How many people chose a class for an image, when only counts are known (e.g. CIFAR-10H's counts matrix).

@@ -81,17 +81,17 @@ enum Schema {
                 t.column("qcOverridden", .boolean).notNull().defaults(to: false)
                 t.uniqueKey(["studyId", "assignmentID"])
             }
-            try db.create(table: "response") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("submission", onDelete: .cascade).notNull()
-                t.belongsTo("item").notNull()
+            // One row per answer, keyed by (submission, item) without a rowid: one b-tree per
+            // insert, which is what bulk imports of hundreds of thousands of answers pay for.
+            try db.create(table: "response", options: .withoutRowID) { t in
+                t.belongsTo("submission", onDelete: .cascade, indexed: false).notNull()  // the key's first column
+                t.belongsTo("item", indexed: false).notNull()
                 t.column("value", .double)  // Likert point or chosen class index; NULL with cannotTell
                 t.column("cannotTell", .boolean).notNull().defaults(to: false)
                 t.column("reactionMs", .double)
                 t.column("position", .integer)
-                t.uniqueKey(["submissionId", "itemId"])
+                t.primaryKey(["submissionId", "itemId"])
             }
-            try db.create(index: "response_item", on: "response", columns: ["itemId"])
             try db.create(table: "instanceCount") { t in
                 t.belongsTo("item", onDelete: .cascade).notNull()
                 t.column("classIndex", .integer).notNull()

@@ -38,82 +38,145 @@ public struct CSVReader {
         if let piece, !piece.isEmpty { buffer.append(contentsOf: piece) } else { isAtEnd = true }
     }
 
+    /// The bytes of the current record's fields, back to back; field `i` ends at `ends[i]`.
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    /// The line the current record started on.
+    public private(set) var recordLine = 0
+
+    /// The number of fields in the current record.
+    public var fieldCount: Int { ends.count }
+
+    /// Moves to the next record without making strings of its fields; `false` at the end of the file.
+    /// Blank lines are skipped.
+    public mutating func advance() throws(ExplicableError) -> Bool {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        var inQuotes = false
+        var fieldStart = 0
+        var fieldWasQuoted = false
+        recordLine = line
+        while true {
+            if position >= buffer.count {
+                if !isAtEnd { try fill() }
+                if position >= buffer.count {
+                    guard !inQuotes else {
+                        throw ExplicableError.badInput("a quoted field is never closed", file: file, line: recordLine)
+                    }
+                    if ends.isEmpty && bytes.isEmpty { return false }
+                    ends.append(bytes.count)
+                    return true
+                }
+            }
+            // Copy the run of ordinary bytes up to the next byte that matters in one piece.
+            let runEnd = buffer.withUnsafeBufferPointer { buf -> Int in
+                var j = position
+                if inQuotes {
+                    while j < buf.count && buf[j] != 0x22 {
+                        if buf[j] == 0x0A { line += 1 }
+                        j += 1
+                    }
+                } else {
+                    while j < buf.count {
+                        let b = buf[j]
+                        if b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { break }
+                        j += 1
+                    }
+                }
+                return j
+            }
+            if runEnd > position {
+                bytes.append(contentsOf: buffer[position..<runEnd])
+                position = runEnd
+                continue
+            }
+            let byte = buffer[position]
+            position += 1
+            if inQuotes {
+                if byte == 0x22 {  // "
+                    if position >= buffer.count && !isAtEnd { try fill() }
+                    if position < buffer.count && buffer[position] == 0x22 {
+                        bytes.append(0x22)
+                        position += 1
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if byte == 0x0A { line += 1 }
+                    bytes.append(byte)
+                }
+                continue
+            }
+            switch byte {
+            case 0x22 where bytes.count == fieldStart && !fieldWasQuoted:
+                inQuotes = true
+                fieldWasQuoted = true
+            case 0x2C:  // ,
+                ends.append(bytes.count)
+                fieldStart = bytes.count
+                fieldWasQuoted = false
+            case 0x0D, 0x0A:  // CR (with an LF after it, or alone) or LF ends the record
+                if byte == 0x0D {
+                    if position >= buffer.count && !isAtEnd { try fill() }
+                    if position < buffer.count && buffer[position] == 0x0A { position += 1 }
+                }
+                line += 1
+                if ends.isEmpty && bytes.isEmpty && !fieldWasQuoted {  // a blank line
+                    recordLine = line
+                    continue
+                }
+                ends.append(bytes.count)
+                return true
+            default:
+                bytes.append(byte)
+            }
+        }
+    }
+
+    private func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+
+    /// Field `i` of the current record as text.
+    /// - Throws: when the field is not valid UTF-8.
+    public func string(_ i: Int) throws(ExplicableError) -> String {
+        guard let text = String(validating: bytes[range(i)], as: UTF8.self) else {
+            throw ExplicableError.badInput("field \(i + 1) is not valid UTF-8 text", file: file, line: recordLine)
+        }
+        return text
+    }
+
+    /// Field `i` as an integer (optional sign and ASCII digits only), without making a string.
+    public func int(_ i: Int) -> Int? {
+        let r = range(i)
+        guard !r.isEmpty else { return nil }
+        var index = r.lowerBound
+        var negative = false
+        if bytes[index] == 0x2D { negative = true; index += 1 }
+        guard index < r.upperBound, r.upperBound - index <= 18 else { return nil }
+        var value = 0
+        while index < r.upperBound {
+            let digit = Int(bytes[index]) - 0x30
+            guard (0...9).contains(digit) else { return nil }
+            value = value * 10 + digit
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// Field `i` as a number.
+    public func double(_ i: Int) -> Double? {
+        if let v = int(i) { return Double(v) }
+        let r = range(i)
+        guard !r.isEmpty, r.count < 64 else { return nil }
+        return Double(String(decoding: bytes[r], as: UTF8.self))
+    }
+
     /// The next record and the line it starts on, or `nil` at the end of the file.
     /// Blank lines are skipped.
     public mutating func next() throws(ExplicableError) -> (fields: [String], line: Int)? {
-        while true {
-            if position >= buffer.count {
-                if isAtEnd { return nil }
-                try fill()
-                continue
-            }
-            var startLine = line
-            var fields: [String] = []
-            var field: [UInt8] = []
-            var inQuotes = false
-            var fieldWasQuoted = false
-            func finishField() throws(ExplicableError) {
-                guard let text = String(validating: field, as: UTF8.self) else {
-                    throw ExplicableError.badInput("field \(fields.count + 1) is not valid UTF-8 text", file: file, line: startLine)
-                }
-                fields.append(text)
-                field.removeAll(keepingCapacity: true)
-                fieldWasQuoted = false
-            }
-            while true {
-                if position >= buffer.count {
-                    if !isAtEnd { try fill() }
-                    if position >= buffer.count {
-                        guard !inQuotes else {
-                            throw ExplicableError.badInput("a quoted field is never closed", file: file, line: startLine)
-                        }
-                        try finishField()
-                        return fields == [""] ? nil : (fields, startLine)
-                    }
-                }
-                let byte = buffer[position]
-                position += 1
-                if inQuotes {
-                    if byte == 0x22 {  // "
-                        if position >= buffer.count && !isAtEnd { try fill() }
-                        if position < buffer.count && buffer[position] == 0x22 {
-                            field.append(0x22)
-                            position += 1
-                        } else {
-                            inQuotes = false
-                        }
-                    } else {
-                        if byte == 0x0A { line += 1 }
-                        field.append(byte)
-                    }
-                    continue
-                }
-                switch byte {
-                case 0x22 where field.isEmpty && !fieldWasQuoted:
-                    inQuotes = true
-                    fieldWasQuoted = true
-                case 0x2C:  // ,
-                    try finishField()
-                case 0x0D:  // CR: ends the record when an LF follows (or at the end)
-                    if position >= buffer.count && !isAtEnd { try fill() }
-                    if position < buffer.count && buffer[position] == 0x0A { position += 1 }
-                    line += 1
-                    try finishField()
-                    if fields == [""] { break }
-                    return (fields, startLine)
-                case 0x0A:
-                    line += 1
-                    try finishField()
-                    if fields == [""] { break }
-                    return (fields, startLine)
-                default:
-                    field.append(byte)
-                }
-                if fields == [""] && field.isEmpty && (byte == 0x0A || byte == 0x0D) {
-                    fields.removeAll()  // a blank line: start over on the next one
-                    startLine = line
-                }
-            }
-        }
+        guard try advance() else { return nil }
+        var fields: [String] = []
+        fields.reserveCapacity(ends.count)
+        for i in 0..<ends.count { fields.append(try string(i)) }
+        return (fields, recordLine)
     }
 }

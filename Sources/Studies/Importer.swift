@@ -232,54 +232,67 @@ struct ResponseSink {
         return record.id!
     }
 
-    /// Checks an answer to `itemKey` and returns the value to store.
-    func check(itemKey: String, value: Double?, cannotTell: Bool, line: Int, fields: [String]) -> Result<Double?, RowError> {
-        guard let item = items[itemKey] else {
-            return .failure(RowError(line: line, reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: fields))
-        }
+    /// Checks an answer to `item` and returns the value to store.
+    func check(item: ItemRecord, value: Double?, cannotTell: Bool, line: Int, fields: @autoclosure () -> [String])
+        -> Result<Double?, RowError>
+    {
         if cannotTell {
             guard study.spec.allowCannotTell == true, !item.isAttentionCheck else {
-                return .failure(RowError(line: line, reason: "'cannot tell' is not allowed for item '\(itemKey)'", fields: fields))
+                return .failure(RowError(line: line, reason: "'cannot tell' is not allowed for item '\(item.key)'", fields: fields()))
             }
             return .success(nil)
         }
         guard let value, value.isFinite else {
-            return .failure(RowError(line: line, reason: "missing value for item '\(itemKey)'", fields: fields))
+            return .failure(RowError(line: line, reason: "missing value for item '\(item.key)'", fields: fields()))
         }
-        let isClassChoice = study.spec.design == .instanceLabel
-        if isClassChoice {
+        if study.spec.design == .instanceLabel {
             guard value == value.rounded(), value >= 0, Int(value) < study.classes.count else {
                 return .failure(RowError(line: line,
-                    reason: "value \(value) is not a class index 0…\(study.classes.count - 1)", fields: fields))
+                    reason: "value \(value) is not a class index 0…\(study.classes.count - 1)", fields: fields()))
             }
         } else if !scale.contains(value) {
             let points = scale.sorted().map { String(Int($0)) }.joined(separator: ", ")
-            return .failure(RowError(line: line, reason: "value \(value) is off the scale (\(points))", fields: fields))
+            return .failure(RowError(line: line, reason: "value \(value) is off the scale (\(points))", fields: fields()))
         }
         return .success(value)
     }
 
-    /// Adds one answer; a second answer to the same item in the same submission is a bad row.
+    /// Adds one answer to the item with key `itemKey`; an unknown item is a bad row.
     mutating func addResponse(
         submission: Int64, itemKey: String, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?,
         line: Int, fields: [String]
     ) throws {
-        switch check(itemKey: itemKey, value: value, cannotTell: cannotTell, line: line, fields: fields) {
+        guard let item = items[itemKey] else {
+            try reject(RowError(line: line,
+                reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: fields))
+            return
+        }
+        try addResponse(submission: submission, item: item, value: value, cannotTell: cannotTell, reactionMs: reactionMs,
+            position: position, line: line, fields: fields)
+    }
+
+    /// Adds one answer; a second answer to the same item in the same submission is a bad row.
+    mutating func addResponse(
+        submission: Int64, item: ItemRecord, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?,
+        line: Int, fields: @autoclosure () -> [String]
+    ) throws {
+        switch check(item: item, value: value, cannotTell: cannotTell, line: line, fields: fields()) {
         case .failure(let error):
             try reject(error)
         case .success(let stored):
             do {
-                try db.execute(
-                    sql: """
-                        INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [submission, itemIds[itemKey]!, stored, cannotTell, reactionMs, position])
+                // A cached statement: compiling (and authorizing) SQL per row would dominate the import.
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+                insert.setUncheckedArguments([submission, item.id!, stored, cannotTell, reactionMs, position])
+                try insert.execute()
                 responsesAdded += 1
                 rowsAccepted += 1
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                try reject(RowError(line: line, reason: "a second answer to item '\(itemKey)' in the same submission",
-                    fields: fields))
+                try reject(RowError(line: line, reason: "a second answer to item '\(item.key)' in the same submission",
+                    fields: fields()))
             }
         }
     }
