@@ -106,17 +106,11 @@ enum JsPsychFormat {
 /// data array or one of explicable's page payloads.
 enum JATOSFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: url.path)
-        }
-        guard let text = String(validating: [UInt8](data), as: UTF8.self) else {
-            throw ExplicableError.badInput("file is not UTF-8 text", file: url.path)
-        }
-        for (n, content) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var lines = try LineReader(url: url)
+        while let content = try lines.next() {
             let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
-            let line = n + 1
+            let line = lines.line
             guard let document = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) else {
                 try sink.reject(RowError(line: line, reason: "not JSON", fields: [trimmed]))
                 continue

@@ -260,38 +260,51 @@ struct Payload: Decodable {
 }
 
 enum PayloadFormat {
+    /// One payload object, a JSON array of them, or JSON lines (read line by line).
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
+        var lines = try LineReader(url: url)
+        guard var first = try lines.next() else { return }
+        while first.trimmingCharacters(in: .whitespaces).isEmpty, let next = try lines.next() { first = next }
+        let start = first.trimmingCharacters(in: .whitespaces)
+        let decoder = JSONDecoder()
+        // A JSON line is a whole object on one line; anything else is one JSON document (object or array).
+        if start.hasPrefix("{"), let payload = try? decoder.decode(Payload.self, from: Data(start.utf8)) {
+            sink.rowsRead += 1
+            try payload.add(to: &sink, platform: "self-hosted", line: lines.line, fields: [start])
+            while let content = try lines.next() {
+                let trimmed = content.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { continue }
+                sink.rowsRead += 1
+                do {
+                    let payload = try decoder.decode(Payload.self, from: Data(trimmed.utf8))
+                    try payload.add(to: &sink, platform: "self-hosted", line: lines.line, fields: [trimmed])
+                } catch let error as DecodingError {
+                    try sink.reject(RowError(line: lines.line, reason: "not an explicable payload: \(describe(error))",
+                        fields: [trimmed]))
+                }
+            }
+            return
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: url.path)
         }
-        guard let text = String(validating: [UInt8](data), as: UTF8.self) else {
-            throw ExplicableError.badInput("file is not UTF-8 text", file: url.path)
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let decoder = JSONDecoder()
-        if trimmed.hasPrefix("[") {
+        if start.hasPrefix("[") {
             let payloads: [Payload]
-            do { payloads = try decoder.decode([Payload].self, from: Data(trimmed.utf8)) } catch {
+            do { payloads = try decoder.decode([Payload].self, from: data) } catch {
                 throw ExplicableError.badInput("not a JSON array of payloads: \(describe(error))", file: url.path, line: 1)
             }
             for payload in payloads {
                 sink.rowsRead += 1
                 try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [])
             }
-            return
-        }
-        // One object, or JSON lines.
-        let lines = trimmed.hasPrefix("{") && !trimmed.contains("}\n{") && !trimmed.contains("}\r\n{")
-            ? [(1, trimmed)] : text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-                .map { ($0.offset + 1, String($0.element)) }
-        for (line, content) in lines where !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        } else {
             sink.rowsRead += 1
             do {
-                let payload = try decoder.decode(Payload.self, from: Data(content.utf8))
-                try payload.add(to: &sink, platform: "self-hosted", line: line, fields: [content])
+                let payload = try decoder.decode(Payload.self, from: data)
+                try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [])
             } catch let error as DecodingError {
-                try sink.reject(RowError(line: line, reason: "not an explicable payload: \(describe(error))", fields: [content]))
+                try sink.reject(RowError(line: 1, reason: "not an explicable payload: \(describe(error))", fields: []))
             }
         }
     }

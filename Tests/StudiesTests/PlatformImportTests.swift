@@ -106,3 +106,32 @@ struct ProlificImportTests {
         }
     }
 }
+
+struct ImportEncodingTests {
+    @Test func nonUTF8IsRefusedWithItsLine() throws {
+        let (store, study) = try likertStudy()
+        let url = try temporaryFolder().appendingPathComponent("latin1.csv")
+        try (Data("annotator,class_a,class_b,value\nw1,cat,dog,2\nw\u{0}".utf8).dropLast() + Data([0xE9]) + Data(",cat,dog,3\n".utf8))
+            .write(to: url)
+        #expect {
+            _ = try Importer(study: study, store: store).run(url, options: .init(format: .long))
+        } throws: { error in
+            let e = error as? ExplicableError
+            return e?.line == 3 && e?.message.contains("not valid UTF-8") == true
+        }
+        #expect(try count(store, "response") == 0)
+    }
+
+    @Test func aPrettyPrintedPayloadObjectIsOneDocument() throws {
+        let (store, study) = try likertStudy()
+        let file = try writeFile("""
+            {
+              "study": "cifar10-class-likert",
+              "session_id": "pretty",
+              "responses": [{"item": "pair:0:1", "value": 1}, {"item": "pair:1:0", "value": 2}]
+            }
+            """, name: "one.json")
+        let report = try Importer(study: study, store: store).run(file, options: .init(format: .payload))
+        #expect(report.responsesAdded == 2 && report.submissionsAdded == 1)
+    }
+}

@@ -1,0 +1,58 @@
+public import ExplicableCore
+public import Foundation
+
+/// Reads a text file line by line in 1 MiB pieces (memory flat in file size), for JSON lines.
+public struct LineReader {
+    private let handle: FileHandle
+    public let file: String
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var isAtEnd = false
+    /// The number of the line last returned (1-based).
+    public private(set) var line = 0
+
+    public init(url: URL) throws(ExplicableError) {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw ExplicableError(.io, "cannot read file", file: url.path)
+        }
+        self.handle = handle
+        file = url.path
+    }
+
+    /// The next line without its line end (LF or CRLF), or `nil` at the end of the file.
+    /// - Throws: when the line is not UTF-8 text.
+    public mutating func next() throws(ExplicableError) -> String? {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > position && buffer[end - 1] == 0x0D { end -= 1 }
+                let bytes = buffer[position..<end]
+                position = newline + 1
+                return try text(bytes)
+            }
+            if isAtEnd {
+                guard position < buffer.count else { return nil }
+                let bytes = buffer[position...]
+                position = buffer.count
+                return try text(bytes)
+            }
+            buffer.removeFirst(position)
+            position = 0
+            let piece: Data?
+            do { piece = try handle.read(upToCount: 1 << 20) } catch {
+                throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: file)
+            }
+            if let piece, !piece.isEmpty { buffer.append(contentsOf: piece) } else { isAtEnd = true }
+        }
+    }
+
+    private mutating func text(_ bytes: ArraySlice<UInt8>) throws(ExplicableError) -> String {
+        line += 1
+        var bytes = bytes
+        if line == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ExplicableError.badInput("line is not valid UTF-8 text", file: file, line: line)
+        }
+        return text
+    }
+}
