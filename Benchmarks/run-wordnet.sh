@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# WordNet benchmark: explicable (release) side by side with xmllint and the Python package wn,
+# in one run on the same OEWN 2025 file. Prints JSON lines, then a summary.
+#
+#   Benchmarks/run-wordnet.sh [DATA_DIR]      (default ../shared/data)
+#
+# wn takes about 10 CPU-minutes for its 40,000 pairs, so it runs once unless WN_RUNS says more.
+# Needs: swift, xmllint (Debian libxml2-utils), /usr/bin/time, python3 with `pip install wn`.
+set -euo pipefail
+cd "$(dirname "$0")"
+data=${1:-${EXPLICABLE_DATA:-../../shared/data}}
+lmf="$data/wordnet/english-wordnet-2025.xml.gz"
+runs=${RUNS:-5}
+swift build -c release --product WordNetBenchmark >&2
+bench=$(swift build -c release --show-bin-path)/WordNetBenchmark
+out=$(mktemp)
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Parse: alternate the two so machine noise hits both alike.
+for i in $(seq "$runs"); do
+    "$bench" parse "$lmf" | tee -a "$out"
+    /usr/bin/time -f '{"bench":"oewn_parse","impl":"xmllint --stream --noout","seconds":%e,"peak_rss_mb":%M}' \
+        xmllint --stream --noout "$lmf" 2>&1 | sed 's/"peak_rss_mb":\([0-9]*\)}/"peak_rss_mb":\1,"unit":"KiB"}/' | tee -a "$out"
+done
+
+"$bench" matrices "$lmf" ../wordnet/imagenet1k.tsv 1000 | tee -a "$out"
+"$bench" matrices "$lmf" ../wordnet/imagenet1k.tsv 200 | grep '"measure":"path"' | tee -a "$out"
+python3 wn_path_bench.py --lmf "$lmf" --classes ../wordnet/imagenet1k.tsv --wn-data "${WN_DATA:-/tmp/wn-data}" --runs "${WN_RUNS:-1}" | tee -a "$out"
+
+python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+ours = [r for r in rows if r["bench"] == "oewn_parse" and r["impl"] == "explicable"]
+lint = [r for r in rows if r["bench"] == "oewn_parse" and r["impl"] != "explicable"]
+t_ours = statistics.median(r["seconds"] for r in ours)
+t_lint = statistics.median(r["seconds"] for r in lint)
+rss = max(r["peak_rss_mb"] for r in ours)
+summary = {"bench": "summary", "parse_seconds_median": round(t_ours, 3), "xmllint_seconds_median": t_lint,
+           "parse_ratio_to_xmllint": round(t_ours / t_lint, 2), "parse_target_ratio": 1.5,
+           "peak_rss_mb": round(rss, 1), "peak_rss_target_mb": 600}
+for r in rows:
+    if r["bench"] == "matrix_1000":
+        summary[f"imagenet1k_{r['measure']}_seconds"] = round(r["seconds"], 3)
+p200 = next(r for r in rows if r["bench"] == "matrix_200")
+wn200 = next(r for r in rows if r["bench"] == "wn_path_200")
+summary["path_200_explicable_seconds"] = round(p200["seconds"], 4)
+summary["path_200_wn_seconds"] = round(wn200["seconds"], 2)
+summary["path_200_speedup_over_wn"] = round(wn200["seconds"] / p200["seconds"], 1)
+print(json.dumps(summary))
+PY
+rm -f "$out"
