@@ -8,33 +8,14 @@ let strict: [SwiftSetting] = ["ExistentialAny", "MemberImportVisibility", "Inter
 let package = Package(
     name: "explicable",
     products: [
-        .executable(name: "explicable", targets: ["explicable"]),
         .library(name: "ExplicableCore", targets: ["ExplicableCore"]),
-        .library(name: "WordNet", targets: ["WordNet"]),
-    ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .library(name: "Training", targets: ["Training"]),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "ExplicableCore", swiftSettings: strict),
-        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2"], swiftSettings: strict),
-        .executableTarget(
-            name: "explicable",
-            dependencies: [
-                "ExplicableCore", "WordNet",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
-        ),
-        .testTarget(name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], swiftSettings: strict),
-        .testTarget(
-            name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "explicableTests", dependencies: ["explicable", "ExplicableCore"], resources: [.copy("Fixtures")],
-            swiftSettings: strict
-        ),
+        .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),
     ]
 )

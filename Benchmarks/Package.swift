@@ -1,0 +1,18 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// The root package's identity is the name of its folder (`explicable`, or a worktree's name).
+let root = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "explicable").lowercased()
+
+/// Release benchmarks for explicable; run through the scripts in this folder, which print JSON lines
+/// and compare against the Python peers (numpy's bundled OpenBLAS, PyTorch) in the same run.
+let package = Package(
+    name: "explicable-benchmarks",
+    dependencies: [.package(path: "../")],
+    targets: [
+        .executableTarget(
+            name: "BLASBenchmark", dependencies: [.product(name: "Training", package: root)],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
+        ),
+    ]
+)
