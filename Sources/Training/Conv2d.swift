@@ -1,0 +1,239 @@
+/// A 2-D convolution over NCHW tensors with a square kernel, stride and zero padding.
+///
+/// Weights are `out × in × k × k` and the bias has `out` entries, as in PyTorch's `Conv2d`.
+/// Each image is unfolded (im2col) into a `(in·k·k) × (Ho·Wo)` matrix and multiplied by the weight
+/// matrix in one `cblas_sgemm`, writing straight into that image's NCHW output; images are split
+/// among the cores, with OpenBLAS at one thread per call (``BLAS/useOneThreadPerCall()``). The
+/// backward pass unfolds again, gets the weight gradient from one sgemm per image (summed per
+/// core, then over cores in a fixed order) and the input gradient from one sgemm and a fold
+/// (col2im).
+public final class Conv2d: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    /// `outChannels × inChannels × kernelSize × kernelSize`.
+    public let weight: Parameter
+    /// `outChannels` entries, or `nil` for a convolution without bias.
+    public let bias: Parameter?
+
+    private let output = Tensor(shape: [0])
+    private let gradInput = Tensor(shape: [0])
+    private var input: Tensor?
+    /// One unfolded image per chunk of work.
+    private var columns: [Tensor] = []
+    /// One weight-gradient (and bias-gradient) partial sum per chunk of work.
+    private var weightPartials: [Tensor] = []
+    private var biasPartials: [Tensor] = []
+    /// The storage of the scratch tensors above, refreshed when they change.
+    private var columnPointers: [UnsafeMutablePointer<Float>] = []
+    private var weightPointers: [UnsafeMutablePointer<Float>] = []
+    private var biasPointers: [UnsafeMutablePointer<Float>] = []
+
+    /// Creates a convolution with zero weights; see ``Initialization`` for PyTorch's defaults.
+    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
+        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2d: bad geometry")
+        BLAS.useOneThreadPerCall()
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernelSize, kernelSize])
+        self.bias = bias ? Parameter(name: "bias", shape: [outChannels]) : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// The output height or width for an input height or width.
+    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernelSize) / stride + 1 }
+
+    private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(input.shape.count == 4 && input.shape[1] == inChannels,
+            "Conv2d(\(inChannels)→\(outChannels)): input shape \(input.shape)")
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let (ho, wo) = (outputSize(h), outputSize(w))
+        precondition(ho > 0 && wo > 0, "Conv2d: input \(h)×\(w) smaller than the kernel")
+        self.input = input
+        output.resize(to: [n, outChannels, ho, wo])
+        let k = inChannels * kernelSize * kernelSize, plane = ho * wo
+        let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
+        prepareScratch(chunks: chunks, columnCount: isPointwise ? 0 : k * plane)
+        let x = input.storage, y = output.storage, wt = weight.value.storage
+        let b = bias?.value.storage
+        let columnPointers = columnPointers
+        Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
+            for image in images {
+                let xi = x + image * inChannels * h * w, yi = y + image * outChannels * plane
+                let col: UnsafePointer<Float>
+                if isPointwise {
+                    col = UnsafePointer(xi)
+                } else {
+                    unfold(xi, height: h, width: w, into: columnPointers[chunk])
+                    col = UnsafePointer(columnPointers[chunk])
+                }
+                BLAS.sgemm(
+                    transposeA: false, transposeB: false, m: outChannels, n: plane, k: k,
+                    alpha: 1, a: wt, lda: k, b: col, ldb: plane, beta: 0, c: yi, ldc: plane)
+                if let b {
+                    for o in 0..<outChannels {
+                        let bo = b[o], row = yi + o * plane
+                        for i in 0..<plane { row[i] += bo }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let input else { preconditionFailure("Conv2d.backward before forward") }
+        precondition(gradOutput.shape == output.shape, "Conv2d: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let (ho, wo) = (output.shape[2], output.shape[3])
+        let k = inChannels * kernelSize * kernelSize, plane = ho * wo
+        gradInput.resize(to: input.shape)
+        let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
+        prepareScratch(chunks: chunks, columnCount: k * plane)
+        let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
+        let columnPointers = columnPointers, weightPointers = weightPointers, biasPointers = biasPointers
+        let hasBias = bias != nil
+        Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
+            let col = columnPointers[chunk], gw = weightPointers[chunk], gb = biasPointers[chunk]
+            gb.update(repeating: 0, count: outChannels)
+            for image in images {
+                let xi = x + image * inChannels * h * w, gyi = gy + image * outChannels * plane
+                let gxi = gx + image * inChannels * h * w
+                let unfolded: UnsafePointer<Float>
+                if isPointwise {
+                    unfolded = UnsafePointer(xi)
+                } else {
+                    unfold(xi, height: h, width: w, into: col)
+                    unfolded = UnsafePointer(col)
+                }
+                // ∂W += ∂Y_i · cols_iᵀ
+                BLAS.sgemm(
+                    transposeA: false, transposeB: true, m: outChannels, n: k, k: plane,
+                    alpha: 1, a: gyi, lda: plane, b: unfolded, ldb: plane,
+                    beta: image == images.lowerBound ? 0 : 1, c: gw, ldc: k)
+                if hasBias {
+                    for o in 0..<outChannels {
+                        var sum: Float = 0
+                        for i in 0..<plane { sum += gyi[o * plane + i] }
+                        gb[o] += sum
+                    }
+                }
+                // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image.
+                if isPointwise {
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: k, n: plane, k: outChannels,
+                        alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: gxi, ldc: plane)
+                } else {
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: k, n: plane, k: outChannels,
+                        alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: col, ldc: plane)
+                    fold(col, height: h, width: w, into: gxi)
+                }
+            }
+        }
+        let used = Parallel.chunkCount(count: n, minimumChunk: 1)
+        sumPartials(weightPointers, chunks: used, count: weight.gradient.count, into: weight.gradient.storage)
+        if let bias { sumPartials(biasPointers, chunks: used, count: outChannels, into: bias.gradient.storage) }
+        return gradInput
+    }
+
+    private func prepareScratch(chunks: Int, columnCount: Int) {
+        var changed = false
+        while columns.count < chunks {
+            columns.append(Tensor(shape: [0]))
+            weightPartials.append(Tensor(shape: weight.value.shape))
+            biasPartials.append(Tensor(shape: [outChannels]))
+            changed = true
+        }
+        for c in columns where c.count < columnCount {
+            c.resize(to: [columnCount])
+            changed = true
+        }
+        if changed {
+            columnPointers = columns.map(\.storage)
+            weightPointers = weightPartials.map(\.storage)
+            biasPointers = biasPartials.map(\.storage)
+        }
+    }
+
+    private func sumPartials(_ partials: [UnsafeMutablePointer<Float>], chunks: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(from: partials[0], count: count)
+        for c in 1..<max(chunks, 1) {
+            let p = partials[c]
+            for i in 0..<count { out[i] += p[i] }
+        }
+    }
+
+    /// im2col for one image: row `(c·k + ky)·k + kx`, column `oy·Wo + ox` holds
+    /// `x[c, oy·s − p + ky, ox·s − p + kx]`, or 0 in the padding.
+    private func unfold(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into col: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = (outputSize(h), outputSize(w))
+        var row = col
+        for c in 0..<inChannels {
+            let xc = x + c * h * w
+            for ky in 0..<kernelSize {
+                for kx in 0..<kernelSize {
+                    let (lo, hi) = validRange(offset: kx, size: w, outputs: wo)
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky
+                        let out = row + oy * wo
+                        guard iy >= 0 && iy < h else {
+                            out.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let xr = xc + iy * w - padding + kx
+                        for ox in 0..<lo { out[ox] = 0 }
+                        if stride == 1 {
+                            if hi > lo { (out + lo).update(from: xr + lo, count: hi - lo) }
+                        } else {
+                            for ox in lo..<hi { out[ox] = xr[ox * stride] }
+                        }
+                        for ox in max(hi, lo)..<wo { out[ox] = 0 }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+
+    /// col2im for one image: the adjoint of ``unfold``, overwriting `x`.
+    private func fold(_ col: UnsafePointer<Float>, height h: Int, width w: Int, into x: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = (outputSize(h), outputSize(w))
+        x.update(repeating: 0, count: inChannels * h * w)
+        var row = col
+        for c in 0..<inChannels {
+            let xc = x + c * h * w
+            for ky in 0..<kernelSize {
+                for kx in 0..<kernelSize {
+                    let (lo, hi) = validRange(offset: kx, size: w, outputs: wo)
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0 && iy < h else { continue }
+                        let xr = xc + iy * w - padding + kx, src = row + oy * wo
+                        for ox in lo..<max(hi, lo) { xr[ox * stride] += src[ox] }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+
+    /// The outputs `lo..<hi` whose input column `o·s − p + offset` lies inside `0..<size`.
+    private func validRange(offset: Int, size: Int, outputs: Int) -> (Int, Int) {
+        // o·s ≥ p − offset  and  o·s ≤ size − 1 + p − offset
+        let first = padding - offset
+        let lo = first <= 0 ? 0 : (first + stride - 1) / stride
+        let last = size - 1 + padding - offset
+        let hi = last < 0 ? 0 : min(outputs, last / stride + 1)
+        return (min(lo, outputs), hi)
+    }
+}

@@ -1,0 +1,75 @@
+import Testing
+@testable import Training
+
+/// Forward passes against direct loops in `Double` and hand-made examples.
+struct ForwardTests {
+    @Test(arguments: [(1, 1), (2, 1), (1, 0), (2, 2), (3, 1)])
+    func conv2dMatchesDirectConvolution(stride: Int, padding: Int) {
+        var g = GradientCheck(seed: UInt64(stride * 10 + padding))
+        let (n, cin, cout, h, w, k) = (3, 2, 3, 7, 6, 3)
+        let layer = Conv2d(inChannels: cin, outChannels: cout, kernelSize: k, stride: stride, padding: padding)
+        g.randomize(layer)
+        let x = g.tensor([n, cin, h, w])
+        let y = layer.forward(x, training: true)
+        let (ho, wo) = (layer.outputSize(h), layer.outputSize(w))
+        #expect(y.shape == [n, cout, ho, wo])
+        let wt = layer.weight.value, b = layer.bias!.value
+        var worst = 0.0
+        for i in 0..<n {
+            for o in 0..<cout {
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        var sum = Double(b[o])
+                        for c in 0..<cin {
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                                    guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
+                                    sum += Double(x[((i * cin + c) * h + iy) * w + ix])
+                                        * Double(wt[((o * cin + c) * k + ky) * k + kx])
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(sum - Double(y[((i * cout + o) * ho + oy) * wo + ox])))
+                    }
+                }
+            }
+        }
+        #expect(worst < 1e-5)
+    }
+
+    @Test func linearMatchesDirectProduct() {
+        var g = GradientCheck()
+        let layer = Linear(inFeatures: 5, outFeatures: 4)
+        g.randomize(layer)
+        let x = g.tensor([17, 5])
+        let y = layer.forward(x, training: false)
+        #expect(y.shape == [17, 4])
+        for r in 0..<17 {
+            for o in 0..<4 {
+                var sum = Double(layer.bias.value[o])
+                for i in 0..<5 { sum += Double(x[r * 5 + i]) * Double(layer.weight.value[o * 5 + i]) }
+                #expect(abs(sum - Double(y[r * 4 + o])) < 1e-5)
+            }
+        }
+    }
+
+    @Test func maxPoolAndAveragePoolByHand() {
+        // One 3×4 plane: the last row is dropped by 2×2 pooling.
+        let x = Tensor(shape: [1, 1, 3, 4], values: [1, 5, 2, 2, 3, -1, 7, 0, 9, 9, 9, 9])
+        let pool = MaxPool2x2()
+        #expect(pool.forward(x, training: true).values == [5, 7])
+        #expect(pool.backward(Tensor(shape: [1, 1, 1, 2], values: [10, 20])).values == [0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0])
+        // Ties go to the first maximum.
+        let ties = Tensor(shape: [1, 1, 2, 2], values: [4, 4, 4, 4])
+        _ = pool.forward(ties, training: true)
+        #expect(pool.backward(Tensor(shape: [1, 1, 1, 1], values: [1])).values == [1, 0, 0, 0])
+        let gap = GlobalAveragePool().forward(Tensor(shape: [1, 2, 1, 2], values: [1, 3, -2, 6]), training: true)
+        #expect(gap.shape == [1, 2] && gap.values == [2, 2])
+    }
+
+    @Test func residualAddsItsBranches() {
+        let x = Tensor(shape: [1, 1, 2, 2], values: [-1, 2, -3, 4])
+        #expect(Residual(body: [ReLU()]).forward(x, training: true).values == [-1, 4, -3, 8])
+    }
+}
