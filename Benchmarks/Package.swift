@@ -14,5 +14,9 @@ let package = Package(
             name: "BLASBenchmark", dependencies: [.product(name: "Training", package: root)],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
         ),
+        .executableTarget(
+            name: "TrainBenchmark", dependencies: [.product(name: "Training", package: root)],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
+        ),
     ]
 )

@@ -19,7 +19,10 @@ public final class ReLU: Layer {
         gradInput.resize(to: output.shape)
         let y = output.storage, gy = gradOutput.storage, gx = gradInput.storage
         Parallel.forEachChunk(count: output.count, minimumChunk: 1 << 14) { _, range in
-            for i in range { gx[i] = y[i] > 0 ? gy[i] : 0 }
+            for i in range {
+                let g = gy[i]  // load first, so the choice compiles to a select, not a branch
+                gx[i] = y[i] > 0 ? g : 0
+            }
         }
         return gradInput
     }

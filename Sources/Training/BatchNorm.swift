@@ -6,7 +6,7 @@ import Foundation
 /// the running statistics move towards the batch's: `running = (1 − momentum) · running +
 /// momentum · batch`, using the unbiased variance (`· m/(m − 1)`, m = N·H·W) for the running one.
 /// In evaluation the running statistics are used. Channels are split among the cores; sums are
-/// accumulated in `Double`.
+/// accumulated per plane in Float (SIMD lanes) and across planes in `Double`.
 public final class BatchNorm: Layer {
     public let channels: Int
     /// Weight of the batch statistics in the running ones; 0.1 as in PyTorch.
@@ -69,13 +69,14 @@ public final class BatchNorm: Layer {
                     for c in range {
                         let mean: Double, inv: Double
                         if training {
+                            // Per-plane Float sums (SIMD), added up in Double.
                             var sum = 0.0
-                            for i in 0..<n { let p = x + (i * channels + c) * plane; for j in 0..<plane { sum += Double(p[j]) } }
+                            for i in 0..<n { sum += Double(Reductions.sum(x + (i * channels + c) * plane, count: plane)) }
                             mean = sum / Double(m)
                             var squares = 0.0
                             for i in 0..<n {
-                                let p = x + (i * channels + c) * plane
-                                for j in 0..<plane { let d = Double(p[j]) - mean; squares += d * d }
+                                squares += Double(Reductions.sumOfSquaredDeviations(
+                                    x + (i * channels + c) * plane, count: plane, mean: Float(mean)))
                             }
                             let variance = squares / Double(m)
                             inv = 1 / (variance + epsilon).squareRoot()
@@ -117,11 +118,10 @@ public final class BatchNorm: Layer {
                         var sumG = 0.0, sumGX = 0.0
                         for i in 0..<n {
                             let p = x + (i * channels + c) * plane, g = gy + (i * channels + c) * plane
-                            for j in 0..<plane {
-                                sumG += Double(g[j])
-                                sumGX += Double(g[j]) * Double((p[j] - mean) * inv)
-                            }
+                            sumG += Double(Reductions.sum(g, count: plane))
+                            sumGX += Double(Reductions.centeredDot(g, p, count: plane, mean: mean))
                         }
+                        sumGX *= Double(inv)
                         gGamma[c] = Float(sumGX)
                         gBeta[c] = Float(sumG)
                         let a = gamma[c] * inv

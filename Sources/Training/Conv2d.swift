@@ -17,6 +17,10 @@ public final class Conv2d: Layer {
     public let weight: Parameter
     /// `outChannels` entries, or `nil` for a convolution without bias.
     public let bias: Parameter?
+    /// Whether ``backward(_:)`` computes the input gradient. A network's first layer doesn't need
+    /// it (nothing learns below it); when `false`, backward only sets the parameter gradients and
+    /// returns an empty tensor.
+    public var computesInputGradient = true
 
     private let output = Tensor(shape: [0])
     private let gradInput = Tensor(shape: [0])
@@ -96,7 +100,8 @@ public final class Conv2d: Layer {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let (ho, wo) = (output.shape[2], output.shape[3])
         let k = inChannels * kernelSize * kernelSize, plane = ho * wo
-        gradInput.resize(to: input.shape)
+        let computesInputGradient = computesInputGradient
+        gradInput.resize(to: computesInputGradient ? input.shape : [0])
         let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
         prepareScratch(chunks: chunks, columnCount: k * plane)
         let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
@@ -121,14 +126,12 @@ public final class Conv2d: Layer {
                     alpha: 1, a: gyi, lda: plane, b: unfolded, ldb: plane,
                     beta: image == images.lowerBound ? 0 : 1, c: gw, ldc: k)
                 if hasBias {
-                    for o in 0..<outChannels {
-                        var sum: Float = 0
-                        for i in 0..<plane { sum += gyi[o * plane + i] }
-                        gb[o] += sum
-                    }
+                    for o in 0..<outChannels { gb[o] += Reductions.sum(gyi + o * plane, count: plane) }
                 }
                 // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image.
-                if isPointwise {
+                if !computesInputGradient {
+                    continue
+                } else if isPointwise {
                     BLAS.sgemm(
                         transposeA: true, transposeB: false, m: k, n: plane, k: outChannels,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: gxi, ldc: plane)

@@ -6,8 +6,12 @@ import Foundation
 /// The chunking depends only on the item count and ``workerCount``, so a kernel whose chunks each
 /// write their own slice gives the same result on every run with the same worker count.
 public enum Parallel {
-    /// How many chunks work is split into at most; the number of active processors.
-    public static let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// How many chunks work is split into at most: `EXPLICABLE_THREADS` if it is set to a positive
+    /// number, else the number of active processors. Read once per process.
+    public static let workerCount: Int = {
+        if let text = ProcessInfo.processInfo.environment["EXPLICABLE_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// The number of chunks ``forEachChunk(count:minimumChunk:_:)`` uses for `count` items.
     static func chunkCount(count: Int, minimumChunk: Int) -> Int {

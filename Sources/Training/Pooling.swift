@@ -74,9 +74,7 @@ public final class GlobalAveragePool: Layer {
         let x = input.storage, y = output.storage
         Parallel.forEachChunk(count: planes, minimumChunk: 64) { _, range in
             for p in range {
-                var sum: Float = 0
-                for i in 0..<size { sum += x[p * size + i] }
-                y[p] = sum / Float(size)
+                y[p] = Reductions.sum(x + p * size, count: size) / Float(size)
             }
         }
         return output

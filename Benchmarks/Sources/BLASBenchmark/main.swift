@@ -3,11 +3,12 @@ import Foundation
 import Training
 
 // Prints one JSON line per sgemm shape: GFLOP/s of Debian's OpenBLAS at the thread count given
-// as the first argument. The shapes are those in `shapes.json` (shared with blas_peer.py).
+// as the first argument. The shapes are those in `shapes.json` (shared with blas_peer.py), or in
+// the JSON file named by the second argument.
 
 let threads = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1 : 1
-let shapesURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../shapes.json").standardizedFileURL
+let shapesURL = CommandLine.arguments.count > 2 ? URL(fileURLWithPath: CommandLine.arguments[2])
+    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../shapes.json").standardizedFileURL
 
 struct Shape: Decodable {
     var name: String

@@ -1,0 +1,93 @@
+import Dispatch
+import Foundation
+import Training
+
+// Training and inference images/s of an architecture at a batch size, on random data, plus the
+// time and GFLOP/s of each conv layer's forward and backward pass. One JSON line per number.
+// Arguments: architecture (default cnn-s), batch (128), timed steps (10).
+
+let arguments = CommandLine.arguments
+let architecture = Architecture(rawValue: arguments.count > 1 ? arguments[1] : "cnn-s")!
+let batch = arguments.count > 2 ? Int(arguments[2])! : 128
+let steps = arguments.count > 3 ? Int(arguments[3])! : 10
+let classCount = 10
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+func emit(_ fields: [(String, String)]) {
+    print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+}
+let common: [(String, String)] = [
+    ("impl", "\"explicable\""), ("arch", "\"\(architecture.rawValue)\""), ("batch", "\(batch)"),
+    ("workers", "\(Parallel.workerCount)"),
+]
+
+let model = architecture.makeModel(classCount: classCount, seed: 1)
+var generator = SeededGenerator(seed: 2)
+let images = Tensor(shape: [batch, 3, 32, 32])
+for i in 0..<images.count { images[i] = generator.uniform(-2, 2) }
+let labels = (0..<batch).map { $0 % classCount }
+let loss = Loss.crossEntropy(classCount: classCount)
+let optimizer = SGD(parameters: model.parameters, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4)
+let gradient = Tensor(shape: [0]), probabilities = Tensor(shape: [0])
+
+@MainActor func trainStep() -> Double {
+    let logits = model.forward(images, training: true)
+    let value = loss(logits: logits, labels: labels, gradient: gradient, probabilities: probabilities)
+    _ = model.backward(gradient)
+    optimizer.step()
+    return value
+}
+
+for _ in 0..<3 { _ = trainStep() }
+var start = now()
+var lastLoss = 0.0
+for _ in 0..<steps { lastLoss = trainStep() }
+let trainSeconds = now() - start
+emit(common + [("mode", "\"train\""), ("images_per_s", String(format: "%.1f", Double(batch * steps) / trainSeconds)),
+    ("loss", String(format: "%.4f", lastLoss))])
+
+for _ in 0..<2 { _ = model.forward(images, training: false) }
+start = now()
+for _ in 0..<steps { _ = model.forward(images, training: false) }
+let inferSeconds = now() - start
+emit(common + [("mode", "\"inference\""), ("images_per_s", String(format: "%.1f", Double(batch * steps) / inferSeconds))])
+
+// Per-layer profile of a training step: forward and backward time of every layer.
+var forwardTimes = [Double](repeating: 0, count: model.layers.count)
+var backwardTimes = forwardTimes
+var activations = [Tensor]()
+for _ in 0..<steps {
+    var x = images
+    activations.removeAll(keepingCapacity: true)
+    for (i, layer) in model.layers.enumerated() {
+        activations.append(x)
+        let t = now()
+        x = layer.forward(x, training: true)
+        forwardTimes[i] += now() - t
+    }
+    _ = loss(logits: x, labels: labels, gradient: gradient, probabilities: probabilities)
+    var g = gradient
+    for (i, layer) in model.layers.enumerated().reversed() {
+        let t = now()
+        g = layer.backward(g)
+        backwardTimes[i] += now() - t
+    }
+}
+var convFlops = 0.0, convSeconds = 0.0
+for (i, layer) in model.layers.enumerated() {
+    var fields = common + [("mode", "\"layer\""), ("index", "\(i)"), ("layer", "\"\(type(of: layer))\""),
+        ("forward_ms", String(format: "%.2f", forwardTimes[i] / Double(steps) * 1e3)),
+        ("backward_ms", String(format: "%.2f", backwardTimes[i] / Double(steps) * 1e3))]
+    if let conv = layer as? Conv2d {
+        let input = activations[i]
+        let ho = conv.outputSize(input.shape[2]), wo = conv.outputSize(input.shape[3])
+        let flops = 2.0 * Double(batch * conv.outChannels * ho * wo * conv.inChannels * conv.kernelSize * conv.kernelSize)
+        fields += [("forward_gflops", String(format: "%.1f", flops * Double(steps) / forwardTimes[i] / 1e9)),
+            ("backward_gflops", String(format: "%.1f", 2 * flops * Double(steps) / backwardTimes[i] / 1e9))]
+        convFlops += 3 * flops * Double(steps)
+        convSeconds += forwardTimes[i] + backwardTimes[i]
+    }
+    emit(fields)
+}
+emit(common + [("mode", "\"conv-total\""), ("gflops", String(format: "%.1f", convFlops / convSeconds / 1e9)),
+    ("blas_core", "\"\(BLAS.coreName)\"")])

@@ -1,0 +1,51 @@
+"""PyTorch peer of TrainBenchmark: the same architecture, batch, optimiser and measurements.
+
+torch.set_num_threads(2), random data, SGD momentum 0.9 Nesterov, weight decay 5e-4, cross-entropy.
+Arguments: architecture (cnn-s), batch (128), timed steps (10). One JSON line per number.
+"""
+import json, sys, time
+import torch
+import torch.nn as nn
+
+arch = sys.argv[1] if len(sys.argv) > 1 else "cnn-s"
+batch = int(sys.argv[2]) if len(sys.argv) > 2 else 128
+steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+torch.set_num_threads(2)
+torch.manual_seed(1)
+
+def block(cin, cout):
+    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+if arch == "cnn-s":
+    model = nn.Sequential(*block(3, 32), *block(32, 32), nn.MaxPool2d(2), *block(32, 64), *block(64, 64),
+                          nn.MaxPool2d(2), *block(64, 128), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(2048, 256), nn.ReLU(inplace=True), nn.Linear(256, 10))
+else:
+    raise SystemExit(f"unknown architecture {arch}")
+
+images = torch.rand(batch, 3, 32, 32) * 4 - 2
+labels = torch.arange(batch) % 10
+opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
+loss_fn = nn.CrossEntropyLoss()
+common = dict(impl=f"pytorch-{torch.__version__}", arch=arch, batch=batch, threads=torch.get_num_threads())
+
+def train_step():
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(model(images), labels)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+model.train()
+for _ in range(3): train_step()
+t = time.perf_counter()
+for _ in range(steps): last = train_step()
+dt = time.perf_counter() - t
+print(json.dumps(dict(common, mode="train", images_per_s=round(batch * steps / dt, 1), loss=round(last, 4))))
+model.eval()
+with torch.no_grad():
+    for _ in range(2): model(images)
+    t = time.perf_counter()
+    for _ in range(steps): model(images)
+    dt = time.perf_counter() - t
+print(json.dumps(dict(common, mode="inference", images_per_s=round(batch * steps / dt, 1))))
