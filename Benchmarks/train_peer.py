@@ -1,6 +1,7 @@
 """PyTorch peer of TrainBenchmark: the same architecture, batch, optimiser and measurements.
 
-torch.set_num_threads(2), random data, SGD momentum 0.9 Nesterov, weight decay 5e-4, cross-entropy.
+import os
+torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2"))), random data, SGD momentum 0.9 Nesterov, weight decay 5e-4, cross-entropy.
 Arguments: architecture (cnn-s), batch (128), timed steps (10). One JSON line per number.
 """
 import json, sys, time
@@ -10,7 +11,8 @@ import torch.nn as nn
 arch = sys.argv[1] if len(sys.argv) > 1 else "cnn-s"
 batch = int(sys.argv[2]) if len(sys.argv) > 2 else 128
 steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-torch.set_num_threads(2)
+import os
+torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
 torch.manual_seed(1)
 
 def block(cin, cout):
@@ -27,7 +29,8 @@ images = torch.rand(batch, 3, 32, 32) * 4 - 2
 labels = torch.arange(batch) % 10
 opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
 loss_fn = nn.CrossEntropyLoss()
-common = dict(impl=f"pytorch-{torch.__version__}", arch=arch, batch=batch, threads=torch.get_num_threads())
+common = dict(impl=f"pytorch-{torch.__version__}", arch=arch, batch=batch, threads=torch.get_num_threads(),
+              load=float(open("/proc/loadavg").read().split()[0]))
 
 def train_step():
     opt.zero_grad(set_to_none=True)
@@ -38,14 +41,16 @@ def train_step():
 
 model.train()
 for _ in range(3): train_step()
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 for _ in range(steps): last = train_step()
-dt = time.perf_counter() - t
-print(json.dumps(dict(common, mode="train", images_per_s=round(batch * steps / dt, 1), loss=round(last, 4))))
+dt, dc = time.perf_counter() - t, time.process_time() - c
+print(json.dumps(dict(common, mode="train", images_per_s=round(batch * steps / dt, 1),
+                      images_per_cpu_s=round(batch * steps / dc, 1), loss=round(last, 4))))
 model.eval()
 with torch.no_grad():
     for _ in range(2): model(images)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(steps): model(images)
-    dt = time.perf_counter() - t
-print(json.dumps(dict(common, mode="inference", images_per_s=round(batch * steps / dt, 1))))
+    dt, dc = time.perf_counter() - t, time.process_time() - c
+print(json.dumps(dict(common, mode="inference", images_per_s=round(batch * steps / dt, 1),
+                      images_per_cpu_s=round(batch * steps / dc, 1))))

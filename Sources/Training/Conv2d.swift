@@ -4,9 +4,10 @@
 /// Each image is unfolded (im2col) into a `(in·k·k) × (Ho·Wo)` matrix and multiplied by the weight
 /// matrix in one `cblas_sgemm`, writing straight into that image's NCHW output; images are split
 /// among the cores, with OpenBLAS at one thread per call (``BLAS/useOneThreadPerCall()``). The
-/// backward pass unfolds again, gets the weight gradient from one sgemm per image (summed per
-/// core, then over cores in a fixed order) and the input gradient from one sgemm and a fold
-/// (col2im).
+/// backward pass unfolds again and gets the weight gradient from one sgemm per image (summed per
+/// core, then over cores in a fixed order). With stride 1 the input gradient is the convolution
+/// of the output gradient with the flipped kernel (one unfold and one sgemm per image); otherwise
+/// it is one sgemm and a fold (col2im).
 public final class Conv2d: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -30,6 +31,8 @@ public final class Conv2d: Layer {
     /// One weight-gradient (and bias-gradient) partial sum per chunk of work.
     private var weightPartials: [Tensor] = []
     private var biasPartials: [Tensor] = []
+    /// The kernel flipped in space, `in × (out·k·k)`, for the stride-1 input gradient.
+    private let flippedWeight = Tensor(shape: [0])
     /// The storage of the scratch tensors above, refreshed when they change.
     private var columnPointers: [UnsafeMutablePointer<Float>] = []
     private var weightPointers: [UnsafeMutablePointer<Float>] = []
@@ -56,6 +59,11 @@ public final class Conv2d: Layer {
 
     private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
+    /// The im2col geometry of one input image.
+    private func unfolding(height: Int, width: Int) -> Unfolding {
+        Unfolding(channels: inChannels, height: height, width: width, kernel: kernelSize, stride: stride, padding: padding)
+    }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         precondition(input.shape.count == 4 && input.shape[1] == inChannels,
             "Conv2d(\(inChannels)→\(outChannels)): input shape \(input.shape)")
@@ -70,6 +78,7 @@ public final class Conv2d: Layer {
         let x = input.storage, y = output.storage, wt = weight.value.storage
         let b = bias?.value.storage
         let columnPointers = columnPointers
+        let unfolding = unfolding(height: h, width: w)
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
             for image in images {
                 let xi = x + image * inChannels * h * w, yi = y + image * outChannels * plane
@@ -77,7 +86,7 @@ public final class Conv2d: Layer {
                 if isPointwise {
                     col = UnsafePointer(xi)
                 } else {
-                    unfold(xi, height: h, width: w, into: columnPointers[chunk])
+                    unfolding.unfold(xi, into: columnPointers[chunk])
                     col = UnsafePointer(columnPointers[chunk])
                 }
                 BLAS.sgemm(
@@ -103,43 +112,60 @@ public final class Conv2d: Layer {
         let computesInputGradient = computesInputGradient
         gradInput.resize(to: computesInputGradient ? input.shape : [0])
         let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
-        prepareScratch(chunks: chunks, columnCount: k * plane)
+        let unfolding = unfolding(height: h, width: w)
+        // With stride 1, ∂X is the convolution of ∂Y (padded by k − 1 − p) with the kernel flipped
+        // in space and transposed in channels: an unfold and an sgemm shaped like the forward pass,
+        // cheaper than Wᵀ·∂Y (inner dimension only `out`) followed by col2im.
+        let byConvolution = computesInputGradient && !isPointwise && stride == 1 && padding <= kernelSize - 1
+        let gradientUnfolding = Unfolding(
+            channels: outChannels, height: ho, width: wo, kernel: kernelSize, stride: 1,
+            padding: kernelSize - 1 - padding)
+        prepareScratch(chunks: chunks, columnCount: max(k * plane, byConvolution ? gradientUnfolding.count : 0))
+        if byConvolution { flipWeights() }
         let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
+        let flipped = flippedWeight.storage
         let columnPointers = columnPointers, weightPointers = weightPointers, biasPointers = biasPointers
         let hasBias = bias != nil
+        let (cin, cout, kk) = (inChannels, outChannels, outChannels * kernelSize * kernelSize)
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
             let col = columnPointers[chunk], gw = weightPointers[chunk], gb = biasPointers[chunk]
-            gb.update(repeating: 0, count: outChannels)
+            gb.update(repeating: 0, count: cout)
             for image in images {
-                let xi = x + image * inChannels * h * w, gyi = gy + image * outChannels * plane
-                let gxi = gx + image * inChannels * h * w
+                let xi = x + image * cin * h * w, gyi = gy + image * cout * plane
+                let gxi = gx + image * cin * h * w
                 let unfolded: UnsafePointer<Float>
                 if isPointwise {
                     unfolded = UnsafePointer(xi)
                 } else {
-                    unfold(xi, height: h, width: w, into: col)
+                    unfolding.unfold(xi, into: col)
                     unfolded = UnsafePointer(col)
                 }
                 // ∂W += ∂Y_i · cols_iᵀ
                 BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: outChannels, n: k, k: plane,
+                    transposeA: false, transposeB: true, m: cout, n: k, k: plane,
                     alpha: 1, a: gyi, lda: plane, b: unfolded, ldb: plane,
                     beta: image == images.lowerBound ? 0 : 1, c: gw, ldc: k)
                 if hasBias {
-                    for o in 0..<outChannels { gb[o] += Reductions.sum(gyi + o * plane, count: plane) }
+                    for o in 0..<cout { gb[o] += Reductions.sum(gyi + o * plane, count: plane) }
                 }
-                // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image.
                 if !computesInputGradient {
                     continue
+                } else if byConvolution {
+                    // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i
+                    gradientUnfolding.unfold(gyi, into: col)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: cin, n: h * w, k: kk,
+                        alpha: 1, a: flipped, lda: kk, b: col, ldb: h * w, beta: 0, c: gxi, ldc: h * w)
                 } else if isPointwise {
                     BLAS.sgemm(
-                        transposeA: true, transposeB: false, m: k, n: plane, k: outChannels,
+                        transposeA: true, transposeB: false, m: k, n: plane, k: cout,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: gxi, ldc: plane)
                 } else {
+                    // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image.
                     BLAS.sgemm(
-                        transposeA: true, transposeB: false, m: k, n: plane, k: outChannels,
+                        transposeA: true, transposeB: false, m: k, n: plane, k: cout,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: col, ldc: plane)
-                    fold(col, height: h, width: w, into: gxi)
+                    unfolding.fold(col, into: gxi)
                 }
             }
         }
@@ -147,6 +173,22 @@ public final class Conv2d: Layer {
         sumPartials(weightPointers, chunks: used, count: weight.gradient.count, into: weight.gradient.storage)
         if let bias { sumPartials(biasPointers, chunks: used, count: outChannels, into: bias.gradient.storage) }
         return gradInput
+    }
+
+    /// Fills ``flippedWeight`` with `W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`.
+    private func flipWeights() {
+        let k = kernelSize
+        flippedWeight.resize(to: [inChannels, outChannels * k * k])
+        let wt = weight.value.storage, f = flippedWeight.storage
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        f[((c * outChannels + o) * k + ky) * k + kx] = wt[((o * inChannels + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)]
+                    }
+                }
+            }
+        }
     }
 
     private func prepareScratch(chunks: Int, columnCount: Int) {
@@ -175,30 +217,41 @@ public final class Conv2d: Layer {
             for i in 0..<count { out[i] += p[i] }
         }
     }
+}
 
-    /// im2col for one image: row `(c·k + ky)·k + kx`, column `oy·Wo + ox` holds
+/// The im2col geometry of one image: a `channels × height × width` plane set, a square kernel,
+/// stride and zero padding.
+struct Unfolding {
+    var channels, height, width, kernel, stride, padding: Int
+
+    var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// Rows × columns of the unfolded matrix.
+    var count: Int { channels * kernel * kernel * outputHeight * outputWidth }
+
+    /// im2col: row `(c·k + ky)·k + kx`, column `oy·Wo + ox` of `col` gets
     /// `x[c, oy·s − p + ky, ox·s − p + kx]`, or 0 in the padding.
-    private func unfold(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into col: UnsafeMutablePointer<Float>) {
-        let (ho, wo) = (outputSize(h), outputSize(w))
+    func unfold(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = (outputHeight, outputWidth)
         var row = col
-        for c in 0..<inChannels {
-            let xc = x + c * h * w
-            for ky in 0..<kernelSize {
-                for kx in 0..<kernelSize {
-                    let (lo, hi) = validRange(offset: kx, size: w, outputs: wo)
+        for c in 0..<channels {
+            let xc = x + c * height * width
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
                         let out = row + oy * wo
-                        guard iy >= 0 && iy < h else {
+                        guard iy >= 0 && iy < height else {
                             out.update(repeating: 0, count: wo)
                             continue
                         }
-                        let xr = xc + iy * w - padding + kx
+                        let xr = xc + iy * width - padding + kx
                         for ox in 0..<lo { out[ox] = 0 }
                         if stride == 1 {
                             if hi > lo { (out + lo).update(from: xr + lo, count: hi - lo) }
                         } else {
-                            for ox in lo..<hi { out[ox] = xr[ox * stride] }
+                            for ox in lo..<max(hi, lo) { out[ox] = xr[ox * stride] }
                         }
                         for ox in max(hi, lo)..<wo { out[ox] = 0 }
                     }
@@ -208,20 +261,21 @@ public final class Conv2d: Layer {
         }
     }
 
-    /// col2im for one image: the adjoint of ``unfold``, overwriting `x`.
-    private func fold(_ col: UnsafePointer<Float>, height h: Int, width w: Int, into x: UnsafeMutablePointer<Float>) {
-        let (ho, wo) = (outputSize(h), outputSize(w))
-        x.update(repeating: 0, count: inChannels * h * w)
+    /// col2im, the adjoint of ``unfold(_:into:)``: overwrites `x` with the sum of every column
+    /// entry at the pixel it came from.
+    func fold(_ col: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = (outputHeight, outputWidth)
+        x.update(repeating: 0, count: channels * height * width)
         var row = col
-        for c in 0..<inChannels {
-            let xc = x + c * h * w
-            for ky in 0..<kernelSize {
-                for kx in 0..<kernelSize {
-                    let (lo, hi) = validRange(offset: kx, size: w, outputs: wo)
+        for c in 0..<channels {
+            let xc = x + c * height * width
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
                     for oy in 0..<ho {
                         let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        let xr = xc + iy * w - padding + kx, src = row + oy * wo
+                        guard iy >= 0 && iy < height else { continue }
+                        let xr = xc + iy * width - padding + kx, src = row + oy * wo
                         for ox in lo..<max(hi, lo) { xr[ox * stride] += src[ox] }
                     }
                     row += ho * wo

@@ -61,9 +61,15 @@ struct ForwardTests {
         #expect(pool.forward(x, training: true).values == [5, 7])
         #expect(pool.backward(Tensor(shape: [1, 1, 1, 2], values: [10, 20])).values == [0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0])
         // Ties go to the first maximum.
-        let ties = Tensor(shape: [1, 1, 2, 2], values: [4, 4, 4, 4])
-        _ = pool.forward(ties, training: true)
-        #expect(pool.backward(Tensor(shape: [1, 1, 1, 1], values: [1])).values == [1, 0, 0, 0])
+        let ties = Tensor(shape: [1, 1, 2, 4], values: [4, 4, 1, 2, 4, 4, 2, 2])
+        for training in [true, false] {
+            _ = pool.forward(ties, training: training)
+            #expect(pool.backward(Tensor(shape: [1, 1, 1, 2], values: [1, 3])).values == [1, 0, 0, 3, 0, 0, 0, 0])
+            // NaN wins its window; as in PyTorch, a later NaN replaces an earlier one.
+            let nan = Tensor(shape: [1, 1, 2, 2], values: [1, .nan, 5, .nan])
+            #expect(pool.forward(nan, training: training)[0].isNaN)
+            #expect(pool.backward(Tensor(shape: [1, 1, 1, 1], values: [2])).values == [0, 0, 0, 2])
+        }
         let gap = GlobalAveragePool().forward(Tensor(shape: [1, 2, 1, 2], values: [1, 3, -2, 6]), training: true)
         #expect(gap.shape == [1, 2] && gap.values == [2, 2])
     }
