@@ -74,6 +74,13 @@ struct ForwardTests {
         #expect(gap.shape == [1, 2] && gap.values == [2, 2])
     }
 
+    @Test func paddingShortcutSubsamplesAndPadsChannels() {
+        // One 1-channel 3×3 image to 3 channels at stride 2: pixels (0,0), (0,2), (2,0), (2,2) in the middle channel.
+        let x = Tensor(shape: [1, 1, 3, 3], values: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        let y = PaddingShortcut(inChannels: 1, outChannels: 3, stride: 2).forward(x, training: true)
+        #expect(y.shape == [1, 3, 2, 2] && y.values == [0, 0, 0, 0, 1, 3, 7, 9, 0, 0, 0, 0])
+    }
+
     @Test func residualAddsItsBranches() {
         let x = Tensor(shape: [1, 1, 2, 2], values: [-1, 2, -3, 4])
         #expect(Residual(body: [ReLU()]).forward(x, training: true).values == [-1, 4, -3, 8])

@@ -87,6 +87,12 @@ struct LayerGradientTests {
         g.expectGradients(projection, input: g.tensor([2, 2, 5, 5]))
     }
 
+    @Test func paddingShortcut() {
+        var g = GradientCheck()
+        g.expectGradients(PaddingShortcut(inChannels: 2, outChannels: 4, stride: 2), input: g.tensor([2, 2, 5, 4]))
+        g.expectGradients(PaddingShortcut(inChannels: 3, outChannels: 3, stride: 1), input: g.tensor([2, 3, 2, 2]))
+    }
+
     @Test func sequentialChainsGradients() {
         var g = GradientCheck()
         let net = Sequential([
