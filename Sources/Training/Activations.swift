@@ -15,7 +15,8 @@ public final class ReLU: Layer {
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        precondition(gradOutput.shape == output.shape, "ReLU: gradient shape \(gradOutput.shape) ≠ output \(output.shape)")
+        precondition(
+            gradOutput.shape == output.shape, "ReLU: gradient shape \(gradOutput.shape) ≠ output \(output.shape)")
         gradInput.resize(to: output.shape)
         let y = output.storage, gy = gradOutput.storage, gx = gradInput.storage
         Parallel.forEachChunk(count: output.count, minimumChunk: 1 << 14) { _, range in
@@ -91,7 +92,8 @@ public final class PaddingShortcut: Layer {
     private var inputShape: [Int] = []
 
     public init(inChannels: Int, outChannels: Int, stride: Int) {
-        precondition(outChannels >= inChannels && (outChannels - inChannels) % 2 == 0 && stride > 0,
+        precondition(
+            outChannels >= inChannels && (outChannels - inChannels) % 2 == 0 && stride > 0,
             "PaddingShortcut: needs outChannels ≥ inChannels with an even difference")
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -99,7 +101,8 @@ public final class PaddingShortcut: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.shape.count == 4 && input.shape[1] == inChannels, "PaddingShortcut: input shape \(input.shape)")
+        precondition(
+            input.shape.count == 4 && input.shape[1] == inChannels, "PaddingShortcut: input shape \(input.shape)")
         inputShape = input.shape
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let (ho, wo) = ((h + stride - 1) / stride, (w + stride - 1) / stride)
@@ -124,7 +127,8 @@ public final class PaddingShortcut: Layer {
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        precondition(gradOutput.shape == output.shape, "PaddingShortcut: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
+        precondition(
+            gradOutput.shape == output.shape, "PaddingShortcut: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
         gradInput.resize(to: inputShape)
         let (n, h, w) = (inputShape[0], inputShape[2], inputShape[3])
         let (ho, wo) = (output.shape[2], output.shape[3])

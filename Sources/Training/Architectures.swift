@@ -21,25 +21,33 @@ public enum Architecture: String, Sendable, CaseIterable {
         switch self {
         case .cnnS:
             func block(_ cin: Int, _ cout: Int) -> [any Layer] {
-                [Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1, bias: false),
-                 BatchNorm(channels: cout), ReLU()]
+                [
+                    Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1, bias: false),
+                    BatchNorm(channels: cout), ReLU(),
+                ]
             }
             model = Sequential(
                 block(3, 32) + block(32, 32) + [MaxPool2x2()]
                     + block(32, 64) + block(64, 64) + [MaxPool2x2()]
                     + block(64, 128) + [MaxPool2x2()]
-                    + [Linear(inFeatures: 2048, outFeatures: 256), ReLU(), Linear(inFeatures: 256, outFeatures: classCount)])
+                    + [
+                        Linear(inFeatures: 2048, outFeatures: 256), ReLU(),
+                        Linear(inFeatures: 256, outFeatures: classCount),
+                    ])
         case .resnet20:
             func conv(_ cin: Int, _ cout: Int, stride: Int = 1) -> Conv2d {
                 Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, stride: stride, padding: 1, bias: false)
             }
             func block(_ cin: Int, _ cout: Int, stride: Int) -> [any Layer] {
                 let shortcut: [any Layer] =
-                    stride == 1 && cin == cout ? [] : [PaddingShortcut(inChannels: cin, outChannels: cout, stride: stride)]
+                    stride == 1 && cin == cout
+                    ? [] : [PaddingShortcut(inChannels: cin, outChannels: cout, stride: stride)]
                 return [
                     Residual(
-                        body: [conv(cin, cout, stride: stride), BatchNorm(channels: cout), ReLU(), conv(cout, cout),
-                               BatchNorm(channels: cout)],
+                        body: [
+                            conv(cin, cout, stride: stride), BatchNorm(channels: cout), ReLU(), conv(cout, cout),
+                            BatchNorm(channels: cout),
+                        ],
                         shortcut: shortcut),
                     ReLU(),
                 ]

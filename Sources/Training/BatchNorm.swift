@@ -47,7 +47,8 @@ public final class BatchNorm: Layer {
 
     /// (N, C, H·W) for an N×C×H×W or N×C input.
     private func geometry(_ shape: [Int]) -> (n: Int, plane: Int) {
-        precondition((shape.count == 4 || shape.count == 2) && shape[1] == channels,
+        precondition(
+            (shape.count == 4 || shape.count == 2) && shape[1] == channels,
             "BatchNorm(\(channels)): input shape \(shape)")
         return (shape[0], shape.count == 4 ? shape[2] * shape[3] : 1)
     }
@@ -71,17 +72,21 @@ public final class BatchNorm: Layer {
                         if training {
                             // Per-plane Float sums (SIMD), added up in Double.
                             var sum = 0.0
-                            for i in 0..<n { sum += Double(Reductions.sum(x + (i * channels + c) * plane, count: plane)) }
+                            for i in 0..<n {
+                                sum += Double(Reductions.sum(x + (i * channels + c) * plane, count: plane))
+                            }
                             mean = sum / Double(m)
                             var squares = 0.0
                             for i in 0..<n {
-                                squares += Double(Reductions.sumOfSquaredDeviations(
-                                    x + (i * channels + c) * plane, count: plane, mean: Float(mean)))
+                                squares += Double(
+                                    Reductions.sumOfSquaredDeviations(
+                                        x + (i * channels + c) * plane, count: plane, mean: Float(mean)))
                             }
                             let variance = squares / Double(m)
                             inv = 1 / (variance + epsilon).squareRoot()
                             rm[c] = Float((1 - momentum) * Double(rm[c]) + momentum * mean)
-                            rv[c] = Float((1 - momentum) * Double(rv[c]) + momentum * variance * Double(m) / Double(m - 1))
+                            rv[c] = Float(
+                                (1 - momentum) * Double(rv[c]) + momentum * variance * Double(m) / Double(m - 1))
                         } else {
                             mean = Double(rm[c])
                             inv = 1 / (Double(rv[c]) + epsilon).squareRoot()

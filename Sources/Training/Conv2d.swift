@@ -39,8 +39,11 @@ public final class Conv2d: Layer {
     private var biasPointers: [UnsafeMutablePointer<Float>] = []
 
     /// Creates a convolution with zero weights; see ``Initialization`` for PyTorch's defaults.
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
-        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
             "Conv2d: bad geometry")
         BLAS.useOneThreadPerCall()
         self.inChannels = inChannels
@@ -61,11 +64,13 @@ public final class Conv2d: Layer {
 
     /// The im2col geometry of one input image.
     private func unfolding(height: Int, width: Int) -> Unfolding {
-        Unfolding(channels: inChannels, height: height, width: width, kernel: kernelSize, stride: stride, padding: padding)
+        Unfolding(
+            channels: inChannels, height: height, width: width, kernel: kernelSize, stride: stride, padding: padding)
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.shape.count == 4 && input.shape[1] == inChannels,
+        precondition(
+            input.shape.count == 4 && input.shape[1] == inChannels,
             "Conv2d(\(inChannels)→\(outChannels)): input shape \(input.shape)")
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let (ho, wo) = (outputSize(h), outputSize(w))
@@ -184,7 +189,8 @@ public final class Conv2d: Layer {
             for c in 0..<inChannels {
                 for ky in 0..<k {
                     for kx in 0..<k {
-                        f[((c * outChannels + o) * k + ky) * k + kx] = wt[((o * inChannels + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)]
+                        f[((c * outChannels + o) * k + ky) * k + kx] =
+                            wt[((o * inChannels + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)]
                     }
                 }
             }
@@ -210,7 +216,9 @@ public final class Conv2d: Layer {
         }
     }
 
-    private func sumPartials(_ partials: [UnsafeMutablePointer<Float>], chunks: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+    private func sumPartials(
+        _ partials: [UnsafeMutablePointer<Float>], chunks: Int, count: Int, into out: UnsafeMutablePointer<Float>
+    ) {
         out.update(from: partials[0], count: count)
         for c in 1..<max(chunks, 1) {
             let p = partials[c]

@@ -29,7 +29,8 @@ public final class Linear: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let n = input.shape.first ?? 0
-        precondition(n > 0 && input.count == n * inFeatures,
+        precondition(
+            n > 0 && input.count == n * inFeatures,
             "Linear(\(inFeatures)→\(outFeatures)): input shape \(input.shape)")
         self.input = input
         output.resize(to: [n, outFeatures])

@@ -88,7 +88,9 @@ public struct Loss: Sendable, Equatable {
         -> Loss
     {
         try check(distance, is: .distance, for: "soft-labels", classes: classes)
-        guard beta.isFinite else { throw ExplicableError(.invalidArgument, "soft-labels beta must be finite, got \(beta)") }
+        guard beta.isFinite else {
+            throw ExplicableError(.invalidArgument, "soft-labels beta must be finite, got \(beta)")
+        }
         let largest = distance.values.max()!
         guard largest > 0 else {
             throw ExplicableError(.invalidArgument, "soft-labels needs a distance matrix with a positive entry")
@@ -109,16 +111,20 @@ public struct Loss: Sendable, Equatable {
         throws(ExplicableError)
     {
         guard matrix.kind == kind else {
-            throw ExplicableError(.invalidArgument, "\(name) needs a \(kind.rawValue) matrix, got a \(matrix.kind.rawValue) matrix")
+            throw ExplicableError(
+                .invalidArgument, "\(name) needs a \(kind.rawValue) matrix, got a \(matrix.kind.rawValue) matrix")
         }
         guard matrix.count == classes.count else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "\(name): the matrix has \(matrix.count) classes, the model has \(classes.count)")
         }
         guard matrix.classes.labels == classes.labels else {
             let i = (0..<classes.count).first { matrix.classes.labels[$0] != classes.labels[$0] }!
-            throw ExplicableError(.invalidArgument,
-                "\(name): class \(i) of the matrix is '\(matrix.classes.labels[i])', the model's is '\(classes.labels[i])'")
+            throw ExplicableError(
+                .invalidArgument,
+                "\(name): class \(i) of the matrix is '\(matrix.classes.labels[i])', the model's is '\(classes.labels[i])'"
+            )
         }
         guard matrix.values.allSatisfy(\.isFinite) else {
             throw ExplicableError(.invalidArgument, "\(name): the matrix holds a value that is not finite")
@@ -133,7 +139,8 @@ public struct Loss: Sendable, Equatable {
     ///   - gradient: resized to N×C and overwritten.
     ///   - probabilities: scratch, resized to N×C; holds the softmax of `logits` afterwards.
     public func callAsFunction(logits: Tensor, labels: [Int], gradient: Tensor, probabilities: Tensor) -> Double {
-        precondition(logits.shape.count == 2 && logits.shape[1] == classCount,
+        precondition(
+            logits.shape.count == 2 && logits.shape[1] == classCount,
             "Loss: logits shape \(logits.shape) for \(classCount) classes")
         let n = logits.shape[0]
         precondition(labels.count == n, "Loss: \(labels.count) labels for \(n) logits")

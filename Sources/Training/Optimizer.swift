@@ -37,7 +37,8 @@ public final class SGD: Optimizer {
         parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0
     ) {
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
+        precondition(
+            !nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum

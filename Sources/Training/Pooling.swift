@@ -28,7 +28,8 @@ public final class MaxPool2x2: Layer {
                 let idx = idx.baseAddress!
                 Parallel.forEachChunk(count: n * c, minimumChunk: 16) { _, planes in
                     for p in planes {
-                        Self.forwardPlane(x + p * h * w, height: h, width: w, into: y + p * ho * wo, argmax: idx + p * ho * wo)
+                        Self.forwardPlane(
+                            x + p * h * w, height: h, width: w, into: y + p * ho * wo, argmax: idx + p * ho * wo)
                     }
                 }
             }
@@ -111,7 +112,8 @@ public final class MaxPool2x2: Layer {
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let input else { preconditionFailure("MaxPool2x2.backward before forward") }
-        precondition(gradOutput.shape == output.shape, "MaxPool2x2: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
+        precondition(
+            gradOutput.shape == output.shape, "MaxPool2x2: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
         gradInput.resize(to: input.shape)
         let (h, w) = (input.shape[2], input.shape[3])
         let (ho, wo) = (output.shape[2], output.shape[3])
@@ -164,7 +166,8 @@ public final class GlobalAveragePool: Layer {
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        precondition(gradOutput.shape == output.shape, "GlobalAveragePool: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
+        precondition(
+            gradOutput.shape == output.shape, "GlobalAveragePool: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
         gradInput.resize(to: inputShape)
         let planes = inputShape[0] * inputShape[1], size = inputShape[2] * inputShape[3]
         let gy = gradOutput.storage, gx = gradInput.storage

@@ -58,12 +58,16 @@ public indirect enum Schedule: Sendable, Equatable {
     }
 
     private func oneCycle(at t: Int) -> (learningRate: Double, momentum: Double) {
-        guard case .oneCycle(let top, let total, let pctStart, let divFactor, let finalDivFactor, let baseM, let maxM) = self
+        guard
+            case .oneCycle(let top, let total, let pctStart, let divFactor, let finalDivFactor, let baseM, let maxM) =
+                self
         else { preconditionFailure("not a one-cycle schedule") }
         precondition(t < total, "one-cycle schedule has \(total) steps, asked for step \(t)")
         let initial = top / divFactor, minimum = initial / finalDivFactor
         let warmEnd = pctStart * Double(total) - 1, end = Double(total) - 1
-        func anneal(_ start: Double, _ stop: Double, _ pct: Double) -> Double { stop + (start - stop) / 2 * (cos(Double.pi * pct) + 1) }
+        func anneal(_ start: Double, _ stop: Double, _ pct: Double) -> Double {
+            stop + (start - stop) / 2 * (cos(Double.pi * pct) + 1)
+        }
         if Double(t) <= warmEnd {
             let pct = Double(t) / warmEnd
             return (anneal(initial, top, pct), anneal(maxM, baseM, pct))

@@ -85,7 +85,8 @@ public final class Tensor {
     }
 
     /// Calls `body` with the elements; the pointer must not escape.
-    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<Float>) throws(E) -> R) throws(E) -> R {
+    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<Float>) throws(E) -> R) throws(E) -> R
+    {
         try body(UnsafeBufferPointer(start: storage, count: count))
     }
 

@@ -25,7 +25,8 @@ struct ForwardTests {
                                 for kx in 0..<k {
                                     let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
                                     guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
-                                    sum += Double(x[((i * cin + c) * h + iy) * w + ix])
+                                    sum +=
+                                        Double(x[((i * cin + c) * h + iy) * w + ix])
                                         * Double(wt[((o * cin + c) * k + ky) * k + kx])
                                 }
                             }
@@ -59,7 +60,10 @@ struct ForwardTests {
         let x = Tensor(shape: [1, 1, 3, 4], values: [1, 5, 2, 2, 3, -1, 7, 0, 9, 9, 9, 9])
         let pool = MaxPool2x2()
         #expect(pool.forward(x, training: true).values == [5, 7])
-        #expect(pool.backward(Tensor(shape: [1, 1, 1, 2], values: [10, 20])).values == [0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0])
+        #expect(
+            pool.backward(Tensor(shape: [1, 1, 1, 2], values: [10, 20])).values == [
+                0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0,
+            ])
         // Ties go to the first maximum.
         let ties = Tensor(shape: [1, 1, 2, 4], values: [4, 4, 1, 2, 4, 4, 2, 2])
         for training in [true, false] {

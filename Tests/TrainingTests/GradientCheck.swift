@@ -17,7 +17,9 @@ struct GradientCheck {
     /// Fills every parameter of `layer` with uniform values in `-0.5..<0.5`, plus 1 for batch-norm scales.
     mutating func randomize(_ layer: any Layer) {
         for p in layer.parameters {
-            for i in 0..<p.value.count { p.value[i] = generator.uniform(-0.5, 0.5) + (p.name == "weight" && p.value.shape.count == 1 ? 1 : 0) }
+            for i in 0..<p.value.count {
+                p.value[i] = generator.uniform(-0.5, 0.5) + (p.name == "weight" && p.value.shape.count == 1 ? 1 : 0)
+            }
         }
     }
 
@@ -79,8 +81,10 @@ struct GradientCheck {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         for result in check(layer, input: input, training: training, step: step) {
-            #expect(result.violation <= 1, "\(result.name): violation \(result.violation)", sourceLocation: sourceLocation)
-            #expect(result.numeric.contains { $0 != 0 }, "\(result.name): numeric gradient all zero",
+            #expect(
+                result.violation <= 1, "\(result.name): violation \(result.violation)", sourceLocation: sourceLocation)
+            #expect(
+                result.numeric.contains { $0 != 0 }, "\(result.name): numeric gradient all zero",
                 sourceLocation: sourceLocation)
         }
     }

@@ -97,7 +97,8 @@ struct LayerGradientTests {
         var g = GradientCheck()
         let net = Sequential([
             // No conv bias before batch norm: its true gradient is exactly 0, which finite differences can't resolve.
-            Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, bias: false), BatchNorm(channels: 4), ReLU(),
+            Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1, bias: false), BatchNorm(channels: 4),
+            ReLU(),
             MaxPool2x2(), Linear(inFeatures: 16, outFeatures: 3),
         ])
         g.randomize(net)

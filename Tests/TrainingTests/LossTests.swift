@@ -56,7 +56,10 @@ struct LossTests {
             _ = loss(logits: logits, labels: labels, gradient: gradient, probabilities: probabilities)
             let analytic = gradient.values
             let numeric = GradientCheck.numericGradient(
-                of: { loss(logits: logits, labels: labels, gradient: Tensor(shape: [0]), probabilities: Tensor(shape: [0])) },
+                of: {
+                    loss(
+                        logits: logits, labels: labels, gradient: Tensor(shape: [0]), probabilities: Tensor(shape: [0]))
+                },
                 wrt: logits, step: 1e-2)
             #expect(GradientCheck.violation(analytic: analytic, numeric: numeric) <= 1, "\(loss.kind)")
             // Plain CE's gradient is wrong for every loss with soft targets.
@@ -72,7 +75,9 @@ struct LossTests {
         #expect(throws: ExplicableError(.invalidArgument, "wlf needs a similarity matrix, got a distance matrix")) {
             try Loss.weighted(similarity: distance, classes: classes)
         }
-        #expect(throws: ExplicableError(.invalidArgument, "soft-labels needs a distance matrix, got a similarity matrix")) {
+        #expect(
+            throws: ExplicableError(.invalidArgument, "soft-labels needs a distance matrix, got a similarity matrix")
+        ) {
             try Loss.softLabels(distance: similarity, beta: 1, classes: classes)
         }
         let four = try! ClassSet(name: "four", labels: ["cat", "dog", "car", "ship"])
@@ -80,10 +85,14 @@ struct LossTests {
             try Loss.weighted(similarity: similarity, classes: four)
         }
         let reordered = try! ClassSet(name: "toy", labels: ["cat", "car", "dog"])
-        #expect(throws: ExplicableError(.invalidArgument, "soft-labels: class 1 of the matrix is 'dog', the model's is 'car'")) {
+        #expect(
+            throws: ExplicableError(
+                .invalidArgument, "soft-labels: class 1 of the matrix is 'dog', the model's is 'car'")
+        ) {
             try Loss.softLabels(distance: distance, beta: 1, classes: reordered)
         }
-        #expect(throws: ExplicableError(.invalidArgument, "soft-labels needs a distance matrix with a positive entry")) {
+        #expect(throws: ExplicableError(.invalidArgument, "soft-labels needs a distance matrix with a positive entry"))
+        {
             try Loss.softLabels(distance: matrix(.distance, Array(repeating: 0, count: 9)), beta: 1, classes: classes)
         }
         #expect(throws: ExplicableError(.invalidArgument, "wlf: the matrix holds a value that is not finite")) {
@@ -109,7 +118,8 @@ struct LossTests {
         let gradient = Tensor(shape: [0])
         let value = Loss.crossEntropy(classCount: 3)(
             logits: logits, labels: [2, 0, 1], gradient: gradient, probabilities: Tensor(shape: [0]))
-        #expect(value.isFinite && abs(value - (2000 + log(1 + exp(-1.0)) - log(shifted[0]) - log(shifted[1])) / 3) < 1e-2)
+        #expect(
+            value.isFinite && abs(value - (2000 + log(1 + exp(-1.0)) - log(shifted[0]) - log(shifted[1])) / 3) < 1e-2)
         for r in 0..<3 { #expect(abs(gradient.values[(r * 3)..<(r * 3 + 3)].reduce(0, +)) < 1e-6) }
     }
 }

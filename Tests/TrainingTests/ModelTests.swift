@@ -43,7 +43,8 @@ struct ModelTests {
         for i in 0..<images.count { images[i] = generator.uniform(-1, 1) }
         let labels = [0, 1, 2, 3, 0, 1, 2, 3]
         let loss = Loss.crossEntropy(classCount: 4)
-        let optimizer = SGD(parameters: model.parameters, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4)
+        let optimizer = SGD(
+            parameters: model.parameters, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4)
         let gradient = Tensor(shape: [0]), probabilities = Tensor(shape: [0])
         var losses: [Double] = []
         for _ in 0..<steps {
@@ -59,7 +60,8 @@ struct ModelTests {
     func trainingFitsABatchAndIsDeterministic(_ architecture: Architecture) {
         let a = train(architecture, seed: 5, steps: 6), b = train(architecture, seed: 5, steps: 6)
         #expect(a.weights == b.weights && a.losses == b.losses)
-        #expect(zip(a.losses, a.losses.dropFirst()).allSatisfy { $1 < $0 } && a.losses.last! < 0.25 * a.losses.first!,
+        #expect(
+            zip(a.losses, a.losses.dropFirst()).allSatisfy { $1 < $0 } && a.losses.last! < 0.25 * a.losses.first!,
             "losses \(a.losses)")
     }
 

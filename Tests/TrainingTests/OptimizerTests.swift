@@ -15,7 +15,9 @@ struct OptimizerTests {
         return p.value.values
     }
 
-    func expectClose(_ a: [Float], _ b: [Double], tolerance: Double = 2e-6, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectClose(
+        _ a: [Float], _ b: [Double], tolerance: Double = 2e-6, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(a.count == b.count, sourceLocation: sourceLocation)
         for (x, y) in zip(a, b) {
             #expect(abs(Double(x) - y) <= tolerance * max(1, abs(y)), "\(a) vs \(b)", sourceLocation: sourceLocation)
@@ -46,7 +48,9 @@ struct OptimizerTests {
     }
 
     @Test func stepAndCosineMatchPyTorch() {
-        expectClose(rates(.step(initial: 0.05, stepSize: 3, gamma: 0.5), 8), [0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125, 0.0125])
+        expectClose(
+            rates(.step(initial: 0.05, stepSize: 3, gamma: 0.5), 8),
+            [0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125, 0.0125])
         expectClose(
             rates(.cosine(initial: 0.05, totalSteps: 6, minimum: 0.001), 6),
             [0.05, 0.046717622393, 0.03775, 0.0255, 0.01325, 0.004282377607])
@@ -54,16 +58,20 @@ struct OptimizerTests {
 
     @Test func oneCycleMatchesPyTorch() {
         let schedule = Schedule.oneCycle(max: 0.05, totalSteps: 20)
-        expectClose(rates(schedule, 20), [
-            0.002, 0.006583592135, 0.018583592135, 0.033416407865, 0.045416407865, 0.05, 0.049373200312,
-            0.047524231601, 0.044545808879, 0.040587282697, 0.03584715009, 0.030563101097, 0.0250001,
-            0.019437098903, 0.01415304991, 0.009412917303, 0.005454391121, 0.002475968399, 0.000626999688, 2e-07,
-        ])
-        expectClose((0..<20).map { schedule.momentum(at: $0)! }, [
-            0.95, 0.940450849719, 0.915450849719, 0.884549150281, 0.859549150281, 0.85, 0.851253604391,
-            0.854951556605, 0.860908425877, 0.868825509907, 0.878305813044, 0.888873953302, 0.9, 0.911126046698,
-            0.921694186956, 0.931174490093, 0.939091574123, 0.945048443395, 0.948746395609, 0.95,
-        ])
+        expectClose(
+            rates(schedule, 20),
+            [
+                0.002, 0.006583592135, 0.018583592135, 0.033416407865, 0.045416407865, 0.05, 0.049373200312,
+                0.047524231601, 0.044545808879, 0.040587282697, 0.03584715009, 0.030563101097, 0.0250001,
+                0.019437098903, 0.01415304991, 0.009412917303, 0.005454391121, 0.002475968399, 0.000626999688, 2e-07,
+            ])
+        expectClose(
+            (0..<20).map { schedule.momentum(at: $0)! },
+            [
+                0.95, 0.940450849719, 0.915450849719, 0.884549150281, 0.859549150281, 0.85, 0.851253604391,
+                0.854951556605, 0.860908425877, 0.868825509907, 0.878305813044, 0.888873953302, 0.9, 0.911126046698,
+                0.921694186956, 0.931174490093, 0.939091574123, 0.945048443395, 0.948746395609, 0.95,
+            ])
         let sgd = SGD(parameters: [], learningRate: 1, momentum: 0.9)
         schedule.apply(to: sgd, at: 5)
         #expect(sgd.learningRate == 0.05 && abs(sgd.momentum - 0.85) < 1e-12)
@@ -73,7 +81,9 @@ struct OptimizerTests {
         // SequentialLR([LinearLR(total_iters: 3), CosineAnnealingLR(T_max: 5)], milestones: [3]).
         expectClose(
             rates(.warmup(steps: 3, then: .cosine(initial: 0.05, totalSteps: 5)), 9),
-            [0.016666666667, 0.027777777778, 0.038888888889, 0.05, 0.045225424859, 0.032725424859, 0.017274575141,
-             0.004774575141, 0.0])
+            [
+                0.016666666667, 0.027777777778, 0.038888888889, 0.05, 0.045225424859, 0.032725424859, 0.017274575141,
+                0.004774575141, 0.0,
+            ])
     }
 }

@@ -7,8 +7,11 @@ import Training
 // the JSON file named by the second argument.
 
 let threads = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1 : 1
-let shapesURL = CommandLine.arguments.count > 2 ? URL(fileURLWithPath: CommandLine.arguments[2])
-    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../shapes.json").standardizedFileURL
+let shapesURL =
+    CommandLine.arguments.count > 2
+    ? URL(fileURLWithPath: CommandLine.arguments[2])
+    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../shapes.json")
+        .standardizedFileURL
 
 struct Shape: Decodable {
     var name: String

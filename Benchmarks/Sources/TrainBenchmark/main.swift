@@ -20,9 +20,12 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 func cpuTime() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+        usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
 }
-let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "null"
+let load =
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init)
+    ?? "null"
 func emit(_ fields: [(String, String)]) {
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 }
@@ -53,16 +56,23 @@ var start = now(), startCPU = cpuTime()
 var lastLoss = 0.0
 for _ in 0..<steps { lastLoss = trainStep() }
 let trainSeconds = now() - start, trainCPU = cpuTime() - startCPU
-emit(common + [("mode", "\"train\""), ("images_per_s", String(format: "%.1f", Double(batch * steps) / trainSeconds)),
-    ("images_per_cpu_s", String(format: "%.1f", Double(batch * steps) / trainCPU)), ("loss", String(format: "%.4f", lastLoss))])
+emit(
+    common + [
+        ("mode", "\"train\""), ("images_per_s", String(format: "%.1f", Double(batch * steps) / trainSeconds)),
+        ("images_per_cpu_s", String(format: "%.1f", Double(batch * steps) / trainCPU)),
+        ("loss", String(format: "%.4f", lastLoss)),
+    ])
 
 for _ in 0..<2 { _ = model.forward(images, training: false) }
 start = now()
 startCPU = cpuTime()
 for _ in 0..<steps { _ = model.forward(images, training: false) }
 let inferSeconds = now() - start, inferCPU = cpuTime() - startCPU
-emit(common + [("mode", "\"inference\""), ("images_per_s", String(format: "%.1f", Double(batch * steps) / inferSeconds)),
-    ("images_per_cpu_s", String(format: "%.1f", Double(batch * steps) / inferCPU))])
+emit(
+    common + [
+        ("mode", "\"inference\""), ("images_per_s", String(format: "%.1f", Double(batch * steps) / inferSeconds)),
+        ("images_per_cpu_s", String(format: "%.1f", Double(batch * steps) / inferCPU)),
+    ])
 
 // Per-layer profile of a training step: forward and backward processor time of every layer
 // (all threads of the process), the smallest over the steps, so contention from other processes
@@ -94,19 +104,28 @@ for _ in 0..<steps {
 }
 var convFlops = 0.0, convSeconds = 0.0
 for (i, layer) in model.layers.enumerated() {
-    var fields = common + [("mode", "\"layer\""), ("index", "\(i)"), ("layer", "\"\(type(of: layer))\""),
-        ("forward_cpu_ms", String(format: "%.2f", forwardTimes[i] * 1e3)),
-        ("backward_cpu_ms", String(format: "%.2f", backwardTimes[i] * 1e3))]
+    var fields =
+        common + [
+            ("mode", "\"layer\""), ("index", "\(i)"), ("layer", "\"\(type(of: layer))\""),
+            ("forward_cpu_ms", String(format: "%.2f", forwardTimes[i] * 1e3)),
+            ("backward_cpu_ms", String(format: "%.2f", backwardTimes[i] * 1e3)),
+        ]
     if let conv = layer as? Conv2d {
         let input = activations[i]
         let ho = conv.outputSize(input.shape[2]), wo = conv.outputSize(input.shape[3])
-        let flops = 2.0 * Double(batch * conv.outChannels * ho * wo * conv.inChannels * conv.kernelSize * conv.kernelSize)
-        fields += [("forward_gflops_per_core", String(format: "%.1f", flops / forwardTimes[i] / 1e9)),
-            ("backward_gflops_per_core", String(format: "%.1f", 2 * flops / backwardTimes[i] / 1e9))]
+        let flops =
+            2.0 * Double(batch * conv.outChannels * ho * wo * conv.inChannels * conv.kernelSize * conv.kernelSize)
+        fields += [
+            ("forward_gflops_per_core", String(format: "%.1f", flops / forwardTimes[i] / 1e9)),
+            ("backward_gflops_per_core", String(format: "%.1f", 2 * flops / backwardTimes[i] / 1e9)),
+        ]
         convFlops += 3 * flops
         convSeconds += forwardTimes[i] + backwardTimes[i]
     }
     emit(fields)
 }
-emit(common + [("mode", "\"conv-total\""), ("gflops_per_core", String(format: "%.1f", convFlops / convSeconds / 1e9)),
-    ("blas_core", "\"\(BLAS.coreName)\"")])
+emit(
+    common + [
+        ("mode", "\"conv-total\""), ("gflops_per_core", String(format: "%.1f", convFlops / convSeconds / 1e9)),
+        ("blas_core", "\"\(BLAS.coreName)\""),
+    ])
