@@ -241,6 +241,10 @@ struct Unfolding {
     /// `x[c, oy·s − p + ky, ox·s − p + kx]`, or 0 in the padding.
     func unfold(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
         let (ho, wo) = (outputHeight, outputWidth)
+        if stride == 1 && wo == width && ho == height {
+            unfoldSameSize(x, into: col)
+            return
+        }
         var row = col
         for c in 0..<channels {
             let xc = x + c * height * width
@@ -264,6 +268,39 @@ struct Unfolding {
                         for ox in max(hi, lo)..<wo { out[ox] = 0 }
                     }
                     row += ho * wo
+                }
+            }
+        }
+    }
+
+    /// ``unfold(_:into:)`` for stride 1 and an output as large as the input: each row of `col` is
+    /// the plane shifted by `(ky − p, kx − p)`, so it is one block copy plus zeroed edges, rather
+    /// than a copy per output row.
+    private func unfoldSameSize(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+        let (h, w) = (height, width), plane = height * width
+        var row = col
+        for c in 0..<channels {
+            let xc = x + c * plane
+            for ky in 0..<kernel {
+                let dy = ky - padding
+                // Output rows whose input row oy + dy exists.
+                let first = min(h, max(0, -dy)), end = max(first, min(h, h - dy))
+                for kx in 0..<kernel {
+                    let dx = kx - padding
+                    if first > 0 { row.update(repeating: 0, count: first * w) }
+                    if end < h { (row + end * w).update(repeating: 0, count: (h - end) * w) }
+                    if end > first {
+                        // The block's source may start one element before the plane or end one after it
+                        // (dx = ∓1 at the first or last row); those land on edge columns, zeroed below.
+                        let start = (first + dy) * w + dx, count = (end - first) * w
+                        let from = max(start, 0), to = min(start + count, plane)
+                        if to > from { (row + first * w + (from - start)).update(from: xc + from, count: to - from) }
+                        if dx != 0 {
+                            let width = min(abs(dx), w), edge = dx < 0 ? 0 : w - width
+                            for oy in first..<end { (row + oy * w + edge).update(repeating: 0, count: width) }
+                        }
+                    }
+                    row += plane
                 }
             }
         }

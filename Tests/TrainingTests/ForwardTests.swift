@@ -3,10 +3,15 @@ import Testing
 
 /// Forward passes against direct loops in `Double` and hand-made examples.
 struct ForwardTests {
-    @Test(arguments: [(1, 1), (2, 1), (1, 0), (2, 2), (3, 1)])
-    func conv2dMatchesDirectConvolution(stride: Int, padding: Int) {
+    /// (stride, padding, kernel, height, width): the same-size fast path (stride 1, 2p = k − 1),
+    /// including planes narrower than the padding, and the general path.
+    @Test(arguments: [
+        (1, 1, 3, 7, 6), (2, 1, 3, 7, 6), (1, 0, 3, 7, 6), (2, 2, 3, 7, 6), (3, 1, 3, 7, 6), (1, 2, 5, 3, 1),
+        (1, 2, 5, 1, 4), (1, 0, 1, 2, 3),
+    ])
+    func conv2dMatchesDirectConvolution(stride: Int, padding: Int, k: Int, h: Int, w: Int) {
         var g = GradientCheck(seed: UInt64(stride * 10 + padding))
-        let (n, cin, cout, h, w, k) = (3, 2, 3, 7, 6, 3)
+        let (n, cin, cout) = (3, 2, 3)
         let layer = Conv2d(inChannels: cin, outChannels: cout, kernelSize: k, stride: stride, padding: padding)
         g.randomize(layer)
         let x = g.tensor([n, cin, h, w])
