@@ -8,6 +8,7 @@ import Foundation
 /// In evaluation the running statistics are used. Channels are split among the cores; sums are
 /// accumulated per plane in Float (SIMD lanes) and across planes in `Double`.
 public final class BatchNorm: Layer {
+    /// The number of channels C (dimension 1 of the input).
     public let channels: Int
     /// Weight of the batch statistics in the running ones; 0.1 as in PyTorch.
     public let momentum: Double
@@ -30,6 +31,7 @@ public final class BatchNorm: Layer {
     private var usedMean: [Float]
     private var usedInverseStd: [Float]
 
+    /// Creates the layer with PyTorch's defaults: scale 1, shift 0, running mean 0 and variance 1.
     public init(channels: Int, momentum: Double = 0.1, epsilon: Double = 1e-5) {
         precondition(channels > 0, "BatchNorm: channel count must be positive")
         self.channels = channels

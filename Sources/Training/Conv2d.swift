@@ -9,10 +9,15 @@
 /// of the output gradient with the flipped kernel (one unfold and one sgemm per image); otherwise
 /// it is one sgemm and a fold (col2im).
 public final class Conv2d: Layer {
+    /// Channels of the input.
     public let inChannels: Int
+    /// Channels of the output (filters).
     public let outChannels: Int
+    /// The side of the square kernel.
     public let kernelSize: Int
+    /// The step between kernel positions, in pixels.
     public let stride: Int
+    /// Zeros added on every side of the input, in pixels.
     public let padding: Int
     /// `outChannels × inChannels × kernelSize × kernelSize`.
     public let weight: Parameter

@@ -35,6 +35,7 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    /// No parameters, for layers that learn nothing.
     public var parameters: [Parameter] { [] }
 }
 
@@ -43,6 +44,7 @@ public final class Sequential: Layer {
     /// The layers, first applied first.
     public let layers: [any Layer]
 
+    /// Creates the chain; `layers[0]` gets the input.
     public init(_ layers: [any Layer]) { self.layers = layers }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }

@@ -4,7 +4,9 @@
 /// `N × 128 × 4 × 4` activation feeds a 2048-input layer directly. The weight is `out × in`.
 /// Batch rows (or, for the weight gradient, output rows) are split among the cores, one sgemm each.
 public final class Linear: Layer {
+    /// The number of input features (everything after the batch dimension).
     public let inFeatures: Int
+    /// The number of outputs per sample.
     public let outFeatures: Int
     /// `outFeatures × inFeatures`.
     public let weight: Parameter

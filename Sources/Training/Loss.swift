@@ -24,6 +24,7 @@ public struct Loss: Sendable, Equatable {
         case labelSmoothing(epsilon: Double)
     }
 
+    /// Which loss this is.
     public let kind: Kind
     /// The number of classes C.
     public let classCount: Int

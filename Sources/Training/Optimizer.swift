@@ -23,16 +23,22 @@ public protocol Optimizer: AnyObject {
 /// p = p − learningRate · g
 /// ```
 public final class SGD: Optimizer {
+    /// The parameters it updates.
     public let parameters: [Parameter]
+    /// The learning rate of the next step.
     public var learningRate: Double
     /// Momentum factor μ; also what one-cycle schedules cycle.
     public var momentum: Double
+    /// Dampening of the momentum buffer's new term; 0 by default.
     public let dampening: Double
+    /// Whether to use Nesterov momentum.
     public let nesterov: Bool
+    /// L2 penalty added to the gradient (coupled weight decay, as SGD's `weight_decay`).
     public let weightDecay: Double
     /// The momentum buffers, one per parameter, empty until the first step.
     public private(set) var buffers: [Tensor] = []
 
+    /// Creates the optimiser with PyTorch's defaults: no momentum, dampening or weight decay.
     public init(
         parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0
@@ -78,16 +84,23 @@ public final class SGD: Optimizer {
 /// p = p − learningRate / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
 /// ```
 public final class AdamW: Optimizer {
+    /// The parameters it updates.
     public let parameters: [Parameter]
+    /// The learning rate of the next step.
     public var learningRate: Double
+    /// Decay of the first moment estimate, β1.
     public let beta1: Double
+    /// Decay of the second moment estimate, β2.
     public let beta2: Double
+    /// Added to the denominator for stability, ε.
     public let epsilon: Double
+    /// Decoupled weight decay, applied as `p · (1 − learningRate · weightDecay)`.
     public let weightDecay: Double
     /// Steps taken so far, t.
     public private(set) var stepCount = 0
-    /// First and second moment estimates, one each per parameter.
+    /// First moment estimates m, one per parameter.
     public let firstMoments: [Tensor]
+    /// Second moment estimates v, one per parameter.
     public let secondMoments: [Tensor]
 
     /// Creates the optimiser with PyTorch's defaults: learning rate 1e-3, betas (0.9, 0.999),

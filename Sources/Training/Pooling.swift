@@ -12,6 +12,7 @@ public final class MaxPool2x2: Layer {
     private var argmax: [Int32] = []
     private var hasArgmax = false
 
+    /// Creates the layer; it has no parameters.
     public init() {}
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
@@ -149,6 +150,7 @@ public final class GlobalAveragePool: Layer {
     private let gradInput = Tensor(shape: [0])
     private var inputShape: [Int] = []
 
+    /// Creates the layer; it has no parameters.
     public init() {}
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {

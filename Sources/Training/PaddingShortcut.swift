@@ -1,96 +1,20 @@
-/// The rectified linear unit, `max(x, 0)` elementwise.
-public final class ReLU: Layer {
-    private let output = Tensor(shape: [0])
-    private let gradInput = Tensor(shape: [0])
-
-    public init() {}
-
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        output.resize(to: input.shape)
-        let x = input.storage, y = output.storage
-        Parallel.forEachChunk(count: input.count, minimumChunk: 1 << 14) { _, range in
-            for i in range { y[i] = max(x[i], 0) }
-        }
-        return output
-    }
-
-    public func backward(_ gradOutput: Tensor) -> Tensor {
-        precondition(
-            gradOutput.shape == output.shape, "ReLU: gradient shape \(gradOutput.shape) ≠ output \(output.shape)")
-        gradInput.resize(to: output.shape)
-        let y = output.storage, gy = gradOutput.storage, gx = gradInput.storage
-        Parallel.forEachChunk(count: output.count, minimumChunk: 1 << 14) { _, range in
-            for i in range {
-                let g = gy[i]  // load first, so the choice compiles to a select, not a branch
-                gx[i] = y[i] > 0 ? g : 0
-            }
-        }
-        return gradInput
-    }
-}
-
-/// The sum of a residual branch and a shortcut: `body(x) + shortcut(x)`, He et al. 2016.
-///
-/// The shortcut is the identity when it holds no layers. Both branches must give the same shape.
-public final class Residual: Layer {
-    /// The branch that learns the residual.
-    public let body: Sequential
-    /// The branch added to it; empty for the identity.
-    public let shortcut: Sequential
-    private let output = Tensor(shape: [0])
-    private let gradInput = Tensor(shape: [0])
-
-    public init(body: [any Layer], shortcut: [any Layer] = []) {
-        self.body = Sequential(body)
-        self.shortcut = Sequential(shortcut)
-    }
-
-    public var parameters: [Parameter] { body.parameters + shortcut.parameters }
-
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let a = body.forward(input, training: training)
-        let b = shortcut.layers.isEmpty ? input : shortcut.forward(input, training: training)
-        precondition(a.shape == b.shape, "Residual: body gives \(a.shape), shortcut \(b.shape)")
-        output.resize(to: a.shape)
-        Kernels.add(a, b, into: output)
-        return output
-    }
-
-    public func backward(_ gradOutput: Tensor) -> Tensor {
-        let ga = body.backward(gradOutput)
-        let gb = shortcut.layers.isEmpty ? gradOutput : shortcut.backward(gradOutput)
-        precondition(ga.shape == gb.shape, "Residual: branch gradients \(ga.shape) and \(gb.shape) differ")
-        gradInput.resize(to: ga.shape)
-        Kernels.add(ga, gb, into: gradInput)
-        return gradInput
-    }
-}
-
-/// Elementwise helpers shared by the layers.
-enum Kernels {
-    /// `out = a + b`, elementwise; all three have the same count (`out` may alias neither).
-    static func add(_ a: Tensor, _ b: Tensor, into out: Tensor) {
-        precondition(a.count == b.count && a.count == out.count, "add: counts differ")
-        let pa = a.storage, pb = b.storage, po = out.storage
-        Parallel.forEachChunk(count: out.count, minimumChunk: 1 << 14) { _, range in
-            for i in range { po[i] = pa[i] + pb[i] }
-        }
-    }
-}
-
 /// The parameter-free "option A" shortcut of He et al. 2016's CIFAR ResNets: take every
 /// `stride`-th pixel and pad the channels with zeros, half before and half after.
 ///
 /// `x[n, c, y, x]` goes to `out[n, c + (outChannels − inChannels)/2, y/stride, x/stride]`, as the
 /// common PyTorch recipe's `F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, p, p))` does.
 public final class PaddingShortcut: Layer {
+    /// Channels of the input.
     public let inChannels: Int
+    /// Channels of the output, at least ``inChannels``; the difference is split evenly as zero channels.
     public let outChannels: Int
+    /// Every `stride`-th row and column is kept.
     public let stride: Int
     private let output = Tensor(shape: [0])
     private let gradInput = Tensor(shape: [0])
     private var inputShape: [Int] = []
 
+    /// Creates the shortcut; `outChannels − inChannels` must be even.
     public init(inChannels: Int, outChannels: Int, stride: Int) {
         precondition(
             outChannels >= inChannels && (outChannels - inChannels) % 2 == 0 && stride > 0,
