@@ -47,6 +47,8 @@ public final class BatchNorm: Layer {
 
     public var parameters: [Parameter] { [scale, shift] }
 
+    public var statistics: [Tensor] { [runningMean, runningVariance] }
+
     /// (N, C, H·W) for an N×C×H×W or N×C input.
     private func geometry(_ shape: [Int]) -> (n: Int, plane: Int) {
         precondition(

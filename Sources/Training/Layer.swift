@@ -24,6 +24,9 @@ public final class Parameter {
 public protocol Layer: AnyObject {
     /// The learnable parameters, in a fixed order.
     var parameters: [Parameter] { get }
+    /// State that is not learned by gradient but must be saved with the weights (batch norm's
+    /// running mean and variance), in a fixed order; PyTorch calls these buffers.
+    var statistics: [Tensor] { get }
     /// Computes the output for `input` and keeps what the backward pass needs.
     ///
     /// - Parameter training: whether this is a training step (batch norm uses batch statistics and
@@ -37,6 +40,8 @@ public protocol Layer: AnyObject {
 extension Layer {
     /// No parameters, for layers that learn nothing.
     public var parameters: [Parameter] { [] }
+    /// No statistics, for layers that keep none.
+    public var statistics: [Tensor] { [] }
 }
 
 /// Layers applied one after another.
@@ -48,6 +53,8 @@ public final class Sequential: Layer {
     public init(_ layers: [any Layer]) { self.layers = layers }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    public var statistics: [Tensor] { layers.flatMap(\.statistics) }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input

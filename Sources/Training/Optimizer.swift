@@ -35,8 +35,15 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     /// L2 penalty added to the gradient (coupled weight decay, as SGD's `weight_decay`).
     public let weightDecay: Double
-    /// The momentum buffers, one per parameter, empty until the first step.
-    public private(set) var buffers: [Tensor] = []
+    /// The momentum buffers, one per parameter (same shapes), empty until the first step. Set it
+    /// to resume from a checkpoint.
+    public var buffers: [Tensor] = [] {
+        didSet {
+            precondition(
+                buffers.isEmpty || buffers.map(\.shape) == parameters.map(\.value.shape),
+                "SGD: momentum buffers must match the parameters' shapes")
+        }
+    }
 
     /// Creates the optimiser with PyTorch's defaults: no momentum, dampening or weight decay.
     public init(
@@ -96,8 +103,8 @@ public final class AdamW: Optimizer {
     public let epsilon: Double
     /// Decoupled weight decay, applied as `p · (1 − learningRate · weightDecay)`.
     public let weightDecay: Double
-    /// Steps taken so far, t.
-    public private(set) var stepCount = 0
+    /// Steps taken so far, t; set it (with the moments' values) to resume from a checkpoint.
+    public var stepCount = 0
     /// First moment estimates m, one per parameter.
     public let firstMoments: [Tensor]
     /// Second moment estimates v, one per parameter.

@@ -17,6 +17,8 @@ public final class Residual: Layer {
 
     public var parameters: [Parameter] { body.parameters + shortcut.parameters }
 
+    public var statistics: [Tensor] { body.statistics + shortcut.statistics }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let a = body.forward(input, training: training)
         let b = shortcut.layers.isEmpty ? input : shortcut.forward(input, training: training)

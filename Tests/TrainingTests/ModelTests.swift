@@ -9,6 +9,8 @@ struct ModelTests {
         #expect(model.parameters.reduce(0) { $0 + $1.value.count } == 666_858)
         let y = model.forward(Tensor(shape: [2, 3, 32, 32]), training: false)
         #expect(y.shape == [2, 10])
+        // Five batch norms, each with a running mean and variance.
+        #expect(model.statistics.map(\.count) == [32, 32, 32, 32, 64, 64, 64, 64, 128, 128])
     }
 
     @Test func resnet20HasPyTorchsShapeAndParameterCount() {

@@ -34,6 +34,42 @@ struct OptimizerTests {
             [0.436845072375, -0.9126851447500001, 2.059434807])
     }
 
+    /// An optimiser rebuilt from another's state continues exactly as the original would.
+    @Test func stateRestoresForResume() {
+        func parameter() -> Parameter {
+            let p = Parameter(name: "p", shape: [3])
+            p.value.values = [0.5, -1, 2]
+            return p
+        }
+        func gradient(_ t: Int, _ p: Parameter) { p.gradient.values = [0.1 * Float(t), -0.2, t % 2 == 0 ? 0.3 : -0.3] }
+        let (p1, p2) = (parameter(), parameter())
+        let sgd = SGD(parameters: [p1], learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01)
+        let adam = AdamW(parameters: [p2], learningRate: 0.01)
+        for t in 1...2 {
+            gradient(t, p1); sgd.step()
+            gradient(t, p2); adam.step()
+        }
+        let (q1, q2, fresh) = (parameter(), parameter(), parameter())
+        q1.value.copy(from: p1.value)
+        q2.value.copy(from: p2.value)
+        fresh.value.copy(from: p1.value)
+        let sgd2 = SGD(parameters: [q1], learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01)
+        sgd2.buffers = sgd.buffers.map { b in Tensor(shape: b.shape, values: b.values) }
+        let adam2 = AdamW(parameters: [q2], learningRate: 0.01)
+        adam2.stepCount = adam.stepCount
+        adam2.firstMoments[0].copy(from: adam.firstMoments[0])
+        adam2.secondMoments[0].copy(from: adam.secondMoments[0])
+        gradient(3, p1); sgd.step()
+        gradient(3, q1); sgd2.step()
+        gradient(3, p2); adam.step()
+        gradient(3, q2); adam2.step()
+        #expect(p1.value.values == q1.value.values && p2.value.values == q2.value.values)
+        // Without the restored buffers the third step differs.
+        let sgd3 = SGD(parameters: [fresh], learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01)
+        gradient(3, fresh); sgd3.step()
+        #expect(fresh.value.values != p1.value.values)
+    }
+
     @Test func adamWMatchesPyTorch() {
         expectClose(
             run { AdamW(parameters: $0, learningRate: 0.01, weightDecay: 0.1) },
