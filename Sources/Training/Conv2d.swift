@@ -67,6 +67,18 @@ public final class Conv2d: Layer {
 
     private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
+    /// How many floats an unfolded band may hold: 256 KiB, so that it stays in a core's L2 cache
+    /// while sgemm packs it. Tests lower it to exercise several bands.
+    public var columnBudget = 1 << 16
+
+    /// Output rows per unfolded band when one output row unfolds to `rowLength` floats: as few
+    /// bands as the budget allows, of even height (a thin last band would make a slow sgemm).
+    private func bandRows(rowLength: Int, rows: Int) -> Int {
+        let most = max(1, min(rows, columnBudget / max(1, rowLength)))
+        let bands = (rows + most - 1) / most
+        return (rows + bands - 1) / bands
+    }
+
     /// The im2col geometry of one input image.
     private func unfolding(height: Int, width: Int) -> Unfolding {
         Unfolding(
@@ -84,7 +96,8 @@ public final class Conv2d: Layer {
         output.resize(to: [n, outChannels, ho, wo])
         let k = inChannels * kernelSize * kernelSize, plane = ho * wo
         let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
-        prepareScratch(chunks: chunks, columnCount: isPointwise ? 0 : k * plane)
+        let bandRows = bandRows(rowLength: k * wo, rows: ho)
+        prepareScratch(chunks: chunks, columnCount: isPointwise ? 0 : k * bandRows * wo)
         let x = input.storage, y = output.storage, wt = weight.value.storage
         let b = bias?.value.storage
         let columnPointers = columnPointers
@@ -92,16 +105,20 @@ public final class Conv2d: Layer {
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
             for image in images {
                 let xi = x + image * inChannels * h * w, yi = y + image * outChannels * plane
-                let col: UnsafePointer<Float>
                 if isPointwise {
-                    col = UnsafePointer(xi)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: outChannels, n: plane, k: k,
+                        alpha: 1, a: wt, lda: k, b: xi, ldb: plane, beta: 0, c: yi, ldc: plane)
                 } else {
-                    unfolding.unfold(xi, into: columnPointers[chunk])
-                    col = UnsafePointer(columnPointers[chunk])
+                    for top in Swift.stride(from: 0, to: ho, by: bandRows) {
+                        let rows = top..<min(ho, top + bandRows), columns = rows.count * wo
+                        unfolding.unfold(xi, rows: rows, into: columnPointers[chunk])
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: outChannels, n: columns, k: k,
+                            alpha: 1, a: wt, lda: k, b: columnPointers[chunk], ldb: columns,
+                            beta: 0, c: yi + top * wo, ldc: plane)
+                    }
                 }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: false, m: outChannels, n: plane, k: k,
-                    alpha: 1, a: wt, lda: k, b: col, ldb: plane, beta: 0, c: yi, ldc: plane)
                 if let b {
                     for o in 0..<outChannels {
                         let bo = b[o], row = yi + o * plane
@@ -130,7 +147,16 @@ public final class Conv2d: Layer {
         let gradientUnfolding = Unfolding(
             channels: outChannels, height: ho, width: wo, kernel: kernelSize, stride: 1,
             padding: kernelSize - 1 - padding)
-        prepareScratch(chunks: chunks, columnCount: max(k * plane, byConvolution ? gradientUnfolding.count : 0))
+        // Bands of output rows (weight gradient) and of input rows (input gradient by convolution);
+        // the fold path needs the whole unfolded image.
+        let outputBand = bandRows(rowLength: k * wo, rows: ho)
+        let inputBand = bandRows(rowLength: outChannels * kernelSize * kernelSize * w, rows: h)
+        let foldPath = computesInputGradient && !isPointwise && !byConvolution
+        prepareScratch(
+            chunks: chunks,
+            columnCount: max(
+                k * outputBand * wo, byConvolution ? outChannels * kernelSize * kernelSize * inputBand * w : 0,
+                foldPath ? k * plane : 0))
         if byConvolution { flipWeights() }
         let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
         let flipped = flippedWeight.storage
@@ -143,35 +169,44 @@ public final class Conv2d: Layer {
             for image in images {
                 let xi = x + image * cin * h * w, gyi = gy + image * cout * plane
                 let gxi = gx + image * cin * h * w
-                let unfolded: UnsafePointer<Float>
+                // ∂W += ∂Y_i · cols_iᵀ, band by band.
                 if isPointwise {
-                    unfolded = UnsafePointer(xi)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: cout, n: k, k: plane,
+                        alpha: 1, a: gyi, lda: plane, b: xi, ldb: plane,
+                        beta: image == images.lowerBound ? 0 : 1, c: gw, ldc: k)
                 } else {
-                    unfolding.unfold(xi, into: col)
-                    unfolded = UnsafePointer(col)
+                    let band = foldPath ? ho : outputBand
+                    for top in Swift.stride(from: 0, to: ho, by: band) {
+                        let rows = top..<min(ho, top + band), columns = rows.count * wo
+                        unfolding.unfold(xi, rows: rows, into: col)
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: true, m: cout, n: k, k: columns,
+                            alpha: 1, a: gyi + top * wo, lda: plane, b: col, ldb: columns,
+                            beta: image == images.lowerBound && top == 0 ? 0 : 1, c: gw, ldc: k)
+                    }
                 }
-                // ∂W += ∂Y_i · cols_iᵀ
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: cout, n: k, k: plane,
-                    alpha: 1, a: gyi, lda: plane, b: unfolded, ldb: plane,
-                    beta: image == images.lowerBound ? 0 : 1, c: gw, ldc: k)
                 if hasBias {
                     for o in 0..<cout { gb[o] += Reductions.sum(gyi + o * plane, count: plane) }
                 }
                 if !computesInputGradient {
                     continue
                 } else if byConvolution {
-                    // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i
-                    gradientUnfolding.unfold(gyi, into: col)
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: false, m: cin, n: h * w, k: kk,
-                        alpha: 1, a: flipped, lda: kk, b: col, ldb: h * w, beta: 0, c: gxi, ldc: h * w)
+                    // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i, band by band of input rows.
+                    for top in Swift.stride(from: 0, to: h, by: inputBand) {
+                        let rows = top..<min(h, top + inputBand), columns = rows.count * w
+                        gradientUnfolding.unfold(gyi, rows: rows, into: col)
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: cin, n: columns, k: kk,
+                            alpha: 1, a: flipped, lda: kk, b: col, ldb: columns, beta: 0, c: gxi + top * w, ldc: h * w)
+                    }
                 } else if isPointwise {
                     BLAS.sgemm(
                         transposeA: true, transposeB: false, m: k, n: plane, k: cout,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: gxi, ldc: plane)
                 } else {
-                    // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image.
+                    // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image; `col` still holds the whole
+                    // unfolded image, but it is overwritten here.
                     BLAS.sgemm(
                         transposeA: true, transposeB: false, m: k, n: plane, k: cout,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: col, ldc: plane)
@@ -245,9 +280,16 @@ struct Unfolding {
     /// im2col: row `(c·k + ky)·k + kx`, column `oy·Wo + ox` of `col` gets
     /// `x[c, oy·s − p + ky, ox·s − p + kx]`, or 0 in the padding.
     func unfold(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+        unfold(x, rows: 0..<outputHeight, into: col)
+    }
+
+    /// im2col for the output rows `rows` only: `col` is `(c·k·k) × (rows.count·Wo)`, column
+    /// `(oy − rows.lowerBound)·Wo + ox`. Unfolding a band of rows at a time keeps `col` in cache.
+    func unfold(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
         let (ho, wo) = (outputHeight, outputWidth)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= ho, "unfold: rows \(rows) outside 0..<\(ho)")
         if stride == 1 && wo == width && ho == height {
-            unfoldSameSize(x, into: col)
+            unfoldSameSize(x, rows: rows, into: col)
             return
         }
         var row = col
@@ -256,9 +298,9 @@ struct Unfolding {
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
-                    for oy in 0..<ho {
+                    for oy in rows {
                         let iy = oy * stride - padding + ky
-                        let out = row + oy * wo
+                        let out = row + (oy - rows.lowerBound) * wo
                         guard iy >= 0 && iy < height else {
                             out.update(repeating: 0, count: wo)
                             continue
@@ -272,7 +314,7 @@ struct Unfolding {
                         }
                         for ox in max(hi, lo)..<wo { out[ox] = 0 }
                     }
-                    row += ho * wo
+                    row += rows.count * wo
                 }
             }
         }
@@ -281,31 +323,36 @@ struct Unfolding {
     /// ``unfold(_:into:)`` for stride 1 and an output as large as the input: each row of `col` is
     /// the plane shifted by `(ky − p, kx − p)`, so it is one block copy plus zeroed edges, rather
     /// than a copy per output row.
-    private func unfoldSameSize(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+    private func unfoldSameSize(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
         let (h, w) = (height, width), plane = height * width
+        let (top, bottom) = (rows.lowerBound, rows.upperBound), band = rows.count * w
         var row = col
         for c in 0..<channels {
             let xc = x + c * plane
             for ky in 0..<kernel {
                 let dy = ky - padding
-                // Output rows whose input row oy + dy exists.
-                let first = min(h, max(0, -dy)), end = max(first, min(h, h - dy))
+                // Output rows of the band whose input row oy + dy exists.
+                let first = min(bottom, max(top, -dy)), end = max(first, min(bottom, h - dy))
                 for kx in 0..<kernel {
                     let dx = kx - padding
-                    if first > 0 { row.update(repeating: 0, count: first * w) }
-                    if end < h { (row + end * w).update(repeating: 0, count: (h - end) * w) }
+                    if first > top { row.update(repeating: 0, count: (first - top) * w) }
+                    if end < bottom { (row + (end - top) * w).update(repeating: 0, count: (bottom - end) * w) }
                     if end > first {
                         // The block's source may start one element before the plane or end one after it
                         // (dx = ∓1 at the first or last row); those land on edge columns, zeroed below.
                         let start = (first + dy) * w + dx, count = (end - first) * w
                         let from = max(start, 0), to = min(start + count, plane)
-                        if to > from { (row + first * w + (from - start)).update(from: xc + from, count: to - from) }
+                        if to > from {
+                            (row + (first - top) * w + (from - start)).update(from: xc + from, count: to - from)
+                        }
                         if dx != 0 {
                             let width = min(abs(dx), w), edge = dx < 0 ? 0 : w - width
-                            for oy in first..<end { (row + oy * w + edge).update(repeating: 0, count: width) }
+                            for oy in first..<end {
+                                (row + (oy - top) * w + edge).update(repeating: 0, count: width)
+                            }
                         }
                     }
-                    row += plane
+                    row += band
                 }
             }
         }

@@ -15,7 +15,13 @@ struct ForwardTests {
         let layer = Conv2d(inChannels: cin, outChannels: cout, kernelSize: k, stride: stride, padding: padding)
         g.randomize(layer)
         let x = g.tensor([n, cin, h, w])
+        // Unfolded two output rows at a time: bands, and a shorter last band when the height is odd.
+        let banded = Conv2d(inChannels: cin, outChannels: cout, kernelSize: k, stride: stride, padding: padding)
+        banded.columnBudget = 2 * cin * k * k * layer.outputSize(w)
+        banded.weight.value.copy(from: layer.weight.value)
+        banded.bias!.value.copy(from: layer.bias!.value)
         let y = layer.forward(x, training: true)
+        #expect(zip(banded.forward(x, training: true).values, y.values).allSatisfy { abs($0 - $1) < 1e-5 })
         let (ho, wo) = (layer.outputSize(h), layer.outputSize(w))
         #expect(y.shape == [n, cout, ho, wo])
         let wt = layer.weight.value, b = layer.bias!.value

@@ -19,12 +19,16 @@ struct LayerGradientTests {
         ConvCase(inChannels: 1, outChannels: 2, kernel: 2, stride: 1, padding: 0, height: 3, width: 4, bias: true),
     ])
     func conv2d(_ c: ConvCase) {
-        var g = GradientCheck()
-        let layer = Conv2d(
-            inChannels: c.inChannels, outChannels: c.outChannels, kernelSize: c.kernel, stride: c.stride,
-            padding: c.padding, bias: c.bias)
-        g.randomize(layer)
-        g.expectGradients(layer, input: g.tensor([3, c.inChannels, c.height, c.width]))
+        // The default band budget (whole images here) and one output row per band.
+        for budget in [1 << 16, 1] {
+            var g = GradientCheck()
+            let layer = Conv2d(
+                inChannels: c.inChannels, outChannels: c.outChannels, kernelSize: c.kernel, stride: c.stride,
+                padding: c.padding, bias: c.bias)
+            layer.columnBudget = budget
+            g.randomize(layer)
+            g.expectGradients(layer, input: g.tensor([3, c.inChannels, c.height, c.width]))
+        }
     }
 
     @Test func linearFlattensItsInput() {

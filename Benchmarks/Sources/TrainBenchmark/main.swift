@@ -6,7 +6,7 @@ import Training
 // time and GFLOP/s of each conv layer's forward and backward pass. One JSON line per number.
 // `images_per_cpu_s` divides by the processor time the process used, which stays meaningful when
 // other processes share the cores; `load` is the 1-minute load average at the start.
-// Arguments: architecture (default cnn-s), batch (128), timed steps (10).
+// Arguments: architecture (default cnn-s), batch (128), timed steps (10), band budget (floats).
 
 let arguments = CommandLine.arguments
 let architecture = Architecture(rawValue: arguments.count > 1 ? arguments[1] : "cnn-s")!
@@ -35,6 +35,20 @@ let common: [(String, String)] = [
 ]
 
 let model = architecture.makeModel(classCount: classCount, seed: 1)
+// Optional fourth argument: the im2col band budget in floats for every convolution (an experiment knob).
+if arguments.count > 4, let budget = Int(arguments[4]) {
+    func setBudget(_ layer: any Layer) {
+        switch layer {
+        case let conv as Conv2d: conv.columnBudget = budget
+        case let sequential as Sequential: sequential.layers.forEach(setBudget)
+        case let residual as Residual:
+            setBudget(residual.body)
+            setBudget(residual.shortcut)
+        default: break
+        }
+    }
+    setBudget(model)
+}
 var generator = SeededGenerator(seed: 2)
 let images = Tensor(shape: [batch, 3, 32, 32])
 for i in 0..<images.count { images[i] = generator.uniform(-2, 2) }
