@@ -93,7 +93,7 @@ public final class Conv2d: Layer {
         let (ho, wo) = (outputSize(h), outputSize(w))
         precondition(ho > 0 && wo > 0, "Conv2d: input \(h)×\(w) smaller than the kernel")
         self.input = input
-        output.resize(to: [n, outChannels, ho, wo])
+        output.resize(n, outChannels, ho, wo)
         let k = inChannels * kernelSize * kernelSize, plane = ho * wo
         let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
         let bandRows = bandRows(rowLength: k * wo, rows: ho)
@@ -137,7 +137,11 @@ public final class Conv2d: Layer {
         let (ho, wo) = (output.shape[2], output.shape[3])
         let k = inChannels * kernelSize * kernelSize, plane = ho * wo
         let computesInputGradient = computesInputGradient
-        gradInput.resize(to: computesInputGradient ? input.shape : [0])
+        if computesInputGradient {
+            gradInput.resize(to: input.shape)
+        } else if gradInput.count != 0 {
+            gradInput.resize(to: [0])
+        }
         let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
         let unfolding = unfolding(height: h, width: w)
         // With stride 1, ∂X is the convolution of ∂Y (padded by k − 1 − p) with the kernel flipped
@@ -223,7 +227,7 @@ public final class Conv2d: Layer {
     /// Fills ``flippedWeight`` with `W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`.
     private func flipWeights() {
         let k = kernelSize
-        flippedWeight.resize(to: [inChannels, outChannels * k * k])
+        flippedWeight.resize(inChannels, outChannels * k * k)
         let wt = weight.value.storage, f = flippedWeight.storage
         for o in 0..<outChannels {
             for c in 0..<inChannels {

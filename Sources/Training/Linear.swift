@@ -35,7 +35,7 @@ public final class Linear: Layer {
             n > 0 && input.count == n * inFeatures,
             "Linear(\(inFeatures)→\(outFeatures)): input shape \(input.shape)")
         self.input = input
-        output.resize(to: [n, outFeatures])
+        output.resize(n, outFeatures)
         let x = input.storage, y = output.storage, w = weight.value.storage, b = bias.value.storage
         let (fin, fout) = (inFeatures, outFeatures)
         Parallel.forEachChunk(count: n, minimumChunk: 8) { _, rows in

@@ -30,7 +30,7 @@ public final class PaddingShortcut: Layer {
         inputShape = input.shape
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let (ho, wo) = ((h + stride - 1) / stride, (w + stride - 1) / stride)
-        output.resize(to: [n, outChannels, ho, wo])
+        output.resize(n, outChannels, ho, wo)
         let x = input.storage, y = output.storage
         let (cin, cout, s, before) = (inChannels, outChannels, stride, (outChannels - inChannels) / 2)
         Parallel.forEachChunk(count: n * cout, minimumChunk: 64) { _, planes in

@@ -20,7 +20,7 @@ public final class MaxPool2x2: Layer {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (ho, wo) = (h / 2, w / 2)
         self.input = input
-        output.resize(to: [n, c, ho, wo])
+        output.resize(n, c, ho, wo)
         let x = input.storage, y = output.storage
         hasArgmax = training
         if training {
@@ -157,7 +157,7 @@ public final class GlobalAveragePool: Layer {
         precondition(input.shape.count == 4, "GlobalAveragePool needs NCHW input, got \(input.shape)")
         inputShape = input.shape
         let planes = input.shape[0] * input.shape[1], size = input.shape[2] * input.shape[3]
-        output.resize(to: [input.shape[0], input.shape[1]])
+        output.resize(input.shape[0], input.shape[1])
         let x = input.storage, y = output.storage
         Parallel.forEachChunk(count: planes, minimumChunk: 64) { _, range in
             for p in range {

@@ -75,6 +75,19 @@ public final class Tensor {
         count = newCount
     }
 
+    /// Resizes to `[d0, d1]`, building no shape array when the shape is already that (the hot loop
+    /// allocates nothing).
+    public func resize(_ d0: Int, _ d1: Int) {
+        if shape.count == 2 && shape[0] == d0 && shape[1] == d1 { return }
+        resize(to: [d0, d1])
+    }
+
+    /// Resizes to `[d0, d1, d2, d3]` (NCHW), building no shape array when the shape is already that.
+    public func resize(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) {
+        if shape.count == 4 && shape[0] == d0 && shape[1] == d1 && shape[2] == d2 && shape[3] == d3 { return }
+        resize(to: [d0, d1, d2, d3])
+    }
+
     /// Sets every element to `value`.
     public func fill(_ value: Float) { storage.update(repeating: value, count: count) }
 

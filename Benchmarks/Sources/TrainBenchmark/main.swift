@@ -77,6 +77,21 @@ emit(
         ("loss", String(format: "%.4f", lastLoss)),
     ])
 
+// Heap allocations per step, when a malloc-counting library is preloaded (see alloc-count.sh).
+typealias MallocCount = @convention(c) () -> Int
+if let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_count") {
+    let mallocCount = unsafeBitCast(symbol, to: MallocCount.self)
+    var before = mallocCount()
+    for _ in 0..<steps { _ = trainStep() }
+    let trainAllocations = Double(mallocCount() - before) / Double(steps)
+    for _ in 0..<2 { _ = model.forward(images, training: false) }
+    before = mallocCount()
+    for _ in 0..<steps { _ = model.forward(images, training: false) }
+    let inferAllocations = Double(mallocCount() - before) / Double(steps)
+    emit(common + [("mode", "\"allocations\""), ("per_train_step", String(format: "%.1f", trainAllocations)),
+        ("per_inference_batch", String(format: "%.1f", inferAllocations))])
+}
+
 for _ in 0..<2 { _ = model.forward(images, training: false) }
 start = now()
 startCPU = cpuTime()
