@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "WordNet", targets: ["WordNet"]),
         .library(name: "LabelStore", targets: ["LabelStore"]),
         .library(name: "Studies", targets: ["Studies"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "ExplicableCore", swiftSettings: strict),
         .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2"], swiftSettings: strict),
         .target(
@@ -40,6 +42,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
         .executableTarget(
             name: "explicable",
             dependencies: [
@@ -56,6 +59,7 @@ let package = Package(
             name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore"],
             resources: [.copy("Fixtures")], swiftSettings: strict
         ),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
         .testTarget(
             name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],

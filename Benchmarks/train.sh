@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Training and inference images/s of explicable against PyTorch (2 threads), same architecture and batch,
+# in one run. Arguments: architecture (cnn-s), batch (128), timed steps (10). JSON lines on stdout.
+set -euo pipefail
+cd "$(dirname "$0")"
+[ -x ../.venv-bench/bin/python ] || ./setup-venv.sh >&2
+swift build -c release --product TrainBenchmark >&2
+"$(swift build -c release --show-bin-path)/TrainBenchmark" "$@"
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ../.venv-bench/bin/python train_peer.py "$@"

@@ -1,0 +1,397 @@
+/// A 2-D convolution over NCHW tensors with a square kernel, stride and zero padding.
+///
+/// Weights are `out × in × k × k` and the bias has `out` entries, as in PyTorch's `Conv2d`.
+/// Each image is unfolded (im2col) into a `(in·k·k) × (Ho·Wo)` matrix and multiplied by the weight
+/// matrix in one `cblas_sgemm`, writing straight into that image's NCHW output; images are split
+/// among the cores, with OpenBLAS at one thread per call (``BLAS/useOneThreadPerCall()``). The
+/// backward pass unfolds again and gets the weight gradient from one sgemm per image (summed per
+/// core, then over cores in a fixed order). With stride 1 the input gradient is the convolution
+/// of the output gradient with the flipped kernel (one unfold and one sgemm per image); otherwise
+/// it is one sgemm and a fold (col2im).
+public final class Conv2d: Layer {
+    /// Channels of the input.
+    public let inChannels: Int
+    /// Channels of the output (filters).
+    public let outChannels: Int
+    /// The side of the square kernel.
+    public let kernelSize: Int
+    /// The step between kernel positions, in pixels.
+    public let stride: Int
+    /// Zeros added on every side of the input, in pixels.
+    public let padding: Int
+    /// `outChannels × inChannels × kernelSize × kernelSize`.
+    public let weight: Parameter
+    /// `outChannels` entries, or `nil` for a convolution without bias.
+    public let bias: Parameter?
+    /// Whether ``backward(_:)`` computes the input gradient. A network's first layer doesn't need
+    /// it (nothing learns below it); when `false`, backward only sets the parameter gradients and
+    /// returns an empty tensor.
+    public var computesInputGradient = true
+
+    private let output = Tensor(shape: [0])
+    private let gradInput = Tensor(shape: [0])
+    private var input: Tensor?
+    /// One unfolded image per chunk of work.
+    private var columns: [Tensor] = []
+    /// One weight-gradient (and bias-gradient) partial sum per chunk of work.
+    private var weightPartials: [Tensor] = []
+    private var biasPartials: [Tensor] = []
+    /// The kernel flipped in space, `in × (out·k·k)`, for the stride-1 input gradient.
+    private let flippedWeight = Tensor(shape: [0])
+    /// The storage of the scratch tensors above, refreshed when they change.
+    private var columnPointers: [UnsafeMutablePointer<Float>] = []
+    private var weightPointers: [UnsafeMutablePointer<Float>] = []
+    private var biasPointers: [UnsafeMutablePointer<Float>] = []
+
+    /// Creates a convolution with zero weights; see ``Initialization`` for PyTorch's defaults.
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2d: bad geometry")
+        BLAS.useOneThreadPerCall()
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: "weight", shape: [outChannels, inChannels, kernelSize, kernelSize])
+        self.bias = bias ? Parameter(name: "bias", shape: [outChannels]) : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    /// The output height or width for an input height or width.
+    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernelSize) / stride + 1 }
+
+    private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+
+    /// How many floats an unfolded band may hold: 256 KiB, so that it stays in a core's L2 cache
+    /// while sgemm packs it. Tests lower it to exercise several bands.
+    public var columnBudget = 1 << 16
+
+    /// Output rows per unfolded band when one output row unfolds to `rowLength` floats: as few
+    /// bands as the budget allows, of even height (a thin last band would make a slow sgemm).
+    private func bandRows(rowLength: Int, rows: Int) -> Int {
+        let most = max(1, min(rows, columnBudget / max(1, rowLength)))
+        let bands = (rows + most - 1) / most
+        return (rows + bands - 1) / bands
+    }
+
+    /// The im2col geometry of one input image.
+    private func unfolding(height: Int, width: Int) -> Unfolding {
+        Unfolding(
+            channels: inChannels, height: height, width: width, kernel: kernelSize, stride: stride, padding: padding)
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        precondition(
+            input.shape.count == 4 && input.shape[1] == inChannels,
+            "Conv2d(\(inChannels)→\(outChannels)): input shape \(input.shape)")
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let (ho, wo) = (outputSize(h), outputSize(w))
+        precondition(ho > 0 && wo > 0, "Conv2d: input \(h)×\(w) smaller than the kernel")
+        self.input = input
+        output.resize(n, outChannels, ho, wo)
+        let k = inChannels * kernelSize * kernelSize, plane = ho * wo
+        let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
+        let bandRows = bandRows(rowLength: k * wo, rows: ho)
+        prepareScratch(chunks: chunks, columnCount: isPointwise ? 0 : k * bandRows * wo)
+        let x = input.storage, y = output.storage, wt = weight.value.storage
+        let b = bias?.value.storage
+        let columnPointers = columnPointers
+        let unfolding = unfolding(height: h, width: w)
+        Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
+            for image in images {
+                let xi = x + image * inChannels * h * w, yi = y + image * outChannels * plane
+                if isPointwise {
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: outChannels, n: plane, k: k,
+                        alpha: 1, a: wt, lda: k, b: xi, ldb: plane, beta: 0, c: yi, ldc: plane)
+                } else {
+                    for top in Swift.stride(from: 0, to: ho, by: bandRows) {
+                        let rows = top..<min(ho, top + bandRows), columns = rows.count * wo
+                        unfolding.unfold(xi, rows: rows, into: columnPointers[chunk])
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: outChannels, n: columns, k: k,
+                            alpha: 1, a: wt, lda: k, b: columnPointers[chunk], ldb: columns,
+                            beta: 0, c: yi + top * wo, ldc: plane)
+                    }
+                }
+                if let b {
+                    for o in 0..<outChannels {
+                        let bo = b[o], row = yi + o * plane
+                        for i in 0..<plane { row[i] += bo }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let input else { preconditionFailure("Conv2d.backward before forward") }
+        precondition(gradOutput.shape == output.shape, "Conv2d: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        let (ho, wo) = (output.shape[2], output.shape[3])
+        let k = inChannels * kernelSize * kernelSize, plane = ho * wo
+        let computesInputGradient = computesInputGradient
+        if computesInputGradient {
+            gradInput.resize(to: input.shape)
+        } else if gradInput.count != 0 {
+            gradInput.resize(to: [0])
+        }
+        let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
+        let unfolding = unfolding(height: h, width: w)
+        // With stride 1, ∂X is the convolution of ∂Y (padded by k − 1 − p) with the kernel flipped
+        // in space and transposed in channels: an unfold and an sgemm shaped like the forward pass,
+        // cheaper than Wᵀ·∂Y (inner dimension only `out`) followed by col2im.
+        let byConvolution = computesInputGradient && !isPointwise && stride == 1 && padding <= kernelSize - 1
+        let gradientUnfolding = Unfolding(
+            channels: outChannels, height: ho, width: wo, kernel: kernelSize, stride: 1,
+            padding: kernelSize - 1 - padding)
+        // Bands of output rows (weight gradient) and of input rows (input gradient by convolution);
+        // the fold path needs the whole unfolded image.
+        let outputBand = bandRows(rowLength: k * wo, rows: ho)
+        let inputBand = bandRows(rowLength: outChannels * kernelSize * kernelSize * w, rows: h)
+        let foldPath = computesInputGradient && !isPointwise && !byConvolution
+        prepareScratch(
+            chunks: chunks,
+            columnCount: max(
+                k * outputBand * wo, byConvolution ? outChannels * kernelSize * kernelSize * inputBand * w : 0,
+                foldPath ? k * plane : 0))
+        if byConvolution { flipWeights() }
+        let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
+        let flipped = flippedWeight.storage
+        let columnPointers = columnPointers, weightPointers = weightPointers, biasPointers = biasPointers
+        let hasBias = bias != nil
+        let (cin, cout, kk) = (inChannels, outChannels, outChannels * kernelSize * kernelSize)
+        Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
+            let col = columnPointers[chunk], gw = weightPointers[chunk], gb = biasPointers[chunk]
+            gb.update(repeating: 0, count: cout)
+            for image in images {
+                let xi = x + image * cin * h * w, gyi = gy + image * cout * plane
+                let gxi = gx + image * cin * h * w
+                // ∂W += ∂Y_i · cols_iᵀ, band by band.
+                if isPointwise {
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: cout, n: k, k: plane,
+                        alpha: 1, a: gyi, lda: plane, b: xi, ldb: plane,
+                        beta: image == images.lowerBound ? 0 : 1, c: gw, ldc: k)
+                } else {
+                    let band = foldPath ? ho : outputBand
+                    for top in Swift.stride(from: 0, to: ho, by: band) {
+                        let rows = top..<min(ho, top + band), columns = rows.count * wo
+                        unfolding.unfold(xi, rows: rows, into: col)
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: true, m: cout, n: k, k: columns,
+                            alpha: 1, a: gyi + top * wo, lda: plane, b: col, ldb: columns,
+                            beta: image == images.lowerBound && top == 0 ? 0 : 1, c: gw, ldc: k)
+                    }
+                }
+                if hasBias {
+                    for o in 0..<cout { gb[o] += Reductions.sum(gyi + o * plane, count: plane) }
+                }
+                if !computesInputGradient {
+                    continue
+                } else if byConvolution {
+                    // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i, band by band of input rows.
+                    for top in Swift.stride(from: 0, to: h, by: inputBand) {
+                        let rows = top..<min(h, top + inputBand), columns = rows.count * w
+                        gradientUnfolding.unfold(gyi, rows: rows, into: col)
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: cin, n: columns, k: kk,
+                            alpha: 1, a: flipped, lda: kk, b: col, ldb: columns, beta: 0, c: gxi + top * w, ldc: h * w)
+                    }
+                } else if isPointwise {
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: k, n: plane, k: cout,
+                        alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: gxi, ldc: plane)
+                } else {
+                    // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image; `col` still holds the whole
+                    // unfolded image, but it is overwritten here.
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: k, n: plane, k: cout,
+                        alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: col, ldc: plane)
+                    unfolding.fold(col, into: gxi)
+                }
+            }
+        }
+        let used = Parallel.chunkCount(count: n, minimumChunk: 1)
+        sumPartials(weightPointers, chunks: used, count: weight.gradient.count, into: weight.gradient.storage)
+        if let bias { sumPartials(biasPointers, chunks: used, count: outChannels, into: bias.gradient.storage) }
+        return gradInput
+    }
+
+    /// Fills ``flippedWeight`` with `W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`.
+    private func flipWeights() {
+        let k = kernelSize
+        flippedWeight.resize(inChannels, outChannels * k * k)
+        let wt = weight.value.storage, f = flippedWeight.storage
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        f[((c * outChannels + o) * k + ky) * k + kx] =
+                            wt[((o * inChannels + c) * k + (k - 1 - ky)) * k + (k - 1 - kx)]
+                    }
+                }
+            }
+        }
+    }
+
+    private func prepareScratch(chunks: Int, columnCount: Int) {
+        var changed = false
+        while columns.count < chunks {
+            columns.append(Tensor(shape: [0]))
+            weightPartials.append(Tensor(shape: weight.value.shape))
+            biasPartials.append(Tensor(shape: [outChannels]))
+            changed = true
+        }
+        for c in columns where c.count < columnCount {
+            c.resize(to: [columnCount])
+            changed = true
+        }
+        if changed {
+            columnPointers = columns.map(\.storage)
+            weightPointers = weightPartials.map(\.storage)
+            biasPointers = biasPartials.map(\.storage)
+        }
+    }
+
+    private func sumPartials(
+        _ partials: [UnsafeMutablePointer<Float>], chunks: Int, count: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        out.update(from: partials[0], count: count)
+        for c in 1..<max(chunks, 1) {
+            let p = partials[c]
+            for i in 0..<count { out[i] += p[i] }
+        }
+    }
+}
+
+/// The im2col geometry of one image: a `channels × height × width` plane set, a square kernel,
+/// stride and zero padding.
+struct Unfolding {
+    var channels, height, width, kernel, stride, padding: Int
+
+    var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+    var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    /// Rows × columns of the unfolded matrix.
+    var count: Int { channels * kernel * kernel * outputHeight * outputWidth }
+
+    /// im2col: row `(c·k + ky)·k + kx`, column `oy·Wo + ox` of `col` gets
+    /// `x[c, oy·s − p + ky, ox·s − p + kx]`, or 0 in the padding.
+    func unfold(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
+        unfold(x, rows: 0..<outputHeight, into: col)
+    }
+
+    /// im2col for the output rows `rows` only: `col` is `(c·k·k) × (rows.count·Wo)`, column
+    /// `(oy − rows.lowerBound)·Wo + ox`. Unfolding a band of rows at a time keeps `col` in cache.
+    func unfold(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = (outputHeight, outputWidth)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= ho, "unfold: rows \(rows) outside 0..<\(ho)")
+        if stride == 1 && wo == width && ho == height {
+            unfoldSameSize(x, rows: rows, into: col)
+            return
+        }
+        var row = col
+        for c in 0..<channels {
+            let xc = x + c * height * width
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
+                    for oy in rows {
+                        let iy = oy * stride - padding + ky
+                        let out = row + (oy - rows.lowerBound) * wo
+                        guard iy >= 0 && iy < height else {
+                            out.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let xr = xc + iy * width - padding + kx
+                        for ox in 0..<lo { out[ox] = 0 }
+                        if stride == 1 {
+                            if hi > lo { (out + lo).update(from: xr + lo, count: hi - lo) }
+                        } else {
+                            for ox in lo..<max(hi, lo) { out[ox] = xr[ox * stride] }
+                        }
+                        for ox in max(hi, lo)..<wo { out[ox] = 0 }
+                    }
+                    row += rows.count * wo
+                }
+            }
+        }
+    }
+
+    /// ``unfold(_:into:)`` for stride 1 and an output as large as the input: each row of `col` is
+    /// the plane shifted by `(ky − p, kx − p)`, so it is one block copy plus zeroed edges, rather
+    /// than a copy per output row.
+    private func unfoldSameSize(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        let (h, w) = (height, width), plane = height * width
+        let (top, bottom) = (rows.lowerBound, rows.upperBound), band = rows.count * w
+        var row = col
+        for c in 0..<channels {
+            let xc = x + c * plane
+            for ky in 0..<kernel {
+                let dy = ky - padding
+                // Output rows of the band whose input row oy + dy exists.
+                let first = min(bottom, max(top, -dy)), end = max(first, min(bottom, h - dy))
+                for kx in 0..<kernel {
+                    let dx = kx - padding
+                    if first > top { row.update(repeating: 0, count: (first - top) * w) }
+                    if end < bottom { (row + (end - top) * w).update(repeating: 0, count: (bottom - end) * w) }
+                    if end > first {
+                        // The block's source may start one element before the plane or end one after it
+                        // (dx = ∓1 at the first or last row); those land on edge columns, zeroed below.
+                        let start = (first + dy) * w + dx, count = (end - first) * w
+                        let from = max(start, 0), to = min(start + count, plane)
+                        if to > from {
+                            (row + (first - top) * w + (from - start)).update(from: xc + from, count: to - from)
+                        }
+                        if dx != 0 {
+                            let width = min(abs(dx), w), edge = dx < 0 ? 0 : w - width
+                            for oy in first..<end {
+                                (row + (oy - top) * w + edge).update(repeating: 0, count: width)
+                            }
+                        }
+                    }
+                    row += band
+                }
+            }
+        }
+    }
+
+    /// col2im, the adjoint of ``unfold(_:into:)``: overwrites `x` with the sum of every column
+    /// entry at the pixel it came from.
+    func fold(_ col: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+        let (ho, wo) = (outputHeight, outputWidth)
+        x.update(repeating: 0, count: channels * height * width)
+        var row = col
+        for c in 0..<channels {
+            let xc = x + c * height * width
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
+                    for oy in 0..<ho {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0 && iy < height else { continue }
+                        let xr = xc + iy * width - padding + kx, src = row + oy * wo
+                        for ox in lo..<max(hi, lo) { xr[ox * stride] += src[ox] }
+                    }
+                    row += ho * wo
+                }
+            }
+        }
+    }
+
+    /// The outputs `lo..<hi` whose input column `o·s − p + offset` lies inside `0..<size`.
+    private func validRange(offset: Int, size: Int, outputs: Int) -> (Int, Int) {
+        // o·s ≥ p − offset  and  o·s ≤ size − 1 + p − offset
+        let first = padding - offset
+        let lo = first <= 0 ? 0 : (first + stride - 1) / stride
+        let last = size - 1 + padding - offset
+        let hi = last < 0 ? 0 : min(outputs, last / stride + 1)
+        return (min(lo, outputs), hi)
+    }
+}

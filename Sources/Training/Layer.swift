@@ -1,0 +1,70 @@
+/// A learnable tensor and the gradient of the loss with respect to it.
+public final class Parameter {
+    /// A name for checkpoints and messages, e.g. `weight`.
+    public let name: String
+    /// The current value, updated in place by an optimiser.
+    public let value: Tensor
+    /// ∂loss/∂value from the last backward pass, same shape as ``value``.
+    public let gradient: Tensor
+
+    /// Creates a parameter of the given shape, zero-filled, with a zero gradient.
+    public init(name: String, shape: [Int], repeating value: Float = 0) {
+        self.name = name
+        self.value = Tensor(shape: shape, repeating: value)
+        self.gradient = Tensor(shape: shape)
+    }
+}
+
+/// One differentiable step of a network, with its forward and backward passes.
+///
+/// A layer owns its output and input-gradient buffers and overwrites them at every call, so the
+/// tensors it returns stay valid only until its next ``forward(_:training:)`` or ``backward(_:)``.
+/// It keeps a reference to its last input for the backward pass; the caller must not change that
+/// input in between.
+public protocol Layer: AnyObject {
+    /// The learnable parameters, in a fixed order.
+    var parameters: [Parameter] { get }
+    /// State that is not learned by gradient but must be saved with the weights (batch norm's
+    /// running mean and variance), in a fixed order; PyTorch calls these buffers.
+    var statistics: [Tensor] { get }
+    /// Computes the output for `input` and keeps what the backward pass needs.
+    ///
+    /// - Parameter training: whether this is a training step (batch norm uses batch statistics and
+    ///   updates its running ones).
+    func forward(_ input: Tensor, training: Bool) -> Tensor
+    /// Given ∂loss/∂output for the last forward pass, sets every parameter's gradient and returns
+    /// ∂loss/∂input.
+    func backward(_ gradOutput: Tensor) -> Tensor
+}
+
+extension Layer {
+    /// No parameters, for layers that learn nothing.
+    public var parameters: [Parameter] { [] }
+    /// No statistics, for layers that keep none.
+    public var statistics: [Tensor] { [] }
+}
+
+/// Layers applied one after another.
+public final class Sequential: Layer {
+    /// The layers, first applied first.
+    public let layers: [any Layer]
+
+    /// Creates the chain; `layers[0]` gets the input.
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    public var statistics: [Tensor] { layers.flatMap(\.statistics) }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        var x = input
+        for layer in layers { x = layer.forward(x, training: training) }
+        return x
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        var g = gradOutput
+        for layer in layers.reversed() { g = layer.backward(g) }
+        return g
+    }
+}

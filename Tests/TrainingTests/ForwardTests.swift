@@ -1,0 +1,103 @@
+import Testing
+@testable import Training
+
+/// Forward passes against direct loops in `Double` and hand-made examples.
+struct ForwardTests {
+    /// (stride, padding, kernel, height, width): the same-size fast path (stride 1, 2p = k − 1),
+    /// including planes narrower than the padding, and the general path.
+    @Test(arguments: [
+        (1, 1, 3, 7, 6), (2, 1, 3, 7, 6), (1, 0, 3, 7, 6), (2, 2, 3, 7, 6), (3, 1, 3, 7, 6), (1, 2, 5, 3, 1),
+        (1, 2, 5, 1, 4), (1, 0, 1, 2, 3),
+    ])
+    func conv2dMatchesDirectConvolution(stride: Int, padding: Int, k: Int, h: Int, w: Int) {
+        var g = GradientCheck(seed: UInt64(stride * 10 + padding))
+        let (n, cin, cout) = (3, 2, 3)
+        let layer = Conv2d(inChannels: cin, outChannels: cout, kernelSize: k, stride: stride, padding: padding)
+        g.randomize(layer)
+        let x = g.tensor([n, cin, h, w])
+        // Unfolded two output rows at a time: bands, and a shorter last band when the height is odd.
+        let banded = Conv2d(inChannels: cin, outChannels: cout, kernelSize: k, stride: stride, padding: padding)
+        banded.columnBudget = 2 * cin * k * k * layer.outputSize(w)
+        banded.weight.value.copy(from: layer.weight.value)
+        banded.bias!.value.copy(from: layer.bias!.value)
+        let y = layer.forward(x, training: true)
+        #expect(zip(banded.forward(x, training: true).values, y.values).allSatisfy { abs($0 - $1) < 1e-5 })
+        let (ho, wo) = (layer.outputSize(h), layer.outputSize(w))
+        #expect(y.shape == [n, cout, ho, wo])
+        let wt = layer.weight.value, b = layer.bias!.value
+        var worst = 0.0
+        for i in 0..<n {
+            for o in 0..<cout {
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        var sum = Double(b[o])
+                        for c in 0..<cin {
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                                    guard iy >= 0 && iy < h && ix >= 0 && ix < w else { continue }
+                                    sum +=
+                                        Double(x[((i * cin + c) * h + iy) * w + ix])
+                                        * Double(wt[((o * cin + c) * k + ky) * k + kx])
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(sum - Double(y[((i * cout + o) * ho + oy) * wo + ox])))
+                    }
+                }
+            }
+        }
+        #expect(worst < 1e-5)
+    }
+
+    @Test func linearMatchesDirectProduct() {
+        var g = GradientCheck()
+        let layer = Linear(inFeatures: 5, outFeatures: 4)
+        g.randomize(layer)
+        let x = g.tensor([17, 5])
+        let y = layer.forward(x, training: false)
+        #expect(y.shape == [17, 4])
+        for r in 0..<17 {
+            for o in 0..<4 {
+                var sum = Double(layer.bias.value[o])
+                for i in 0..<5 { sum += Double(x[r * 5 + i]) * Double(layer.weight.value[o * 5 + i]) }
+                #expect(abs(sum - Double(y[r * 4 + o])) < 1e-5)
+            }
+        }
+    }
+
+    @Test func maxPoolAndAveragePoolByHand() {
+        // One 3×4 plane: the last row is dropped by 2×2 pooling.
+        let x = Tensor(shape: [1, 1, 3, 4], values: [1, 5, 2, 2, 3, -1, 7, 0, 9, 9, 9, 9])
+        let pool = MaxPool2x2()
+        #expect(pool.forward(x, training: true).values == [5, 7])
+        #expect(
+            pool.backward(Tensor(shape: [1, 1, 1, 2], values: [10, 20])).values == [
+                0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0,
+            ])
+        // Ties go to the first maximum.
+        let ties = Tensor(shape: [1, 1, 2, 4], values: [4, 4, 1, 2, 4, 4, 2, 2])
+        for training in [true, false] {
+            _ = pool.forward(ties, training: training)
+            #expect(pool.backward(Tensor(shape: [1, 1, 1, 2], values: [1, 3])).values == [1, 0, 0, 3, 0, 0, 0, 0])
+            // NaN wins its window; as in PyTorch, a later NaN replaces an earlier one.
+            let nan = Tensor(shape: [1, 1, 2, 2], values: [1, .nan, 5, .nan])
+            #expect(pool.forward(nan, training: training)[0].isNaN)
+            #expect(pool.backward(Tensor(shape: [1, 1, 1, 1], values: [2])).values == [0, 0, 0, 2])
+        }
+        let gap = GlobalAveragePool().forward(Tensor(shape: [1, 2, 1, 2], values: [1, 3, -2, 6]), training: true)
+        #expect(gap.shape == [1, 2] && gap.values == [2, 2])
+    }
+
+    @Test func paddingShortcutSubsamplesAndPadsChannels() {
+        // One 1-channel 3×3 image to 3 channels at stride 2: pixels (0,0), (0,2), (2,0), (2,2) in the middle channel.
+        let x = Tensor(shape: [1, 1, 3, 3], values: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        let y = PaddingShortcut(inChannels: 1, outChannels: 3, stride: 2).forward(x, training: true)
+        #expect(y.shape == [1, 3, 2, 2] && y.values == [0, 0, 0, 0, 1, 3, 7, 9, 0, 0, 0, 0])
+    }
+
+    @Test func residualAddsItsBranches() {
+        let x = Tensor(shape: [1, 1, 2, 2], values: [-1, 2, -3, 4])
+        #expect(Residual(body: [ReLU()]).forward(x, training: true).values == [-1, 4, -3, 8])
+    }
+}
