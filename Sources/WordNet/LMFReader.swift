@@ -45,7 +45,11 @@ public enum LMFReader {
         }
         producer.stackSize = 1 << 20
         producer.start()
-        var builder = GraphBuilder(file: path)
+        // Size the id dictionaries up front (about one synset, sense or entry per 500 bytes of XML;
+        // a gzip file is about an eighth of that), so they are not rehashed as the file streams in.
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let isCompressed = (try? FileHandle(forReadingFrom: url).read(upToCount: 2)) == Data([0x1F, 0x8B])
+        var builder = GraphBuilder(file: path, expectedElements: min(1 << 22, (isCompressed ? 8 : 1) * bytes / 500))
         var failure: ExplicableError?
         while failure == nil, let chunk = channel.next() {
             do throws(ExplicableError) {
@@ -273,7 +277,13 @@ struct GraphBuilder {
     private var senseRelationTargets: [(target: String, line: Int32)] = []
     private var hyponymNotes: [(synset: Int32, note: String, line: Int32)] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, expectedElements: Int = 0) {
+        self.file = file
+        graph.synsetIndex.reserveCapacity(expectedElements)
+        graph.iliIndex.reserveCapacity(expectedElements)
+        senseIndex.reserveCapacity(expectedElements * 2)
+        entryIndex.reserveCapacity(expectedElements)
+    }
 
     private func fail(_ message: String, line: Int32) -> ExplicableError {
         .badInput(message, file: file, line: Int(line))
