@@ -23,9 +23,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "ExplicableCore", swiftSettings: strict),
-        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2"], swiftSettings: strict),
+        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CZlib"], swiftSettings: strict),
         .target(
             name: "LabelStore",
             dependencies: [

@@ -111,16 +111,13 @@ public struct Importer {
             case .prolific: try ProlificFormat.read(url, payloads: options.payloads, into: &sink)
             }
             try sink.finish()
-            var report = sink.report(file: url.path, format: options.format)
+            let report = sink.report(file: url.path, format: options.format)
             record.rowsRead = report.rowsRead
             record.rowsAccepted = report.rowsAccepted
             record.rowsRejected = report.rowsRejected
             try record.update(db)
             rejected = sink.rejected
             rejectHeader = sink.header
-            if report.rowsAccepted == 0 && report.countsAdded == 0 && report.rowsRejected == 0 {
-                report.submissionsAlreadyPresent = sink.alreadyPresent.count
-            }
             return report
         }
         if let rejectsFile = options.rejectsFile {

@@ -10,6 +10,16 @@ public struct Study: Sendable {
     public let classes: ClassSet
     /// Items in creation order (regular items first, then attention checks).
     public let items: [ItemRecord]
+    /// The items by key.
+    let itemsByKey: [String: ItemRecord]
+
+    init(record: StudyRecord, spec: StudySpec, classes: ClassSet, items: [ItemRecord]) {
+        self.record = record
+        self.spec = spec
+        self.classes = classes
+        self.items = items
+        itemsByKey = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0) })
+    }
 
     public var id: Int64 { record.id! }
 
@@ -103,6 +113,4 @@ public struct Study: Sendable {
 
     /// The item with `key`, if the study has it.
     public func item(key: String) -> ItemRecord? { itemsByKey[key] }
-
-    var itemsByKey: [String: ItemRecord] { Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0) }) }
 }

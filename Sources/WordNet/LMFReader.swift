@@ -33,8 +33,24 @@ public enum LMFReader {
         }
         xmlInitParser()  // once per process, before any thread parses
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-            | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
-        guard let reader = xmlReaderForFile(path, nil, options) else {
+            | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOBLANKS.rawValue)
+        guard let stream = GzipStream(path: path) else {
+            throw ExplicableError(.io, "cannot open WordNet LMF file", file: path)
+        }
+        // The reader pulls decompressed bytes from the stream's thread; the context holds one
+        // reference to the stream, released by the close callback when the reader is freed.
+        let context = Unmanaged.passRetained(stream).toOpaque()
+        guard let reader = xmlReaderForIO({ context, buffer, length in
+            guard let context, let buffer else { return -1 }
+            return Unmanaged<GzipStream>.fromOpaque(context).takeUnretainedValue().read(into: buffer, count: Int(length))
+        }, { context in
+            guard let context else { return 0 }
+            let stream = Unmanaged<GzipStream>.fromOpaque(context).takeRetainedValue()
+            stream.cancel()
+            return 0
+        }, context, path, nil, options) else {
+            Unmanaged<GzipStream>.fromOpaque(context).release()
+            stream.cancel()
             throw ExplicableError(.io, "cannot open WordNet LMF file", file: path)
         }
         let source = EventSource(reader: reader, file: path)
@@ -65,6 +81,8 @@ public enum LMFReader {
         let status = source.status
         let lastLine = source.lastLine
         xmlFreeTextReader(reader)
+        // A damaged gzip file explains whatever the parser made of its last bytes: report it first.
+        if let gzipError = stream.error { throw .badInput(gzipError, file: path) }
         if let failure { throw failure }
         if let xmlError { throw xmlError }
         if status != 0 { throw .badInput("XML parse error", file: path, line: lastLine) }
@@ -173,10 +191,22 @@ final class EventSource: @unchecked Sendable {
         return String(cString: value)
     }
 
+    /// Calls `body` with the qualified name and value of each attribute of the current element,
+    /// without copies through libxml2's allocator; the pointers are valid during the call only.
+    @inline(__always)
+    private func forEachAttribute(_ body: (UnsafePointer<CChar>, UnsafePointer<xmlChar>) -> Void) {
+        while xmlTextReaderMoveToNextAttribute(reader) == 1 {
+            guard let name = xmlTextReaderConstName(reader), let value = xmlTextReaderConstValue(reader) else { continue }
+            body(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), value)
+        }
+        xmlTextReaderMoveToElement(reader)
+    }
+
     func produce(into channel: EventChannel) {
         var chunk: [LMFEvent] = []
         chunk.reserveCapacity(4096)
         var inSynset = false
+        var isSlice = false
         defer { lastLine = Int(xmlTextReaderGetParserLineNumber(reader)) }
         while true {
             status = xmlTextReaderRead(reader)
@@ -199,31 +229,75 @@ final class EventSource: @unchecked Sendable {
             switch name.pointee {
             case 0x53:  // S
                 if strcmp(name, "Sense") == 0 {
-                    chunk.append(.sense(id: attribute("id"), synset: attribute("synset"), line: line))
+                    var id: String?, synset: String?
+                    forEachAttribute { n, v in
+                        if strcmp(n, "id") == 0 {
+                            id = String(cString: v)
+                        } else if strcmp(n, "synset") == 0 {
+                            synset = String(cString: v)
+                        }
+                    }
+                    chunk.append(.sense(id: id, synset: synset, line: line))
                 } else if strcmp(name, "Synset") == 0 {
-                    chunk.append(.synset(
-                        id: attribute("id"), partOfSpeech: attribute("partOfSpeech").flatMap(\.first),
-                        ili: attribute("ili"), note: attribute("note"), isEmpty: isEmpty, line: line))
+                    var id: String?, pos: Character?, ili: String?, note: String?
+                    forEachAttribute { n, v in
+                        if strcmp(n, "id") == 0 {
+                            id = String(cString: v)
+                        } else if strcmp(n, "partOfSpeech") == 0 {
+                            pos = String(cString: v).first
+                        } else if strcmp(n, "ili") == 0 {
+                            ili = String(cString: v)
+                        } else if isSlice, strcmp(n, "note") == 0 {  // only slices carry synset notes that matter
+                            note = String(cString: v)
+                        }
+                    }
+                    chunk.append(.synset(id: id, partOfSpeech: pos, ili: ili, note: note, isEmpty: isEmpty, line: line))
                     inSynset = !isEmpty
                 } else if strcmp(name, "SynsetRelation") == 0 {
-                    chunk.append(.synsetRelation(relType: attribute("relType"), target: attribute("target"), line: line))
+                    var relType: String?, target: String?
+                    forEachAttribute { n, v in
+                        if strcmp(n, "relType") == 0 {
+                            relType = String(cString: v)
+                        } else if strcmp(n, "target") == 0 {
+                            target = String(cString: v)
+                        }
+                    }
+                    chunk.append(.synsetRelation(relType: relType, target: target, line: line))
                 } else if strcmp(name, "SenseRelation") == 0 {
-                    chunk.append(.senseRelation(relType: attribute("relType"), target: attribute("target"), line: line))
+                    var relType: String?, target: String?
+                    forEachAttribute { n, v in
+                        if strcmp(n, "relType") == 0 {
+                            relType = String(cString: v)
+                        } else if strcmp(n, "target") == 0 {
+                            target = String(cString: v)
+                        }
+                    }
+                    chunk.append(.senseRelation(relType: relType, target: target, line: line))
                 }
             case 0x4C:  // L
                 if strcmp(name, "LexicalEntry") == 0 {
-                    chunk.append(.entry(id: attribute("id"), isEmpty: isEmpty, line: line))
+                    var id: String?
+                    forEachAttribute { n, v in if strcmp(n, "id") == 0 { id = String(cString: v) } }
+                    chunk.append(.entry(id: id, isEmpty: isEmpty, line: line))
                 } else if strcmp(name, "Lemma") == 0 {
-                    chunk.append(.lemma(
-                        writtenForm: attribute("writtenForm"), partOfSpeech: attribute("partOfSpeech").flatMap(\.first),
-                        line: line))
+                    var form: String?, pos: Character?
+                    forEachAttribute { n, v in
+                        if strcmp(n, "writtenForm") == 0 {
+                            form = String(cString: v)
+                        } else if strcmp(n, "partOfSpeech") == 0 {
+                            pos = String(cString: v).first
+                        }
+                    }
+                    chunk.append(.lemma(writtenForm: form, partOfSpeech: pos, line: line))
                 } else if strcmp(name, "Lexicon") == 0 {
                     let lexicon = WordNetGraph.Lexicon(
                         id: attribute("id") ?? "", label: attribute("label") ?? "",
                         language: attribute("language") ?? "", version: attribute("version") ?? "",
                         license: attribute("license") ?? "", email: attribute("email") ?? "",
                         url: attribute("url"), citation: attribute("citation"))
-                    chunk.append(.lexicon(lexicon, note: attribute("note"), line: line))
+                    let note = attribute("note")
+                    if note?.hasPrefix(SliceWriter.lexiconNotePrefix) == true { isSlice = true }
+                    chunk.append(.lexicon(lexicon, note: note, line: line))
                 }
             case 0x44:  // D
                 if inSynset, !isEmpty, strcmp(name, "Definition") == 0, let text = xmlTextReaderReadString(reader) {

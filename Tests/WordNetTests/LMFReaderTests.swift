@@ -145,6 +145,19 @@ struct LMFReaderTests {
         #expect(graph.warnings[0].message.contains("sense relation target 'nowhere' does not exist"))
     }
 
+    @Test func truncatedGzipIsAnError() throws {
+        let whole = try Data(contentsOf: fixture("mini.xml.gz"))
+        let url = try temporaryFolder().appendingPathComponent("cut.xml.gz")
+        try whole.prefix(whole.count / 2).write(to: url)
+        do {
+            _ = try LMFReader.read(url)
+            Issue.record("a truncated gzip file was accepted")
+        } catch {
+            #expect(error.kind == .badInput && error.file == url.path, "\(error)")
+            #expect(error.message.hasPrefix("cannot decompress"), "\(error)")
+        }
+    }
+
     @Test func missingFileIsAnIOError() {
         #expect {
             _ = try LMFReader.read(URL(fileURLWithPath: "/nonexistent/wn.xml"))
