@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Studies",
             dependencies: [
-                "ExplicableCore", "LabelStore", .product(name: "GRDB", package: "GRDB.swift"),
+                "ExplicableCore", "LabelStore", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict

@@ -94,10 +94,11 @@ public struct TaskWriter: Sendable {
         return .init(key: item.key, kind: item.kind.rawValue, text: text, image: item.image.map(Self.imagePath))
     }
 
-    /// Where the page loads an image reference from: `cifar10-test:42` → `images/cifar10-test-42.png`.
+    /// Where the page loads an image reference from: `cifar10-test:42` → `../images/cifar10-test-42.png`
+    /// (pages live in `pages/`, images in `images/`).
     static func imagePath(_ reference: String) -> String {
         if reference.contains("/") { return reference }
-        return "images/" + reference.replacingOccurrences(of: ":", with: "-") + ".png"
+        return "../images/" + reference.replacingOccurrences(of: ":", with: "-") + ".png"
     }
 
     func assignmentView(_ assignment: TaskPlan.Assignment) -> AssignmentView {
@@ -114,8 +115,54 @@ public struct TaskWriter: Sendable {
             .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "$", with: "\\u0024")
     }
 
-    /// Writes every file into `folder` (created if needed).
-    public func write(to folder: URL) throws(ExplicableError) {
+    /// Writes the PNG of every CIFAR-10 image the assignments show (`cifar10-test:N`,
+    /// `cifar10-train:N`) into `folder/images/`, at 32×32 (pages upscale them without blur).
+    /// References that are paths or URLs are left to the researcher.
+    func writeImages(to folder: URL, data: DataFolder) throws(ExplicableError) {
+        let byKey = study.itemsByKey
+        var references = Set<String>()
+        for assignment in plan.assignments {
+            for key in assignment.itemKeys {
+                if let image = byKey[key]?.image, image.hasPrefix("cifar10-") { references.insert(image) }
+            }
+        }
+        guard !references.isEmpty else { return }
+        let images = folder.appendingPathComponent("images")
+        do { try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true) } catch {
+            throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: images.path)
+        }
+        var batches: [String: CIFARBinary] = [:]
+        for reference in references.sorted() {
+            let parts = reference.split(separator: ":")
+            guard parts.count == 2, let n = Int(parts[1]), n >= 0 else {
+                throw ExplicableError(.badInput, "image reference '\(reference)' is not cifar10-test:N or cifar10-train:N")
+            }
+            let file: String, index: Int
+            switch parts[0] {
+            case "cifar10-test": (file, index) = ("test_batch.bin", n)
+            case "cifar10-train": (file, index) = ("data_batch_\(n / 10_000 + 1).bin", n % 10_000)
+            default: throw ExplicableError(.badInput, "image reference '\(reference)' names an unknown data set")
+            }
+            if batches[file] == nil {
+                let url = try data.locate(["cifar-10-batches-bin/\(file)"], what: "CIFAR-10 (binary version) \(file)",
+                    fetchHint: "put the CIFAR-10 binary release in the data folder")
+                batches[file] = try CIFARBinary(url: url)
+            }
+            let batch = batches[file]!
+            guard index < batch.count else {
+                throw ExplicableError(.badInput, "image reference '\(reference)': \(file) holds \(batch.count) images")
+            }
+            let png = PNGEncoder.encode(rgb: batch.rgb(index), width: CIFARBinary.side, height: CIFARBinary.side)
+            let url = images.appendingPathComponent(reference.replacingOccurrences(of: ":", with: "-") + ".png")
+            do { try png.write(to: url, options: .atomic) } catch {
+                throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)
+            }
+        }
+    }
+
+    /// Writes every file into `folder` (created if needed); with `data`, also the PNG files of the
+    /// CIFAR-10 images the study shows (see ``writeImages(to:data:)``).
+    public func write(to folder: URL, data: DataFolder? = nil) throws(ExplicableError) {
         let manager = FileManager.default
         let pages = folder.appendingPathComponent("pages")
         do { try manager.createDirectory(at: pages, withIntermediateDirectories: true) } catch {
@@ -155,5 +202,6 @@ public struct TaskWriter: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let planJSON = (try? encoder.encode(Plan(study: spec.name, assignments: plan.assignments))) ?? Data()
         try save(String(decoding: planJSON, as: UTF8.self) + "\n", folder.appendingPathComponent("assignments.json"))
+        if let data { try writeImages(to: folder, data: data) }
     }
 }

@@ -59,7 +59,8 @@ struct StudyCommand: ParsableCommand {
             abstract: "Deal a study's items into balanced assignments and write MTurk and standalone pages.",
             discussion: """
                 Writes assignments.json, mturk-batch.csv + mturk-hit.html (MTurk), and study.html with \
-                pages/assignment-NNNN.html (Prolific or self-hosted; works offline).
+                pages/assignment-NNNN.html (Prolific or self-hosted; works offline), and images/*.png for \
+                the CIFAR-10 images the study shows.
                 """)
 
         @Argument(help: "The study's name.")
@@ -68,6 +69,11 @@ struct StudyCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
         var out: String
 
+        @Option(help: ArgumentHelp(
+            "Data folder with cifar-10-batches-bin/ for the images the study shows (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
+            valueName: "dir"))
+        var data: String?
+
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -75,7 +81,8 @@ struct StudyCommand: ParsableCommand {
                 let loaded = try Study.named(study, in: try store.open())
                 let plan = try TaskPlan(study: loaded)
                 let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
-                try TaskWriter(study: loaded, plan: plan, templates: templates).write(to: URL(fileURLWithPath: out))
+                try TaskWriter(study: loaded, plan: plan, templates: templates)
+                    .write(to: URL(fileURLWithPath: out), data: DataFolder.resolve(data))
                 writeStdout("\(plan.assignments.count) assignments written to \(out)\n")
             }
         }

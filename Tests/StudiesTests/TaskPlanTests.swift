@@ -84,3 +84,56 @@ struct TaskWriterTests {
         #expect(!page.contains("http://") && !page.contains("https://"))
     }
 }
+
+struct TaskImagesTests {
+    /// A small instance-label study over the first 30 CIFAR-10 test images.
+    func smallInstanceStudy() throws -> Study {
+        let url = repositoryRoot.appendingPathComponent("studies/cifar10-instance-labels.json")
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        object["images"] = ["source": "cifar10-test", "count": 30]
+        object["ratingsPerItem"] = 2
+        object["itemsPerAssignment"] = 10
+        object["attentionChecksPerAssignment"] = 2
+        let data = try JSONSerialization.data(withJSONObject: object)
+        let spec = try StudySpec.decode(data, file: "small.json")
+        return try Study.create(spec: spec, specJSON: String(decoding: data, as: UTF8.self), classes: cifar10,
+            in: try LabelStore())
+    }
+
+    @Test func writesAPNGForEveryCIFARImageShown() throws {
+        let batch = sharedData.appendingPathComponent("cifar-10-batches-bin/test_batch.bin")
+        try #require(FileManager.default.fileExists(atPath: batch.path), "missing \(batch.path) (set EXPLICABLE_DATA)")
+        let study = try smallInstanceStudy()
+        let folder = try temporaryFolder()
+        try TaskWriter(study: study, plan: try TaskPlan(study: study),
+            templates: repositoryRoot.appendingPathComponent("templates")).write(to: folder, data: DataFolder(url: sharedData))
+        let images = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("images").path)
+        let tests = images.filter { $0.hasPrefix("cifar10-test-") }
+        #expect(tests.count == 30)
+        #expect(images.filter { $0.hasPrefix("cifar10-train-") }.count >= 2)  // the attention-check images shown
+        let png = try Data(contentsOf: folder.appendingPathComponent("images/cifar10-test-0.png"))
+        #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(Array(png[16..<24]) == [0, 0, 0, 32, 0, 0, 0, 32])  // IHDR width and height
+        let page = try String(contentsOf: folder.appendingPathComponent("pages/assignment-0000.html"), encoding: .utf8)
+        #expect(page.contains(#"..\/images\/cifar10-test-"#))
+    }
+
+    @Test func missingCIFARDataSaysWhereItShouldBe() throws {
+        let study = try smallInstanceStudy()
+        let empty = try temporaryFolder()
+        #expect {
+            try TaskWriter(study: study, plan: try TaskPlan(study: study),
+                templates: repositoryRoot.appendingPathComponent("templates"))
+                .write(to: try temporaryFolder(), data: DataFolder(url: empty))
+        } throws: { error in
+            (error as? ExplicableError)?.message.contains("\(empty.path)/cifar-10-batches-bin/test_batch.bin") == true
+        }
+    }
+
+    @Test func pngEncoderKnownAnswer() throws {
+        // A 2×1 image, red then blue: decode the IDAT with python's zlib-free check via the CRC of IEND.
+        let png = PNGEncoder.encode(rgb: [255, 0, 0, 0, 0, 255], width: 2, height: 1)
+        #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+        #expect(Array(png[12..<16]) == Array("IHDR".utf8) && png[24] == 8 && png[25] == 2)
+    }
+}
