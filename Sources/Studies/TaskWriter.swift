@@ -37,6 +37,9 @@ public struct TaskWriter: Sendable {
 
     public let study: Study
     public let plan: TaskPlan
+    /// Where pages load the images from, e.g. `https://example.org/study/images/` for MTurk HITs,
+    /// which cannot reach files beside them; `nil` means the `images/` folder written beside the pages.
+    public var imageBaseURL: String?
     let library: MustacheLibrary
 
     /// - Parameter templates: the folder holding `study-page.mustache`, `study-core.mustache`,
@@ -91,14 +94,17 @@ public struct TaskWriter: Sendable {
         case .attention:
             text = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.prompt ?? spec.question
         }
-        return .init(key: item.key, kind: item.kind.rawValue, text: text, image: item.image.map(Self.imagePath))
+        return .init(key: item.key, kind: item.kind.rawValue, text: text,
+            image: item.image.map { Self.imagePath($0, base: imageBaseURL) })
     }
 
     /// Where the page loads an image reference from: `cifar10-test:42` → `../images/cifar10-test-42.png`
-    /// (pages live in `pages/`, images in `images/`).
-    static func imagePath(_ reference: String) -> String {
+    /// (pages live in `pages/`, images in `images/`), or `BASE/cifar10-test-42.png` with a base URL.
+    static func imagePath(_ reference: String, base: String?) -> String {
         if reference.contains("/") { return reference }
-        return "../images/" + reference.replacingOccurrences(of: ":", with: "-") + ".png"
+        let file = reference.replacingOccurrences(of: ":", with: "-") + ".png"
+        guard let base else { return "../images/" + file }
+        return base.hasSuffix("/") ? base + file : base + "/" + file
     }
 
     func assignmentView(_ assignment: TaskPlan.Assignment) -> AssignmentView {

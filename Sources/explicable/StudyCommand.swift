@@ -74,15 +74,27 @@ struct StudyCommand: ParsableCommand {
             valueName: "dir"))
         var data: String?
 
+        @Option(help: ArgumentHelp(
+            "URL the pages load images from (MTurk HITs need one); default: the images/ folder written beside the pages.",
+            valueName: "url"))
+        var imageBaseURL: String?
+
         @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            if let imageBaseURL, !(imageBaseURL.hasPrefix("https://") || imageBaseURL.hasPrefix("http://")) {
+                throw ValidationError("--image-base-url must be an http or https URL")
+            }
+        }
 
         func run() throws {
             try reportingErrors {
                 let loaded = try Study.named(study, in: try store.open())
                 let plan = try TaskPlan(study: loaded)
                 let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
-                try TaskWriter(study: loaded, plan: plan, templates: templates)
-                    .write(to: URL(fileURLWithPath: out), data: DataFolder.resolve(data))
+                var writer = try TaskWriter(study: loaded, plan: plan, templates: templates)
+                writer.imageBaseURL = imageBaseURL
+                try writer.write(to: URL(fileURLWithPath: out), data: DataFolder.resolve(data))
                 writeStdout("\(plan.assignments.count) assignments written to \(out)\n")
             }
         }

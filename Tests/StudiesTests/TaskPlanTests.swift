@@ -118,6 +118,17 @@ struct TaskImagesTests {
         #expect(page.contains(#"..\/images\/cifar10-test-"#))
     }
 
+    @Test func imagesCanComeFromABaseURL() throws {
+        let study = try smallInstanceStudy()
+        var writer = try TaskWriter(study: study, plan: try TaskPlan(study: study),
+            templates: repositoryRoot.appendingPathComponent("templates"))
+        writer.imageBaseURL = "https://example.org/study/images"
+        let folder = try temporaryFolder()
+        try writer.write(to: folder)
+        let csv = try String(contentsOf: folder.appendingPathComponent("mturk-batch.csv"), encoding: .utf8)
+        #expect(csv.contains(#"https:\/\/example.org\/study\/images\/cifar10-test-"#))
+    }
+
     @Test func missingCIFARDataSaysWhereItShouldBe() throws {
         let study = try smallInstanceStudy()
         let empty = try temporaryFolder()
