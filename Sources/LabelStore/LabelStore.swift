@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 public import GRDB
 
 /// The SQLite file that holds a project's studies, their items, annotators, submissions and

@@ -27,7 +27,8 @@ struct CSVTable {
 
     /// The next row as cells in header order, with its line.
     mutating func next() throws(ExplicableError) -> (cells: [String], line: Int)? {
-        guard var (fields, line) = try reader.next() else { return nil }
+        guard let (first, line) = try reader.next() else { return nil }
+        var fields = first
         if fields.count < header.count { fields += Array(repeating: "", count: header.count - fields.count) }
         if fields.count > header.count, fields[header.count...].allSatisfy(\.isEmpty) {
             fields.removeLast(fields.count - header.count)
@@ -104,7 +105,7 @@ enum LongCSVFormat {
 /// the submission of the previous row is reused while the annotator stays the same.
 enum CIFAR10HRawFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
-        var table = try CSVTable(url)
+        let table = try CSVTable(url)
         sink.header = table.header
         try table.require("annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
             "cifar10_test_set_idx", "reaction_time", "time_elapsed")

@@ -1,5 +1,4 @@
 internal import CZlib
-public import ExplicableCore
 public import Foundation
 
 /// Encodes 8-bit RGB images as PNG (filter type 0, zlib-compressed IDAT).

@@ -1,6 +1,6 @@
 public import ExplicableCore
 public import Foundation
-public import GRDB
+import GRDB
 public import LabelStore
 
 /// A study as stored: its record, spec, class set and items.

@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import LabelStore
+import LabelStore
 
 /// How a study's items are dealt out to assignments (MTurk HITs, Prolific sessions).
 ///

@@ -1,3 +1,5 @@
+import ExplicableCore
+
 /// The network architectures the trainer builds.
 public enum Architecture: String, Sendable, CaseIterable {
     /// A small CNN for 32×32 RGB images: three conv stages (32, 32 | 64, 64 | 128 channels, each

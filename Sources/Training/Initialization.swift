@@ -1,3 +1,5 @@
+public import ExplicableCore
+
 /// Weight initialisation.
 public enum Initialization {
     /// PyTorch's default initialisation for `Conv2d` and `Linear`: Kaiming-uniform with `a = √5`,

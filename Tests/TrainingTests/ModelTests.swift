@@ -1,3 +1,4 @@
+import ExplicableCore
 import Testing
 @testable import Training
 

@@ -1,4 +1,4 @@
-/// A seeded pseudo-random generator (SplitMix64) for initialisation, shuffling and augmentation.
+/// A seeded pseudo-random generator (SplitMix64) for study task plans, initialisation, shuffling and augmentation.
 ///
 /// The same seed gives the same sequence on every platform, which the standard library's
 /// `SystemRandomNumberGenerator` does not.
