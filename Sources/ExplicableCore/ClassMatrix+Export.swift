@@ -25,9 +25,9 @@ extension ClassMatrix {
     ///
     /// Values use Swift's shortest round-tripping form; infinities are `inf` and `-inf`, as NumPy writes them.
     public func csv() -> String {
-        var out = "class," + classes.labels.map(Self.csvField).joined(separator: ",") + "\n"
+        var out = "class," + classes.labels.map(csvField).joined(separator: ",") + "\n"
         for i in 0..<count {
-            out += Self.csvField(classes.labels[i])
+            out += csvField(classes.labels[i])
             for j in 0..<count { out += "," + Self.format(self[i, j]) }
             out += "\n"
         }
@@ -97,9 +97,10 @@ extension ClassMatrix {
         guard let digits else { return "\(v)" }
         return String(format: "%.\(digits)f", v)
     }
+}
 
-    static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+/// Quotes `s` for a CSV cell when it holds a comma, quote or line break (RFC 4180).
+public func csvField(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

@@ -26,7 +26,7 @@ public enum ClassSetCatalog {
             throw ExplicableError(.invalidArgument,
                 "'\(nameOrPath)' is neither a class-set file nor a built-in set (\(builtInNames.joined(separator: ", ")))")
         }
-        for folder in searchFolders(environment: environment) {
+        for folder in RepositoryFolder.candidates("wordnet", environment: environment) {
             let url = folder.appendingPathComponent("\(nameOrPath).tsv")
             if FileManager.default.fileExists(atPath: url.path) { return try ClassSet.readTSV(url) }
         }
@@ -35,9 +35,6 @@ public enum ClassSetCatalog {
                 + "(the folder holding wordnet/\(nameOrPath).tsv), or pass the TSV's path")
     }
 
-    static func searchFolders(environment: [String: String]) -> [URL] {
-        RepositoryFolder.candidates("wordnet", environment: environment)
-    }
 }
 
 /// Finds the repository's data folders (`wordnet/`, `templates/`, `studies/`) at run time.

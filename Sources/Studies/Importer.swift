@@ -135,10 +135,6 @@ public struct Importer {
     }
 }
 
-func csvField(_ s: String) -> String {
-    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
 
 /// Validates answers against the study and writes them, inside the import's transaction.
 struct ResponseSink {

@@ -203,6 +203,8 @@ final class EventSource: @unchecked Sendable {
         xmlTextReaderMoveToElement(reader)
     }
 
+    // The attribute reads below are written out per element on purpose: a shared two-name helper
+    // measured about 10% slower on the full OEWN parse, which is this reader's hot loop.
     func produce(into channel: EventChannel) {
         var chunk: [LMFEvent] = []
         chunk.reserveCapacity(4096)
