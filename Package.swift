@@ -31,6 +31,7 @@ let package = Package(
             name: "LabelStore",
             dependencies: [
                 "ExplicableCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -38,7 +39,7 @@ let package = Package(
         .target(
             name: "Studies",
             dependencies: [
-                "ExplicableCore", "LabelStore", "CZlib", .product(name: "GRDB", package: "GRDB.swift"),
+                "ExplicableCore", "LabelStore", "CZlib",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict

@@ -6,7 +6,18 @@ public import Foundation
 public enum SHA256Digest {
     /// Lower-case hex SHA-256 of `data`.
     public static func hex(of data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(SHA256.byteCount * 2)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Lower-case hex SHA-256 of a file, read in 1 MiB pieces.
@@ -24,7 +35,7 @@ public enum SHA256Digest {
             if piece.isEmpty { break }
             hasher.update(data: piece)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
     }
 
     /// The stored form of a platform's annotator id: SHA-256 of salt, platform and id.

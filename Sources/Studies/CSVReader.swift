@@ -38,8 +38,9 @@ public struct CSVReader {
         if let piece, !piece.isEmpty { buffer.append(contentsOf: piece) } else { isAtEnd = true }
     }
 
-    /// The bytes of the current record's fields, back to back; field `i` ends at `ends[i]`.
+    /// The bytes of the current record; field `i` is `bytes[starts[i]..<ends[i]]`.
     private var bytes: [UInt8] = []
+    private var starts: [Int] = []
     private var ends: [Int] = []
     /// The line the current record started on.
     public private(set) var recordLine = 0
@@ -51,7 +52,10 @@ public struct CSVReader {
     /// Blank lines are skipped.
     public mutating func advance() throws(ExplicableError) -> Bool {
         bytes.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
+        if advanceUnquoted() { return true }
+        starts.append(0)
         var inQuotes = false
         var fieldStart = 0
         var fieldWasQuoted = false
@@ -113,6 +117,7 @@ public struct CSVReader {
                 fieldWasQuoted = true
             case 0x2C:  // ,
                 ends.append(bytes.count)
+                starts.append(bytes.count)
                 fieldStart = bytes.count
                 fieldWasQuoted = false
             case 0x0D, 0x0A:  // CR (with an LF after it, or alone) or LF ends the record
@@ -133,7 +138,47 @@ public struct CSVReader {
         }
     }
 
-    private func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+    /// The common case in one pass: a record with no quotes whose line end is already in the
+    /// buffer is copied at once and split at its commas. Returns `false`, having consumed
+    /// nothing, when the record needs the general path. Skips blank lines.
+    private mutating func advanceUnquoted() -> Bool {
+        while true {
+            let found = buffer.withUnsafeBufferPointer { buf -> (end: Int, next: Int)? in
+                var j = position
+                while j < buf.count {
+                    let b = buf[j]
+                    if b == 0x22 { return nil }
+                    if b == 0x0A { return (j, j + 1) }
+                    if b == 0x0D {
+                        guard j + 1 < buf.count else { return nil }  // is an LF next? Only a refill can tell
+                        return (j, buf[j + 1] == 0x0A ? j + 2 : j + 1)
+                    }
+                    j += 1
+                }
+                return nil
+            }
+            guard let (end, next) = found else { return false }
+            recordLine = line
+            line += 1
+            if end == position {  // a blank line
+                position = next
+                continue
+            }
+            bytes.append(contentsOf: buffer[position..<end])
+            position = next
+            bytes.withUnsafeBufferPointer { record in
+                starts.append(0)
+                for k in 0..<record.count where record[k] == 0x2C {
+                    ends.append(k)
+                    starts.append(k + 1)
+                }
+                ends.append(record.count)
+            }
+            return true
+        }
+    }
+
+    private func range(_ i: Int) -> Range<Int> { starts[i]..<ends[i] }
 
     /// Field `i` of the current record as text.
     /// - Throws: when the field is not valid UTF-8.
@@ -162,13 +207,52 @@ public struct CSVReader {
         return negative ? -value : value
     }
 
+    /// Whether field `i` is empty.
+    public func isEmpty(_ i: Int) -> Bool { range(i).isEmpty }
+
+    /// Whether field `i` holds exactly `other`'s bytes, without making a string.
+    public func field(_ i: Int, equals other: [UInt8]) -> Bool { bytes[range(i)].elementsEqual(other) }
+
     /// Field `i` as a number.
+    ///
+    /// Plain decimals (`-916.8`: at most 15 significant digits, no exponent) are converted
+    /// without a string, as an integer divided by a power of ten: both are exact doubles, so the
+    /// one division rounds correctly (Clinger's fast path). Anything else goes through `Double(_:)`.
     public func double(_ i: Int) -> Double? {
-        if let v = int(i) { return Double(v) }
         let r = range(i)
-        guard !r.isEmpty, r.count < 64 else { return nil }
+        guard !r.isEmpty else { return nil }
+        var index = r.lowerBound
+        let negative = bytes[index] == 0x2D
+        if negative { index += 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fraction = 0
+        var seenPoint = false
+        var plain = index < r.upperBound
+        while index < r.upperBound {
+            let byte = bytes[index]
+            if byte == 0x2E, !seenPoint {
+                seenPoint = true
+            } else if byte >= 0x30, byte <= 0x39 {
+                mantissa = mantissa &* 10 &+ Int64(byte - 0x30)
+                digits += 1
+                if seenPoint { fraction += 1 }
+            } else {
+                plain = false
+                break
+            }
+            index += 1
+        }
+        if plain, digits > 0, digits <= 15 {
+            let value = Double(mantissa) / Self.powersOfTen[fraction]
+            return negative ? -value : value
+        }
+        guard r.count < 64 else { return nil }
         return Double(String(decoding: bytes[r], as: UTF8.self))
     }
+
+    /// 10⁰…10¹⁵, each exact.
+    private static let powersOfTen: [Double] = (0...15).reduce(into: []) { table, k in table.append(k == 0 ? 1 : table[k - 1] * 10) }
 
     /// The next record and the line it starts on, or `nil` at the end of the file.
     /// Blank lines are skipped.

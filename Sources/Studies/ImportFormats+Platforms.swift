@@ -1,6 +1,5 @@
 import ExplicableCore
 import Foundation
-import GRDB
 import LabelStore
 
 /// jsPsych data: a JSON array of trial records (`jsPsych.data.get().json()`) or its CSV
@@ -64,7 +63,7 @@ enum JsPsychFormat {
                 assignmentID: session ?? "jspsych:\(participant)")
             else { continue }
             if let elapsed = number(trial["time_elapsed"]) {
-                sink.lastActivity[submission] = max(sink.lastActivity[submission] ?? 0, elapsed / 1000)
+                sink.noteActivity(submission: submission, seconds: elapsed / 1000)
             }
             var response = trial["response"]
             if let object = response as? [String: Any] { response = object[key] ?? (object.count == 1 ? object.first!.value : nil) }
@@ -172,7 +171,7 @@ enum ProlificFormat {
             if let id = sink.submissions[submissionID.isEmpty ? (match.payload.session_id ?? "") : submissionID],
                 let seconds = table.cell(cells, "Time taken").flatMap(Double.init)
             {
-                try sink.db.execute(sql: "UPDATE submission SET workSeconds = ? WHERE id = ?", arguments: [seconds, id])
+                try sink.session.updateSubmission(id: id, workSeconds: seconds)
             }
         }
     }

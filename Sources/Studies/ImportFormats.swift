@@ -1,6 +1,5 @@
 import ExplicableCore
 import Foundation
-import GRDB
 import LabelStore
 
 /// A CSV file with a header, read row by row; short rows are padded with empty cells (MTurk
@@ -109,21 +108,23 @@ enum CIFAR10HRawFormat {
         sink.header = table.header
         try table.require("annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
             "cifar10_test_set_idx", "reaction_time", "time_elapsed")
-        // Attention checks are matched by their expected class.
-        var checkByClass: [Int: ItemRecord] = [:]
-        var images: [ItemRecord?] = []
-        for item in sink.study.items {
+        // Items by index into `study.items`; attention checks are matched by their expected class.
+        var checkByClass: [Int: Int] = [:]
+        var images: [Int?] = []
+        for (index, item) in sink.study.items.enumerated() {
             if item.isAttentionCheck, let expected = item.expectedAnswer {
-                checkByClass[Int(expected)] = checkByClass[Int(expected)] ?? item
+                checkByClass[Int(expected)] = checkByClass[Int(expected)] ?? index
             } else if item.key.hasPrefix("image:"), let n = Int(item.key.dropFirst(6)), n >= 0, n < 10_000_000 {
                 if images.count <= n { images += Array(repeating: nil, count: n + 1 - images.count) }
-                images[n] = item
+                images[n] = index
             }
         }
         let c = ["annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
             "cifar10_test_set_idx", "reaction_time", "time_elapsed"].map { table.columns[$0]! }
         let width = table.header.count
-        var lastAnnotator = ""
+        // The file is sorted by annotator: rows of the same one reuse its submission and track
+        // its last activity without a lookup per row.
+        var lastAnnotator: [UInt8] = [0]  // no field is a lone NUL byte
         var lastSubmission: Int64?
         var reader = table.reader
         func cells() -> [String] { (0..<reader.fieldCount).map { (try? reader.string($0)) ?? "?" } }
@@ -133,32 +134,30 @@ enum CIFAR10HRawFormat {
             guard reader.fieldCount == width else {
                 throw ExplicableError.badInput("\(reader.fieldCount) fields, but the header has \(width)", file: url.path, line: line)
             }
-            let annotator = try reader.string(c[0])
-            let isCheck = try reader.int(c[2]) == 1 || reader.string(c[2]).lowercased() == "true"
-            let item: ItemRecord?
+            let isCheck = try reader.int(c[2]).map { $0 == 1 } ?? (reader.string(c[2]).lowercased() == "true")
+            let item: Int?
             if isCheck {
                 item = reader.int(c[3]).flatMap { checkByClass[$0] }
             } else {
                 item = reader.int(c[5]).flatMap { $0 >= 0 && $0 < images.count ? images[$0] : nil }
             }
-            guard let item, !annotator.isEmpty else {
-                let reason = annotator.isEmpty ? "field 'annotator_id' is empty"
+            let annotatorIsEmpty = reader.isEmpty(c[0])
+            guard let item, !annotatorIsEmpty else {
+                let reason = annotatorIsEmpty ? "field 'annotator_id' is empty"
                     : isCheck ? "attention check of class '\(try reader.string(c[3]))' has no matching check in the study"
                     : "image '\(try reader.string(c[5]))' is not in the study"
                 try sink.reject(RowError(line: line, reason: reason, fields: cells()))
                 continue
             }
-            let submission: Int64?
-            if annotator == lastAnnotator, let last = lastSubmission {
-                submission = last
-            } else {
-                submission = try sink.submission(platform: "cifar10h", annotator: annotator, assignmentID: "cifar10h:\(annotator)")
-                lastAnnotator = annotator
-                lastSubmission = submission
+            if !reader.field(c[0], equals: lastAnnotator) {
+                let annotator = try reader.string(c[0])
+                lastSubmission = try sink.submission(platform: "cifar10h", annotator: annotator,
+                    assignmentID: "cifar10h:\(annotator)")
+                lastAnnotator = Array(annotator.utf8)
             }
-            guard let submission else { continue }
+            guard let submission = lastSubmission else { continue }
             if let elapsed = reader.double(c[7]) {
-                sink.lastActivity[submission] = max(sink.lastActivity[submission] ?? 0, elapsed / 1000)
+                sink.noteActivity(submission: submission, seconds: elapsed / 1000)
             }
             try sink.addResponse(submission: submission, item: item, value: reader.double(c[4]), cannotTell: false,
                 reactionMs: reader.double(c[6]), position: reader.int(c[1]), line: line, fields: cells())
@@ -187,8 +186,7 @@ enum CountsFormat {
                     throw ExplicableError.badInput("row \(i), class \(c): count \(v) is not a whole number ≥ 0", file: url.path)
                 }
                 if v > 0 {
-                    try InstanceCountRecord(itemId: itemId, classIndex: c, count: Int(v), importId: sink.importId)
-                        .insert(sink.db, onConflict: .replace)
+                    try sink.session.setInstanceCount(itemId: itemId, classIndex: c, count: Int(v))
                     sink.countsAdded += 1
                 }
             }
@@ -359,14 +357,8 @@ enum MTurkFormat {
                 let accepted = table.cell(cells, "AcceptTime").flatMap { mturkDate.date(from: $0) }
                 let submitted = table.cell(cells, "SubmitTime").flatMap { mturkDate.date(from: $0) }
                 let seconds = table.cell(cells, "WorkTimeInSeconds").flatMap(Double.init)
-                var sets = "startedAt = COALESCE(?, startedAt), submittedAt = COALESCE(?, submittedAt), "
-                    + "workSeconds = COALESCE(?, workSeconds)"
-                var arguments: StatementArguments = [accepted, submitted, seconds]
-                if status == "Rejected" {
-                    sets += ", qcStatus = 'rejected', qcReason = 'rejected on MTurk'"
-                }
-                arguments += [id]
-                try sink.db.execute(sql: "UPDATE submission SET \(sets) WHERE id = ?", arguments: arguments)
+                try sink.session.updateSubmission(id: id, startedAt: accepted, submittedAt: submitted, workSeconds: seconds,
+                    rejectedReason: status == "Rejected" ? "rejected on MTurk" : nil)
             }
         }
     }

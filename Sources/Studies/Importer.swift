@@ -1,6 +1,5 @@
 public import ExplicableCore
 public import Foundation
-import GRDB
 public import LabelStore
 
 /// The annotator-response formats `explicable study import` reads.
@@ -82,24 +81,11 @@ public struct Importer {
     ///   unchanged), unless `options.rejectsFile` is set.
     public func run(_ url: URL, options: ImportOptions, now: Date = Date()) throws(ExplicableError) -> ImportReport {
         let sha = try SHA256Digest.hex(ofFile: url)
-        var report = ImportReport(file: url.path, format: options.format)
-        let studyId = study.id
-        let already = try store.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
-                arguments: [studyId, sha]) ?? false
-        }
-        if already {
-            report.alreadyImported = true
-            return report
-        }
-        var rejected: [RowError] = []
-        var rejectHeader: [String] = []
-        report = try store.write { db in
-            var record = ImportRecord(studyId: studyId, fileName: url.lastPathComponent, sha256: sha,
-                format: options.format.rawValue, importedAt: now, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0)
-            try record.insert(db)
-            var sink = try ResponseSink(study: study, db: db, importId: record.id!, file: url.path,
-                keepRawIDs: options.keepRawIDs, collectRejects: options.rejectsFile != nil)
+        let imported = try store.importFile(studyId: study.id, fileName: url.lastPathComponent, sha256: sha,
+            format: options.format.rawValue, importedAt: now)
+        { session in
+            var sink = ResponseSink(study: study, session: session, file: url.path, keepRawIDs: options.keepRawIDs,
+                collectRejects: options.rejectsFile != nil)
             switch options.format {
             case .long: try LongCSVFormat.read(url, into: &sink)
             case .cifar10hRaw: try CIFAR10HRawFormat.read(url, into: &sink)
@@ -111,13 +97,11 @@ public struct Importer {
             case .prolific: try ProlificFormat.read(url, payloads: options.payloads, into: &sink)
             }
             try sink.finish()
-            let report = sink.report(file: url.path, format: options.format)
-            record.rowsRead = report.rowsRead
-            record.rowsAccepted = report.rowsAccepted
-            record.rowsRejected = report.rowsRejected
-            try record.update(db)
-            rejected = sink.rejected
-            rejectHeader = sink.header
+            return (sink.report(file: url.path, format: options.format), sink.rejected, sink.header)
+        }
+        guard let (report, rejected, rejectHeader) = imported else {
+            var report = ImportReport(file: url.path, format: options.format)
+            report.alreadyImported = true
             return report
         }
         if let rejectsFile = options.rejectsFile {
@@ -139,14 +123,13 @@ public struct Importer {
 /// Validates answers against the study and writes them, inside the import's transaction.
 struct ResponseSink {
     let study: Study
-    let db: Database
-    let importId: Int64
+    let session: ImportSession
     let file: String
     let keepRawIDs: Bool
     let collectRejects: Bool
-    let salt: String
     let itemIds: [String: Int64]
-    let items: [String: ItemRecord]
+    /// Index into `study.items` per item key.
+    let items: [String: Int]
     let scale: Set<Double>
 
     var rowsRead = 0
@@ -159,18 +142,18 @@ struct ResponseSink {
     var alreadyPresent: Set<String> = []
     var responsesAdded = 0
     var countsAdded = 0
-    var lastActivity: [Int64: Double] = [:]
+    /// The latest time (seconds into the session) each submission was seen active, for formats
+    /// that give only per-trial times.
+    private var lastActivity: [Int64: Double] = [:]
 
-    init(study: Study, db: Database, importId: Int64, file: String, keepRawIDs: Bool, collectRejects: Bool) throws {
+    init(study: Study, session: ImportSession, file: String, keepRawIDs: Bool, collectRejects: Bool) {
         self.study = study
-        self.db = db
-        self.importId = importId
+        self.session = session
         self.file = file
         self.keepRawIDs = keepRawIDs
         self.collectRejects = collectRejects
-        salt = try LabelStore.annotatorSalt(db)
-        items = study.itemsByKey
-        itemIds = items.compactMapValues(\.id)
+        items = Dictionary(uniqueKeysWithValues: study.items.enumerated().map { ($1.key, $0) })
+        itemIds = Dictionary(uniqueKeysWithValues: study.items.map { ($0.key, $0.id!) })
         scale = Set(study.spec.effectiveScale.map { Double($0.value) })
     }
 
@@ -199,44 +182,31 @@ struct ResponseSink {
     ) throws -> Int64? {
         if let id = submissions[assignmentID] { return id }
         if alreadyPresent.contains(assignmentID) { return nil }
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
-            arguments: [study.id, assignmentID]) == true
-        {
+        if try session.hasSubmission(assignmentID: assignmentID) {
             alreadyPresent.insert(assignmentID)
             return nil
         }
-        let hash = SHA256Digest.annotatorHash(salt: salt, platform: platform, rawID: rawID)
-        let annotatorId: Int64
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM annotator WHERE platform = ? AND idHash = ?",
-            arguments: [platform, hash])
-        {
-            annotatorId = id
-            if keepRawIDs { try db.execute(sql: "UPDATE annotator SET rawID = ? WHERE id = ?", arguments: [rawID, id]) }
-        } else {
-            var annotator = AnnotatorRecord(platform: platform, idHash: hash, rawID: keepRawIDs ? rawID : nil)
-            try annotator.insert(db)
-            annotatorId = annotator.id!
-        }
-        var record = SubmissionRecord(studyId: study.id, annotatorId: annotatorId, importId: importId,
-            assignmentID: assignmentID, platformStatus: status, startedAt: startedAt, submittedAt: submittedAt,
-            workSeconds: workSeconds)
-        try record.insert(db)
-        submissions[assignmentID] = record.id!
-        return record.id!
+        let hash = SHA256Digest.annotatorHash(salt: session.salt, platform: platform, rawID: rawID)
+        let annotatorId = try session.annotatorID(platform: platform, idHash: hash, rawID: keepRawIDs ? rawID : nil)
+        let id = try session.insertSubmission(annotatorId: annotatorId, assignmentID: assignmentID, platformStatus: status,
+            startedAt: startedAt, submittedAt: submittedAt, workSeconds: workSeconds)
+        submissions[assignmentID] = id
+        return id
     }
 
-    /// Checks an answer to `item` and returns the value to store.
-    func check(item: ItemRecord, value: Double?, cannotTell: Bool, line: Int, fields: @autoclosure () -> [String])
+    /// Checks an answer to `study.items[item]` and returns the value to store.
+    func check(item: Int, value: Double?, cannotTell: Bool, line: Int, fields: @autoclosure () -> [String])
         -> Result<Double?, RowError>
     {
         if cannotTell {
-            guard study.spec.allowCannotTell == true, !item.isAttentionCheck else {
-                return .failure(RowError(line: line, reason: "'cannot tell' is not allowed for item '\(item.key)'", fields: fields()))
+            guard study.spec.allowCannotTell == true, !study.items[item].isAttentionCheck else {
+                return .failure(RowError(line: line, reason: "'cannot tell' is not allowed for item '\(study.items[item].key)'",
+                    fields: fields()))
             }
             return .success(nil)
         }
         guard let value, value.isFinite else {
-            return .failure(RowError(line: line, reason: "missing value for item '\(item.key)'", fields: fields()))
+            return .failure(RowError(line: line, reason: "missing value for item '\(study.items[item].key)'", fields: fields()))
         }
         if study.spec.design == .instanceLabel {
             guard value == value.rounded(), value >= 0, Int(value) < study.classes.count else {
@@ -264,38 +234,57 @@ struct ResponseSink {
             position: position, line: line, fields: fields)
     }
 
-    /// Adds one answer; a second answer to the same item in the same submission is a bad row.
+    /// Adds one answer to `study.items[item]`; a second answer to the same item in the same
+    /// submission is a bad row.
     mutating func addResponse(
-        submission: Int64, item: ItemRecord, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?,
+        submission: Int64, item: Int, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?,
         line: Int, fields: @autoclosure () -> [String]
     ) throws {
         switch check(item: item, value: value, cannotTell: cannotTell, line: line, fields: fields()) {
         case .failure(let error):
             try reject(error)
         case .success(let stored):
-            do {
-                // A cached statement: compiling (and authorizing) SQL per row would dominate the import.
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                insert.setUncheckedArguments([submission, item.id!, stored, cannotTell, reactionMs, position])
-                try insert.execute()
+            if try session.insertResponse(submissionId: submission, itemId: study.items[item].id!, value: stored,
+                cannotTell: cannotTell, reactionMs: reactionMs, position: position)
+            {
                 responsesAdded += 1
                 rowsAccepted += 1
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                try reject(RowError(line: line, reason: "a second answer to item '\(item.key)' in the same submission",
+            } else {
+                try reject(RowError(line: line,
+                    reason: "a second answer to item '\(study.items[item].key)' in the same submission",
                     fields: fields()))
             }
         }
     }
 
+    /// Notes that `submission` was active `seconds` into its session, for formats that give only
+    /// per-trial times.
+    mutating func noteActivity(submission: Int64, seconds: Double) {
+        if submission == activeSubmission {
+            activeSeconds = max(activeSeconds, seconds)
+            return
+        }
+        flushActivity()
+        activeSubmission = submission
+        activeSeconds = max(lastActivity[submission] ?? 0, seconds)
+    }
+
+    private var activeSubmission: Int64 = -1
+    private var activeSeconds = 0.0
+
+    private mutating func flushActivity() {
+        if activeSubmission >= 0 { lastActivity[activeSubmission] = activeSeconds }
+    }
+
     /// Called after the whole file: fills in work time where a format only gives per-trial times.
     mutating func finish() throws {
+        flushActivity()
         for (submission, seconds) in lastActivity {
-            try db.execute(sql: "UPDATE submission SET workSeconds = ? WHERE id = ? AND workSeconds IS NULL",
-                arguments: [seconds, submission])
+            try session.setWorkSecondsIfMissing(id: submission, seconds: seconds)
         }
+        session.rowsRead = rowsRead
+        session.rowsAccepted = rowsAccepted
+        session.rowsRejected = rejected.count
     }
 
     /// The class index of a label (exact, then case-insensitive), or of a decimal index.

@@ -1,6 +1,5 @@
 public import ExplicableCore
 import Foundation
-import GRDB
 public import LabelStore
 
 /// Applies a study's quality-control rules to its submissions and stores the decisions.
@@ -35,134 +34,108 @@ public struct QualityControl {
         self.store = store
     }
 
-    struct Answer {
-        var item: Int64
-        var value: Double?
-    }
-
     /// Evaluates every submission, stores the decisions, and returns one row per submission.
     @discardableResult
     public func run() throws(ExplicableError) -> [Row] {
         let spec = study.spec
         let qc = spec.qc
         let itemsById = Dictionary(uniqueKeysWithValues: study.items.map { ($0.id!, $0) })
-        return try store.write { db in
-            let submissions = try SubmissionRecord.filter(Column("studyId") == study.id)
-                .order(Column("submittedAt"), Column("id")).fetchAll(db)
-            var answers: [Int64: [Answer]] = [:]
-            let rows = try GRDB.Row.fetchCursor(db, sql: """
-                SELECT r.submissionId, r.itemId, r.value FROM response r
-                JOIN submission s ON s.id = r.submissionId WHERE s.studyId = ?
-                """, arguments: [study.id])
-            while let row = try rows.next() {
-                answers[row["submissionId"], default: []].append(Answer(item: row["itemId"], value: row["value"]))
+        let (submissions, answers, hashes) = try store.submissionsWithAnswers(studyId: study.id)
+        var result: [Row] = []
+        var reasons: [Int64: [String]] = [:]
+        var perWorker: [Int64: Int] = [:]
+        for submission in submissions {
+            let id = submission.id!
+            let mine = answers[id] ?? []
+            var why: [String] = []
+            if let status = submission.platformStatus,
+                ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT"].contains(status)
+            {
+                why.append("\(status) on the platform")
             }
-            let hashes = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
-                SELECT DISTINCT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id WHERE s.studyId = ?
-                """, arguments: [study.id]).map { ($0["id"] as Int64, $0["idHash"] as String) })
-
-            var result: [Row] = []
-            var reasons: [Int64: [String]] = [:]
-            var perWorker: [Int64: Int] = [:]
-            for submission in submissions {
-                let id = submission.id!
-                let mine = answers[id] ?? []
-                var why: [String] = []
-                if let status = submission.platformStatus,
-                    ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT"].contains(status)
-                {
-                    why.append("\(status) on the platform")
-                }
-                var failed = 0
-                for answer in mine {
-                    guard let item = itemsById[answer.item], item.isAttentionCheck, let expected = item.expectedAnswer else {
-                        continue
-                    }
-                    let tolerance = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
-                    if answer.value.map({ abs($0 - expected) > tolerance }) ?? true { failed += 1 }
-                }
-                if failed > (qc.maxFailedAttentionChecks ?? 0) {
-                    why.append("failed \(failed) attention check\(failed == 1 ? "" : "s")")
-                }
-                let regular = mine.filter { itemsById[$0.item].map { !$0.isAttentionCheck } ?? false }
-                var secondsPerItem: Double?
-                if let seconds = submission.workSeconds, !mine.isEmpty { secondsPerItem = seconds / Double(mine.count) }
-                if let limit = qc.minSecondsPerItem, let s = secondsPerItem, s < limit {
-                    why.append(String(format: "too fast: %.2f s per item (minimum %.2f)", s, limit))
-                }
-                var share: Double?
-                let values = regular.compactMap(\.value)
-                if values.count >= 2 {
-                    var counts: [Double: Int] = [:]
-                    for v in values { counts[v, default: 0] += 1 }
-                    share = Double(counts.values.max()!) / Double(values.count)
-                }
-                if let limit = qc.maxSameAnswerShare, let s = share, s >= limit {
-                    why.append(String(format: "straight-lining: the same answer on %.0f%% of items", s * 100))
-                }
-                perWorker[submission.annotatorId, default: 0] += 1
-                if let limit = qc.maxAssignmentsPerWorker, perWorker[submission.annotatorId]! > limit {
-                    why.append("worker's submission number \(perWorker[submission.annotatorId]!), above the limit of \(limit)")
-                }
-                reasons[id] = why
-                result.append(Row(
-                    assignmentID: submission.assignmentID,
-                    annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
-                    failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
-                    status: .pending, reason: nil, isOverridden: submission.qcOverridden))
-            }
-            // Agreement among the submissions no other rule rejected (Likert designs only).
-            if spec.design != .instanceLabel {
-                let candidates = submissions.filter { reasons[$0.id!]!.isEmpty }
-                var sums: [Int64: (Double, Int)] = [:]
-                for s in candidates {
-                    for a in answers[s.id!] ?? [] where itemsById[a.item]?.isAttentionCheck == false {
-                        if let v = a.value { sums[a.item, default: (0, 0)].0 += v; sums[a.item]!.1 += 1 }
-                    }
-                }
-                for (index, submission) in submissions.enumerated() where reasons[submission.id!]!.isEmpty {
-                    var mine: [Double] = [], others: [Double] = []
-                    for a in answers[submission.id!] ?? [] where itemsById[a.item]?.isAttentionCheck == false {
-                        guard let v = a.value, let (sum, n) = sums[a.item], n >= 2 else { continue }
-                        mine.append(v)
-                        others.append((sum - v) / Double(n - 1))
-                    }
-                    guard mine.count >= 3, let rho = Statistics.spearman(mine, others) else { continue }
-                    result[index].agreement = rho
-                    if let limit = qc.minAgreement, rho < limit {
-                        reasons[submission.id!]!.append(String(format: "low agreement: Spearman %.2f with the others (minimum %.2f)", rho, limit))
-                    }
-                }
-            }
-            for (index, submission) in submissions.enumerated() {
-                let why = reasons[submission.id!]!
-                if submission.qcOverridden {
-                    result[index].status = submission.qcStatus
-                    result[index].reason = submission.qcReason
+            var failed = 0
+            for answer in mine {
+                guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer else {
                     continue
                 }
-                let status: SubmissionRecord.QCStatus = why.isEmpty ? .accepted : .rejected
-                let reason = why.isEmpty ? nil : why.joined(separator: "; ")
-                result[index].status = status
-                result[index].reason = reason
-                try db.execute(sql: "UPDATE submission SET qcStatus = ?, qcReason = ? WHERE id = ?",
-                    arguments: [status.rawValue, reason, submission.id!])
+                let tolerance = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
+                if answer.value.map({ abs($0 - expected) > tolerance }) ?? true { failed += 1 }
             }
-            return result
+            if failed > (qc.maxFailedAttentionChecks ?? 0) {
+                why.append("failed \(failed) attention check\(failed == 1 ? "" : "s")")
+            }
+            let regular = mine.filter { itemsById[$0.itemId].map { !$0.isAttentionCheck } ?? false }
+            var secondsPerItem: Double?
+            if let seconds = submission.workSeconds, !mine.isEmpty { secondsPerItem = seconds / Double(mine.count) }
+            if let limit = qc.minSecondsPerItem, let s = secondsPerItem, s < limit {
+                why.append(String(format: "too fast: %.2f s per item (minimum %.2f)", s, limit))
+            }
+            var share: Double?
+            let values = regular.compactMap(\.value)
+            if values.count >= 2 {
+                var counts: [Double: Int] = [:]
+                for v in values { counts[v, default: 0] += 1 }
+                share = Double(counts.values.max()!) / Double(values.count)
+            }
+            if let limit = qc.maxSameAnswerShare, let s = share, s >= limit {
+                why.append(String(format: "straight-lining: the same answer on %.0f%% of items", s * 100))
+            }
+            perWorker[submission.annotatorId, default: 0] += 1
+            if let limit = qc.maxAssignmentsPerWorker, perWorker[submission.annotatorId]! > limit {
+                why.append("worker's submission number \(perWorker[submission.annotatorId]!), above the limit of \(limit)")
+            }
+            reasons[id] = why
+            result.append(Row(
+                assignmentID: submission.assignmentID,
+                annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
+                failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
+                status: .pending, reason: nil, isOverridden: submission.qcOverridden))
         }
+        // Agreement among the submissions no other rule rejected (Likert designs only).
+        if spec.design != .instanceLabel {
+            let candidates = submissions.filter { reasons[$0.id!]!.isEmpty }
+            var sums: [Int64: (Double, Int)] = [:]
+            for s in candidates {
+                for a in answers[s.id!] ?? [] where itemsById[a.itemId]?.isAttentionCheck == false {
+                    if let v = a.value { sums[a.itemId, default: (0, 0)].0 += v; sums[a.itemId]!.1 += 1 }
+                }
+            }
+            for (index, submission) in submissions.enumerated() where reasons[submission.id!]!.isEmpty {
+                var mine: [Double] = [], others: [Double] = []
+                for a in answers[submission.id!] ?? [] where itemsById[a.itemId]?.isAttentionCheck == false {
+                    guard let v = a.value, let (sum, n) = sums[a.itemId], n >= 2 else { continue }
+                    mine.append(v)
+                    others.append((sum - v) / Double(n - 1))
+                }
+                guard mine.count >= 3, let rho = Statistics.spearman(mine, others) else { continue }
+                result[index].agreement = rho
+                if let limit = qc.minAgreement, rho < limit {
+                    reasons[submission.id!]!.append(String(format: "low agreement: Spearman %.2f with the others (minimum %.2f)", rho, limit))
+                }
+            }
+        }
+        var decisions: [QCDecision] = []
+        for (index, submission) in submissions.enumerated() {
+            let why = reasons[submission.id!]!
+            if submission.qcOverridden {
+                result[index].status = submission.qcStatus
+                result[index].reason = submission.qcReason
+                continue
+            }
+            let status: SubmissionRecord.QCStatus = why.isEmpty ? .accepted : .rejected
+            let reason = why.isEmpty ? nil : why.joined(separator: "; ")
+            result[index].status = status
+            result[index].reason = reason
+            decisions.append(QCDecision(submissionId: submission.id!, status: status, reason: reason))
+        }
+        try store.storeDecisions(decisions)
+        return result
     }
 
     /// Records a decision by hand; `run()` keeps it from then on.
     public func override(assignmentID: String, accept: Bool, reason: String?) throws(ExplicableError) {
-        let studyId = study.id
-        try store.write { db in
-            try db.execute(sql: """
-                UPDATE submission SET qcStatus = ?, qcReason = ?, qcOverridden = 1 WHERE studyId = ? AND assignmentID = ?
-                """, arguments: [accept ? "accepted" : "rejected", reason ?? "decided by hand", studyId, assignmentID])
-            guard db.changesCount == 1 else {
-                throw ExplicableError(.invalidArgument, "study '\(study.spec.name)' has no assignment '\(assignmentID)'")
-            }
-        }
+        try store.overrideDecision(studyId: study.id, studyName: study.spec.name, assignmentID: assignmentID,
+            accept: accept, reason: reason)
     }
 
     /// The MTurk approve/reject upload: `AssignmentId,Approve,Reject` (an `x` to approve, the reason to reject).

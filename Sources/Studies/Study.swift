@@ -1,6 +1,5 @@
 public import ExplicableCore
 public import Foundation
-import GRDB
 public import LabelStore
 
 /// A study as stored: its record, spec, class set and items.
@@ -66,49 +65,24 @@ public struct Study: Sendable {
     public static func create(
         spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore, now: Date = Date()
     ) throws(ExplicableError) -> Study {
-        try store.write { db in
-            if let existing = try StudyRecord.filter(Column("name") == spec.name).fetchOne(db) {
-                guard existing.specJSON == specJSON else {
-                    throw ExplicableError(.badInput,
-                        "a study named '\(spec.name)' already exists with a different spec; rename the new one")
-                }
-                return try load(existing, db)
-            }
-            let classSetId = try LabelStore.insertClassSet(classes, db)
-            var record = StudyRecord(name: spec.name, design: spec.design.rawValue, classSetId: classSetId,
-                specJSON: specJSON, createdAt: now)
-            try record.insert(db)
-            for var item in makeItems(spec, classes: classes) {
-                item.studyId = record.id!
-                try item.insert(db)
-            }
-            return try load(record, db)
-        }
+        let record = StudyRecord(name: spec.name, design: spec.design.rawValue, classSetId: 0, specJSON: specJSON,
+            createdAt: now)
+        return try load(store.createStudy(record, classes: classes, items: makeItems(spec, classes: classes)))
     }
 
     /// The names of all studies in the store, sorted.
     public static func names(in store: LabelStore) throws(ExplicableError) -> [String] {
-        try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM study ORDER BY name") }
+        try store.studyNames()
     }
 
     /// Loads the study named `name`.
     public static func named(_ name: String, in store: LabelStore) throws(ExplicableError) -> Study {
-        try store.read { db in
-            guard let record = try StudyRecord.filter(Column("name") == name).fetchOne(db) else {
-                let known = try String.fetchAll(db, sql: "SELECT name FROM study ORDER BY name")
-                throw ExplicableError(.invalidArgument,
-                    "no study named '\(name)' in the store"
-                        + (known.isEmpty ? " (it has none: run 'explicable study create SPEC')" : " (it has: \(known.joined(separator: ", ")))"))
-            }
-            return try load(record, db)
-        }
+        try load(store.study(named: name))
     }
 
-    static func load(_ record: StudyRecord, _ db: Database) throws -> Study {
-        let spec = try StudySpec.decode(Data(record.specJSON.utf8), file: "study '\(record.name)' in the store")
-        let classes = try LabelStore.classSet(id: record.classSetId, db)
-        let items = try ItemRecord.filter(Column("studyId") == record.id!).order(Column("id")).fetchAll(db)
-        return Study(record: record, spec: spec, classes: classes, items: items)
+    static func load(_ stored: StoredStudy) throws(ExplicableError) -> Study {
+        let spec = try StudySpec.decode(Data(stored.record.specJSON.utf8), file: "study '\(stored.record.name)' in the store")
+        return Study(record: stored.record, spec: spec, classes: stored.classes, items: stored.items)
     }
 
     /// The item with `key`, if the study has it.

@@ -1,6 +1,5 @@
 public import ExplicableCore
 import Foundation
-import GRDB
 public import LabelStore
 
 /// Where a study stands: ratings per item against the target, submissions by decision, and
@@ -31,22 +30,7 @@ public struct StudyStatus: Sendable, Equatable {
     public var currency: String
 
     public static func of(_ study: Study, in store: LabelStore) throws(ExplicableError) -> StudyStatus {
-        let studyId = study.id
-        let (counts, decisions) = try store.read { db in
-            let counts = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
-                SELECT r.itemId, count(*) AS n FROM response r JOIN submission s ON s.id = r.submissionId
-                WHERE s.studyId = ? AND s.qcStatus != 'rejected' AND (r.value IS NOT NULL OR r.cannotTell)
-                GROUP BY r.itemId
-                """, arguments: [studyId]).map { ($0["itemId"] as Int64, $0["n"] as Int) })
-            let instance = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
-                SELECT c.itemId, sum(c.count) AS n FROM instanceCount c JOIN item i ON i.id = c.itemId
-                WHERE i.studyId = ? GROUP BY c.itemId
-                """, arguments: [studyId]).map { ($0["itemId"] as Int64, $0["n"] as Int) })
-            let decisions = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: """
-                SELECT qcStatus, count(*) AS n FROM submission WHERE studyId = ? GROUP BY qcStatus
-                """, arguments: [studyId]).map { ($0["qcStatus"] as String, $0["n"] as Int) })
-            return (counts.merging(instance, uniquingKeysWith: +), decisions)
-        }
+        let (counts, decisions) = try store.collectionCounts(studyId: study.id)
         let regular = study.items.filter { !$0.isAttentionCheck }
         let target = regular.reduce(0) { $0 + $1.targetRatings }
         var collected = 0, complete = 0
@@ -60,8 +44,8 @@ public struct StudyStatus: Sendable, Equatable {
         let cost = Double(remainingAssignments) * spec.pay.rewardPerAssignment * (1 + platformFee(spec.platform))
         return StudyStatus(
             items: regular.count, targetRatings: target, ratingsCollected: collected, itemsComplete: complete,
-            submissionsAccepted: decisions["accepted"] ?? 0, submissionsRejected: decisions["rejected"] ?? 0,
-            submissionsPending: decisions["pending"] ?? 0, assignmentsRemaining: remainingAssignments,
+            submissionsAccepted: decisions[.accepted] ?? 0, submissionsRejected: decisions[.rejected] ?? 0,
+            submissionsPending: decisions[.pending] ?? 0, assignmentsRemaining: remainingAssignments,
             remainingCost: (cost * 100).rounded() / 100, currency: spec.pay.currency)
     }
 }

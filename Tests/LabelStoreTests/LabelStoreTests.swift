@@ -87,4 +87,105 @@ struct LabelStoreTests {
         }
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM classSet") } == 0)
     }
+
+    /// A store with one two-item study, for the import tests.
+    func storeWithStudy() throws -> (LabelStore, StoredStudy) {
+        let store = try LabelStore()
+        let classes = try ClassSet(name: "pets", labels: ["cat", "dog"])
+        let items = [
+            ItemRecord(studyId: 0, key: "pair:0:1", kind: .pair, classA: 0, classB: 1, targetRatings: 2),
+            ItemRecord(studyId: 0, key: "pair:1:0", kind: .pair, classA: 1, classB: 0, targetRatings: 2),
+        ]
+        let record = StudyRecord(name: "s", design: "class-pair-likert", classSetId: 0, specJSON: "{}", createdAt: Date())
+        return (store, try store.createStudy(record, classes: classes, items: items))
+    }
+
+    @Test func createStudyIsIdempotentAndRefusesAnotherSpecUnderTheSameName() throws {
+        let (store, study) = try storeWithStudy()
+        let again = try store.createStudy(study.record, classes: study.classes, items: [])
+        #expect(again.record.id == study.record.id && again.items.map(\.key) == ["pair:0:1", "pair:1:0"])
+        var other = study.record
+        other.specJSON = "{\"changed\": true}"
+        #expect(throws: ExplicableError.self) { try store.createStudy(other, classes: study.classes, items: []) }
+        #expect(try store.studyNames() == ["s"])
+        #expect(throws: ExplicableError.self) { try store.study(named: "nope") }
+    }
+
+    @Test func importFileWritesOnceAndRestoresForeignKeys() throws {
+        let (store, study) = try storeWithStudy()
+        let studyId = study.record.id!, items = study.items.map { $0.id! }
+        func load() throws -> Int? {
+            try store.importFile(studyId: studyId, fileName: "f.csv", sha256: "abc", format: "long", importedAt: Date()) {
+                session in
+                let annotator = try session.annotatorID(platform: "long", idHash: "h1", rawID: nil)
+                let submission = try session.insertSubmission(annotatorId: annotator, assignmentID: "a1",
+                    platformStatus: nil, startedAt: nil, submittedAt: nil, workSeconds: nil)
+                #expect(try session.hasSubmission(assignmentID: "a1"))
+                #expect(try session.insertResponse(submissionId: submission, itemId: items[0], value: 3, cannotTell: false,
+                    reactionMs: 812.5, position: 0))
+                // The same item again in the same submission is refused, not an error.
+                #expect(try !session.insertResponse(submissionId: submission, itemId: items[0], value: 1,
+                    cannotTell: false, reactionMs: nil, position: nil))
+                #expect(try session.insertResponse(submissionId: submission, itemId: items[1], value: nil, cannotTell: true,
+                    reactionMs: nil, position: nil))
+                try session.setWorkSecondsIfMissing(id: submission, seconds: 42)
+                session.rowsRead = 3
+                session.rowsAccepted = 2
+                session.rowsRejected = 1
+                return 7
+            }
+        }
+        #expect(try load() == 7)
+        #expect(try load() == nil)  // the same SHA-256: nothing happens
+        let (responses, rows, foreignKeys, seconds) = try store.read { db in
+            (try Row.fetchAll(db, sql: "SELECT itemId, value, cannotTell, reactionMs FROM response ORDER BY itemId"),
+             try Row.fetchOne(db, sql: "SELECT rowsRead, rowsAccepted, rowsRejected FROM import")!,
+             try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")!,
+             try Double.fetchOne(db, sql: "SELECT workSeconds FROM submission"))
+        }
+        #expect(responses.count == 2)
+        #expect(responses[0]["value"] as Double? == 3 && responses[0]["reactionMs"] as Double? == 812.5)
+        #expect(responses[1]["value"] as Double? == nil && responses[1]["cannotTell"] as Bool == true)
+        #expect(rows[0] as Int == 3 && rows[1] as Int == 2 && rows[2] as Int == 1)
+        #expect(foreignKeys && seconds == 42)
+        let (byItem, byStatus) = try store.collectionCounts(studyId: studyId)
+        #expect(byItem == [items[0]: 1, items[1]: 1] && byStatus == [.pending: 1])
+    }
+
+    @Test func aFailedImportLeavesNothingAndForeignKeysOn() throws {
+        let (store, study) = try storeWithStudy()
+        #expect(throws: ExplicableError.self) {
+            try store.importFile(studyId: study.record.id!, fileName: "f.csv", sha256: "abc", format: "long",
+                importedAt: Date()) { session in
+                _ = try session.annotatorID(platform: "long", idHash: "h1", rawID: nil)
+                throw ExplicableError.badInput("stop", file: "f.csv", line: 2)
+            }
+        }
+        let (imports, annotators, foreignKeys) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM import")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM annotator")!,
+             try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")!)
+        }
+        #expect(imports == 0 && annotators == 0 && foreignKeys)
+    }
+
+    @Test func decisionsKeepOverrides() throws {
+        let (store, study) = try storeWithStudy()
+        let studyId = study.record.id!
+        let ids = try store.importFile(studyId: studyId, fileName: "f", sha256: "x", format: "long", importedAt: Date()) {
+            session in
+            let annotator = try session.annotatorID(platform: "p", idHash: "h", rawID: "raw")
+            return try ["a1", "a2"].map {
+                try session.insertSubmission(annotatorId: annotator, assignmentID: $0, platformStatus: nil, startedAt: nil,
+                    submittedAt: nil, workSeconds: nil)
+            }
+        }!
+        try store.overrideDecision(studyId: studyId, studyName: "s", assignmentID: "a2", accept: true, reason: nil)
+        #expect(throws: ExplicableError.self) {
+            try store.overrideDecision(studyId: studyId, studyName: "s", assignmentID: "zz", accept: true, reason: nil)
+        }
+        try store.storeDecisions(ids.map { QCDecision(submissionId: $0, status: .rejected, reason: "too fast") })
+        let submissions = try store.submissionsWithAnswers(studyId: studyId).submissions
+        #expect(submissions.map(\.qcStatus) == [.rejected, .accepted])
+        #expect(submissions.map(\.qcReason) == ["too fast", "decided by hand"])
+    }
 }

@@ -1,0 +1,169 @@
+public import ExplicableCore
+public import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The writes of one file's import, inside its single transaction
+/// (``LabelStore/importFile(studyId:fileName:sha256:format:importedAt:_:)``).
+///
+/// Answers go in through a prepared statement bound with SQLite's C API: at hundreds of
+/// thousands of rows per file, building Swift argument arrays per row would cost as much as
+/// SQLite itself.
+public final class ImportSession {
+    let db: Database
+    public let studyId: Int64
+    public let importId: Int64
+    /// The store's salt for annotator id hashes.
+    public let salt: String
+    /// Counts written to the import's record when the body returns.
+    public var rowsRead = 0
+    public var rowsAccepted = 0
+    public var rowsRejected = 0
+    private var insertResponseStatement: OpaquePointer?
+
+    init(db: Database, studyId: Int64, importId: Int64) throws {
+        self.db = db
+        self.studyId = studyId
+        self.importId = importId
+        salt = try LabelStore.annotatorSalt(db)
+        let sql = """
+            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position) VALUES (?, ?, ?, ?, ?, ?)
+            """
+        let code = sqlite3_prepare_v3(db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT),
+            &insertResponseStatement, nil)
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage) }
+    }
+
+    func close() {
+        sqlite3_finalize(insertResponseStatement)
+        insertResponseStatement = nil
+    }
+
+    private var lastMessage: String { String(cString: sqlite3_errmsg(db.sqliteConnection)) }
+
+    /// Whether the study already has a submission with this platform assignment id.
+    public func hasSubmission(assignmentID: String) throws -> Bool {
+        let query = try db.cachedStatement(sql:
+            "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)")
+        return try Bool.fetchOne(query, arguments: [studyId, assignmentID]) ?? false
+    }
+
+    /// The id of the annotator with this hash on `platform`, made on first sight. With `rawID`,
+    /// the raw platform id is stored too (only when the researcher asked to keep raw ids).
+    public func annotatorID(platform: String, idHash: String, rawID: String?) throws -> Int64 {
+        let query = try db.cachedStatement(sql: "SELECT id FROM annotator WHERE platform = ? AND idHash = ?")
+        if let id = try Int64.fetchOne(query, arguments: [platform, idHash]) {
+            if let rawID { try db.execute(sql: "UPDATE annotator SET rawID = ? WHERE id = ?", arguments: [rawID, id]) }
+            return id
+        }
+        let insert = try db.cachedStatement(sql: "INSERT INTO annotator (platform, idHash, rawID) VALUES (?, ?, ?)")
+        try insert.execute(arguments: [platform, idHash, rawID])
+        return db.lastInsertedRowID
+    }
+
+    /// Stores a new submission of this import and returns its id.
+    public func insertSubmission(
+        annotatorId: Int64, assignmentID: String, platformStatus: String?, startedAt: Date?, submittedAt: Date?,
+        workSeconds: Double?
+    ) throws -> Int64 {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
+                workSeconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.execute(arguments: [studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
+            workSeconds])
+        return db.lastInsertedRowID
+    }
+
+    /// Fills in what a platform's export says of a submission; `nil` keeps the stored value.
+    /// A `rejectedReason` marks it rejected (on the platform, not by explicable's QC).
+    public func updateSubmission(
+        id: Int64, startedAt: Date? = nil, submittedAt: Date? = nil, workSeconds: Double? = nil,
+        rejectedReason: String? = nil
+    ) throws {
+        try db.execute(sql: """
+            UPDATE submission SET startedAt = COALESCE(?, startedAt), submittedAt = COALESCE(?, submittedAt),
+                workSeconds = COALESCE(?, workSeconds),
+                qcStatus = CASE WHEN ? IS NULL THEN qcStatus ELSE 'rejected' END, qcReason = COALESCE(?, qcReason)
+            WHERE id = ?
+            """, arguments: [startedAt, submittedAt, workSeconds, rejectedReason, rejectedReason, id])
+    }
+
+    /// Sets a submission's work time where the file gave none.
+    public func setWorkSecondsIfMissing(id: Int64, seconds: Double) throws {
+        try db.execute(sql: "UPDATE submission SET workSeconds = ? WHERE id = ? AND workSeconds IS NULL",
+            arguments: [seconds, id])
+    }
+
+    /// Adds one answer. Returns `false`, adding nothing, when the submission already has an
+    /// answer to the item. The caller has checked that both ids belong to this study.
+    public func insertResponse(
+        submissionId: Int64, itemId: Int64, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?
+    ) throws -> Bool {
+        let statement = insertResponseStatement
+        sqlite3_bind_int64(statement, 1, submissionId)
+        sqlite3_bind_int64(statement, 2, itemId)
+        if let value { sqlite3_bind_double(statement, 3, value) } else { sqlite3_bind_null(statement, 3) }
+        sqlite3_bind_int(statement, 4, cannotTell ? 1 : 0)
+        if let reactionMs { sqlite3_bind_double(statement, 5, reactionMs) } else { sqlite3_bind_null(statement, 5) }
+        if let position { sqlite3_bind_int64(statement, 6, Int64(position)) } else { sqlite3_bind_null(statement, 6) }
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        if code == SQLITE_DONE { return true }
+        if code & 0xFF == SQLITE_CONSTRAINT { return false }  // the (submission, item) key is taken
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage)
+    }
+
+    /// Sets how many people chose `classIndex` for an image item (counts imports).
+    public func setInstanceCount(itemId: Int64, classIndex: Int, count: Int) throws {
+        try InstanceCountRecord(itemId: itemId, classIndex: classIndex, count: count, importId: importId)
+            .insert(db, onConflict: .replace)
+    }
+}
+
+extension LabelStore {
+    /// Imports one file in one transaction: records the import, runs `body` with the session
+    /// that writes its rows, and stores the row counts the body left in the session. Any error
+    /// rolls everything back.
+    ///
+    /// Returns `nil`, changing nothing, when the study already has an import of a file with
+    /// this SHA-256.
+    ///
+    /// Foreign-key checks are off for the transaction: the importer only writes ids of the
+    /// study's items and of submissions it has just made, and checking two parents per answer
+    /// would be a third of the import's time.
+    public func importFile<T>(
+        studyId: Int64, fileName: String, sha256: String, format: String, importedAt: Date,
+        _ body: (ImportSession) throws -> T
+    ) throws(ExplicableError) -> T? {
+        do {
+            return try queue.writeWithoutTransaction { db -> T? in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    let seen = try Bool.fetchOne(db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
+                        arguments: [studyId, sha256]) ?? false
+                    if seen { return .rollback }
+                    var record = ImportRecord(studyId: studyId, fileName: fileName, sha256: sha256, format: format,
+                        importedAt: importedAt, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0)
+                    try record.insert(db)
+                    let session = try ImportSession(db: db, studyId: studyId, importId: record.id!)
+                    defer { session.close() }
+                    result = try body(session)
+                    record.rowsRead = session.rowsRead
+                    record.rowsAccepted = session.rowsAccepted
+                    record.rowsRejected = session.rowsRejected
+                    try record.update(db)
+                    return .commit
+                }
+                return result
+            }
+        } catch let error as ExplicableError {
+            throw error
+        } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
+        }
+    }
+}

@@ -1,0 +1,168 @@
+public import ExplicableCore
+public import Foundation
+import GRDB
+
+/// A study as the store holds it: its record, class set and items (in creation order).
+public struct StoredStudy: Sendable {
+    public var record: StudyRecord
+    public var classes: ClassSet
+    public var items: [ItemRecord]
+}
+
+/// One answer of a submission, as quality control reads it.
+public struct StoredAnswer: Sendable, Equatable {
+    public var itemId: Int64
+    /// `nil` for "cannot tell".
+    public var value: Double?
+}
+
+/// A quality-control decision to store.
+public struct QCDecision: Sendable {
+    public var submissionId: Int64
+    public var status: SubmissionRecord.QCStatus
+    public var reason: String?
+
+    public init(submissionId: Int64, status: SubmissionRecord.QCStatus, reason: String?) {
+        self.submissionId = submissionId
+        self.status = status
+        self.reason = reason
+    }
+}
+
+extension LabelStore {
+    // MARK: Studies
+
+    /// Stores a new study with its class set and items in one transaction, or returns the stored
+    /// one when a study of that name exists with the same spec text.
+    /// - Throws: ``ExplicableError`` when a study of that name exists with a different spec.
+    public func createStudy(_ record: StudyRecord, classes: ClassSet, items: [ItemRecord]) throws(ExplicableError)
+        -> StoredStudy
+    {
+        try write { db in
+            if let existing = try StudyRecord.filter(Column("name") == record.name).fetchOne(db) {
+                guard existing.specJSON == record.specJSON else {
+                    throw ExplicableError(.badInput,
+                        "a study named '\(record.name)' already exists with a different spec; rename the new one")
+                }
+                return try Self.loadStudy(existing, db)
+            }
+            var record = record
+            record.classSetId = try Self.insertClassSet(classes, db)
+            try record.insert(db)
+            for var item in items {
+                item.studyId = record.id!
+                try item.insert(db)
+            }
+            return try Self.loadStudy(record, db)
+        }
+    }
+
+    /// The names of all studies, sorted.
+    public func studyNames() throws(ExplicableError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT name FROM study ORDER BY name") }
+    }
+
+    /// The study named `name`.
+    /// - Throws: ``ExplicableError`` naming the studies the store has when there is none of that name.
+    public func study(named name: String) throws(ExplicableError) -> StoredStudy {
+        try read { db in
+            guard let record = try StudyRecord.filter(Column("name") == name).fetchOne(db) else {
+                let known = try String.fetchAll(db, sql: "SELECT name FROM study ORDER BY name")
+                throw ExplicableError(.invalidArgument,
+                    "no study named '\(name)' in the store"
+                        + (known.isEmpty ? " (it has none: run 'explicable study create SPEC')"
+                            : " (it has: \(known.joined(separator: ", ")))"))
+            }
+            return try Self.loadStudy(record, db)
+        }
+    }
+
+    private static func loadStudy(_ record: StudyRecord, _ db: Database) throws -> StoredStudy {
+        let classes = try classSet(id: record.classSetId, db)
+        let items = try ItemRecord.filter(Column("studyId") == record.id!).order(Column("id")).fetchAll(db)
+        return StoredStudy(record: record, classes: classes, items: items)
+    }
+
+    // MARK: Quality control
+
+    /// A study's submissions, oldest first, with every answer of each and the hash of each
+    /// submission's annotator.
+    public func submissionsWithAnswers(studyId: Int64) throws(ExplicableError)
+        -> (submissions: [SubmissionRecord], answers: [Int64: [StoredAnswer]], annotatorHashes: [Int64: String])
+    {
+        try read { db in
+            let submissions = try SubmissionRecord.filter(Column("studyId") == studyId)
+                .order(Column("submittedAt"), Column("id")).fetchAll(db)
+            var answers: [Int64: [StoredAnswer]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT r.submissionId, r.itemId, r.value FROM response r
+                JOIN submission s ON s.id = r.submissionId WHERE s.studyId = ?
+                """, arguments: [studyId])
+            while let row = try rows.next() {
+                answers[row[0], default: []].append(StoredAnswer(itemId: row[1], value: row[2]))
+            }
+            let hashes = try Row.fetchAll(db, sql: """
+                SELECT DISTINCT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id
+                WHERE s.studyId = ?
+                """, arguments: [studyId])
+            return (submissions, answers, Dictionary(uniqueKeysWithValues: hashes.map { ($0[0] as Int64, $0[1] as String) }))
+        }
+    }
+
+    /// Stores quality-control decisions in one transaction. Decisions made by hand are kept:
+    /// a submission whose decision was overridden is not changed.
+    public func storeDecisions(_ decisions: [QCDecision]) throws(ExplicableError) {
+        try write { db in
+            let update = try db.cachedStatement(sql:
+                "UPDATE submission SET qcStatus = ?, qcReason = ? WHERE id = ? AND NOT qcOverridden")
+            for decision in decisions {
+                try update.execute(arguments: [decision.status.rawValue, decision.reason, decision.submissionId])
+            }
+        }
+    }
+
+    /// Records a decision made by hand, which later quality-control runs keep.
+    /// - Throws: ``ExplicableError`` when the study has no such assignment.
+    public func overrideDecision(studyId: Int64, studyName: String, assignmentID: String, accept: Bool, reason: String?)
+        throws(ExplicableError)
+    {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE submission SET qcStatus = ?, qcReason = ?, qcOverridden = 1 WHERE studyId = ? AND assignmentID = ?
+                """, arguments: [accept ? "accepted" : "rejected", reason ?? "decided by hand", studyId, assignmentID])
+            guard db.changesCount == 1 else {
+                throw ExplicableError(.invalidArgument, "study '\(studyName)' has no assignment '\(assignmentID)'")
+            }
+        }
+    }
+
+    // MARK: Status
+
+    /// Ratings per item id (answers of submissions not rejected, "cannot tell" included, plus
+    /// imported instance counts) and the number of submissions per QC status.
+    public func collectionCounts(studyId: Int64) throws(ExplicableError)
+        -> (ratingsPerItem: [Int64: Int], submissionsByStatus: [SubmissionRecord.QCStatus: Int])
+    {
+        try read { db in
+            var ratings: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.itemId, count(*) FROM response r JOIN submission s ON s.id = r.submissionId
+                WHERE s.studyId = ? AND s.qcStatus != 'rejected' AND (r.value IS NOT NULL OR r.cannotTell)
+                GROUP BY r.itemId
+                UNION ALL
+                SELECT c.itemId, sum(c.count) FROM instanceCount c JOIN item i ON i.id = c.itemId
+                WHERE i.studyId = ? GROUP BY c.itemId
+                """, arguments: [studyId, studyId])
+            {
+                ratings[row[0], default: 0] += row[1] as Int
+            }
+            var byStatus: [SubmissionRecord.QCStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT qcStatus, count(*) FROM submission WHERE studyId = ? GROUP BY qcStatus",
+                arguments: [studyId])
+            {
+                if let status = SubmissionRecord.QCStatus(rawValue: row[0]) { byStatus[status] = row[1] }
+            }
+            return (ratings, byStatus)
+        }
+    }
+}
