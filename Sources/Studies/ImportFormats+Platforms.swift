@@ -15,16 +15,14 @@ enum JsPsychFormat {
     static let sessionFields = ["SESSION_ID", "session_id"]
 
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: url.path)
-        }
-        let firstByte = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF) }
-        if firstByte == UInt8(ascii: "[") {
-            guard let trials = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
-                throw ExplicableError.badInput("not a JSON array of jsPsych trials", file: url.path, line: 1)
+        if try startsWithArray(url) {
+            var elements = try JSONArrayReader(url: url)
+            while let (bytes, line) = try elements.next() {
+                guard let trial = try? JSONSerialization.jsonObject(with: bytes) else {
+                    throw ExplicableError.badInput("a jsPsych trial that is not valid JSON", file: url.path, line: line)
+                }
+                try add(trials: [trial], line: line, into: &sink)
             }
-            try add(trials: trials, line: 1, into: &sink)
         } else {
             var table = try CSVTable(url)
             sink.header = table.header
@@ -176,24 +174,48 @@ enum ProlificFormat {
         }
     }
 
+    /// The payloads to join with the export, with the line each starts on: a JSON array or JSON lines.
     static func loadPayloads(_ url: URL) throws -> [(Payload, Int)] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw ExplicableError(.io, "cannot read payloads as UTF-8 text", file: url.path)
-        }
         let decoder = JSONDecoder()
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("[") {
-            do { return try decoder.decode([Payload].self, from: Data(trimmed.utf8)).map { ($0, 1) } } catch {
-                throw ExplicableError.badInput("not a JSON array of payloads: \(PayloadFormat.describe(error))", file: url.path, line: 1)
-            }
-        }
         var result: [(Payload, Int)] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            do { result.append((try decoder.decode(Payload.self, from: Data(line.utf8)), n + 1)) } catch {
-                throw ExplicableError.badInput("not an explicable payload: \(PayloadFormat.describe(error))", file: url.path, line: n + 1)
+        if try startsWithArray(url) {
+            var elements = try JSONArrayReader(url: url)
+            while let (bytes, line) = try elements.next() {
+                do { result.append((try decoder.decode(Payload.self, from: bytes), line)) } catch {
+                    throw ExplicableError.badInput("not an explicable payload: \(PayloadFormat.describe(error))", file: url.path, line: line)
+                }
+            }
+            return result
+        }
+        var lines = try LineReader(url: url)
+        while let text = try lines.next() {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            do { result.append((try decoder.decode(Payload.self, from: Data(trimmed.utf8)), lines.line)) } catch {
+                throw ExplicableError.badInput("not an explicable payload: \(PayloadFormat.describe(error))", file: url.path,
+                    line: lines.line)
             }
         }
         return result
+    }
+}
+
+/// Whether a JSON file's first significant byte (after a byte-order mark and white space) is `[`.
+func startsWithArray(_ url: URL) throws(ExplicableError) -> Bool {
+    guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+    defer { try? handle.close() }
+    var offset = 0
+    while true {
+        let piece: Data
+        do { piece = try handle.read(upToCount: 1 << 16) ?? Data() } catch {
+            throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: url.path)
+        }
+        if piece.isEmpty { return false }
+        for (k, byte) in piece.enumerated() {
+            if offset + k < 3, [0xEF, 0xBB, 0xBF][offset + k] == byte { continue }
+            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { continue }
+            return byte == UInt8(ascii: "[")
+        }
+        offset += piece.count
     }
 }

@@ -284,27 +284,31 @@ enum PayloadFormat {
             }
             return
         }
+        if start.hasPrefix("[") {
+            var elements = try JSONArrayReader(url: url)
+            while let (bytes, line) = try elements.next() {
+                sink.rowsRead += 1
+                do {
+                    let payload = try decoder.decode(Payload.self, from: bytes)
+                    try payload.add(to: &sink, platform: "self-hosted", line: line, fields: [])
+                } catch let error as DecodingError {
+                    try sink.reject(RowError(line: line, reason: "not an explicable payload: \(describe(error))",
+                        fields: [String(decoding: bytes, as: UTF8.self)]))
+                }
+            }
+            return
+        }
+        // One payload object, possibly spread over several lines.
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: url.path)
         }
-        if start.hasPrefix("[") {
-            let payloads: [Payload]
-            do { payloads = try decoder.decode([Payload].self, from: data) } catch {
-                throw ExplicableError.badInput("not a JSON array of payloads: \(describe(error))", file: url.path, line: 1)
-            }
-            for payload in payloads {
-                sink.rowsRead += 1
-                try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [])
-            }
-        } else {
-            sink.rowsRead += 1
-            do {
-                let payload = try decoder.decode(Payload.self, from: data)
-                try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [])
-            } catch let error as DecodingError {
-                try sink.reject(RowError(line: 1, reason: "not an explicable payload: \(describe(error))", fields: []))
-            }
+        sink.rowsRead += 1
+        do {
+            let payload = try decoder.decode(Payload.self, from: data)
+            try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [])
+        } catch let error as DecodingError {
+            try sink.reject(RowError(line: 1, reason: "not an explicable payload: \(describe(error))", fields: []))
         }
     }
 

@@ -42,6 +42,19 @@ struct JsPsychImportTests {
         #expect(try store.read { try String.fetchOne($0, sql: "SELECT assignmentID FROM submission") } == "S9")
     }
 
+    @Test func aBrokenTrialInAJSONArrayIsRefusedWithItsLine() throws {
+        let (store, study) = try likertStudy()
+        let file = try writeFile("[\n{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"},\n{\"item\": ,}\n]",
+            name: "d.json")
+        do {
+            _ = try Importer(study: study, store: store).run(file, options: .init(format: .jspsych))
+            Issue.record("accepted a broken trial")
+        } catch {
+            #expect(error.line == 3 && error.message.contains("not valid JSON"), "\(error)")
+        }
+        #expect(try count(store, "response") == 0)
+    }
+
     @Test func aTrialOfAnotherStudyIsRefused() throws {
         let (store, study) = try likertStudy()
         let file = try writeFile(#"[{"item": "pair:0:1", "response": 2, "subject": "s", "study": "other"}]"#, name: "d.json")
