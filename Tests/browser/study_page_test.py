@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """The standalone study page in a real browser (headless Chromium over the DevTools protocol).
 
-Creates the CIFAR-10 Likert study in a fresh store, writes its task pages, opens one
-assignment page in Chromium, checks that submitting with questions open is refused, answers
-every question, submits, and imports the payload the page produced. Exits non-zero on any
-failure. Also saves a screenshot (study-page.png) next to the store for a person to look at.
+Two studies in a fresh store: the CIFAR-10 class-pair Likert study (URL parameters, refusal
+of a form with open questions, payload) and a 40-image instance-label study (the CIFAR-10
+images load from the PNGs `study tasks` writes; needs the CIFAR-10 binary release in
+$EXPLICABLE_DATA or ../shared/data). For each, Chromium opens an assignment page, answers every
+question (attention checks correctly), submits, and the payload the page produced is imported
+and passes QC. Exits non-zero on any failure. Saves screenshots next to the store for a person
+to look at.
 
 Usage: Tests/browser/study_page_test.py [path/to/explicable]   (default .build/debug/explicable)
 Needs: chromium (Debian package), websocket-client (PyPI).
@@ -77,77 +80,133 @@ class Browser:
         self.process.wait(timeout=10)
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="explicable-browser-")
-    db = os.path.join(work, "study.sqlite")
-    out = os.path.join(work, "tasks")
+def open_page(browser, url, expected):
+    """Loads an assignment page and waits until its `expected` questions are built."""
+    browser.call("Page.navigate", url=url)
+    count = 0
+    for _ in range(100):
+        count = browser.evaluate("document.querySelectorAll('fieldset.item').length") or 0
+        if count:
+            break
+        time.sleep(0.1)
+    if count != expected:
+        sys.exit(f"FAIL: {url}: expected {expected} questions, found {count}")
+
+
+def submit(browser, answers_js):
+    """Answers every question with `answers_js` (a function of key and position returning the
+    value to click), submits, and returns the payload the page produced."""
+    browser.evaluate("""
+        (() => {
+          const answer = %s;
+          document.querySelectorAll('fieldset.item').forEach((box, i) => {
+            box.querySelector('input[value="' + answer(box.dataset.key, i) + '"]').click();
+          });
+          document.getElementById('submit').click();
+        })()
+    """ % answers_js)
+    payload = None
+    for _ in range(50):
+        payload = browser.evaluate("window.explicablePayload || null")
+        if payload:
+            break
+        time.sleep(0.1)
+    if not payload:
+        sys.exit("FAIL: the page produced no payload")
+    done = browser.evaluate("document.getElementById('done').textContent")
+    if "Thank you" not in done:
+        sys.exit(f"FAIL: no completion message (got {done!r})")
+    return payload
+
+
+def screenshot(browser, path):
+    shot = browser.call("Page.captureScreenshot", format="png")
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+
+
+def import_payload(work, db, study, payload, expected):
+    payload_file = os.path.join(work, f"{study}-payload.json")
+    with open(payload_file, "w") as f:
+        f.write(payload)
+    report = run("study", "import", study, payload_file, "--format", "payload", "--db", db)
+    if f"{expected} accepted, 0 rejected" not in report or "1 submissions" not in report:
+        sys.exit(f"FAIL: the {study} payload did not import cleanly: {report}")
+    qc = run("study", "qc", study, "--db", db)
+    if "\t0\t" not in qc.splitlines()[1]:
+        sys.exit(f"FAIL: {study}: attention checks answered correctly were counted as failed:\n{qc}")
+
+
+def likert_case(browser, work, db):
+    """The paper's CIFAR-10 class-pair Likert study: URL parameters, validation, payload."""
+    out = os.path.join(work, "likert")
     run("study", "create", os.path.join(ROOT, "studies", "cifar10-class-likert.json"), "--db", db)
     run("study", "tasks", "cifar10-class-likert", "--out", out, "--db", db)
     page = os.path.join(out, "study.html")
-    url = f"file://{page}?assignment=3&PROLIFIC_PID=browser-test-pid&STUDY_ID=s1&SESSION_ID=session-3"
-    browser = Browser(os.path.join(work, "profile"))
-    try:
-        browser.call("Page.enable")
-        browser.call("Page.navigate", url=url)
-        for _ in range(100):
-            if browser.evaluate("document.querySelectorAll('fieldset.item').length") or 0:
-                break
-            time.sleep(0.1)
-        count = browser.evaluate("document.querySelectorAll('fieldset.item').length")
-        if count != 17:
-            sys.exit(f"FAIL: expected 17 questions (15 pairs + 2 checks), found {count}")
-        if "assignment-0003.html" not in browser.evaluate("location.pathname"):
-            sys.exit("FAIL: study.html did not forward to assignment 3")
-        # Submitting with every question open is refused.
-        browser.evaluate("document.getElementById('submit').click()")
-        message = browser.evaluate("document.getElementById('message').textContent")
-        if "17 of 17 still open" not in message or browser.evaluate("window.explicablePayload || null"):
-            sys.exit(f"FAIL: an unanswered form was accepted (message: {message!r})")
-        # Answer: attention checks correctly, the rest with a spread of values.
-        browser.evaluate("""
-            (() => {
-              const study = window.Explicable.study;
-              document.querySelectorAll('fieldset.item').forEach((box, i) => {
-                const key = box.dataset.key;
-                let value = String(i % 5);
-                if (key === 'attn:circle-triangle') value = '0';
-                if (key === 'attn:circle-circle') value = '4';
-                box.querySelector('input[value="' + value + '"]').click();
-              });
-              document.getElementById('submit').click();
-            })()
-        """)
-        payload = None
-        for _ in range(50):
-            payload = browser.evaluate("window.explicablePayload || null")
-            if payload:
-                break
-            time.sleep(0.1)
-        if not payload:
-            sys.exit("FAIL: the page produced no payload")
-        done = browser.evaluate("document.getElementById('done').textContent")
-        if "Thank you" not in done:
-            sys.exit(f"FAIL: no completion message (got {done!r})")
-        shot = browser.call("Page.captureScreenshot", format="png")
-        with open(os.path.join(work, "study-page.png"), "wb") as f:
-            f.write(base64.b64decode(shot["data"]))
-    finally:
-        browser.close()
+    open_page(browser, f"file://{page}?assignment=3&PROLIFIC_PID=browser-test-pid&STUDY_ID=s1&SESSION_ID=session-3", 17)
+    if "assignment-0003.html" not in browser.evaluate("location.pathname"):
+        sys.exit("FAIL: study.html did not forward to assignment 3")
+    # Submitting with every question open is refused.
+    browser.evaluate("document.getElementById('submit').click()")
+    message = browser.evaluate("document.getElementById('message').textContent")
+    if "17 of 17 still open" not in message or browser.evaluate("window.explicablePayload || null"):
+        sys.exit(f"FAIL: an unanswered form was accepted (message: {message!r})")
+    screenshot(browser, os.path.join(work, "likert-page.png"))
+    # Attention checks answered correctly, the rest with a spread of values.
+    payload = submit(browser, """(key, i) => key === 'attn:circle-triangle' ? '0'
+        : key === 'attn:circle-circle' ? '4' : String(i % 5)""")
     data = json.loads(payload)
     if data["prolific_pid"] != "browser-test-pid" or data["session_id"] != "session-3" or data["assignment"] != 3:
         sys.exit(f"FAIL: URL parameters not in the payload: {data}")
     if len(data["responses"]) != 17 or any(r["rt_ms"] is None or r["rt_ms"] < 0 for r in data["responses"]):
         sys.exit("FAIL: payload responses are incomplete")
-    payload_file = os.path.join(work, "payload.json")
-    with open(payload_file, "w") as f:
-        f.write(payload)
-    report = run("study", "import", "cifar10-class-likert", payload_file, "--format", "payload", "--db", db)
-    if "17 accepted, 0 rejected" not in report or "1 submissions" not in report:
-        sys.exit(f"FAIL: the payload did not import cleanly: {report}")
-    qc = run("study", "qc", "cifar10-class-likert", "--db", db)
-    if "failed 0" in qc or "\t0\t" not in qc.splitlines()[1]:
-        sys.exit(f"FAIL: attention checks answered correctly were counted as failed:\n{qc}")
-    print(f"1 passed, 0 failed: browser study page (screenshot {os.path.join(work, 'study-page.png')})")
+    import_payload(work, db, "cifar10-class-likert", payload, 17)
+
+
+def instance_label_case(browser, work, db):
+    """CIFAR-10H's design on 40 test images: the CIFAR-10 images must load from the PNGs
+    `study tasks` writes, and a chosen class must import as the class index."""
+    with open(os.path.join(ROOT, "studies", "cifar10-instance-labels.json")) as f:
+        spec = json.load(f)
+    spec.update(name="browser-instance-labels", ratingsPerItem=2, itemsPerAssignment=20,
+                attentionChecksPerAssignment=2, images={"source": "cifar10-test", "count": 40})
+    spec_file = os.path.join(work, "instance-labels.json")
+    with open(spec_file, "w") as f:
+        json.dump(spec, f)
+    expected = {"attn:" + c["key"]: c["expected"] for c in spec["attentionChecks"]}
+    out = os.path.join(work, "instance")
+    data_dir = os.environ.get("EXPLICABLE_DATA") or os.path.join(os.path.dirname(ROOT), "shared", "data")
+    run("study", "create", spec_file, "--db", db)
+    run("study", "tasks", "browser-instance-labels", "--out", out, "--data", data_dir, "--db", db)
+    open_page(browser, f"file://{os.path.join(out, 'pages', 'assignment-0001.html')}?PROLIFIC_PID=p-instance&STUDY_ID=s2&SESSION_ID=session-i1", 22)
+    for _ in range(50):
+        loaded = browser.evaluate("""Array.from(document.images).filter(i => i.complete && i.naturalWidth === 32
+            && i.naturalHeight === 32).length""")
+        if loaded == 22:
+            break
+        time.sleep(0.1)
+    else:
+        total = browser.evaluate("document.images.length")
+        sys.exit(f"FAIL: {loaded} of {total} images loaded as 32x32 PNGs (expected 22)")
+    screenshot(browser, os.path.join(work, "instance-page.png"))
+    payload = submit(browser, "(key, i) => String(%s[key] ?? (i %% 10))" % json.dumps(expected))
+    data = json.loads(payload)
+    if len(data["responses"]) != 22:
+        sys.exit(f"FAIL: expected 22 responses, got {len(data['responses'])}")
+    import_payload(work, db, "browser-instance-labels", payload, 22)
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="explicable-browser-")
+    db = os.path.join(work, "study.sqlite")
+    browser = Browser(os.path.join(work, "profile"))
+    try:
+        browser.call("Page.enable")
+        likert_case(browser, work, db)
+        instance_label_case(browser, work, db)
+    finally:
+        browser.close()
+    print(f"2 passed, 0 failed: browser study pages (screenshots in {work})")
 
 
 if __name__ == "__main__":
