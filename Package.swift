@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "WordNet", targets: ["WordNet"]),
         .library(name: "LabelStore", targets: ["LabelStore"]),
         .library(name: "Studies", targets: ["Studies"]),
+        .library(name: "Semantics", targets: ["Semantics"]),
         .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
@@ -44,11 +45,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "Semantics", dependencies: ["ExplicableCore", "LabelStore", "WordNet"], swiftSettings: strict),
         .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
         .executableTarget(
             name: "explicable",
             dependencies: [
-                "ExplicableCore", "WordNet", "LabelStore", "Studies",
+                "ExplicableCore", "WordNet", "LabelStore", "Studies", "Semantics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -60,6 +62,10 @@ let package = Package(
         .testTarget(
             name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore"],
             resources: [.copy("Fixtures")], swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SemanticsTests", dependencies: ["Semantics", "LabelStore", "ExplicableCore", "WordNet"],
+            swiftSettings: strict
         ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
