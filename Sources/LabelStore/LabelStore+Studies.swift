@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 import GRDB
 
 /// A study as the store holds it: its record, class set and items (in creation order).

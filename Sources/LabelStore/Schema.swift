@@ -100,6 +100,22 @@ enum Schema {
                 t.primaryKey(["itemId", "classIndex"])
             }
         }
+        migrator.registerMigration("v2-matrices") { db in
+            // M^h matrices with their provenance. Values are float64 little-endian, row-major.
+            try db.create(table: "matrix") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.belongsTo("classSet").notNull()
+                t.column("kind", .text).notNull()  // similarity | distance
+                t.column("provenanceJSON", .text).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("values", .blob).notNull()
+                t.column("lower", .blob)  // bootstrap confidence bounds, when computed
+                t.column("upper", .blob)
+                t.column("counts", .blob)  // ratings per cell (int64), for human matrices
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

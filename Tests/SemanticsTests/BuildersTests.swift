@@ -1,0 +1,206 @@
+import ExplicableCore
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import LabelStore
+import Semantics
+import Testing
+
+/// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
+let sharedData: URL = {
+    if let path = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/data")
+}()
+
+func dataFile(_ path: String) throws -> URL {
+    let url = sharedData.appendingPathComponent(path)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        throw ExplicableError(.missingData, "test data missing: \(url.path) (set EXPLICABLE_DATA to the shared data folder)")
+    }
+    return url
+}
+
+let cifar10 = try! ClassSet(name: "cifar10",
+    labels: ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"])
+
+func matrix(_ rows: [[Double]], kind: ClassMatrix.Kind = .similarity, classes: ClassSet = pets) -> ClassMatrix {
+    ClassMatrix(classes: classes, kind: kind, values: rows.flatMap { $0 }, provenance: .init(source: "test"))
+}
+
+func temporaryFolder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-semantics-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+struct ConversionTests {
+    @Test func similarityAndDistanceFlipAroundTheirBound() throws {
+        let s = matrix([[4, 1, 3], [2, 4, 0], [1, 1, 4]])
+        let d = try Conversions.similarityToDistance(s)
+        #expect(d.kind == .distance && d.values == [0, 3, 1, 2, 0, 4, 3, 3, 0])
+        #expect(try Conversions.distanceToSimilarity(d, bound: 4).values == s.values)
+        #expect(throws: ExplicableError.self) { try Conversions.distanceToSimilarity(s) }
+        #expect(throws: ExplicableError.self) { try Conversions.similarityToDistance(d) }
+    }
+
+    @Test func rowSoftmaxIsTheWLFTarget() throws {
+        let s = matrix([[4, 1, 3], [2, 4, 0], [1, 1, 4]])
+        let t = try Conversions.rowSoftmax(s, scale: 0.5)
+        // Row 0 by hand: exp(2), exp(0.5), exp(1.5) over their sum.
+        let z = exp(2.0) + exp(0.5) + exp(1.5)
+        #expect(abs(t[0, 0] - exp(2) / z) < 1e-15 && abs(t[0, 1] - exp(0.5) / z) < 1e-15)
+        for i in 0..<3 { #expect(abs(t.row(i).reduce(0, +) - 1) < 1e-12) }
+        // Large scales do not overflow.
+        let sharp = try Conversions.rowSoftmax(s, scale: 1000)
+        #expect(sharp[0, 0] == 1 && sharp.values.allSatisfy(\.isFinite))
+        #expect(throws: ExplicableError.self) { try Conversions.rowSoftmax(try Conversions.similarityToDistance(s), scale: 1) }
+    }
+
+    @Test func rowL1SumsToOneAndRefusesZeroRows() throws {
+        let t = try Conversions.rowL1(matrix([[2, 1, 1], [0, 3, 1], [1, 1, 2]]))
+        #expect(t.values == [0.5, 0.25, 0.25, 0, 0.75, 0.25, 0.25, 0.25, 0.5])
+        #expect(throws: ExplicableError.self) { try Conversions.rowL1(matrix([[0, 0, 0], [0, 3, 1], [1, 1, 2]])) }
+        #expect(throws: ExplicableError.self) { try Conversions.rowL1(matrix([[.nan, 0, 1], [0, 3, 1], [1, 1, 2]])) }
+    }
+}
+
+struct InstanceLabelTests {
+    @Test func smallCountsByHand() throws {
+        // Two images of class 0, one each of classes 1 and 2; rows are true classes.
+        let (m, labels) = try InstanceLabels.matrix(counts: [3, 1, 0, 2, 2, 0, 0, 1, 3, 0, 0, 4], trueLabels: [0, 0, 1, 2],
+            classes: try ClassSet(name: "abc", labels: ["a", "b", "c"]), source: "t")
+        #expect(labels == 16)
+        #expect(m.row(0).map { $0 } == [5.0 / 8, 3.0 / 8, 0])
+        #expect(m.row(1).map { $0 } == [0, 0.25, 0.75])
+        #expect(m.row(2).map { $0 } == [0, 0, 1])
+    }
+
+    @Test func reproducesCIFAR10HFromTheCountsAndTheTestLabels() throws {
+        let batch = try CIFARBinary(url: try dataFile("cifar-10-batches-bin/test_batch.bin"))
+        let labels = (0..<batch.count).map(batch.label)
+        let (m, total) = try InstanceLabels.matrix(countsFile: try dataFile("cifar10h/cifar10h-counts.npy"), trueLabels: labels,
+            classes: cifar10)
+        #expect(total == 511_000)
+        for i in 0..<10 {
+            #expect(abs(m.row(i).reduce(0, +) - 1) < 1e-12)
+            #expect(m.row(i).allSatisfy { (0...1).contains($0) })
+            #expect(m[i, i] == m.row(i).max())
+        }
+        // Reference values from NumPy: C[k] = counts[y == k].sum(0); M = C / C.sum(1).
+        #expect(abs(m[3, 5] - 0.042367906066536204) < 1e-15)  // cat taken for dog
+        #expect(abs(m[5, 3] - 0.03416829745596869) < 1e-15)
+        #expect(abs(m[0, 0] - 0.9518982387475539) < 1e-15)
+        #expect(abs(m[8, 0] - 0.01136986301369863) < 1e-15)
+        #expect(abs(m[3, 3] - 0.9151076320939334) < 1e-15)
+    }
+
+    @Test func refusesMismatchedSizesAndBadCounts() throws {
+        let abc = try ClassSet(name: "abc", labels: ["a", "b", "c"])
+        #expect(throws: ExplicableError.self) {
+            try InstanceLabels.matrix(counts: [1, 0, 0], trueLabels: [0, 1], classes: abc, source: "t")
+        }
+        #expect(throws: ExplicableError.self) {
+            try InstanceLabels.matrix(counts: [1, -1, 0, 0, 1, 0, 0, 0, 1], trueLabels: [0, 1, 2], classes: abc, source: "t")
+        }
+        #expect(throws: ExplicableError.self) {  // class c has no image
+            try InstanceLabels.matrix(counts: [1, 0, 0, 0, 1, 0], trueLabels: [0, 1], classes: abc, source: "t")
+        }
+    }
+}
+
+struct MatrixFileTests {
+    @Test func readsThePapersCHLAndRoundTripsEveryExportFormat() throws {
+        let chl = try MatrixFile.read(try dataFile("paper/cifar10_CHL_cmat.npy"), classes: cifar10, kind: .similarity)
+        // The published CHL: 0–4 Likert means over 46 raters, diagonal 4, asymmetric.
+        for i in 0..<10 { #expect(chl[i, i] == 4) }
+        #expect(chl.values.allSatisfy { (0...4).contains($0) && abs($0 * 46 - ($0 * 46).rounded()) < 1e-9 })
+        #expect(chl[3, 5] != chl[5, 3])
+        let folder = try temporaryFolder()
+        for ext in ["npy", "csv", "json"] {
+            let url = folder.appendingPathComponent("chl.\(ext)")
+            try chl.write(to: url)
+            #expect(try MatrixFile.read(url, classes: cifar10, kind: .similarity).values == chl.values, "\(ext)")
+        }
+    }
+
+    @Test func refusesWrongShapeLabelsKindAndNonFiniteValues() throws {
+        let folder = try temporaryFolder()
+        func failure(_ name: String, _ text: String, kind: ClassMatrix.Kind = .similarity) throws -> ExplicableError? {
+            let url = folder.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            do { _ = try MatrixFile.read(url, classes: pets, kind: kind) } catch { return error }
+            return nil
+        }
+        #expect(try failure("a.csv", "class,cat,dog\ncat,1,0\ndog,0,1\n")?.message.contains("header") == true)
+        #expect(try failure("b.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,1,0\n")?.message.contains("not a square") == true)
+        #expect(try failure("c.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,x,0\nfish,0,0,1\n")?.line == 3)
+        #expect(try failure("d.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,nan,0\nfish,0,0,1\n")?.message.contains("finite") == true)
+        #expect(try failure("e.json", #"{"kind": "distance", "labels": ["cat","dog","fish"], "values": [[0,1,1],[1,0,1],[1,1,0]]}"#)?
+            .message.contains("kind") == true)
+        let npy = folder.appendingPathComponent("f.npy")
+        try NPYArray(shape: [2, 3], storage: .float64([0, 1, 2, 3, 4, 5])).write(to: npy)
+        #expect(throws: ExplicableError.self) { try MatrixFile.read(npy, classes: pets, kind: .similarity) }
+    }
+}
+
+struct MergeTests {
+    @Test func combinesOnTheFirstSourcesScale() throws {
+        let likert = matrix([[4, 1, 3], [2, 4, 0], [1, 1, 4]])  // off-diagonal range 0…3
+        let distance = matrix([[0, 2, 1], [2, 0, 2], [1, 2, 0]], kind: .distance)  // as similarity: 2 − d
+        let merged = try Merge.combine([.init(likert, weight: 3), .init(distance, weight: 1)])
+        // Cell (0,1): likert unit (1−0)/3 = 1/3; the distance as similarity 0 → unit 0; mix 0.75·1/3 = 0.25 → 0 + 0.25·3.
+        #expect(abs(merged[0, 1] - 0.75) < 1e-12)
+        // Cell (0,2): likert 1, distance-similarity 1 → unit 1; mix 1 → 3.
+        #expect(abs(merged[0, 2] - 3) < 1e-12)
+        #expect(merged[1, 1] == 4 && merged.kind == .similarity)
+        #expect(merged.provenance.parameters["source2"]?.contains("weight 0.25") == true)
+        let other = ClassMatrix(classes: try ClassSet(name: "x", labels: ["a", "b", "c"]), kind: .similarity,
+            values: likert.values, provenance: .init(source: "x"))
+        #expect(throws: ExplicableError.self) { try Merge.combine([.init(likert, weight: 1), .init(other, weight: 1)]) }
+        #expect(throws: ExplicableError.self) { try Merge.combine([.init(likert, weight: 0)]) }
+    }
+
+    @Test func shrinkageMovesSparseCellsToThePrior() throws {
+        let human = matrix([[4, 3, .nan], [1, 4, 2], [0, 3, 4]])
+        let counts = [0, 2, 0, 8, 0, 1, 4, 4, 0]
+        let prior = matrix([[1, 0.5, 1], [0, 1, 0.5], [0.25, 0.75, 1]])  // off-diagonal range 0…1 → human range 0…3
+        let m = try Merge.shrink(human: human, counts: counts, prior: prior, k: 2)
+        #expect(m[0, 2] == 3)  // no ratings: the prior, on the human scale
+        #expect(abs(m[0, 1] - (2 * 3 + 2 * 1.5) / 4) < 1e-12)
+        #expect(abs(m[1, 0] - (8 * 1 + 2 * 0) / 10) < 1e-12)
+        #expect(m[1, 1] == 4)
+        #expect(try Merge.shrink(human: human, counts: counts, prior: prior, k: 0)[0, 1] == 3)
+    }
+}
+
+struct StoredMatrixTests {
+    @Test func sameInputsSameHashAndNonFiniteIsRefused() throws {
+        let store = try LabelStore()
+        let m = matrix([[4, 1, 3], [2, 4, 0], [1, 1, 4]])
+        try store.saveMatrix(StoredMatrix(name: "a", matrix: m, counts: [0, 1, 2, 3, 4, 5, 6, 7, 8]))
+        #expect(throws: ExplicableError.self) { try store.saveMatrix(StoredMatrix(name: "a", matrix: m)) }
+        try store.saveMatrix(StoredMatrix(name: "b", matrix: m))
+        let a = try store.matrix(named: "a"), b = try store.matrix(named: "b")
+        #expect(a.contentHash == b.contentHash && a.matrix == m && a.counts == [0, 1, 2, 3, 4, 5, 6, 7, 8] && b.counts == nil)
+        var changed = m
+        changed[0, 1] = 1.5
+        #expect(StoredMatrix.contentHash(changed) != a.contentHash)
+        var bad = m
+        bad[0, 1] = .nan
+        #expect(throws: ExplicableError.self) { try store.saveMatrix(StoredMatrix(name: "c", matrix: bad)) }
+        #expect(try store.matrixSummaries().map(\.name) == ["a", "b"])
+        #expect(throws: ExplicableError.self) { try store.matrix(named: "c") }
+    }
+
+    @Test func svgHeatmapIsWellFormedAndEscapesLabels() throws {
+        let classes = try ClassSet(name: "odd", labels: ["a<b", "c&d", "e\"f"])
+        let svg = MatrixSVG.heatmap(ClassMatrix(classes: classes, kind: .similarity, values: [4, 1, 3, 2, 4, 0, 1, 1, 4],
+            provenance: .init(source: "t")), title: "T & U")
+        #expect(svg.contains("a&lt;b") && svg.contains("c&amp;d") && svg.contains("e&quot;f") && !svg.contains("a<b"))
+        #expect(svg.components(separatedBy: "<rect").count - 1 == 9 + 32)
+        let parser = XMLParser(data: Data(svg.utf8))
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+    }
+}
