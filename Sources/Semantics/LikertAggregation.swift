@@ -143,6 +143,7 @@ public struct AggregatedLikert: Sendable, Equatable {
 ///   ratings over `c` cells.
 public func aggregate(_ ratings: LikertRatings, _ options: LikertAggregation) -> AggregatedLikert {
     let n = ratings.classes.count
+    precondition(n <= 46_340, "cell indices are Int32: at most 46,340 classes")
     let values = options.zScore ? zScoredValues(ratings) : ratings.values
     var cells = [Int32](repeating: 0, count: ratings.count)
     for r in cells.indices { cells[r] = ratings.rows[r] * Int32(n) + ratings.columns[r] }

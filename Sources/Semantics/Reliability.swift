@@ -1,5 +1,5 @@
-public import ExplicableCore
 import Dispatch
+import ExplicableCore
 
 /// Split-half reliability of M^h with the Spearman–Brown correction.
 public struct SplitHalfReliability: Sendable, Equatable {
@@ -144,6 +144,7 @@ public func reliabilityCurve(
                 var g = derivedGenerator(seed: seed, stream: 2, index: k * draws + d)
                 shuffled.withUnsafeMutableBufferPointer { s in
                     out.withUnsafeMutableBufferPointer { o in
+                        o.update(repeating: .nan)  // symmetrisation wrote into unrated cells last draw
                         for c in rated {
                             let start = cellStart[c], count = cellStart[c + 1] - start
                             for i in 0..<k {  // partial Fisher–Yates: the first k become a uniform sample

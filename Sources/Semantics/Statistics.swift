@@ -1,5 +1,3 @@
-import Foundation
-
 /// Descriptive statistics and rank correlations shared by the M^h computations.
 ///
 /// Functions take paired samples as two arrays of equal length and return `Double.nan` when a

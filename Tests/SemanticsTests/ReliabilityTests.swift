@@ -70,6 +70,23 @@ struct ReliabilityTests {
         #expect(capped.points.map(\.k) == [2, 3, 4, 5])
     }
 
+    @Test func symmetrisingOneSidedRatingsLeavesTheCurveUnchanged() throws {
+        // Only i < j is rated, so symmetrising copies each cell to its transpose; Pearson's r over
+        // duplicated points is unchanged, draw for draw.
+        var tuples: [(Int, Int, Int, Double)] = []
+        var g = SeededGenerator(seed: 8)
+        for i in 0..<5 {
+            for j in (i + 1)..<5 {
+                for a in 0..<(6 + i) { tuples.append((a, i, j, Double((i * j + Int(g.next() % 3)) % 5))) }
+            }
+        }
+        let ratings = try likert(tuples, classes: classSet(5))
+        let directed = reliabilityCurve(ratings, .paper, draws: 20, seed: 4)
+        let symmetric = reliabilityCurve(ratings, try LikertAggregation(symmetrize: .mean), draws: 20, seed: 4)
+        #expect(directed.points.count == 5)
+        for (d, s) in zip(directed.points, symmetric.points) { #expect(isClose(d.mean, s.mean, 1e-12)) }
+    }
+
     @Test func reliabilityCurveIsEmptyWhenAPairHasOneRating() throws {
         let ratings = try likert([(0, 0, 1, 3), (1, 0, 1, 2), (0, 1, 0, 4)])
         #expect(reliabilityCurve(ratings, .paper, seed: 1).points.isEmpty)
