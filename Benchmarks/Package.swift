@@ -21,6 +21,11 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
+            name: "SemanticsBenchmark",
+            dependencies: [.product(name: "Semantics", package: root), .product(name: "ExplicableCore", package: root)],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
             name: "TrainBenchmark", dependencies: [.product(name: "Training", package: root)],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
         ),
