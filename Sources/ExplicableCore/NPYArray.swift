@@ -106,7 +106,8 @@ public struct NPYArray: Sendable, Equatable {
         try Self.writeAtomically(encoded(), to: url)
     }
 
-    static func writeAtomically(_ data: Data, to url: URL) throws(ExplicableError) {
+    /// Writes `data` to `url` atomically (temporary file, then rename).
+    public static func writeAtomically(_ data: Data, to url: URL) throws(ExplicableError) {
         do { try data.write(to: url, options: .atomic) } catch {
             throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)
         }

@@ -153,7 +153,7 @@ public enum Statistics {
                     inSource.toggle()
                     width *= 2
                 }
-                if !inSource { src.update(fromContentsOf: dst) }
+                if !inSource { _ = src.update(fromContentsOf: dst) }
             }
         }
         return inversions
