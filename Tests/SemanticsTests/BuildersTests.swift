@@ -204,3 +204,42 @@ struct StoredMatrixTests {
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
     }
 }
+
+struct StoreSourcesTests {
+    /// An instance-label study over three test images whose true classes are 0, 1, 2.
+    @Test func instanceLabelsFromTheStoreUseAcceptedAnswersAndImportedCounts() throws {
+        let store = try LabelStore()
+        let abc = try ClassSet(name: "abc", labels: ["a", "b", "c"])
+        let items = (0..<3).map {
+            ItemRecord(studyId: 0, key: "image:\($0)", kind: .image, image: "cifar10-test:\($0)", targetRatings: 2)
+        }
+        let study = try store.createStudy(StudyRecord(name: "il", design: "instance-label", classSetId: 0, specJSON: "{}",
+            createdAt: Date()), classes: abc, items: items)
+        let ids = study.items.map { $0.id! }
+        let submissions = try store.importFile(studyId: study.record.id!, fileName: "f", sha256: "1", format: "long",
+            importedAt: Date()) { session in
+            let annotator = try session.annotatorID(platform: "p", idHash: "h", rawID: nil)
+            var made: [Int64] = []
+            for (assignment, answers) in [("ok", [0.0, 2, 2]), ("bad", [1.0, 1, 1])] {
+                let s = try session.insertSubmission(annotatorId: annotator, assignmentID: assignment, platformStatus: nil,
+                    startedAt: nil, submittedAt: nil, workSeconds: nil)
+                for (item, value) in zip(ids, answers) {
+                    _ = try session.insertResponse(submissionId: s, itemId: item, value: value, cannotTell: false,
+                        reactionMs: nil, position: nil)
+                }
+                made.append(s)
+            }
+            try session.setInstanceCount(itemId: ids[1], classIndex: 1, count: 3)
+            return made
+        }!
+        try store.storeDecisions([QCDecision(submissionId: submissions[0], status: .accepted, reason: nil),
+            QCDecision(submissionId: submissions[1], status: .rejected, reason: "test")])
+        let choices = try store.instanceChoiceCounts(studyId: study.record.id!)
+        #expect(choices == ["cifar10-test:0": [0: 1], "cifar10-test:1": [2: 1, 1: 3], "cifar10-test:2": [2: 1]])
+        let (m, labels) = try InstanceLabels.matrix(choices: choices, testLabels: [0, 1, 2, 0], classes: abc, study: "il")
+        #expect(labels == 6 && m.values == [1, 0, 0, 0, 0.75, 0.25, 0, 0, 1])
+        #expect(throws: ExplicableError.self) {
+            try InstanceLabels.matrix(choices: ["imagenet:5": [0: 1]], testLabels: [0], classes: abc, study: "il")
+        }
+    }
+}
