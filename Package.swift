@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Studies", targets: ["Studies"]),
         .library(name: "Semantics", targets: ["Semantics"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Audit", targets: ["Audit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,6 +26,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "ExplicableCore", swiftSettings: strict),
         .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CZlib"], swiftSettings: strict),
@@ -47,10 +49,14 @@ let package = Package(
         ),
         .target(name: "Semantics", dependencies: ["ExplicableCore", "LabelStore", "WordNet"], swiftSettings: strict),
         .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
+        .target(
+            name: "Audit", dependencies: ["ExplicableCore", "LabelStore", "Semantics", "Training", "CJPEG", "CZlib"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "explicable",
             dependencies: [
-                "ExplicableCore", "WordNet", "LabelStore", "Studies", "Semantics",
+                "ExplicableCore", "WordNet", "LabelStore", "Studies", "Semantics", "Training", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -65,6 +71,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SemanticsTests", dependencies: ["Semantics", "LabelStore", "ExplicableCore", "WordNet"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AuditTests", dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training"],
             swiftSettings: strict
         ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),
