@@ -166,3 +166,33 @@ extension LabelStore {
         }
     }
 }
+
+/// One submission as the cost audit reads it.
+public struct SubmissionCost: Sendable, Equatable {
+    public var annotatorId: Int64
+    public var status: SubmissionRecord.QCStatus
+    public var workSeconds: Double?
+    /// Real answers (attention checks excluded).
+    public var judgments: Int
+    public var attentionChecks: Int
+}
+
+extension LabelStore {
+    /// Every submission of a study with its decision, work time and answer counts.
+    public func submissionCosts(studyId: Int64) throws(ExplicableError) -> [SubmissionCost] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.annotatorId, s.qcStatus, s.workSeconds,
+                    (SELECT count(*) FROM response r JOIN item i ON i.id = r.itemId
+                     WHERE r.submissionId = s.id AND NOT i.isAttentionCheck) AS judgments,
+                    (SELECT count(*) FROM response r JOIN item i ON i.id = r.itemId
+                     WHERE r.submissionId = s.id AND i.isAttentionCheck) AS checks
+                FROM submission s WHERE s.studyId = ? ORDER BY s.id
+                """, arguments: [studyId]).map { row in
+                SubmissionCost(annotatorId: row["annotatorId"],
+                    status: SubmissionRecord.QCStatus(rawValue: row["qcStatus"]) ?? .pending,
+                    workSeconds: row["workSeconds"], judgments: row["judgments"], attentionChecks: row["checks"])
+            }
+        }
+    }
+}

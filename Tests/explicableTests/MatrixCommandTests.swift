@@ -116,3 +116,26 @@ struct MatrixCommandTests {
         #expect(unknown.status == 1 && unknown.err.contains("unknown matrix source 'magic:1'"))
     }
 }
+
+struct AuditCommandTests {
+    @Test func auditsALikertStudyAgainstCIFAR10H() throws {
+        let (db, _) = try MatrixCommandTests().likertStore()
+        let r = try run("audit", "cifar10-class-likert", "--db", db)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("submissions: 12 accepted, 0 rejected, 0 not yet checked; 12 annotators"), "\(r.out)")
+        #expect(r.out.contains("judgments: 1080 accepted"))
+        // 12 assignments × 0.40 USD + MTurk's 20%.
+        #expect(r.out.contains("money: 4.80 USD rewards + 0.96 USD platform fees = 5.76 USD; 0.0053 USD per accepted judgment"))
+        #expect(r.out.contains("labels: 1080 vs 511000 — 509920 fewer (99.8%)"))
+        #expect(r.out.contains("money:  5.76 vs 4599.00 USD — 4593.24 less (99.9%)"))
+        #expect(r.out.contains("raters per pair"), "\(r.out)")
+        let j = try run("audit", "cifar10-class-likert", "--json", "--images", "100", "--labels-per-image", "10",
+            "--seconds-per-label", "3.6", "--hourly-pay", "10", "--db", db)
+        let audits = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [[String: Any]]
+        let baseline = audits[0]["baseline"] as! [String: Any]
+        // 1,000 labels × 3.6 s = 1 h at 10 USD + 20% fee.
+        #expect(baseline["labels"] as? Int == 1000 && abs((baseline["cost"] as? Double ?? 0) - 12) < 1e-9, "\(j.out)")
+        let partial = try run("audit", "cifar10-class-likert", "--images", "100", "--db", db)
+        #expect(partial.status == 64)
+    }
+}
