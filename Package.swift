@@ -84,7 +84,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "explicableTests", dependencies: ["explicable", "ExplicableCore", "WordNet"], resources: [.copy("Fixtures")],
+            name: "explicableTests", dependencies: ["explicable", "ExplicableCore", "WordNet", "Training"], resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ]

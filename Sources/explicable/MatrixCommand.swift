@@ -232,6 +232,10 @@ struct MatrixCommand: ParsableCommand {
         @Option(help: ArgumentHelp("An SVG heatmap with labelled axes and a colour bar.", valueName: "file"))
         var svg: String?
 
+        @Option(help: ArgumentHelp("A folder for PyTorch: similarity.npy, distance.npy, classes.txt, matrix.json, "
+            + "explicable_loss.py (WLF and soft-label losses) and a torchrun example.", valueName: "dir"))
+        var torch: String?
+
         @Option(name: .customLong("as"), help: "Convert first: similarity or distance (bound: the largest value).")
         var asKind: ClassMatrix.Kind?
 
@@ -241,7 +245,7 @@ struct MatrixCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
-            if output == nil && svg == nil { throw ValidationError("give -o FILE, --svg FILE, or both") }
+            if output == nil && svg == nil && torch == nil { throw ValidationError("give -o FILE, --svg FILE or --torch DIR") }
             if let output, MatrixFormat(pathExtension: URL(fileURLWithPath: output).pathExtension) == nil {
                 throw ValidationError("-o '\(output)' must end in .npy, .csv or .json")
             }
@@ -267,6 +271,12 @@ struct MatrixCommand: ParsableCommand {
                 if let svg {
                     try NPYArray.writeAtomically(Data(MatrixSVG.heatmap(m, title: name).utf8), to: URL(fileURLWithPath: svg))
                     printError("wrote the heatmap of '\(name)' to \(svg)")
+                }
+                if let torch {
+                    let templates = try RepositoryFolder.locate("explicable_loss.py", in: "templates/pytorch")
+                    let files = try TorchExport.write(m, to: URL(fileURLWithPath: torch), templates: templates)
+                    printError("wrote \(files.map(\.lastPathComponent).joined(separator: ", ")) to \(torch)")
+                    printError("train with: torchrun --nproc_per_node=N \(torch)/train_ddp.py --export \(torch)")
                 }
             }
         }

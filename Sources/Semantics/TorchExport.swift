@@ -1,0 +1,38 @@
+public import ExplicableCore
+public import Foundation
+
+/// The folder `matrix export --torch` writes for PyTorch users: the matrix in both forms, the
+/// class list, and the loss module and `torchrun` example from `templates/pytorch/`.
+public enum TorchExport {
+    /// The files from `templates/pytorch/` copied beside the matrices.
+    public static let templateFiles = ["explicable_loss.py", "train_ddp.py"]
+
+    /// Writes `similarity.npy` and `distance.npy` (float64; a similarity s becomes max s − s and a
+    /// distance d becomes max d − d, as `Conversions` define), `classes.txt` (one label per line,
+    /// the matrices' row order), `matrix.json` (labels, values as stored, provenance) and the templates.
+    /// - Returns: the files written, in order.
+    @discardableResult
+    public static func write(_ m: ClassMatrix, to folder: URL, templates: URL) throws(ExplicableError) -> [URL] {
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw ExplicableError(.io, "cannot create the folder: \(error.localizedDescription)", file: folder.path)
+        }
+        var written: [URL] = []
+        func put(_ data: Data, _ name: String) throws(ExplicableError) {
+            let url = folder.appendingPathComponent(name)
+            try NPYArray.writeAtomically(data, to: url)
+            written.append(url)
+        }
+        try put(try Conversions.asSimilarity(m).npy().encoded(), "similarity.npy")
+        try put(try Conversions.asDistance(m).npy().encoded(), "distance.npy")
+        try put(Data((m.classes.labels.joined(separator: "\n") + "\n").utf8), "classes.txt")
+        try put(m.json() + Data("\n".utf8), "matrix.json")
+        for name in templateFiles {
+            let source = templates.appendingPathComponent(name)
+            guard let data = try? Data(contentsOf: source) else {
+                throw ExplicableError(.missingData, "template '\(name)' is missing", file: templates.path)
+            }
+            try put(data, name)
+        }
+        return written
+    }
+}
