@@ -50,7 +50,11 @@ let package = Package(
         .target(name: "Semantics", dependencies: ["ExplicableCore", "LabelStore", "WordNet"], swiftSettings: strict),
         .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
         .target(
-            name: "Audit", dependencies: ["ExplicableCore", "LabelStore", "Semantics", "Training", "CJPEG", "CZlib"],
+            name: "Audit",
+            dependencies: [
+                "ExplicableCore", "LabelStore", "Semantics", "Training", "CJPEG", "CZlib",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -74,7 +78,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "AuditTests", dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training"],
+            name: "AuditTests", dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training", "CLibXML2"],
             swiftSettings: strict
         ),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),

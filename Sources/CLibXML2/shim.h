@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlerror.h>
+#include <libxml/HTMLparser.h>
 
 /// Frees memory that libxml2 allocated (`xmlTextReaderGetAttribute` results and the like).
 /// `xmlFree` is a global function pointer, which Swift 6 refuses to read as shared mutable state.

@@ -1,0 +1,109 @@
+public import ExplicableCore
+public import Foundation
+import Mustache
+public import Semantics
+
+/// The one-file HTML report: M^h heatmaps, the reliability curve, per-model confusion
+/// matrices, the severity and explicable-rate table with CIs, training curves, the OOD table
+/// and the cost audit. Self-contained: inline CSS and SVG, no scripts, no network.
+public struct Report: Sendable {
+    /// A titled table of preformatted cells.
+    public struct Table: Sendable, Equatable {
+        public var caption: String
+        public var header: [String]
+        public var rows: [[String]]
+
+        public init(caption: String, header: [String], rows: [[String]]) {
+            self.caption = caption
+            self.header = header
+            self.rows = rows
+        }
+    }
+
+    /// A titled SVG figure with a caption.
+    public struct Figure: Sendable, Equatable {
+        public var title: String
+        public var caption: String
+        public var svg: String
+
+        public init(title: String, caption: String, svg: String) {
+            self.title = title
+            self.caption = caption
+            self.svg = svg
+        }
+    }
+
+    public var title: String
+    /// A few lines at the top: what was compared and what came out.
+    public var summary: [String] = []
+    public var matrices: [Figure] = []
+    public var reliability: [Figure] = []
+    public var models: Table?
+    public var comparisons: [Table] = []
+    public var confusion: [Figure] = []
+    public var trainingCurves: [Figure] = []
+    public var ood: Table?
+    public var audit: [Table] = []
+    /// How the numbers were made (data, seeds, settings), one line each.
+    public var notes: [String] = []
+    public var generated: Date
+
+    public init(title: String, generated: Date = Date()) {
+        self.title = title
+        self.generated = generated
+    }
+
+    /// A heatmap figure of a matrix.
+    public static func heatmap(_ m: ClassMatrix, title: String, caption: String) -> Figure {
+        Figure(title: title, caption: caption, svg: MatrixSVG.heatmap(m))
+    }
+
+    /// The reliability curve as a figure: mean correlation with the 5–95% band per k.
+    public static func reliabilityFigure(_ curve: ReliabilityCurve, study: String, target: Double) -> Figure {
+        let chart = LineChart(title: "Reliability of \(study)", xLabel: "raters per pair (k)",
+            yLabel: "correlation with the full matrix", series: [
+                .init(name: "mean", points: curve.points.map { (Double($0.k), $0.mean) }),
+                .init(name: "5%", points: curve.points.map { (Double($0.k), $0.p05) }),
+                .init(name: "95%", points: curve.points.map { (Double($0.k), $0.p95) }),
+            ])
+        let enough = curve.smallestK(reaching: target).map { "\($0) raters per pair reach \(target)" }
+            ?? "no k reaches \(target)"
+        return Figure(title: "Reliability curve", caption: "\(curve.draws) draws per k; \(enough).", svg: chart.svg)
+    }
+
+    /// The report as HTML, rendered from `templates/report.mustache`.
+    public func html(templates: URL) throws(ExplicableError) -> String {
+        let file = templates.appendingPathComponent("report.mustache")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw ExplicableError(.missingData, "template 'report.mustache' is missing", file: templates.path)
+        }
+        let template: MustacheTemplate
+        do { template = try MustacheTemplate(string: text) } catch {
+            throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
+        }
+        func table(_ t: Table) -> [String: Any] {
+            ["caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] }]
+        }
+        func figure(_ f: Figure) -> [String: Any] { ["title": f.title, "caption": f.caption, "svg": f.svg] }
+        let formatter = ISO8601DateFormatter()
+        var context: [String: Any] = [
+            "title": title, "generated": formatter.string(from: generated), "summary": summary,
+            "matrices": matrices.map(figure), "reliability": reliability.map(figure), "comparisons": comparisons.map(table),
+            "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure), "audit": audit.map(table),
+            "notes": notes,
+        ]
+        if let models { context["models"] = table(models) }
+        if let ood { context["ood"] = table(ood) }
+        context["hasMatrices"] = !matrices.isEmpty || !reliability.isEmpty
+        context["hasModels"] = models != nil || !comparisons.isEmpty || !confusion.isEmpty || !trainingCurves.isEmpty
+        context["hasAudit"] = !audit.isEmpty
+        context["hasSummary"] = !summary.isEmpty
+        context["hasNotes"] = !notes.isEmpty
+        return template.render(context)
+    }
+
+    /// Writes the HTML atomically.
+    public func write(to url: URL, templates: URL) throws(ExplicableError) {
+        try NPYArray.writeAtomically(Data(try html(templates: templates).utf8), to: url)
+    }
+}
