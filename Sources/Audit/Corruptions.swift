@@ -177,9 +177,12 @@ extension Corruption {
         }
     }
 
-    /// skimage's `random_noise(mode='s&p')` since 0.14: `flipped = rng.random(shape) <= amount`,
-    /// `salted = rng.random(shape) <= 0.5`; flipped & salted → 1, flipped & ~salted → 0. Unflipped
-    /// values come back unchanged (`v/255*255` is exact for every byte).
+    /// scikit-image's `random_noise(mode='s&p')` as of 0.26 (`_bernoulli`, formerly `np.random.choice`):
+    /// `flipped = rng.random(shape) <= amount`, `salted = rng.random(shape) <= 0.5`; flipped & salted → 1,
+    /// flipped & ~salted → 0. Unflipped values come back unchanged (`v/255*255` is exact for every
+    /// byte). Older releases instead set ceil(amount·size/2) values to 1 and as many to 0 at coordinates
+    /// from `randint(0, dim - 1)`, which never reaches the last row, column or channel; which one the
+    /// published CIFAR-10-C used depends on the authors' scikit-image version.
     static func impulseNoise(
         _ x: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, amount: Double,
         _ generator: inout SeededGenerator
@@ -187,7 +190,7 @@ extension Corruption {
         for i in x.indices {
             let bits = generator.next()
             let u = Double(bits >> 11) * 0x1p-53  // top 53 bits: flip; lowest bit: salt or pepper
-            out[i] = u < amount ? (bits & 1 == 1 ? 255 : 0) : x[i]
+            out[i] = u <= amount ? (bits & 1 == 1 ? 255 : 0) : x[i]
         }
     }
 }
