@@ -70,7 +70,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore"],
+            name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore", "CZlib"],
             resources: [.copy("Fixtures")], swiftSettings: strict
         ),
         .testTarget(

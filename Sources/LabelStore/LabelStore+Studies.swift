@@ -35,26 +35,52 @@ extension LabelStore {
     /// Stores a new study with its class set and items in one transaction, or returns the stored
     /// one when a study of that name exists with the same spec text.
     /// - Throws: ``ExplicableError`` when a study of that name exists with a different spec.
-    public func createStudy(_ record: StudyRecord, classes: ClassSet, items: [ItemRecord]) throws(ExplicableError)
-        -> StoredStudy
-    {
+    ///
+    /// - Parameter reviewModels: for mistake-review studies, the models (runs) whose prediction each
+    ///   item shows, by item key; stored with the items. A study that exists already must have the same.
+    public func createStudy(
+        _ record: StudyRecord, classes: ClassSet, items: [ItemRecord], reviewModels: [String: [String]] = [:]
+    ) throws(ExplicableError) -> StoredStudy {
         try write { db in
             if let existing = try StudyRecord.filter(Column("name") == record.name).fetchOne(db) {
                 guard existing.specJSON == record.specJSON else {
                     throw ExplicableError(.badInput,
                         "a study named '\(record.name)' already exists with a different spec; rename the new one")
                 }
+                guard try Self.reviewModels(studyId: existing.id!, db) == reviewModels.mapValues({ $0.sorted() }) else {
+                    throw ExplicableError(.badInput,
+                        "a study named '\(record.name)' already exists with other models; rename the new one")
+                }
                 return try Self.loadStudy(existing, db)
             }
             var record = record
             record.classSetId = try Self.insertClassSet(classes, db)
             try record.insert(db)
+            let insertModel = try db.cachedStatement(sql: "INSERT INTO reviewModel (itemId, model) VALUES (?, ?)")
             for var item in items {
                 item.studyId = record.id!
                 try item.insert(db)
+                for model in reviewModels[item.key] ?? [] { try insertModel.execute(arguments: [item.id!, model]) }
             }
             return try Self.loadStudy(record, db)
         }
+    }
+
+    /// The models (runs) whose predictions a mistake-review study's items show, by item key, names sorted.
+    public func reviewModels(studyId: Int64) throws(ExplicableError) -> [String: [String]] {
+        try read { db in try Self.reviewModels(studyId: studyId, db) }
+    }
+
+    private static func reviewModels(studyId: Int64, _ db: Database) throws -> [String: [String]] {
+        var models: [String: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT i.key, m.model FROM reviewModel m JOIN item i ON i.id = m.itemId
+            WHERE i.studyId = ? ORDER BY i.key, m.model
+            """, arguments: [studyId])
+        {
+            models[row[0], default: []].append(row[1])
+        }
+        return models
     }
 
     /// The names of all studies, sorted.
@@ -163,6 +189,39 @@ extension LabelStore {
                 if let status = SubmissionRecord.QCStatus(rawValue: row[0]) { byStatus[status] = row[1] }
             }
             return (ratings, byStatus)
+        }
+    }
+}
+
+/// One rating of a mistake-review item, as the review report reads it.
+public struct ReviewRating: Sendable, Equatable {
+    public var itemKey: String
+    /// The rating; `nil` for "cannot tell".
+    public var value: Double?
+
+    public init(itemKey: String, value: Double?) {
+        self.itemKey = itemKey
+        self.value = value
+    }
+}
+
+extension LabelStore {
+    /// The answers to a study's regular (not attention-check) items from submissions that quality
+    /// control accepted, "cannot tell" included as `nil`, and the number of submissions not yet checked.
+    public func acceptedRatings(studyId: Int64) throws(ExplicableError)
+        -> (ratings: [ReviewRating], pendingSubmissions: Int)
+    {
+        try read { db in
+            let ratings = try Row.fetchAll(db, sql: """
+                SELECT i.key, r.value FROM response r
+                JOIN submission s ON s.id = r.submissionId JOIN item i ON i.id = r.itemId
+                WHERE s.studyId = ? AND s.qcStatus = 'accepted' AND NOT i.isAttentionCheck
+                    AND (r.value IS NOT NULL OR r.cannotTell)
+                ORDER BY i.id, s.id
+                """, arguments: [studyId]).map { ReviewRating(itemKey: $0[0], value: $0[1]) }
+            let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND qcStatus = 'pending'",
+                arguments: [studyId]) ?? 0
+            return (ratings, pending)
         }
     }
 }

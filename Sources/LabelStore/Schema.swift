@@ -116,6 +116,15 @@ enum Schema {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3-review-models") { db in
+            // Which trained model (run) made the prediction a mistake-review item shows; one row
+            // per (item, model), so an item that two models share names both.
+            try db.create(table: "reviewModel") { t in
+                t.belongsTo("item", onDelete: .cascade).notNull()
+                t.column("model", .text).notNull()
+                t.primaryKey(["itemId", "model"])
+            }
+        }
         return migrator
     }
 }

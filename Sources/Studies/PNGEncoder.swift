@@ -33,4 +33,26 @@ public enum PNGEncoder {
         chunk("IEND", [])
         return png
     }
+
+    /// An RGB image enlarged `factor` times by nearest neighbour: each pixel becomes a
+    /// `factor`×`factor` block of copies, so the result has no blur (32×32 by 4 gives 128×128).
+    /// - Returns: the pixels of the `width·factor`×`height·factor` image, row by row, 3 bytes per pixel.
+    public static func upscale(rgb pixels: [UInt8], width: Int, height: Int, factor: Int) -> [UInt8] {
+        precondition(pixels.count == width * height * 3, "expected \(width * height * 3) bytes, got \(pixels.count)")
+        precondition(factor >= 1, "upscale factor \(factor) must be at least 1")
+        guard factor > 1 else { return pixels }
+        var out = [UInt8]()
+        out.reserveCapacity(pixels.count * factor * factor)
+        var row = [UInt8]()
+        row.reserveCapacity(width * factor * 3)
+        for y in 0..<height {
+            row.removeAll(keepingCapacity: true)
+            for x in 0..<width {
+                let p = (y * width + x) * 3
+                for _ in 0..<factor { row.append(contentsOf: pixels[p..<(p + 3)]) }
+            }
+            for _ in 0..<factor { out.append(contentsOf: row) }
+        }
+        return out
+    }
 }

@@ -60,14 +60,18 @@ public struct Study: Sendable {
     }
 
     /// Creates the study in the store with all its items, in one transaction.
-    /// - Throws: ``ExplicableError`` when a study of that name exists with a different spec.
+    /// - Parameter reviewModels: for mistake-review studies, the models whose prediction each item
+    ///   shows, by item key (see ``MistakeReview``).
+    /// - Throws: ``ExplicableError`` when a study of that name exists with a different spec or models.
     @discardableResult
     public static func create(
-        spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore, now: Date = Date()
+        spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore,
+        reviewModels: [String: [String]] = [:], now: Date = Date()
     ) throws(ExplicableError) -> Study {
         let record = StudyRecord(name: spec.name, design: spec.design.rawValue, classSetId: 0, specJSON: specJSON,
             createdAt: now)
-        return try load(store.createStudy(record, classes: classes, items: makeItems(spec, classes: classes)))
+        return try load(store.createStudy(record, classes: classes, items: makeItems(spec, classes: classes),
+            reviewModels: reviewModels))
     }
 
     /// The names of all studies in the store, sorted.

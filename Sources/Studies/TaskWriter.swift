@@ -40,6 +40,9 @@ public struct TaskWriter: Sendable {
     /// Where pages load the images from, e.g. `https://example.org/study/images/` for MTurk HITs,
     /// which cannot reach files beside them; `nil` means the `images/` folder written beside the pages.
     public var imageBaseURL: String?
+    /// How many times the CIFAR-10 PNGs are enlarged, by nearest neighbour (no blur): 1 writes them
+    /// at 32×32; the default is 4 (128×128) for `mistake-review` studies and 1 for the other designs.
+    public var imageScale: Int
     let library: MustacheLibrary
 
     /// - Parameter templates: the folder holding `study-page.mustache`, `study-core.mustache`,
@@ -61,6 +64,7 @@ public struct TaskWriter: Sendable {
             }
         }
         self.library = library
+        imageScale = study.spec.design == .mistakeReview ? 4 : 1
     }
 
     var studyView: StudyView {
@@ -122,7 +126,8 @@ public struct TaskWriter: Sendable {
     }
 
     /// Writes the PNG of every CIFAR-10 image the assignments show (`cifar10-test:N`,
-    /// `cifar10-train:N`) into `folder/images/`, at 32×32 (pages upscale them without blur).
+    /// `cifar10-train:N`) into `folder/images/`, at 32×32 times ``imageScale`` (enlarged by nearest
+    /// neighbour; pages show them at 128×128 without blur either way).
     /// References that are paths or URLs are left to the researcher.
     func writeImages(to folder: URL, data: DataFolder) throws(ExplicableError) {
         let byKey = study.itemsByKey
@@ -158,7 +163,10 @@ public struct TaskWriter: Sendable {
             guard index < batch.count else {
                 throw ExplicableError(.badInput, "image reference '\(reference)': \(file) holds \(batch.count) images")
             }
-            let png = PNGEncoder.encode(rgb: batch.rgb(index), width: CIFARBinary.side, height: CIFARBinary.side)
+            let side = CIFARBinary.side
+            let png = PNGEncoder.encode(
+                rgb: PNGEncoder.upscale(rgb: batch.rgb(index), width: side, height: side, factor: imageScale),
+                width: side * imageScale, height: side * imageScale)
             let url = images.appendingPathComponent(reference.replacingOccurrences(of: ":", with: "-") + ".png")
             do { try png.write(to: url, options: .atomic) } catch {
                 throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Audit
 import ExplicableCore
 import Foundation
 import LabelStore
@@ -16,7 +17,7 @@ struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Design human studies, write their task pages, and keep their data in the label store.",
-        subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self])
+        subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self, Review.self, ReviewReport.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -230,6 +231,139 @@ struct StudyCommand: ParsableCommand {
                     to finish: \(s.assignmentsRemaining) assignments, \(String(format: "%.2f", s.remainingCost)) \(s.currency) with platform fees
 
                     """)
+            }
+        }
+    }
+}
+
+extension StudyCommand {
+    struct Review: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a mistake-review study from training runs: images every run got wrong, one item per wrong prediction.",
+            discussion: """
+                Reads predictions.npy and labels.npy from each RUN folder (a run's name is its folder's name), \
+                chooses test images misclassified by every run (seeded), creates the study in the store with \
+                which run made each item's prediction, and writes into --out the study's spec (NAME.json, a \
+                'list' image source), review-models.json, the task pages and images/*.png (enlarged by \
+                nearest neighbour, 128×128 by default).
+                """)
+
+        @Argument(help: ArgumentHelp("Training run folders (explicable train --out).", valueName: "run"))
+        var runs: [String]
+
+        @Option(help: ArgumentHelp("A mistake-review spec (default: studies/cifar10-mistake-review.json).", valueName: "file"))
+        var spec: String?
+
+        @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
+        var out: String
+
+        @Option(help: ArgumentHelp("Test images to review (default: the spec's model-mistakes count).", valueName: "n"))
+        var images: Int?
+
+        @Option(help: ArgumentHelp("Seed for choosing the images (default: the spec's seed).", valueName: "s"))
+        var seed: UInt64?
+
+        @Option(help: ArgumentHelp("The study's name (default: the spec's name).", valueName: "name"))
+        var name: String?
+
+        @Option(help: ArgumentHelp("How many times the 32×32 images are enlarged, without blur.", valueName: "k"))
+        var imageScale = 4
+
+        @Option(help: ArgumentHelp(
+            "Data folder with cifar-10-batches-bin/ (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
+            valueName: "dir"))
+        var data: String?
+
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard !runs.isEmpty else { throw ValidationError("give at least one training run folder") }
+            if let images, images < 1 { throw ValidationError("--images must be at least 1") }
+            guard (1...32).contains(imageScale) else { throw ValidationError("--image-scale must be between 1 and 32") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let specURL = try spec.map { URL(fileURLWithPath: $0) }
+                    ?? RepositoryFolder.locate("cifar10-mistake-review.json", in: "studies")
+                        .appendingPathComponent("cifar10-mistake-review.json")
+                let setup = try MistakeReview.prepare(
+                    spec: specURL, runs: runs.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
+                    images: images, seed: seed, name: name, data: DataFolder.resolve(data),
+                    templates: RepositoryFolder.locate("study-page.mustache", in: "templates"), store: try store.open(),
+                    imageScale: imageScale)
+                let review = setup.review
+                writeStdout("""
+                    study \(setup.study.spec.name): \(Set(review.entries.map(\.testIndex)).count) images of \(review.candidates) \
+                    misclassified by every run, \(review.entries.count) items; \(setup.plan.assignments.count) assignments \
+                    written to \(out) (spec \(setup.specFile.lastPathComponent), models \(setup.mappingFile.lastPathComponent))
+
+                    """)
+            }
+        }
+    }
+
+    struct ReviewReport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "review-report",
+            abstract: "Per model: mean rating of its mistakes with a bootstrap CI, share rated reasonable, cannot-tell counts; Wilcoxon tests between models.",
+            discussion: """
+                Counts ratings of submissions that 'study qc' accepted. A model's score on an image is the mean \
+                rating of its mistake; its mean is the mean over images, with a percentile bootstrap CI over images. \
+                Reasonable means above the scale's midpoint (3 or 4 on 0–4). Pairs of models get a two-sided \
+                Wilcoxon signed-rank test on per-image scores as scipy.stats.wilcoxon's defaults compute it \
+                (zeros dropped, average ranks; exact for n ≤ 50 without ties or zeros, exact sign-flip \
+                permutation for n ≤ 13 otherwise, else the normal approximation with tie correction).
+                """)
+
+        @Argument(help: "The study's name (made by 'explicable study review').")
+        var study: String
+
+        @Option(help: ArgumentHelp("Bootstrap replicates.", valueName: "b"))
+        var replicates = 10_000
+
+        @Option(help: ArgumentHelp("Coverage of the bootstrap interval.", valueName: "level"))
+        var confidence = 0.95
+
+        @Option(help: ArgumentHelp("Bootstrap seed (default: the spec's seed).", valueName: "s"))
+        var seed: UInt64?
+
+        @Flag(help: "Apply the continuity correction in the normal approximation (scipy's correction=True).")
+        var continuityCorrection = false
+
+        @Flag(help: "Print JSON instead of tables.")
+        var json = false
+
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard replicates >= 1 else { throw ValidationError("--replicates must be at least 1") }
+            guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence must be between 0 and 1") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let opened = try store.open()
+                let loaded = try Study.named(study, in: opened)
+                guard loaded.spec.design == .mistakeReview else {
+                    throw ExplicableError(.invalidArgument, "study '\(study)' is a \(loaded.spec.design.rawValue) study, not mistake-review")
+                }
+                let points = loaded.spec.effectiveScale.map { Double($0.value) }
+                let report = try MistakeReviewReport.make(
+                    studyId: loaded.id, study: study, items: loaded.items, store: opened,
+                    scale: points.min()!...points.max()!, confidence: confidence, replicates: replicates,
+                    seed: seed ?? loaded.spec.seed, continuityCorrection: continuityCorrection)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+                        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+                    do { writeStdout(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n") } catch {
+                        throw ExplicableError(.io, "cannot encode the report: \(error)")
+                    }
+                } else {
+                    writeStdout(report.table)
+                }
             }
         }
     }
