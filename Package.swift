@@ -43,11 +43,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
+        .target(
+            name: "Training",
+            dependencies: ["ExplicableCore", "COpenBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "explicable",
             dependencies: [
-                "ExplicableCore", "WordNet", "LabelStore", "Studies",
+                "ExplicableCore", "WordNet", "LabelStore", "Studies", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -60,7 +64,10 @@ let package = Package(
             name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore"],
             resources: [.copy("Fixtures")], swiftSettings: strict
         ),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
         .testTarget(
             name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],
