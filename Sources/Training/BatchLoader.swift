@@ -109,7 +109,7 @@ public final class BatchLoader {
 
     /// Writes the 32×32 window at offset (`dy`, `dx`) of the 4-pixel zero-padded image, mirrored when
     /// `flip`, normalised through `table`.
-    private static func crop(
+    static func crop(
         _ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<Float>, dy: Int, dx: Int, flip: Bool,
         table: UnsafePointer<Float>
     ) {

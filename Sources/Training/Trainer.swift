@@ -77,6 +77,8 @@ public final class Trainer {
     private var orderEpoch = -1
     private let gradient = Tensor(shape: [0])
     private let probabilities = Tensor(shape: [0])
+    /// The last checkpoint this trainer wrote: its path and step.
+    public private(set) var lastCheckpoint: (path: String, step: Int)?
     private var epochLoss = 0.0
     private var epochCorrect = 0
     private var epochSeen = 0
@@ -238,7 +240,6 @@ public final class Trainer {
         onBatch: (BatchReport) -> Void = { _ in }, onEpoch: (EpochReport) throws -> Void = { _ in }
     ) throws {
         let n = training.count, batchSize = configuration.batchSize
-        var lastCheckpointStep: Int? = nil
         var epochStart = Date()
         var epochStartSeen = epochSeen
         let runStart = Date()
@@ -246,7 +247,7 @@ public final class Trainer {
         func save() throws(ExplicableError) {
             guard let checkpointURL else { return }
             try checkpoint().write(to: checkpointURL)
-            lastCheckpointStep = step
+            lastCheckpoint = (checkpointURL.path, step)
         }
         while step < totalSteps {
             if let stopAfter, step >= stopAfter { break }
@@ -274,8 +275,8 @@ public final class Trainer {
             let value = loss(logits: logits, labels: loader.labels, gradient: gradient, probabilities: probabilities)
             guard value.isFinite else {
                 throw TrainingError.nonFinite(
-                    what: "the loss", step: step + 1, checkpoint: lastCheckpointStep.map { _ in checkpointURL!.path },
-                    checkpointStep: lastCheckpointStep)
+                    what: "the loss", step: step + 1, checkpoint: lastCheckpoint?.path,
+                    checkpointStep: lastCheckpoint?.step)
             }
             epochCorrect += Self.correctCount(probabilities, loader.labels)
             epochLoss += value * Double(range.count)
@@ -285,8 +286,8 @@ public final class Trainer {
             step += 1
             if let bad = firstNonFiniteParameter() {
                 throw TrainingError.nonFinite(
-                    what: "weight '\(bad)'", step: step, checkpoint: lastCheckpointStep.map { _ in checkpointURL!.path },
-                    checkpointStep: lastCheckpointStep)
+                    what: "weight '\(bad)'", step: step, checkpoint: lastCheckpoint?.path,
+                    checkpointStep: lastCheckpoint?.step)
             }
             let elapsed = Date().timeIntervalSince(epochStart)
             let speed = Double(epochSeen - epochStartSeen) / max(elapsed, 1e-9)
