@@ -323,7 +323,8 @@ public final class Trainer {
     }
 
     private func firstNonFiniteParameter() -> String? {
-        for (i, parameter) in model.parameters.enumerated() {
+        // `optimizer.parameters` is a stored array; `model.parameters` would build one per step.
+        for (i, parameter) in optimizer.parameters.enumerated() {
             let finite = parameter.value.withUnsafeBufferPointer { values -> Bool in
                 var sum: Float = 0
                 for v in values { sum += v * 0 }
