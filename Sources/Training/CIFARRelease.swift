@@ -130,7 +130,7 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
         return output
     }
 
-    /// The regular files of a tar archive (ustar, with GNU long names and pax headers skipped),
+    /// The regular files of a tar archive (ustar, with GNU long names and pax `path` records),
     /// as (path, contents) in archive order.
     static func untar(_ data: Data, file: String) throws(ExplicableError) -> [(String, Data)] {
         let bytes = [UInt8](data)
@@ -161,6 +161,13 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
             switch type {
             case UInt8(ascii: "L"):
                 longName = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
+            case UInt8(ascii: "x"):
+                // pax extended header: records "LENGTH key=value\n"; only `path` matters here.
+                for record in String(decoding: body, as: UTF8.self).split(separator: "\n") {
+                    guard let space = record.firstIndex(of: " ") else { continue }
+                    let pair = record[record.index(after: space)...]
+                    if pair.hasPrefix("path=") { longName = String(pair.dropFirst(5)) }
+                }
             case UInt8(ascii: "0"), 0:
                 entries.append((longName ?? name, body))
                 longName = nil
