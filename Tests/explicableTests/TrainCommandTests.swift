@@ -100,6 +100,25 @@ struct TrainCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: checkpoint)) == a)
     }
 
+    @Test func initFineTunesWithAnotherLoss() throws {
+        let folder = try temporaryFolder()
+        let ce = folder.appendingPathComponent("ce"), wlf = folder.appendingPathComponent("wlf")
+        let first = try runWithArguments(
+            ["train"] + featureArguments() + ["--epochs", "2", "--batch-size", "10", "--out", ce.path])
+        #expect(first.status == 0, "\(first.err)")
+        let tuned = try runWithArguments(
+            ["train"] + featureArguments()
+                + ["--epochs", "1", "--batch-size", "10", "--loss", "wlf", "--matrix", trainingFixture("similarity.npy"),
+                   "--init", ce.appendingPathComponent("checkpoint.ckpt").path, "--lr", "0.01", "--out", wlf.path, "--json"])
+        #expect(tuned.status == 0, "\(tuned.err)")
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(tuned.out.utf8)) as? [String: Any])
+        // Starting from trained weights, the first epoch already classifies the clusters.
+        #expect(((line["test"] as? [String: Any])?["top1"] as? Double ?? 0) > 0.8, "\(line)")
+        let other = try runWithArguments(
+            ["train"] + featureArguments() + ["--hidden", "4", "--init", ce.appendingPathComponent("checkpoint.ckpt").path])
+        #expect(other.status == 1 && other.err.contains("--init: the checkpoint is a mlp"), "\(other.err)")
+    }
+
     @Test func badFeaturesAreOneLineAndNothingIsWritten() throws {
         let out = try temporaryFolder().appendingPathComponent("run")
         let r = try runWithArguments(["train"] + featureArguments(train: "features-nan.npy") + ["--out", out.path])
