@@ -228,7 +228,7 @@ struct TrainCommand: ParsableCommand {
                     to: outFolder, predictions: final.predictions, probabilities: final.probabilities, test: test,
                     metrics: final.metrics, extra: ["decode": decode.rawValue, "eval_matrix": evalSpec ?? NSNull()])
             }
-            if !json { printError("final (\(decode.rawValue)): " + metricsSummary(final.metrics)) }
+            if !json { writeStdout("final (\(decode.rawValue)): " + metricsSummary(final.metrics) + "\n") }
         }
     }
 
