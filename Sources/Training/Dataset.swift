@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 
 /// A labelled data set held in memory: CIFAR images or feature vectors, with their classes.
 ///
