@@ -48,7 +48,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Semantics", dependencies: ["ExplicableCore", "LabelStore", "WordNet"], swiftSettings: strict),
-        .target(name: "Training", dependencies: ["ExplicableCore", "COpenBLAS"], swiftSettings: strict),
+        .target(
+            name: "Training",
+            dependencies: ["ExplicableCore", "COpenBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Audit",
             dependencies: [
@@ -81,7 +85,10 @@ let package = Package(
             name: "AuditTests", dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training", "CLibXML2"],
             swiftSettings: strict
         ),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
         .testTarget(
             name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],

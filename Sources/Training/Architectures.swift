@@ -12,15 +12,36 @@ public enum Architecture: String, Sendable, CaseIterable {
     /// "option A" ``PaddingShortcut``), global average pooling and linear 64→C. A basic block is
     /// `ReLU(BN(conv(ReLU(BN(conv(x))))) + shortcut(x))`; convolutions have no bias.
     case resnet20
+    /// A multi-layer perceptron for N×D feature vectors: for each hidden width w, linear (→w) + ReLU,
+    /// then linear (→C). With no hidden widths it is a linear classifier.
+    case mlp
+
+    /// Whether the architecture takes 3×32×32 images (`cnn-s`, `resnet20`) rather than feature vectors.
+    public var takesImages: Bool { self != .mlp }
 
     /// Builds the network for `classCount` classes with PyTorch's default initialisation (also for
     /// ResNet-20, whose usual recipe uses Kaiming-normal instead).
     ///
-    /// - Parameter seed: the same seed gives the same weights.
-    public func makeModel(classCount: Int, seed: UInt64) -> Sequential {
+    /// - Parameters:
+    ///   - seed: the same seed gives the same weights.
+    ///   - inputFeatures: D, the length of a feature vector; used by `mlp` only, which needs it positive.
+    ///   - hiddenWidths: the widths of the hidden layers of `mlp`, first layer first; each positive.
+    public func makeModel(classCount: Int, seed: UInt64, inputFeatures: Int = 0, hiddenWidths: [Int] = [256])
+        -> Sequential
+    {
         precondition(classCount > 0, "class count must be positive")
         let model: Sequential
         switch self {
+        case .mlp:
+            precondition(inputFeatures > 0, "mlp: input feature count must be positive")
+            precondition(hiddenWidths.allSatisfy { $0 > 0 }, "mlp: hidden widths must be positive")
+            var layers: [any Layer] = []
+            var width = inputFeatures
+            for hidden in hiddenWidths {
+                layers += [Linear(inFeatures: width, outFeatures: hidden), ReLU()]
+                width = hidden
+            }
+            model = Sequential(layers + [Linear(inFeatures: width, outFeatures: classCount)])
         case .cnnS:
             func block(_ cin: Int, _ cout: Int) -> [any Layer] {
                 [

@@ -10,6 +10,9 @@ struct Explicable: ParsableCommand {
             Large inputs live in the data folder: --data DIR, else $EXPLICABLE_DATA, else ~/.cache/explicable.
             """,
         version: "0.1.0",
-        subcommands: [WordNetCommand.self, StudyCommand.self, MatrixCommand.self, AuditCommand.self, DataCommand.self]
+        subcommands: [
+            WordNetCommand.self, StudyCommand.self, MatrixCommand.self, TrainCommand.self, EvaluateCommand.self,
+            AuditCommand.self, DataCommand.self,
+        ]
     )
 }

@@ -465,7 +465,6 @@ func builder(_ store: LabelStore, _ wordnet: WordNetOptions) -> MatrixBuilder {
         taxonomy: { () throws(ExplicableError) -> Taxonomy in Taxonomy(try wordnet.load().graph) })
 }
 
-extension ClassMatrix.Kind: ExpressibleByArgument {}
 extension LikertAggregation.Statistic: ExpressibleByArgument {}
 extension LikertAggregation.Symmetrize: ExpressibleByArgument {}
 

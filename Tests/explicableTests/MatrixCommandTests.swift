@@ -3,16 +3,6 @@ import Training
 import Foundation
 import Testing
 
-/// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout; missing data fails the test.
-func sharedData() throws -> String {
-    let env = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"] ?? ""
-    let url = env.isEmpty ? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data") : URL(fileURLWithPath: env)
-    guard FileManager.default.fileExists(atPath: url.appendingPathComponent("paper/cifar10_CHL_cmat.npy").path) else {
-        throw ExplicableError(.missingData, "test data missing: \(url.path) (set EXPLICABLE_DATA to the shared data folder)")
-    }
-    return url.path
-}
-
 struct MatrixCommandTests {
     /// A store holding the CIFAR-10 Likert study with 12 simulated annotators who rate every
     /// directed pair near the paper's published CHL (±1, clipped to 0…4), QC'd.

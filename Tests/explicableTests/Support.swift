@@ -32,6 +32,11 @@ struct Run {
 /// Runs the built `explicable` binary with `arguments`; `HOME` points at an empty folder so no
 /// real data folder is picked up by accident.
 func run(_ arguments: String..., environment: [String: String] = [:]) throws -> Run {
+    try runWithArguments(arguments, environment: environment)
+}
+
+/// ``run(_:environment:)`` with the arguments as an array.
+func runWithArguments(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("explicable")
     process.arguments = arguments

@@ -1,0 +1,93 @@
+public import ArgumentParser
+import ExplicableCore
+import Foundation
+import Training
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a checkpoint on a test set: accuracy, mistake severity, explicable mistakes.",
+        discussion: """
+            Metrics: top-1, top-5, per-class accuracy and the confusion matrix; under --eval-matrix (default: \
+            the matrix the checkpoint was trained with, if any) also mistake severity (mean distance of top-1 \
+            mistakes), the explicable-mistake rate (share of mistakes with similarity ≥ --threshold) and \
+            hierarchical distance @1 and @5. --decode crm predicts argmin_j Σ_i p_i · d(i, j) (Karthik et al. \
+            2021). With --out DIR: predictions.npy, probabilities.npy, labels.npy and metrics.json.
+            """)
+
+    @Argument(help: ArgumentHelp("A checkpoint written by 'explicable train'.", valueName: "checkpoint"))
+    var checkpoint: String
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var matrixOptions: MatrixOptions
+
+    @Option(help: "Which split to evaluate: test or train.")
+    var split: Split = .test
+
+    @Option(help: ArgumentHelp("Matrix for the mistake metrics: chl, wordnet:MEASURE or FILE.npy.", valueName: "matrix"))
+    var evalMatrix: String?
+
+    @Option(help: "Similarity at or above which a mistake counts as explicable (2: the CHL Likert midpoint).")
+    var threshold = 2.0
+
+    @Option(help: "argmax or crm (conditional risk minimisation; needs a matrix).")
+    var decode: Decoding = .argmax
+
+    @Option(help: ArgumentHelp("Folder for predictions.npy, probabilities.npy, labels.npy, metrics.json.", valueName: "dir"))
+    var out: String?
+
+    @Flag(help: "Print the metrics as JSON to stdout.")
+    var json = false
+
+    func validate() throws {
+        try dataOptions.validateData()
+    }
+
+    func run() throws {
+        try reportingTrainingErrors {
+            let saved = try Checkpoint.read(URL(fileURLWithPath: checkpoint))
+            let config = saved.header.configuration
+            var test = try dataOptions.load(split)
+            if let n = dataOptions.testSubset { test = try test.stratifiedSubset(n, seed: config.seed &+ 1) }
+            guard test.classes.labels == config.classes.labels, test.sampleShape == config.sampleShape else {
+                throw ExplicableError(
+                    .invalidArgument,
+                    "the checkpoint's model is over \(config.classes.count) classes with samples \(config.sampleShape); "
+                        + "the data have \(test.classes.count) classes with samples \(test.sampleShape)")
+            }
+            let model = try saved.makeModel()
+            let spec = evalMatrix ?? config.lossMatrix
+            let matrix = try spec.map { spec throws(ExplicableError) in
+                try EvaluationMatrix(
+                    resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: config.classes),
+                    classes: config.classes)
+            }
+            if decode == .crm && matrix == nil {
+                throw ExplicableError(.invalidArgument, "--decode crm needs a matrix (--eval-matrix)")
+            }
+            let result = evaluate(
+                model: model, test: test, normalization: config.normalization, matrix: matrix,
+                threshold: threshold, decoding: decode)
+            if let out {
+                let folder = URL(fileURLWithPath: out)
+                do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                    throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: folder.path)
+                }
+                try writeEvaluation(
+                    to: folder, predictions: result.predictions, probabilities: result.probabilities, test: test,
+                    metrics: result.metrics,
+                    extra: ["decode": decode.rawValue, "eval_matrix": spec ?? NSNull(), "checkpoint": checkpoint])
+            }
+            if json {
+                var object = metricsObject(result.metrics)
+                object["decode"] = decode.rawValue
+                object["per_class_accuracy"] = result.metrics.perClassAccuracy
+                writeStdout(jsonLine(object))
+            } else {
+                writeStdout("\(test.count) samples, \(decode.rawValue): " + metricsSummary(result.metrics) + "\n")
+            }
+        }
+    }
+}
+
+extension Split: ExpressibleByArgument {}
