@@ -199,14 +199,16 @@ struct TrainCommand: ParsableCommand {
                         model: trainer.model, test: test, normalization: config.normalization, matrix: evaluation,
                         threshold: threshold, decoding: .argmax
                     ).metrics
+                    let line = jsonLine([
+                        "epoch": report.epoch, "step": report.step, "train_loss": report.trainLoss,
+                        "train_accuracy": report.trainAccuracy, "learning_rate": report.learningRate,
+                        "seconds": report.seconds, "samples_per_second": report.samplesPerSecond,
+                        "test": metricsObject(m),
+                    ])
+                    // The run's history, for training curves (a resumed run appends).
+                    if let outFolder { try appendLine(line, to: outFolder.appendingPathComponent("history.jsonl")) }
                     if json {
-                        writeStdout(
-                            jsonLine([
-                                "epoch": report.epoch, "step": report.step, "train_loss": report.trainLoss,
-                                "train_accuracy": report.trainAccuracy, "learning_rate": report.learningRate,
-                                "seconds": report.seconds, "samples_per_second": report.samplesPerSecond,
-                                "test": metricsObject(m),
-                            ]))
+                        writeStdout(line)
                     } else {
                         writeStdout(
                             String(
@@ -248,5 +250,22 @@ struct TrainCommand: ParsableCommand {
             let m = try resolveMatrix(matrix!, data: dataOptions, options: matrixOptions, classes: classes)
             return try .softLabels(distance: EvaluationMatrix.distanceForm(of: m), beta: beta, classes: classes)
         }
+    }
+}
+
+/// Appends `line` (which ends in a line feed) to `url`, creating the file.
+func appendLine(_ line: String, to url: URL) throws(ExplicableError) {
+    if !FileManager.default.fileExists(atPath: url.path) {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw ExplicableError(.io, "cannot create file", file: url.path)
+        }
+    }
+    do {
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+    } catch {
+        throw ExplicableError(.io, "cannot append: \(error.localizedDescription)", file: url.path)
     }
 }

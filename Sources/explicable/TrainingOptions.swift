@@ -1,6 +1,7 @@
 public import ArgumentParser
 import ExplicableCore
 import Foundation
+import LabelStore
 import Training
 import WordNet
 
@@ -112,6 +113,9 @@ struct MatrixOptions: ParsableArguments {
 
     @Option(name: .customLong("lmf"), help: ArgumentHelp("WordNet LMF file for wordnet:MEASURE matrices.", valueName: "path"))
     var lmf: String?
+
+    @Option(help: ArgumentHelp("The label store that --matrix/--eval-matrix NAME is looked up in.", valueName: "path"))
+    var db = "explicable.sqlite"
 }
 
 extension ClassMatrix.Kind: ExpressibleByArgument {}
@@ -126,8 +130,7 @@ extension Decoding: ExpressibleByArgument {}
 ///   (`path`, `wup`, `lch`, `lca-height`, `res`, `lin`, `jcn`), as `explicable wordnet matrix` does;
 /// - a path to a `.npy` file: a C×C array over `--classes` (`--matrix-kind` says which form).
 ///
-/// Names of matrices in the matrix store (issue 4) are not supported yet: they are to be looked up
-/// here, before the error at the end.
+/// - any other name: a matrix stored with `explicable matrix build|import` in the label store `--db`.
 func resolveMatrix(
     _ spec: String, data: DataOptions, options: MatrixOptions, classes: ClassSet
 ) throws(ExplicableError) -> ClassMatrix {
@@ -165,11 +168,13 @@ func resolveMatrix(
         matrix = try readMatrixFile(
             URL(fileURLWithPath: spec), classes: try ClassSetCatalog.load(classesName), kind: options.matrixKind,
             source: spec)
+    } else if FileManager.default.fileExists(atPath: options.db) {
+        matrix = try LabelStore(path: options.db).matrix(named: spec).matrix
     } else {
         throw ExplicableError(
             .invalidArgument,
-            "unknown matrix '\(spec)': use chl, wordnet:MEASURE or FILE.npy with --classes TSV "
-                + "(names from the matrix store are not supported yet)")
+            "unknown matrix '\(spec)': use chl, wordnet:MEASURE, FILE.npy with --classes TSV, or the name of a matrix "
+                + "in the label store (there is no store at \(options.db); give --db)")
     }
     guard matrix.classes.labels == classes.labels else {
         throw ExplicableError(

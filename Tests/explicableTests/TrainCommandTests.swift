@@ -50,7 +50,9 @@ struct TrainCommandTests {
         #expect((test["top1"] as? Double ?? 0) > 0.8, "\(test)")
         #expect(r.err.isEmpty, "stderr is not a terminal: no progress, and --json prints nothing else")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["checkpoint.ckpt", "labels.npy", "metrics.json", "predictions.npy", "probabilities.npy"])
+        #expect(files == ["checkpoint.ckpt", "history.jsonl", "labels.npy", "metrics.json", "predictions.npy", "probabilities.npy"])
+        // The history holds the same per-epoch lines as --json printed.
+        #expect(try String(contentsOf: out.appendingPathComponent("history.jsonl"), encoding: .utf8) == r.out)
         let predictions = try NPYArray.read(out.appendingPathComponent("predictions.npy"))
         let probabilities = try NPYArray.read(out.appendingPathComponent("probabilities.npy"))
         #expect(predictions.shape == [30] && probabilities.shape == [30, 3])
@@ -146,9 +148,22 @@ struct TrainCommandTests {
     }
 
     @Test func matrixNamesAreResolvedOrRefused() throws {
-        let store = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2"])
-        #expect(store.status == 1)
-        #expect(store.err.contains("unknown matrix 'my-chl-v2'") && store.err.contains("matrix store are not supported yet"))
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("m.sqlite").path
+        let noStore = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2", "--db", db])
+        #expect(noStore.status == 1)
+        #expect(noStore.err.contains("unknown matrix 'my-chl-v2'") && noStore.err.contains("there is no store at \(db)"))
+        // A matrix stored with `matrix import` is found by name.
+        let npy = folder.appendingPathComponent("m.npy")
+        try NPYArray(shape: [3, 3], storage: .float64([4, 1, 0, 1, 4, 2, 0, 2, 4])).write(to: npy)
+        let imported = try runWithArguments(["matrix", "import", "my-chl-v2", npy.path, "--classes",
+            trainingFixture("classes.tsv"), "--db", db])
+        #expect(imported.status == 0, "\(imported.err)")
+        let stored = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2", "--db", db,
+            "--epochs", "1", "--batch-size", "10", "--json"])
+        #expect(stored.status == 0, "\(stored.err)")
+        let unknown = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "nope", "--db", db])
+        #expect(unknown.status == 1 && unknown.err.contains("no matrix named 'nope' in the store (it has: my-chl-v2)"))
         let measure = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "wordnet:nope"])
         #expect(measure.status == 1 && measure.err.contains("unknown WordNet measure 'nope'"))
         let noMatrix = try runWithArguments(["train"] + featureArguments() + ["--loss", "soft-labels"])
