@@ -12,7 +12,7 @@ struct Explicable: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             WordNetCommand.self, StudyCommand.self, MatrixCommand.self, TrainCommand.self, EvaluateCommand.self,
-            AuditCommand.self, DataCommand.self,
+            AuditCommand.self, DataCommand.self, CompareCommand.self,
         ]
     )
 }

@@ -1,0 +1,375 @@
+public import ExplicableCore
+public import Foundation
+import Semantics
+public import Training
+
+/// One training run's test-set predictions, as `explicable train --out DIR` leaves them.
+public struct ComparedRun: Sendable {
+    /// The run's name: its folder's name.
+    public var name: String
+    /// The top-1 prediction of every test image, in test order.
+    public var predictions: [Int]
+    /// The true class of every test image, in test order.
+    public var labels: [Int32]
+    /// The model's classes.
+    public var classes: ClassSet
+    /// How the run decoded its predictions (from `metrics.json`; argmax when it does not say).
+    public var decoding: Decoding
+    /// The trained model, when the run was read from a folder.
+    public var checkpoint: Checkpoint?
+
+    public init(
+        name: String, predictions: [Int], labels: [Int32], classes: ClassSet, decoding: Decoding = .argmax,
+        checkpoint: Checkpoint? = nil
+    ) {
+        precondition(predictions.count == labels.count, "ComparedRun: predictions ≠ labels")
+        self.name = name
+        self.predictions = predictions
+        self.labels = labels
+        self.classes = classes
+        self.decoding = decoding
+        self.checkpoint = checkpoint
+    }
+
+    /// Reads a run folder: `checkpoint.ckpt` (the classes and the model), `predictions.npy` and
+    /// `labels.npy` (int64, one per test image), and `metrics.json` when present (its `decode`).
+    ///
+    /// - Throws: ``ExplicableError`` naming the file that is missing or malformed.
+    public static func read(_ folder: URL) throws(ExplicableError) -> ComparedRun {
+        func file(_ name: String) throws(ExplicableError) -> URL {
+            let url = folder.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ExplicableError(.missingData, "missing (not a run folder of 'explicable train --out')", file: url.path)
+            }
+            return url
+        }
+        let checkpoint = try Checkpoint.read(try file("checkpoint.ckpt"))
+        let classes = checkpoint.header.configuration.classes
+        func classVector(_ name: String) throws(ExplicableError) -> [Int] {
+            let url = try file(name)
+            let array = try NPYArray.read(url)
+            guard array.shape.count == 1, case .int64(let values) = array.storage else {
+                throw ExplicableError.badInput(
+                    "expected a 1-D int64 array, found \(array.storage.descriptor) of shape \(array.shape)", file: url.path)
+            }
+            if let bad = values.firstIndex(where: { $0 < 0 || $0 >= Int64(classes.count) }) {
+                throw ExplicableError.badInput(
+                    "entry \(bad) is \(values[bad]), not a class index of the model's \(classes.count) classes",
+                    file: url.path)
+            }
+            return values.map { Int($0) }
+        }
+        let predictions = try classVector("predictions.npy")
+        let labels = try classVector("labels.npy")
+        guard predictions.count == labels.count else {
+            throw ExplicableError.badInput(
+                "\(predictions.count) predictions for \(labels.count) labels (labels.npy)",
+                file: folder.appendingPathComponent("predictions.npy").path)
+        }
+        var decoding = Decoding.argmax
+        let metrics = folder.appendingPathComponent("metrics.json")
+        if FileManager.default.fileExists(atPath: metrics.path) {
+            guard let data = try? Data(contentsOf: metrics),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { throw ExplicableError.badInput("not a JSON object", file: metrics.path) }
+            if let name = object["decode"] as? String {
+                guard let d = Decoding(rawValue: name) else {
+                    throw ExplicableError.badInput("unknown decode '\(name)'", file: metrics.path)
+                }
+                decoding = d
+            }
+        }
+        return ComparedRun(
+            name: folder.standardizedFileURL.lastPathComponent, predictions: predictions, labels: labels.map(Int32.init),
+            classes: classes, decoding: decoding, checkpoint: checkpoint)
+    }
+}
+
+/// The comparison of several models on the same test set (Olmo et al., section 5): accuracy and
+/// mistake metrics with bootstrap intervals, paired differences to the first model, and which
+/// model's mistake is closest to the truth on the images that every model gets wrong.
+///
+/// Statistics, all over test images resampled with replacement (`bootstrap` replicates of `n`
+/// images drawn by a ``SeededGenerator`` from `seed`; every model sees the same replicates):
+/// - an interval is the percentile interval, the 2.5% and 97.5% quantiles (NumPy's linear
+///   interpolation, ``Statistics/quantile(sorted:_:)``) of the replicate statistics; a replicate
+///   where a model makes no mistake has no severity or explicable rate and is left out of those;
+/// - a difference is `model − first model` on the same replicate, its interval the quantiles of
+///   those replicate differences, and its p-value the two-sided bootstrap share
+///   `min(1, 2 · min(#(Δ ≤ 0), #(Δ ≥ 0)) / B)`: twice the share of replicates on the far side of 0
+///   (identical models give Δ = 0 everywhere and p = 1).
+///
+/// Point estimates are ``Metrics``' definitions: top-1 is the share of correct images, mistake
+/// severity the mean distance d(true, predicted) over the mistakes, the explicable-mistake rate
+/// the share of mistakes with similarity S(true, predicted) ≥ `threshold`.
+public struct ModelComparison: Sendable, Codable, Equatable {
+    /// A point estimate with its bootstrap percentile interval; all `nil` when undefined (no mistakes).
+    public struct Interval: Sendable, Codable, Equatable {
+        public var value: Double?
+        public var lower: Double?
+        public var upper: Double?
+    }
+
+    /// A paired difference `model − first model`, its interval and the bootstrap p-value.
+    public struct Difference: Sendable, Codable, Equatable {
+        public var value: Double?
+        public var lower: Double?
+        public var upper: Double?
+        /// Two-sided bootstrap p-value (see ``ModelComparison``).
+        public var p: Double?
+        /// Replicates where both models had the statistic.
+        public var replicates: Int
+    }
+
+    /// One model's row.
+    public struct Model: Sendable, Codable, Equatable {
+        public var name: String
+        public var count: Int
+        public var mistakes: Int
+        public var top1: Interval
+        public var mistakeSeverity: Interval
+        public var explicableMistakeRate: Interval
+        /// Differences to the first model (`nil` for the first model itself).
+        public var top1Difference: Difference?
+        public var severityDifference: Difference?
+        public var explicableDifference: Difference?
+    }
+
+    /// Olmo et al.'s comparison on the images every model gets wrong: whose mistake is closest to
+    /// the true class (highest similarity).
+    public struct ClosestMistakes: Sendable, Codable, Equatable {
+        /// The number of test images that every model gets wrong.
+        public var images: Int
+        /// Per model: images where its mistake alone is the most similar to the true class.
+        public var hard: [Int]
+        /// Per model: one credit per image, split equally among the models tied for the most similar mistake.
+        public var soft: [Double]
+        /// Images where two or more models tie for the most similar mistake.
+        public var ties: Int
+    }
+
+    /// Where the evaluation matrix came from.
+    public var matrix: String
+    public var threshold: Double
+    public var bootstrap: Int
+    public var seed: UInt64
+    public var confidence: Double
+    public var models: [Model]
+    public var closestMistakes: ClosestMistakes
+    /// Out-of-distribution results, when asked for.
+    public var ood: OODComparison?
+
+    /// Compares `runs` on their shared test set.
+    ///
+    /// - Parameters:
+    ///   - runs: at least one run; all with the same labels and classes. The first is the reference.
+    ///   - matrix: the evaluation matrix over the runs' classes.
+    ///   - threshold: similarity at or above which a mistake is explicable.
+    ///   - bootstrap: replicates (≥ 1).
+    ///   - seed: fixes the replicates.
+    /// - Throws: ``ExplicableError`` (`invalidArgument`) when the runs' labels or classes differ.
+    public static func compare(
+        runs: [ComparedRun], matrix: EvaluationMatrix, threshold: Double = 2, bootstrap: Int = 1000, seed: UInt64 = 0
+    ) throws(ExplicableError) -> ModelComparison {
+        guard let first = runs.first else { throw ExplicableError(.invalidArgument, "no runs to compare") }
+        guard bootstrap >= 1 else { throw ExplicableError(.invalidArgument, "--bootstrap must be at least 1") }
+        for run in runs.dropFirst() {
+            guard run.classes.labels == first.classes.labels else {
+                throw ExplicableError(
+                    .invalidArgument,
+                    "run \(run.name) has \(run.classes.count) classes (\(run.classes.labels.prefix(3).joined(separator: ", ")) …), "
+                        + "run \(first.name) \(first.classes.count) (\(first.classes.labels.prefix(3).joined(separator: ", ")) …)")
+            }
+            guard run.labels == first.labels else {
+                throw ExplicableError(
+                    .invalidArgument,
+                    "run \(run.name) was tested on other images than run \(first.name) (labels.npy differ: "
+                        + "\(run.labels.count) vs \(first.labels.count) labels)")
+            }
+        }
+        guard matrix.classes.labels == first.classes.labels else {
+            throw ExplicableError(.invalidArgument, "the evaluation matrix is not over the runs' classes")
+        }
+        let c = first.classes.count, n = first.labels.count, m = runs.count
+        // Per model and image: correct, the mistake's distance and whether it is explicable.
+        var correct = [[Bool]](), distance = [[Double]](), explicable = [[Bool]]()
+        for run in runs {
+            var ok = [Bool](repeating: false, count: n), d = [Double](repeating: 0, count: n)
+            var e = [Bool](repeating: false, count: n)
+            for i in 0..<n {
+                let y = Int(run.labels[i]), p = run.predictions[i]
+                ok[i] = p == y
+                if p != y {
+                    d[i] = matrix.distance[y * c + p]
+                    e[i] = matrix.similarity[y * c + p] >= threshold
+                }
+            }
+            correct.append(ok)
+            distance.append(d)
+            explicable.append(e)
+        }
+        func statistics(_ k: Int, _ indices: some Sequence<Int>, count: Int) -> (Double, Double?, Double?) {
+            var hits = 0, mistakes = 0, sum = 0.0, yes = 0
+            for i in indices {
+                if correct[k][i] {
+                    hits += 1
+                } else {
+                    mistakes += 1
+                    sum += distance[k][i]
+                    if explicable[k][i] { yes += 1 }
+                }
+            }
+            let nd = Double(max(count, 1))
+            return (
+                Double(hits) / nd, mistakes > 0 ? sum / Double(mistakes) : nil,
+                mistakes > 0 ? Double(yes) / Double(mistakes) : nil
+            )
+        }
+        let points = (0..<m).map { statistics($0, 0..<n, count: n) }
+        // Replicate statistics; NaN where undefined.
+        var replicateTop1 = [[Double]](repeating: [], count: m)
+        var replicateSeverity = [[Double]](repeating: [], count: m)
+        var replicateExplicable = [[Double]](repeating: [], count: m)
+        var generator = SeededGenerator(seed: seed)
+        var indices = [Int](repeating: 0, count: n)
+        for _ in 0..<bootstrap {
+            for j in 0..<n { indices[j] = Int(generator.next().multipliedFullWidth(by: UInt64(n)).high) }
+            for k in 0..<m {
+                let (t, s, e) = statistics(k, indices, count: n)
+                replicateTop1[k].append(t)
+                replicateSeverity[k].append(s ?? .nan)
+                replicateExplicable[k].append(e ?? .nan)
+            }
+        }
+        let confidence = 0.95
+        func interval(_ point: Double?, _ values: [Double]) -> Interval {
+            let sorted = values.filter { !$0.isNaN }.sorted()
+            guard let point, !sorted.isEmpty else { return Interval(value: point, lower: nil, upper: nil) }
+            return Interval(
+                value: point, lower: Statistics.quantile(sorted: sorted, (1 - confidence) / 2),
+                upper: Statistics.quantile(sorted: sorted, (1 + confidence) / 2))
+        }
+        func difference(_ a: Double?, _ b: Double?, _ x: [Double], _ y: [Double]) -> Difference {
+            let deltas = zip(x, y).map { $0 - $1 }.filter { !$0.isNaN }.sorted()
+            let value = a.flatMap { a in b.map { a - $0 } }
+            guard !deltas.isEmpty else { return Difference(value: value, lower: nil, upper: nil, p: nil, replicates: 0) }
+            let below = deltas.filter { $0 <= 0 }.count, above = deltas.filter { $0 >= 0 }.count
+            return Difference(
+                value: value, lower: Statistics.quantile(sorted: deltas, (1 - confidence) / 2),
+                upper: Statistics.quantile(sorted: deltas, (1 + confidence) / 2),
+                p: min(1, 2 * Double(min(below, above)) / Double(deltas.count)), replicates: deltas.count)
+        }
+        var models: [Model] = []
+        for k in 0..<m {
+            let mistakes = correct[k].filter { !$0 }.count
+            var model = Model(
+                name: runs[k].name, count: n, mistakes: mistakes, top1: interval(points[k].0, replicateTop1[k]),
+                mistakeSeverity: interval(points[k].1, replicateSeverity[k]),
+                explicableMistakeRate: interval(points[k].2, replicateExplicable[k]))
+            if k > 0 {
+                model.top1Difference = difference(points[k].0, points[0].0, replicateTop1[k], replicateTop1[0])
+                model.severityDifference = difference(
+                    points[k].1, points[0].1, replicateSeverity[k], replicateSeverity[0])
+                model.explicableDifference = difference(
+                    points[k].2, points[0].2, replicateExplicable[k], replicateExplicable[0])
+            }
+            models.append(model)
+        }
+        return ModelComparison(
+            matrix: matrix.source, threshold: threshold, bootstrap: bootstrap, seed: seed, confidence: confidence,
+            models: models, closestMistakes: closestMistakes(runs: runs, matrix: matrix), ood: nil)
+    }
+
+    /// Counts, on the images every run gets wrong, whose mistake has the highest similarity to the true class.
+    public static func closestMistakes(runs: [ComparedRun], matrix: EvaluationMatrix) -> ClosestMistakes {
+        let m = runs.count, c = matrix.classes.count
+        var result = ClosestMistakes(
+            images: 0, hard: [Int](repeating: 0, count: m), soft: [Double](repeating: 0, count: m), ties: 0)
+        guard let first = runs.first else { return result }
+        for i in 0..<first.labels.count {
+            let y = Int(first.labels[i])
+            guard runs.allSatisfy({ $0.predictions[i] != y }) else { continue }
+            result.images += 1
+            let similarity = runs.map { matrix.similarity[y * c + $0.predictions[i]] }
+            let best = similarity.max()!
+            let winners = (0..<m).filter { similarity[$0] == best }
+            if winners.count == 1 { result.hard[winners[0]] += 1 } else { result.ties += 1 }
+            for w in winners { result.soft[w] += 1 / Double(winners.count) }
+        }
+        return result
+    }
+}
+
+extension ModelComparison {
+    /// The models × metrics table, with intervals and the paired tests against the first model.
+    public func modelTable() -> Report.Table {
+        let reference = models.first?.name ?? ""
+        let percent = Int((confidence * 100).rounded())
+        return Report.Table(
+            caption:
+                "Test set (\(models.first?.count ?? 0) images): point estimates with \(percent)% bootstrap intervals "
+                + "(\(bootstrap) replicates over images, seed \(seed)); Δ = model − \(reference) on the same replicates, "
+                + "p two-sided bootstrap. Matrix: \(matrix); explicable = similarity ≥ \(Self.number(threshold)).",
+            header: [
+                "model", "top-1", "Δ top-1", "mistake severity", "Δ severity", "explicable mistakes", "Δ explicable",
+            ],
+            rows: models.map { model in
+                [
+                    model.name, Self.format(model.top1, percent: true), Self.format(model.top1Difference, percent: true),
+                    Self.format(model.mistakeSeverity, percent: false),
+                    Self.format(model.severityDifference, percent: false),
+                    Self.format(model.explicableMistakeRate, percent: true),
+                    Self.format(model.explicableDifference, percent: true),
+                ]
+            })
+    }
+
+    /// The hard and soft counts of the closest-mistake comparison.
+    public func closestMistakeTable() -> Report.Table {
+        Report.Table(
+            caption:
+                "Images every model gets wrong: \(closestMistakes.images). Hard: the model's mistake alone is the most "
+                + "similar to the true class; soft: one credit per image split among the tied best "
+                + "(\(closestMistakes.ties) images with ties).",
+            header: ["model", "hard", "soft"],
+            rows: models.indices.map { k in
+                [
+                    models[k].name, "\(closestMistakes.hard[k])",
+                    String(format: "%.2f", closestMistakes.soft[k]),
+                ]
+            })
+    }
+
+    /// The out-of-distribution table (empty without ``ood``).
+    public func oodTable() -> Report.Table {
+        ood?.table()
+            ?? Report.Table(caption: "No out-of-distribution evaluation (--ood).", header: ["set", "model"], rows: [])
+    }
+
+    static func number(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%g", x)
+    }
+
+    static func format(_ x: Double?, percent: Bool) -> String {
+        guard let x else { return "–" }
+        return percent ? String(format: "%.2f%%", 100 * x) : String(format: "%.3f", x)
+    }
+
+    static func format(_ i: Interval, percent: Bool) -> String {
+        guard let v = i.value else { return "–" }
+        guard let lo = i.lower, let hi = i.upper else { return format(v, percent: percent) }
+        return percent
+            ? String(format: "%.2f%% [%.2f, %.2f]", 100 * v, 100 * lo, 100 * hi)
+            : String(format: "%.3f [%.3f, %.3f]", v, lo, hi)
+    }
+
+    static func format(_ d: Difference?, percent: Bool) -> String {
+        guard let d, let v = d.value else { return "–" }
+        var s = percent ? String(format: "%+.2f pt", 100 * v) : String(format: "%+.3f", v)
+        if let lo = d.lower, let hi = d.upper {
+            s += percent ? String(format: " [%+.2f, %+.2f]", 100 * lo, 100 * hi) : String(format: " [%+.3f, %+.3f]", lo, hi)
+        }
+        if let p = d.p { s += String(format: " p=%.3f", p) }
+        return s
+    }
+}

@@ -1,0 +1,140 @@
+public import ArgumentParser
+import Audit
+import ExplicableCore
+import Foundation
+import Training
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare trained models: accuracy and mistake metrics with bootstrap CIs, closest mistakes, OOD.",
+        discussion: """
+            Each RUN is a folder written by 'explicable train --out' (checkpoint.ckpt, predictions.npy, labels.npy, \
+            metrics.json); all must share the test labels. Per model: top-1, mistake severity and the explicable-mistake \
+            rate with 95% bootstrap intervals over test images, and paired bootstrap differences to the first RUN \
+            (same replicates, two-sided p). On the images every model gets wrong: whose mistake is closest to the \
+            true class (hard and soft counts). --ood runs each checkpoint on CIFAR-10-C corruptions of a stratified \
+            subset of the test set and on extra sets in DATA/ood/NAME/{images,labels}.npy.
+            """)
+
+    @Argument(help: ArgumentHelp("Run folders of 'explicable train --out'; the first is the reference.", valueName: "run"))
+    var runs: [String]
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var matrixOptions: MatrixOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Matrix for the mistake metrics: chl, wordnet:MEASURE, FILE.npy or a stored name (default: the first run's "
+                + "training matrix, else chl).", valueName: "matrix"))
+    var evalMatrix: String?
+
+    @Option(help: "Similarity at or above which a mistake counts as explicable (2: the CHL Likert midpoint).")
+    var threshold = 2.0
+
+    @Option(help: "Bootstrap replicates over test images.")
+    var bootstrap = 1000
+
+    @Option(help: "Seed of the bootstrap, the OOD subset and the corruption noise.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Also evaluate every checkpoint on corrupted test images and on DATA/ood sets.")
+    var ood = false
+
+    @Option(help: ArgumentHelp("Test images to corrupt (stratified subset).", valueName: "n"))
+    var oodImages = 1000
+
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated corruptions (default: all of \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))).",
+            valueName: "list"))
+    var corruptions: String?
+
+    @Option(help: ArgumentHelp("Comma-separated severities 1–5.", valueName: "list"))
+    var severities = "1,2,3,4,5"
+
+    @Flag(help: "Print the comparison as JSON to stdout.")
+    var json = false
+
+    func validate() throws {
+        try dataOptions.validateData()
+        if runs.isEmpty { throw ValidationError("give at least one run folder") }
+        if bootstrap < 1 { throw ValidationError("--bootstrap must be at least 1") }
+        if oodImages < 1 { throw ValidationError("--ood-images must be at least 1") }
+        _ = try parsedCorruptions()
+        _ = try parsedSeverities()
+    }
+
+    func parsedCorruptions() throws -> [Corruption] {
+        guard let corruptions else { return Corruption.allCases }
+        return try corruptions.split(separator: ",").map { name in
+            guard let c = Corruption(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError(
+                    "unknown corruption '\(name)' (expected: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return c
+        }
+    }
+
+    func parsedSeverities() throws -> [Int] {
+        let values = severities.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && (1...5).contains($0!) }) else {
+            throw ValidationError("--severities must be a comma-separated list of 1–5, not '\(severities)'")
+        }
+        return values.map { $0! }
+    }
+
+    func run() throws {
+        let corruptionList = try parsedCorruptions(), severityList = try parsedSeverities()
+        try reportingTrainingErrors {
+            var compared: [ComparedRun] = []
+            for path in runs { compared.append(try ComparedRun.read(URL(fileURLWithPath: path))) }
+            let classes = compared[0].classes
+            let spec = evalMatrix ?? compared[0].checkpoint?.header.configuration.lossMatrix ?? "chl"
+            let matrix = try EvaluationMatrix(
+                resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: classes), classes: classes)
+            var result = try ModelComparison.compare(
+                runs: compared, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed)
+            if ood {
+                var models: [OODModel] = []
+                for run in compared { models.append(try OODModel(run: run)) }
+                let test = try dataOptions.load(.test)
+                guard test.classes.labels == classes.labels else {
+                    throw ExplicableError(
+                        .invalidArgument, "the test set's classes are not the runs' (\(test.classes.count) vs \(classes.count))")
+                }
+                let sets = try OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)
+                result.ood = try OODComparison.evaluate(
+                    models: models, test: test, corruptions: corruptionList, severities: severityList,
+                    images: oodImages, seed: seed, sets: sets, matrix: matrix, threshold: threshold)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.outputFormatting = [.sortedKeys]
+                let data: Data
+                do { data = try encoder.encode(result) } catch {
+                    throw ExplicableError(.invalidArgument, "cannot encode the comparison: \(error)")
+                }
+                writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+            } else {
+                var tables = [result.modelTable(), result.closestMistakeTable()]
+                if result.ood != nil { tables.append(result.oodTable()) }
+                writeStdout(tables.map(plainText).joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+/// A table as aligned text: the caption, the header, a rule and the rows.
+func plainText(_ table: Report.Table) -> String {
+    let all = [table.header] + table.rows
+    let widths = table.header.indices.map { j in all.map { $0.indices.contains(j) ? $0[j].count : 0 }.max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { j, cell in
+            j == cells.count - 1 ? cell : cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ") + "\n"
+    }
+    return table.caption + "\n" + line(table.header) + line(widths.map { String(repeating: "-", count: $0) })
+        + table.rows.map(line).joined()
+}

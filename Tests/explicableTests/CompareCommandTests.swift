@@ -1,0 +1,71 @@
+import ExplicableCore
+import Foundation
+import Testing
+
+struct CompareCommandTests {
+    /// One tiny cnn-s run on real CIFAR-10, compared with a copy of itself, with and without OOD.
+    @Test func comparesRunsAndEvaluatesOutOfDistribution() throws {
+        let data = try sharedData()
+        let folder = try temporaryFolder()
+        let first = folder.appendingPathComponent("first"), copy = folder.appendingPathComponent("copy")
+        let t = try runWithArguments(
+            ["train", "--data", data, "--arch", "cnn-s", "--subset", "200", "--test-subset", "100", "--epochs", "1",
+             "--batch-size", "50", "--out", first.path])
+        #expect(t.status == 0, "\(t.err)")
+        try FileManager.default.copyItem(at: first, to: copy)
+
+        let text = try runWithArguments(
+            ["compare", first.path, copy.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100"])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.contains("Images every model gets wrong") && text.out.contains("p=1.000"), "\(text.out)")
+
+        let r = try runWithArguments(
+            ["compare", first.path, copy.path, "--data", data, "--bootstrap", "100", "--seed", "3", "--ood",
+             "--ood-images", "50", "--corruptions", "jpeg,contrast", "--severities", "1,5", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(object["bootstrap"] as? Int == 100 && object["threshold"] as? Double == 2)
+        let models = try #require(object["models"] as? [[String: Any]])
+        #expect(models.map { $0["name"] as? String } == ["first", "copy"])
+        let top1 = try #require(models[0]["top1"] as? [String: Double])
+        let (value, lower, upper) = (try #require(top1["value"]), try #require(top1["lower"]), try #require(top1["upper"]))
+        #expect((0...1).contains(value) && lower <= value && value <= upper)
+        let difference = try #require(models[1]["top1_difference"] as? [String: Any])
+        #expect(difference["p"] as? Double == 1 && difference["value"] as? Double == 0)
+        let closest = try #require(object["closest_mistakes"] as? [String: Any])
+        #expect(closest["hard"] as? [Int] == [0, 0])
+        let ood = try #require(object["ood"] as? [String: Any])
+        #expect(ood["images"] as? Int == 50)
+        let corruptions = try #require(ood["corruptions"] as? [[String: Any]])
+        #expect(corruptions.map { $0["name"] as? String } == ["jpeg", "contrast"])
+        for corruption in corruptions {
+            let severities = try #require(corruption["severities"] as? [[String: Any]])
+            #expect(severities.map { $0["severity"] as? Int } == [1, 5])
+            let scores = try #require(corruption["scores"] as? [[String: Any]])
+            #expect(scores.count == 2)
+            for score in scores {
+                #expect((0...1).contains(try #require(score["top1"] as? Double)))
+                if let s = score["mistake_severity"] as? Double { #expect((0...4).contains(s)) }
+                if let e = score["explicable_mistake_rate"] as? Double { #expect((0...1).contains(e)) }
+            }
+        }
+        let mean = try #require(ood["mean_over_corruptions"] as? [[String: Any]])
+        #expect(mean.count == 2)
+    }
+
+    @Test func missingRunFileIsOneLine() throws {
+        let folder = try temporaryFolder()
+        let r = try run("compare", folder.path)
+        #expect(r.status != 0 && r.out.isEmpty)
+        #expect(r.err.hasPrefix("Error: ") && r.err.contains("checkpoint.ckpt: missing"), "\(r.err)")
+        #expect(r.err.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func badOptionsAreRefused() throws {
+        let folder = try temporaryFolder()
+        let r = try run("compare", folder.path, "--corruptions", "fog")
+        #expect(r.status == 64 && r.err.contains("unknown corruption 'fog'"))
+        let s = try run("compare", folder.path, "--severities", "0,6")
+        #expect(s.status == 64)
+    }
+}
