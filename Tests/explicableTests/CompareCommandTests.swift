@@ -19,8 +19,18 @@ struct CompareCommandTests {
         #expect(text.status == 0, "\(text.err)")
         #expect(text.out.contains("Images every model gets wrong") && text.out.contains("p=1.000"), "\(text.out)")
 
+        // A data folder with the real CIFAR-10 and CHL matrix plus one extra OOD set of 4 images.
+        let root = folder.appendingPathComponent("data"), extra = root.appendingPathComponent("ood/tiny")
+        try FileManager.default.createDirectory(at: extra, withIntermediateDirectories: true)
+        for name in ["cifar-10-batches-bin", "paper"] {
+            try FileManager.default.createSymbolicLink(
+                at: root.appendingPathComponent(name), withDestinationURL: URL(fileURLWithPath: data + "/" + name))
+        }
+        try NPYArray(shape: [4, 32, 32, 3], storage: .uint8((0..<(4 * 3072)).map { UInt8(truncatingIfNeeded: $0) }))
+            .write(to: extra.appendingPathComponent("images.npy"))
+        try NPYArray(shape: [4], storage: .int64([0, 1, 2, 3])).write(to: extra.appendingPathComponent("labels.npy"))
         let r = try runWithArguments(
-            ["compare", first.path, copy.path, "--data", data, "--bootstrap", "100", "--seed", "3", "--ood",
+            ["compare", first.path, copy.path, "--data", root.path, "--bootstrap", "100", "--seed", "3", "--ood",
              "--ood-images", "50", "--corruptions", "jpeg,contrast", "--severities", "1,5", "--json"])
         #expect(r.status == 0, "\(r.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
@@ -51,6 +61,15 @@ struct CompareCommandTests {
         }
         let mean = try #require(ood["mean_over_corruptions"] as? [[String: Any]])
         #expect(mean.count == 2)
+        let sets = try #require(ood["sets"] as? [[String: Any]])
+        #expect(sets.map { $0["name"] as? String } == ["tiny"] && sets.first?["count"] as? Int == 4)
+
+        // A malformed extra set is named.
+        try NPYArray(shape: [3], storage: .int64([0, 1, 2])).write(to: extra.appendingPathComponent("labels.npy"))
+        let bad = try runWithArguments(
+            ["compare", first.path, "--data", root.path, "--bootstrap", "10", "--ood", "--ood-images", "10",
+             "--corruptions", "jpeg", "--severities", "1"])
+        #expect(bad.status == 2 && bad.err.contains("ood/tiny/labels.npy: 3 labels for 4 images"), "\(bad.err)")
     }
 
     @Test func missingRunFileIsOneLine() throws {
