@@ -369,7 +369,10 @@ extension ModelComparison {
         if let lo = d.lower, let hi = d.upper {
             s += percent ? String(format: " [%+.2f, %+.2f]", 100 * lo, 100 * hi) : String(format: " [%+.3f, %+.3f]", lo, hi)
         }
-        if let p = d.p { s += String(format: " p=%.3f", p) }
+        if let p = d.p {
+            // p = 0: no replicate crossed 0, so p < 1/B.
+            s += p == 0 ? " p<" + number(1 / Double(max(d.replicates, 1))) : String(format: " p=%.3f", p)
+        }
         return s
     }
 }
