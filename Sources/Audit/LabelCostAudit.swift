@@ -207,3 +207,45 @@ public struct LabelCostAudit: Sendable, Equatable, Codable {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension LabelCostAudit {
+    /// The cost of a class-level design before (or without) collecting it: `judgments` answers in
+    /// `assignments` assignments at `pay`, each taking the spec's minutes. Used for the paper's
+    /// CHL design (90 directed pairs × 46 raters), whose raw responses are not public.
+    public static func planned(
+        study: String, judgments: Int, assignments: Int, pay: StudyPay, baseline: InstanceLabellingBaseline = .cifar10H
+    ) -> LabelCostAudit {
+        let rewards = Double(assignments) * pay.rewardPerAssignment
+        let fees = Double(assignments) * pay.feePerAssignment
+        let hours = Double(assignments) * (pay.estimatedMinutes ?? 0) / 60
+        func percent(_ saved: Double, _ of: Double) -> Double { of > 0 ? 100 * saved / of : 0 }
+        return LabelCostAudit(
+            study: study, currency: pay.currency, submissionsAccepted: assignments, submissionsRejected: 0,
+            submissionsPending: 0, judgmentsAccepted: judgments, judgmentsRejected: 0, annotators: assignments,
+            medianWorkSeconds: pay.estimatedMinutes.map { $0 * 60 }, totalWorkHours: hours, hoursEstimated: true,
+            rewards: rewards, fees: fees, costPerAcceptedJudgment: judgments > 0 ? (rewards + fees) / Double(judgments) : nil,
+            baseline: baseline,
+            savings: Savings(
+                labels: baseline.labels - judgments, hours: baseline.hours - hours, money: baseline.cost - rewards - fees,
+                labelsPercent: percent(Double(baseline.labels - judgments), Double(baseline.labels)),
+                hoursPercent: percent(baseline.hours - hours, baseline.hours),
+                moneyPercent: percent(baseline.cost - rewards - fees, baseline.cost)),
+            sufficiency: nil)
+    }
+
+    /// The audit as a report table: this study against the baseline.
+    public var table: Report.Table {
+        func money(_ v: Double, _ c: String) -> String { String(format: "%.2f %@", v, c) }
+        return Report.Table(
+            caption: "Labelling cost: \(study) against \(baseline.name) (\(baseline.basis))",
+            header: ["", study, baseline.name, "saved"],
+            rows: [
+                ["labels", String(judgmentsAccepted), String(baseline.labels),
+                 String(format: "%d (%.1f%%)", savings.labels, savings.labelsPercent)],
+                ["annotator hours" + (hoursEstimated ? " (estimated)" : ""), String(format: "%.1f", totalWorkHours),
+                 String(format: "%.1f", baseline.hours), String(format: "%.1f (%.1f%%)", savings.hours, savings.hoursPercent)],
+                ["money, fees included", money(total, currency), money(baseline.cost, baseline.currency),
+                 String(format: "%.2f (%.1f%%)", savings.money, savings.moneyPercent)],
+            ])
+    }
+}

@@ -37,6 +37,8 @@ public struct Report: Sendable {
     /// A few lines at the top: what was compared and what came out.
     public var summary: [String] = []
     public var matrices: [Figure] = []
+    /// How the matrices agree (shown with them).
+    public var matrixAgreement: Table?
     public var reliability: [Figure] = []
     public var models: Table?
     public var comparisons: [Table] = []
@@ -93,6 +95,7 @@ public struct Report: Sendable {
             "notes": notes,
         ]
         if let models { context["models"] = table(models) }
+        if let matrixAgreement { context["matrixAgreement"] = table(matrixAgreement) }
         if let ood { context["ood"] = table(ood) }
         context["hasMatrices"] = !matrices.isEmpty || !reliability.isEmpty
         context["hasModels"] = models != nil || !comparisons.isEmpty || !confusion.isEmpty || !trainingCurves.isEmpty

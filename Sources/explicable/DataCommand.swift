@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExplicableCore
 import Foundation
+import Semantics
 import Training
 import WordNet
 
@@ -14,10 +15,13 @@ struct DataCommand: ParsableCommand {
             discussion: """
                 Data sets: wordnet (Open English WordNet \(OpenEnglishWordNet.edition), CC BY 4.0); cifar10 and \
                 cifar100 (the binary releases from www.cs.toronto.edu/~kriz/cifar.html, MD5-checked and unpacked \
-                into cifar-10-batches-bin/ and cifar-100-binary/).
+                into cifar-10-batches-bin/ and cifar-100-binary/); cifar10h (CIFAR-10H's human label counts,                 CC BY-NC-SA 4.0) and paper-chl (the CHL matrix of Olmo et al.), both SHA-256-checked.
                 """)
 
-        enum DataSet: String, ExpressibleByArgument, CaseIterable { case wordnet, cifar10, cifar100 }
+        enum DataSet: String, ExpressibleByArgument, CaseIterable {
+            case wordnet, cifar10, cifar100, cifar10h
+            case paperCHL = "paper-chl"
+        }
 
         @Argument(help: "The data set to fetch.")
         var dataSet: DataSet
@@ -36,7 +40,9 @@ struct DataCommand: ParsableCommand {
             if let md5, md5.count != 32 || !md5.allSatisfy(\.isHexDigit) {
                 throw ValidationError("--md5 '\(md5)' is not 32 hexadecimal digits")
             }
-            if md5 != nil && dataSet == .wordnet { throw ValidationError("--md5 applies to cifar10 and cifar100") }
+            if md5 != nil && CIFARRelease(rawValue: dataSet.rawValue) == nil {
+                throw ValidationError("--md5 applies to cifar10 and cifar100")
+            }
         }
 
         func run() throws {
@@ -46,6 +52,14 @@ struct DataCommand: ParsableCommand {
                     let bar = ProgressBar(label: release.downloadURL.lastPathComponent)
                     let destination = try release.fetch(
                         into: folder, from: url.flatMap(URL.init(string:)), md5: md5) { bar.update($0, $1) }
+                    bar.finish()
+                    writeStdout(destination.path + "\n")
+                    return
+                }
+                if let published = PublishedData(rawValue: dataSet.rawValue) {
+                    let bar = ProgressBar(label: published.downloadURL.lastPathComponent)
+                    let destination = try published.locateOrFetch(data: folder, allowDownload: true,
+                        source: url.flatMap(URL.init(string:))) { bar.update($0, $1) }
                     bar.finish()
                     writeStdout(destination.path + "\n")
                     return

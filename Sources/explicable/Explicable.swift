@@ -11,8 +11,8 @@ struct Explicable: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            WordNetCommand.self, StudyCommand.self, MatrixCommand.self, TrainCommand.self, EvaluateCommand.self,
-            AuditCommand.self, DataCommand.self, CompareCommand.self,
+            DemoCommand.self, WordNetCommand.self, StudyCommand.self, MatrixCommand.self, TrainCommand.self,
+            EvaluateCommand.self, CompareCommand.self, AuditCommand.self, ReportCommand.self, DataCommand.self,
         ]
     )
 }

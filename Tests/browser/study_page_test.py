@@ -6,8 +6,9 @@ of a form with open questions, payload) and a 40-image instance-label study (the
 images load from the PNGs `study tasks` writes; needs the CIFAR-10 binary release in
 $EXPLICABLE_DATA or ../shared/data). For each, Chromium opens an assignment page, answers every
 question (attention checks correctly), submits, and the payload the page produced is imported
-and passes QC. Exits non-zero on any failure. Saves screenshots next to the store for a person
-to look at.
+and passes QC. Then the demo runs on a tiny subset and its HTML report must render in Chromium
+with every figure and section. Exits non-zero on any failure. Saves screenshots next to the
+store for a person to look at.
 
 Usage: Tests/browser/study_page_test.py [path/to/explicable]   (default .build/debug/explicable)
 Needs: chromium (Debian package), websocket-client (PyPI).
@@ -196,6 +197,42 @@ def instance_label_case(browser, work, db):
     import_payload(work, db, "browser-instance-labels", payload, 22)
 
 
+def report_case(browser, work):
+    """The demo's HTML report on a tiny subset: it renders offline, every figure is drawn, and a
+    screenshot is kept for a person to look at."""
+    out = os.path.join(work, "demo")
+    data_dir = os.environ.get("EXPLICABLE_DATA") or os.path.join(os.path.dirname(ROOT), "shared", "data")
+    result = subprocess.run([BINARY, "demo", "--out", out, "--data", data_dir, "--subset", "200", "--test-subset", "200",
+                             "--epochs", "1", "--ood-images", "20", "--corruptions", "jpeg,pixelate"],
+                            capture_output=True, text=True, env={**os.environ, "EXPLICABLE_OFFLINE": "1"})
+    if result.returncode != 0:
+        sys.exit(f"FAIL: explicable demo exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+    report = os.path.join(out, "report.html")
+    if f"report: {report}" not in result.stdout:
+        sys.exit(f"FAIL: the demo did not say where the report is: {result.stdout}")
+    browser.call("Page.navigate", url=f"file://{report}")
+    for _ in range(100):
+        if browser.evaluate("document.readyState") == "complete":
+            break
+        time.sleep(0.1)
+    counts = browser.evaluate("""({
+        svg: document.querySelectorAll('svg').length,
+        drawn: Array.from(document.querySelectorAll('svg')).filter(s => s.getBoundingClientRect().width > 100).length,
+        tables: document.querySelectorAll('table').length,
+        sections: ['summary', 'matrices', 'models', 'ood', 'audit'].filter(id => document.getElementById(id)).length,
+        summary: document.getElementById('summary') ? document.getElementById('summary').innerText : ''
+    })""")
+    # 3 matrix heatmaps, 2 training curves, 2 confusion matrices.
+    if counts["svg"] < 7 or counts["drawn"] != counts["svg"]:
+        sys.exit(f"FAIL: the report's figures did not all render: {counts}")
+    if counts["sections"] != 5 or counts["tables"] < 5:
+        sys.exit(f"FAIL: report sections missing: {counts}")
+    if "Accuracy:" not in counts["summary"] or "Labels:" not in counts["summary"]:
+        sys.exit(f"FAIL: the summary is incomplete: {counts['summary']!r}")
+    browser.call("Emulation.setDeviceMetricsOverride", width=1200, height=3000, deviceScaleFactor=1, mobile=False)
+    screenshot(browser, os.path.join(work, "report.png"))
+
+
 def main():
     work = tempfile.mkdtemp(prefix="explicable-browser-")
     db = os.path.join(work, "study.sqlite")
@@ -204,9 +241,10 @@ def main():
         browser.call("Page.enable")
         likert_case(browser, work, db)
         instance_label_case(browser, work, db)
+        report_case(browser, work)
     finally:
         browser.close()
-    print(f"2 passed, 0 failed: browser study pages (screenshots in {work})")
+    print(f"3 passed, 0 failed: browser study pages and the report (screenshots in {work})")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,21 @@ struct DataFetchTests {
         #expect(leftovers == ["english-wordnet-2025.xml.gz"])
     }
 
+    @Test func publishedMatricesAreCheckedBySHA256() throws {
+        let chl = try Data(contentsOf: URL(fileURLWithPath: try sharedData() + "/paper/cifar10_CHL_cmat.npy"))
+        var damaged = chl
+        damaged[damaged.count - 1] ^= 1
+        let server = try LocalHTTPServer(routes: ["/chl.npy": (200, chl), "/bad.npy": (200, damaged)])
+        defer { server.stop() }
+        let data = try temporaryFolder()
+        let bad = try run("data", "fetch", "paper-chl", "--data", data.path, "--url", server.url("/bad.npy"))
+        #expect(bad.status != 0 && bad.err.contains("SHA-256 is"), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("paper/cifar10_CHL_cmat.npy").path))
+        let good = try run("data", "fetch", "paper-chl", "--data", data.path, "--url", server.url("/chl.npy"))
+        #expect(good.status == 0 && good.out == data.appendingPathComponent("paper/cifar10_CHL_cmat.npy").path + "\n")
+        #expect(try Data(contentsOf: data.appendingPathComponent("paper/cifar10_CHL_cmat.npy")) == chl)
+    }
+
     @Test func httpErrorLeavesNothingBehind() throws {
         let server = try LocalHTTPServer(routes: [:])
         defer { server.stop() }
