@@ -1,3 +1,4 @@
+import ExplicableCore
 import Foundation
 
 /// A line chart as standalone SVG (axes with ticks, one polyline per series, a legend); no
@@ -79,20 +80,4 @@ public struct LineChart: Sendable, Equatable {
     func tick(_ v: Double) -> String {
         abs(v) >= 100 || v == v.rounded() ? String(format: "%.0f", v) : String(format: "%.2f", v)
     }
-}
-
-/// `text` with XML's five special characters escaped.
-func escapeXML(_ text: String) -> String {
-    var out = ""
-    for ch in text {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(ch)
-        }
-    }
-    return out
 }

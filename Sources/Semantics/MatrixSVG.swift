@@ -67,20 +67,7 @@ public enum MatrixSVG {
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
     static func value(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "n/a" }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { escapeXML(text) }
 
     /// Viridis at `t` ∈ [0, 1], interpolated between 9 anchor colours of matplotlib's map.
     static func viridis(_ t: Double) -> String {
