@@ -30,7 +30,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Epochs per model (default 8; 10 with --full).")
     var epochs: Int?
 
-    @Option(help: ArgumentHelp("Stratified training subset (default 10,000 images; all with --full).", valueName: "n"))
+    @Option(help: ArgumentHelp("Stratified training subset (default 8,000 images; all with --full).", valueName: "n"))
     var subset: Int?
 
     @Option(help: ArgumentHelp("Stratified test subset (default: all 10,000).", valueName: "n"))
@@ -124,7 +124,7 @@ struct DemoCommand: ParsableCommand {
 
             // 3. Train CE and WLF on CHL.
             let epochs = self.epochs ?? (full ? 10 : 8)
-            let subset = full ? self.subset : (self.subset ?? 10_000)
+            let subset = full ? self.subset : (self.subset ?? 8_000)
             let fullTraining = try DatasetReader.cifar10(folder: cifarFolder, split: .train)
             let training = try subset.map { n throws(ExplicableError) in try fullTraining.stratifiedSubset(n, seed: seed) }
                 ?? fullTraining
@@ -243,8 +243,8 @@ extension DemoCommand {
         var explicability = "Mistakes under CHL: " + chl.models.map {
             "\($0.name) severity \(num($0.mistakeSeverity.value)), explicable \(pct($0.explicableMistakeRate.value))"
         }.joined(separator: "; ")
-        if chl.models.count > 1, let p = chl.models[1].severityDifference?.p {
-            explicability += String(format: " (severity p = %.3g)", p)
+        if chl.models.count > 1, let d = chl.models[1].severityDifference, let p = d.p {
+            explicability += p > 0 ? String(format: " (severity p = %.3g)", p) : " (severity p < \(1.0 / Double(d.replicates)))"
         }
         explicability += "; under WordNet: " + ekl.models.map { "\($0.name) \(num($0.mistakeSeverity.value))" }
             .joined(separator: ", ")
