@@ -80,25 +80,7 @@ public struct TaskWriter: Sendable {
 
     /// The text of an item as the annotator reads it.
     func view(_ item: ItemRecord) -> AssignmentView.Item {
-        let spec = study.spec
-        let labels = study.classes.labels
-        func label(_ i: Int?) -> String { i.flatMap { labels.indices.contains($0) ? labels[$0] : nil } ?? "?" }
-        var text: String
-        switch item.kind {
-        case .pair:
-            text = spec.question.replacingOccurrences(of: "{{a}}", with: label(item.classA))
-                .replacingOccurrences(of: "{{b}}", with: label(item.classB))
-        case .image:
-            text = spec.question
-        case .review:
-            let predictions = (item.predictions.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? [])
-                .map { label($0) }.joined(separator: ", ")
-            text = spec.question.replacingOccurrences(of: "{{truth}}", with: label(item.trueClass))
-                .replacingOccurrences(of: "{{prediction}}", with: predictions)
-        case .attention:
-            text = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.prompt ?? spec.question
-        }
-        return .init(key: item.key, kind: item.kind.rawValue, text: text,
+        .init(key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
             image: item.image.map { Self.imagePath($0, base: imageBaseURL) })
     }
 
