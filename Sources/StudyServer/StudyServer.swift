@@ -43,6 +43,9 @@ public struct StudyServer: Sendable {
     let pages: MustacheLibrary
     /// Each assignment's item positions by key.
     let positions: [[String: Int]]
+    /// Session tokens' assignment indices (a session never changes assignment), so an answer
+    /// costs one write transaction and no read.
+    let assignmentsByToken = AssignmentCache()
 
     /// - Parameter templates: the folder holding the `serve-*.mustache` templates.
     public init(study: Study, store: LabelStore, templates: URL, configuration: Configuration) throws(ExplicableError) {
@@ -303,11 +306,18 @@ public struct StudyServer: Sendable {
         case .success(let value): body = value
         case .failure(let box): return box.response
         }
-        guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
-            return Responses.error(.notFound, "unknown session token")
+        let assignmentIndex: Int
+        if let cached = assignmentsByToken[body.token] {
+            assignmentIndex = cached
+        } else {
+            guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
+                return Responses.error(.notFound, "unknown session token")
+            }
+            assignmentIndex = session.assignmentIndex
+            assignmentsByToken[body.token] = assignmentIndex
         }
-        let assignment = plan.assignments[session.assignmentIndex]
-        guard let position = positions[session.assignmentIndex][body.item], let item = study.item(key: body.item) else {
+        let assignment = plan.assignments[assignmentIndex]
+        guard let position = positions[assignmentIndex][body.item], let item = study.item(key: body.item) else {
             return Responses.error(.badRequest, "item '\(body.item)' is not in this participant's assignment")
         }
         let cannotTell = body.cannotTell ?? false

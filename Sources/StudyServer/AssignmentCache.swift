@@ -1,0 +1,11 @@
+import Synchronization
+
+/// Assignment indices by session token, shared by the server's request handlers.
+final class AssignmentCache: Sendable {
+    private let entries = Mutex<[String: Int]>([:])
+
+    subscript(token: String) -> Int? {
+        get { entries.withLock { $0[token] } }
+        set { entries.withLock { $0[token] = newValue } }
+    }
+}
