@@ -11,7 +11,7 @@ fi
 DIR=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
 "$BIN" study create Benchmarks/serve-load-spec.json --db "$DIR/load.sqlite" >/dev/null
-EXPLICABLE_HOME=$PWD "$BIN" study serve serve-load --port 0 --rate-limit 1000000 --db "$DIR/load.sqlite" >"$DIR/out" &
+EXPLICABLE_HOME=$PWD "$BIN" study serve serve-load --port 0 --rate-limit 1000000 ${FAST_COMMITS:+--fast-commits} --db "$DIR/load.sqlite" >"$DIR/out" &
 PID=$!
 for _ in $(seq 100); do grep -q serving "$DIR/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$DIR/out")

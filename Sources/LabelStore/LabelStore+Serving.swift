@@ -137,9 +137,12 @@ extension LabelStore {
     ///   - maxAssignmentsPerWorker: submissions one annotator may make in the study.
     ///   - timeout: unfinished sessions idle this long are released first.
     ///   - token: the new session's token, used when a session starts.
+    ///   - platformAssignmentID: the platform's id of this attempt (Prolific's `SESSION_ID`, MTurk's
+    ///     `assignmentId`), kept as the submission's assignment id so platform exports join with
+    ///     it; when absent or already used, `serve:INDEX:TOKEN-PREFIX` is used.
     public func admitServedParticipant(
         studyId: Int64, platform: String, idHash: String, assignmentCount: Int, maxAssignmentsPerWorker: Int,
-        timeout: TimeInterval, token: String, now: Date = Date()
+        timeout: TimeInterval, token: String, platformAssignmentID: String? = nil, now: Date = Date()
     ) async throws(ExplicableError) -> ServedArrival {
         try await writeAsync { db in
             try Self.releaseAbandoned(db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now)
@@ -181,10 +184,17 @@ extension LabelStore {
             }
             let free = (0..<assignmentCount).filter { !live.contains($0) }
             guard let index = free.min(by: { (served[$0] ?? 0, $0) < (served[$1] ?? 0, $1) }) else { return .full }
+            var assignmentID = "serve:\(index):\(token.prefix(12))"
+            if let platformAssignmentID, try !(Bool.fetchOne(db,
+                sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
+                arguments: [studyId, platformAssignmentID]) ?? true)
+            {
+                assignmentID = platformAssignmentID
+            }
             try db.execute(sql: """
                 INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt)
                 VALUES (?, ?, NULL, ?, 'STARTED', ?)
-                """, arguments: [studyId, annotatorId, "serve:\(index):\(token.prefix(12))", now])
+                """, arguments: [studyId, annotatorId, assignmentID, now])
             let submissionId = db.lastInsertedRowID
             try db.execute(sql: """
                 INSERT INTO servedSession (studyId, token, annotatorId, submissionId, assignmentIndex, startedAt, lastSeenAt)
@@ -275,6 +285,15 @@ extension LabelStore {
                 """, arguments: [studyId]
             ).map { LongAnswerRow(annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
                 cannotTell: $0[4], reactionMs: $0[5]) }
+        }
+    }
+
+    /// Lets commits skip the fsync of the write-ahead log (`PRAGMA synchronous = NORMAL`): a
+    /// committed transaction still survives the process being killed, but not a power loss or
+    /// an operating-system crash. For this connection only; the file is unchanged.
+    public func relaxSynchronousCommits() throws(ExplicableError) {
+        do { try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
         }
     }
 

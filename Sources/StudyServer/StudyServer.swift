@@ -159,11 +159,17 @@ public struct StudyServer: Sendable {
             return message("Participant id missing",
                 "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID).", status: .badRequest)
         }
+        let query = request.uri.queryParameters
+        if query.get("assignmentId") == "ASSIGNMENT_ID_NOT_AVAILABLE" {
+            return message("Preview", "Please accept the HIT to take part.", status: .ok)
+        }
+        let attempt = (platform == "prolific" ? query.get("SESSION_ID") : platform == "mturk" ? query.get("assignmentId") : nil)
+            .flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
         let hash = try store.annotatorHash(platform: platform, rawID: rawID)
         let arrival = try await store.admitServedParticipant(
             studyId: study.id, platform: platform, idHash: hash, assignmentCount: plan.assignments.count,
             maxAssignmentsPerWorker: study.spec.qc.maxAssignmentsPerWorker ?? 1, timeout: configuration.timeout,
-            token: Responses.randomHex(bytes: 32))
+            token: Responses.randomHex(bytes: 32), platformAssignmentID: attempt)
         switch arrival {
         case .started(let session), .resumed(let session):
             return Responses.redirect("/session/\(session.token)" + (session.finishedAt == nil ? "" : "/done"))

@@ -12,7 +12,7 @@ import Testing
         // 2 classes: 2 items × 1 rating / 1 per assignment = 2 assignments.
         let (_, store, study) = try makeStudy(classes: 2, k: 1, perAssignment: 1)
         var config = configuration()
-        config.timeout = 0.5
+        config.timeout = 3
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: config)
         try await withServer(server) { port in
             try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
@@ -22,7 +22,7 @@ import Testing
                 let b = try await client.admit("b")
                 let full = try await client.fetch("/start?PROLIFIC_PID=c")
                 #expect(full.status == 503)
-                try await Task.sleep(for: .seconds(1))
+                try await Task.sleep(for: .seconds(3.5))
                 let c = try await client.admit("c")  // a and b were idle past the timeout
                 #expect(c != a && c != b)
                 let back = try await client.fetch("/start?PROLIFIC_PID=a")

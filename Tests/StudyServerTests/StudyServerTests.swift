@@ -49,6 +49,7 @@ import Testing
         let (submissions, answers, _) = try store.submissionsWithAnswers(studyId: study.id)
         #expect(submissions.count == 1)
         #expect(submissions[0].submittedAt != nil && submissions[0].workSeconds != nil)
+        #expect(submissions[0].assignmentID == "xp1")  // Prolific's SESSION_ID, so its export joins
         #expect(answers[submissions[0].id!]?.count == 3)
         // QC runs on served data as on imported data.
         let rows = try QualityControl(study: study, store: store).run()
