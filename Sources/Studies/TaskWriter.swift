@@ -124,31 +124,9 @@ public struct TaskWriter: Sendable {
         do { try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true) } catch {
             throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: images.path)
         }
-        var batches: [String: CIFARBinary] = [:]
+        let renderer = StudyImages(data: data, scale: imageScale)
         for reference in references.sorted() {
-            let parts = reference.split(separator: ":")
-            guard parts.count == 2, let n = Int(parts[1]), n >= 0 else {
-                throw ExplicableError(.badInput, "image reference '\(reference)' is not cifar10-test:N or cifar10-train:N")
-            }
-            let file: String, index: Int
-            switch parts[0] {
-            case "cifar10-test": (file, index) = ("test_batch.bin", n)
-            case "cifar10-train": (file, index) = ("data_batch_\(n / 10_000 + 1).bin", n % 10_000)
-            default: throw ExplicableError(.badInput, "image reference '\(reference)' names an unknown data set")
-            }
-            if batches[file] == nil {
-                let url = try data.locate(["cifar-10-batches-bin/\(file)"], what: "CIFAR-10 (binary version) \(file)",
-                    fetchHint: "put the CIFAR-10 binary release in the data folder")
-                batches[file] = try CIFARBinary(url: url)
-            }
-            let batch = batches[file]!
-            guard index < batch.count else {
-                throw ExplicableError(.badInput, "image reference '\(reference)': \(file) holds \(batch.count) images")
-            }
-            let side = CIFARBinary.side
-            let png = PNGEncoder.encode(
-                rgb: PNGEncoder.upscale(rgb: batch.rgb(index), width: side, height: side, factor: imageScale),
-                width: side * imageScale, height: side * imageScale)
+            let png = try renderer.png(reference)
             let url = images.appendingPathComponent(reference.replacingOccurrences(of: ":", with: "-") + ".png")
             do { try png.write(to: url, options: .atomic) } catch {
                 throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)

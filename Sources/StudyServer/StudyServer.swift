@@ -43,13 +43,25 @@ public struct StudyServer: Sendable {
     let pages: MustacheLibrary
     /// Each assignment's item positions by key.
     let positions: [[String: Int]]
+    /// Renders the CIFAR-10 images items show; `nil` serves none.
+    let images: StudyImages?
+    /// The image references of the study's items by served file name (nothing else is served).
+    let imageReferences: [String: String]
     /// Session tokens' assignment indices (a session never changes assignment), so an answer
     /// costs one write transaction and no read.
     let assignmentsByToken = AssignmentCache()
 
-    /// - Parameter templates: the folder holding the `serve-*.mustache` templates.
-    public init(study: Study, store: LabelStore, templates: URL, configuration: Configuration) throws(ExplicableError) {
+    /// - Parameters:
+    ///   - templates: the folder holding the `serve-*.mustache` templates.
+    ///   - images: renders the CIFAR-10 images the study's items show (`GET /images/NAME.png`).
+    public init(
+        study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil
+    ) throws(ExplicableError) {
         self.study = study
+        self.images = images
+        imageReferences = Dictionary(study.items.compactMap { item in
+            item.image.flatMap { StudyImages.isCIFAR($0) ? (StudyImages.fileName($0), $0) : nil }
+        }, uniquingKeysWith: { first, _ in first })
         self.store = store
         self.configuration = configuration
         plan = try TaskPlan(study: study)
@@ -76,6 +88,7 @@ public struct StudyServer: Sendable {
         router.get("/start") { request, _ in try await start(request) }
         router.get("/session/:token") { _, context in try await session(context.parameters.get("token") ?? "") }
         router.get("/session/:token/done") { _, context in try await done(context.parameters.get("token") ?? "") }
+        router.get("/images/:file") { _, context in image(context.parameters.get("file") ?? "") }
         router.post("/api/answer") { request, _ in try await answer(request) }
         router.post("/api/finish") { request, _ in try await finish(request) }
         if let token = configuration.adminToken, !token.isEmpty {
@@ -226,8 +239,8 @@ public struct StudyServer: Sendable {
             }
             if study.acceptsCannotTell(item) { options.append(.init(value: "cannot-tell", label: "Cannot tell")) }
             let stored = session.answers[key].map { $0.cannotTell ? "cannot-tell" : $0.value.map(Self.format) ?? "" }
-            // Images are not served yet: the CSP allows only this server's own images.
-            return PageItem(key: key, text: study.text(of: item), image: nil, options: options, answer: stored)
+            let image = item.image.flatMap { images != nil && StudyImages.isCIFAR($0) ? "/images/" + StudyImages.fileName($0) : nil }
+            return PageItem(key: key, text: study.text(of: item), image: image, options: options, answer: stored)
         }
         return render("serve-session", [
             "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,
@@ -245,6 +258,19 @@ public struct StudyServer: Sendable {
             return Responses.redirect(completion)
         }
         return render("serve-done", ["code": completion as Any])
+    }
+
+    func image(_ file: String) -> Response {
+        guard let images, let reference = imageReferences[file] else {
+            return Responses.error(.notFound, "no such image: \(file)")
+        }
+        do {
+            let png = try images.png(reference)
+            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "public, max-age=86400"],
+                body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        } catch {
+            return Responses.error(.notFound, "image \(file) is not available: \(error.message)")
+        }
     }
 
     // MARK: API

@@ -37,6 +37,11 @@ extension StudyCommand {
             "Commit without waiting for the disk (survives kill -9, not a power loss); several times the answers per second."))
         var fastCommits = false
 
+        @Option(help: ArgumentHelp(
+            "Data folder with cifar-10-batches-bin/ for the images items show (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
+            valueName: "dir"))
+        var data: String?
+
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -60,7 +65,8 @@ extension StudyCommand {
                 if fastCommits { try labels.relaxSynchronousCommits() }
                 return try StudyServer(study: loaded, store: labels,
                     templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
-                    configuration: configuration)
+                    configuration: configuration,
+                    images: StudyImages(data: DataFolder.resolve(data), scale: loaded.spec.design == .mistakeReview ? 4 : 1))
             }
             let admin = server.configuration.adminToken == nil ? "off (set EXPLICABLE_ADMIN_TOKEN)" : "on"
             let name = study, address = host
