@@ -11,7 +11,8 @@ struct ServeMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var response: Response
-        if !limiter.allow(context.clientKey) {
+        // Images are exempt: an instance-label page loads hundreds at once, each rendered once and cached.
+        if !request.uri.path.hasPrefix("/images/"), !limiter.allow(context.clientKey) {
             response = Responses.error(.tooManyRequests, "too many requests from this address; slow down and retry")
             response.headers[.retryAfter] = "1"
         } else {

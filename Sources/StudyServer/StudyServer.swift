@@ -50,6 +50,8 @@ public struct StudyServer: Sendable {
     /// Session tokens' assignment indices (a session never changes assignment), so an answer
     /// costs one write transaction and no read.
     let assignmentsByToken = AssignmentCache()
+    /// PNGs already rendered, by file name (at most the study's images, a few KiB each).
+    let renderedImages = ImageCache()
 
     /// - Parameters:
     ///   - templates: the folder holding the `serve-*.mustache` templates.
@@ -265,7 +267,13 @@ public struct StudyServer: Sendable {
             return Responses.error(.notFound, "no such image: \(file)")
         }
         do {
-            let png = try images.png(reference)
+            let png: Data
+            if let cached = renderedImages[file] {
+                png = cached
+            } else {
+                png = try images.png(reference)
+                renderedImages[file] = png
+            }
             return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "public, max-age=86400"],
                 body: .init(byteBuffer: ByteBuffer(bytes: png)))
         } catch {

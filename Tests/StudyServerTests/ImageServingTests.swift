@@ -30,7 +30,8 @@ let hasCIFAR = FileManager.default.fileExists(atPath: sharedData.appendingPathCo
         let spec = try StudySpec.decode(data, file: "t.json")
         let store = try LabelStore(path: try temporaryFolder().appendingPathComponent("s.sqlite").path)
         let study = try Study.create(spec: spec, specJSON: String(decoding: data, as: UTF8.self), classes: set, in: store)
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(),
+        // A tight rate limit: images are exempt from it (an instance-label page loads hundreds).
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(rate: 4),
             images: StudyImages(data: DataFolder(url: sharedData), scale: 1))
         try await withServer(server) { port in
             try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
@@ -42,6 +43,7 @@ let hasCIFAR = FileManager.default.fileExists(atPath: sharedData.appendingPathCo
                 let png = try await client.fetch("/images/cifar10-test-\(n).png")
                 #expect(png.status == 200)
                 #expect(png.headers[.contentType] == "image/png")
+                for _ in 0..<20 { #expect(try await client.fetch("/images/cifar10-test-\(n).png").status == 200) }
                 #expect(png.body.contains("PNG\r\n") && png.body.contains("IHDR"))
                 #expect(try await client.fetch("/images/cifar10-test-9999.png").status == 404)
                 #expect(try await client.fetch("/images/..%2F..%2Fetc%2Fpasswd").status == 404)
