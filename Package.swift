@@ -16,12 +16,14 @@ let package = Package(
         .library(name: "Semantics", targets: ["Semantics"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Audit", targets: ["Audit"]),
+        .library(name: "StudyServer", targets: ["StudyServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
@@ -61,10 +63,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "StudyServer",
+            dependencies: [
+                "ExplicableCore", "LabelStore", "Studies",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "explicable",
             dependencies: [
-                "ExplicableCore", "WordNet", "LabelStore", "Studies", "Semantics", "Training", "Audit",
+                "ExplicableCore", "WordNet", "LabelStore", "Studies", "Semantics", "Training", "Audit", "StudyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -87,6 +98,15 @@ let package = Package(
         ),
         .testTarget(
             name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StudyServerTests",
+            dependencies: [
+                "StudyServer", "Studies", "LabelStore", "ExplicableCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),

@@ -125,6 +125,25 @@ enum Schema {
                 t.primaryKey(["itemId", "model"])
             }
         }
+        migrator.registerMigration("v4-served-sessions") { db in
+            // Participants of `explicable study serve`: one row per session, tied to the submission
+            // its answers go into. `token` is the participant's capability (random, never derived
+            // from the platform id); released sessions (abandoned past the timeout) give their
+            // assignment back to the pool.
+            try db.create(table: "servedSession") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade).notNull()
+                t.column("token", .text).notNull().unique()
+                t.belongsTo("annotator").notNull()
+                t.belongsTo("submission", onDelete: .cascade, indexed: false).notNull().unique()
+                t.column("assignmentIndex", .integer).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("lastSeenAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("releasedAt", .datetime)
+            }
+            try db.create(index: "servedSession_assignment", on: "servedSession", columns: ["studyId", "assignmentIndex"])
+        }
         return migrator
     }
 }

@@ -80,25 +80,7 @@ public struct TaskWriter: Sendable {
 
     /// The text of an item as the annotator reads it.
     func view(_ item: ItemRecord) -> AssignmentView.Item {
-        let spec = study.spec
-        let labels = study.classes.labels
-        func label(_ i: Int?) -> String { i.flatMap { labels.indices.contains($0) ? labels[$0] : nil } ?? "?" }
-        var text: String
-        switch item.kind {
-        case .pair:
-            text = spec.question.replacingOccurrences(of: "{{a}}", with: label(item.classA))
-                .replacingOccurrences(of: "{{b}}", with: label(item.classB))
-        case .image:
-            text = spec.question
-        case .review:
-            let predictions = (item.predictions.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? [])
-                .map { label($0) }.joined(separator: ", ")
-            text = spec.question.replacingOccurrences(of: "{{truth}}", with: label(item.trueClass))
-                .replacingOccurrences(of: "{{prediction}}", with: predictions)
-        case .attention:
-            text = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.prompt ?? spec.question
-        }
-        return .init(key: item.key, kind: item.kind.rawValue, text: text,
+        .init(key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
             image: item.image.map { Self.imagePath($0, base: imageBaseURL) })
     }
 
@@ -142,31 +124,9 @@ public struct TaskWriter: Sendable {
         do { try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true) } catch {
             throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: images.path)
         }
-        var batches: [String: CIFARBinary] = [:]
+        let renderer = StudyImages(data: data, scale: imageScale)
         for reference in references.sorted() {
-            let parts = reference.split(separator: ":")
-            guard parts.count == 2, let n = Int(parts[1]), n >= 0 else {
-                throw ExplicableError(.badInput, "image reference '\(reference)' is not cifar10-test:N or cifar10-train:N")
-            }
-            let file: String, index: Int
-            switch parts[0] {
-            case "cifar10-test": (file, index) = ("test_batch.bin", n)
-            case "cifar10-train": (file, index) = ("data_batch_\(n / 10_000 + 1).bin", n % 10_000)
-            default: throw ExplicableError(.badInput, "image reference '\(reference)' names an unknown data set")
-            }
-            if batches[file] == nil {
-                let url = try data.locate(["cifar-10-batches-bin/\(file)"], what: "CIFAR-10 (binary version) \(file)",
-                    fetchHint: "put the CIFAR-10 binary release in the data folder")
-                batches[file] = try CIFARBinary(url: url)
-            }
-            let batch = batches[file]!
-            guard index < batch.count else {
-                throw ExplicableError(.badInput, "image reference '\(reference)': \(file) holds \(batch.count) images")
-            }
-            let side = CIFARBinary.side
-            let png = PNGEncoder.encode(
-                rgb: PNGEncoder.upscale(rgb: batch.rgb(index), width: side, height: side, factor: imageScale),
-                width: side * imageScale, height: side * imageScale)
+            let png = try renderer.png(reference)
             let url = images.appendingPathComponent(reference.replacingOccurrences(of: ":", with: "-") + ".png")
             do { try png.write(to: url, options: .atomic) } catch {
                 throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)

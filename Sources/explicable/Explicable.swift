@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Explicable: ParsableCommand {
+struct Explicable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explicable",
         abstract: "Class-distance matrices from WordNet and human studies, for classifiers whose mistakes make sense.",

@@ -233,6 +233,74 @@ def report_case(browser, work):
     screenshot(browser, os.path.join(work, "report.png"))
 
 
+def served_case(browser, work):
+    """`explicable study serve`: consent, instructions, half the answers, a reload that resumes
+    them, the rest, finish, completion code; the admin export holds every answer."""
+    db = os.path.join(work, "served.sqlite")
+    spec = json.load(open(os.path.join(ROOT, "studies", "cifar10-class-likert.json")))
+    spec["name"], spec["completionURL"] = "served-likert", "BROWSER-OK"
+    spec_file = os.path.join(work, "served-likert.json")
+    json.dump(spec, open(spec_file, "w"))
+    run("study", "create", spec_file, "--db", db)
+    env = dict(os.environ, EXPLICABLE_HOME=ROOT, EXPLICABLE_ADMIN_TOKEN="browser-admin")
+    server = subprocess.Popen([BINARY, "study", "serve", "served-likert", "--port", "0", "--db", db],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        line = server.stdout.readline()
+        port = line.split("127.0.0.1:")[1].split("/")[0]
+        base = f"http://127.0.0.1:{port}"
+        browser.call("Page.navigate", url=f"{base}/?PROLIFIC_PID=browser1&STUDY_ID=s1&SESSION_ID=x1")
+        wait_for(browser, "!!document.getElementById('consent')", "the consent page")
+        browser.evaluate("document.getElementById('consent').click()")
+        wait_for(browser, "!!document.getElementById('begin')", "the instructions page")
+        browser.evaluate("document.getElementById('begin').click()")
+        count = browser.evaluate("document.querySelectorAll('fieldset.item').length")
+        if count != 17:
+            sys.exit(f"FAIL: served page: expected 17 questions, found {count}")
+        expected = {c["key"]: int(c["expected"]) for c in spec["attentionChecks"]}
+        answer_js = """(limit) => { const expected = %s; let n = 0;
+            for (const box of document.querySelectorAll('fieldset.item')) {
+              if (n >= limit) break;
+              const key = box.dataset.key;
+              const value = key.startsWith('attn:') ? expected[key.slice(5)] : 3;
+              const input = box.querySelector('input[value="' + value + '"]');
+              if (!input.disabled) { input.click(); n++; }
+            } return n; }""" % json.dumps(expected)
+        browser.evaluate(f"({answer_js})(8)")
+        wait_for(browser, "document.getElementById('progress').textContent.startsWith('8 of 17')", "8 saved answers")
+        browser.call("Page.reload")
+        wait_for(browser, "!!document.getElementById('progress') && "
+                 "document.getElementById('progress').textContent.startsWith('8 of 17')", "the resumed page")
+        browser.evaluate(f"({answer_js})(17)")
+        wait_for(browser, "document.getElementById('progress').textContent.startsWith('17 of 17')", "17 saved answers")
+        screenshot(browser, os.path.join(work, "served-page.png"))
+        browser.evaluate("document.getElementById('finish').click()")
+        wait_for(browser, "!!document.getElementById('completion-code')", "the completion page")
+        code = browser.evaluate("document.getElementById('completion-code').textContent")
+        if code != "BROWSER-OK":
+            sys.exit(f"FAIL: completion code {code!r}")
+        request = urllib.request.Request(f"{base}/admin/export.csv", headers={"Authorization": "Bearer browser-admin"})
+        rows = urllib.request.urlopen(request).read().decode().strip().split("\n")
+        if len(rows) != 18 or rows[0] != "annotator,assignment,item,value,rt_ms":
+            sys.exit(f"FAIL: served export has {len(rows) - 1} answers, expected 17")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if server.returncode != 0:
+        sys.exit(f"FAIL: study serve exited {server.returncode} on SIGTERM")
+
+
+def wait_for(browser, condition, what):
+    for _ in range(100):
+        try:
+            if browser.evaluate(condition):
+                return
+        except SystemExit:
+            pass
+        time.sleep(0.1)
+    sys.exit(f"FAIL: timed out waiting for {what}")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="explicable-browser-")
     db = os.path.join(work, "study.sqlite")
@@ -242,9 +310,10 @@ def main():
         likert_case(browser, work, db)
         instance_label_case(browser, work, db)
         report_case(browser, work)
+        served_case(browser, work)
     finally:
         browser.close()
-    print(f"3 passed, 0 failed: browser study pages and the report (screenshots in {work})")
+    print(f"4 passed, 0 failed: browser study pages, the served study and the report (screenshots in {work})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,305 @@
+public import ExplicableCore
+public import Foundation
+import GRDB
+
+/// A participant's session of `explicable study serve`, as the store holds it.
+public struct ServedSession: Sendable, Equatable {
+    public var id: Int64
+    public var token: String
+    public var submissionId: Int64
+    public var assignmentIndex: Int
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var releasedAt: Date?
+    /// The answers given so far, by item key.
+    public var answers: [String: StoredServedAnswer]
+}
+
+/// One answer of a served session.
+public struct StoredServedAnswer: Sendable, Equatable {
+    public var value: Double?
+    public var cannotTell: Bool
+}
+
+/// What happened when a participant arrived.
+public enum ServedArrival: Sendable, Equatable {
+    /// A new session on a free assignment.
+    case started(ServedSession)
+    /// The participant's unfinished or finished session.
+    case resumed(ServedSession)
+    /// The participant already had as many assignments as the study allows.
+    case limitReached
+    /// The participant's session was released after the timeout, and the limit allows no other.
+    case expired
+    /// Every assignment is taken or done.
+    case full
+}
+
+/// What happened to one answer of a served session.
+public enum ServedAnswerOutcome: Sendable, Equatable {
+    /// Stored; `answered` answers of the session are stored now.
+    case saved(answered: Int)
+    /// The same answer was already stored (a retry): nothing changed.
+    case duplicate(answered: Int)
+    /// A different answer to the item is stored; the first one stands.
+    case conflict
+    case unknownSession
+    case finished
+    case released
+}
+
+/// What happened when a participant finished.
+public enum ServedFinishOutcome: Sendable, Equatable {
+    case finished(ServedSession)
+    /// `missing` answers are still missing.
+    case incomplete(missing: Int)
+    case unknownSession
+    case released
+}
+
+/// One row of the long export of served and imported answers.
+public struct LongAnswerRow: Sendable, Equatable {
+    public var annotatorHash: String
+    public var assignmentID: String
+    public var itemKey: String
+    public var value: Double?
+    public var cannotTell: Bool
+    public var reactionMs: Double?
+}
+
+/// Served participants of a study, by state.
+public struct ServedCounts: Sendable, Equatable, Codable {
+    public var active: Int
+    public var finished: Int
+    public var released: Int
+}
+
+extension LabelStore {
+    /// Runs `body` in one write transaction without blocking a thread while it waits for the writer.
+    func writeAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ExplicableError) -> T {
+        do {
+            return try await queue.write(body)
+        } catch let error as ExplicableError {
+            throw error
+        } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
+        }
+    }
+
+    func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ExplicableError) -> T {
+        do {
+            return try await queue.read(body)
+        } catch let error as ExplicableError {
+            throw error
+        } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
+        }
+    }
+
+    private static func servedSession(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+        -> ServedSession?
+    {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, token, submissionId, assignmentIndex, startedAt, finishedAt, releasedAt FROM servedSession
+            WHERE \(condition) ORDER BY id DESC LIMIT 1
+            """, arguments: arguments)
+        else { return nil }
+        var session = ServedSession(id: row[0], token: row[1], submissionId: row[2], assignmentIndex: row[3],
+            startedAt: row[4], finishedAt: row[5], releasedAt: row[6], answers: [:])
+        for answer in try Row.fetchAll(db, sql: """
+            SELECT i.key, r.value, r.cannotTell FROM response r JOIN item i ON i.id = r.itemId WHERE r.submissionId = ?
+            """, arguments: [session.submissionId])
+        {
+            session.answers[answer[0]] = StoredServedAnswer(value: answer[1], cannotTell: answer[2])
+        }
+        return session
+    }
+
+    /// Releases the study's unfinished sessions last seen before `cutoff`: their submissions are
+    /// marked `TIMED-OUT` (which QC rejects) and their assignments return to the pool.
+    private static func releaseAbandoned(_ db: Database, studyId: Int64, cutoff: Date, now: Date) throws {
+        try db.execute(sql: """
+            UPDATE submission SET platformStatus = 'TIMED-OUT' WHERE id IN (SELECT submissionId FROM servedSession
+                WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?)
+            """, arguments: [studyId, cutoff])
+        try db.execute(sql: """
+            UPDATE servedSession SET releasedAt = ?
+            WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?
+            """, arguments: [now, studyId, cutoff])
+    }
+
+    /// Admits a participant, in one transaction: resumes their session, or deals them the
+    /// least-served assignment no live session holds.
+    ///
+    /// - Parameters:
+    ///   - idHash: the salted hash of their platform id (``annotatorHash(platform:rawID:)``).
+    ///   - assignmentCount: how many assignments the study's plan deals.
+    ///   - maxAssignmentsPerWorker: submissions one annotator may make in the study.
+    ///   - timeout: unfinished sessions idle this long are released first.
+    ///   - token: the new session's token, used when a session starts.
+    ///   - platformAssignmentID: the platform's id of this attempt (Prolific's `SESSION_ID`, MTurk's
+    ///     `assignmentId`), kept as the submission's assignment id so platform exports join with
+    ///     it; when absent or already used, `serve:INDEX:TOKEN-PREFIX` is used.
+    public func admitServedParticipant(
+        studyId: Int64, platform: String, idHash: String, assignmentCount: Int, maxAssignmentsPerWorker: Int,
+        timeout: TimeInterval, token: String, platformAssignmentID: String? = nil, now: Date = Date()
+    ) async throws(ExplicableError) -> ServedArrival {
+        try await writeAsync { db in
+            try Self.releaseAbandoned(db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now)
+            let annotatorId: Int64
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM annotator WHERE platform = ? AND idHash = ?",
+                arguments: [platform, idHash])
+            {
+                annotatorId = id
+            } else {
+                try db.execute(sql: "INSERT INTO annotator (platform, idHash) VALUES (?, ?)", arguments: [platform, idHash])
+                annotatorId = db.lastInsertedRowID
+            }
+            if let session = try Self.servedSession(db,
+                where: "studyId = ? AND annotatorId = ? AND releasedAt IS NULL", [studyId, annotatorId])
+            {
+                if session.finishedAt == nil {
+                    try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
+                }
+                return .resumed(session)
+            }
+            let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND annotatorId = ?",
+                arguments: [studyId, annotatorId]) ?? 0
+            if taken >= maxAssignmentsPerWorker {
+                let released = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM servedSession WHERE studyId = ? AND annotatorId = ? AND releasedAt IS NOT NULL)
+                    """, arguments: [studyId, annotatorId]) ?? false
+                return released ? .expired : .limitReached
+            }
+            var live = Set<Int>()
+            var served = [Int: Int]()
+            for row in try Row.fetchAll(db, sql: """
+                SELECT assignmentIndex, count(*), sum(releasedAt IS NULL) FROM servedSession WHERE studyId = ?
+                GROUP BY assignmentIndex
+                """, arguments: [studyId])
+            {
+                let index: Int = row[0]
+                served[index] = row[1]
+                if (row[2] as Int) > 0 { live.insert(index) }
+            }
+            let free = (0..<assignmentCount).filter { !live.contains($0) }
+            guard let index = free.min(by: { (served[$0] ?? 0, $0) < (served[$1] ?? 0, $1) }) else { return .full }
+            var assignmentID = "serve:\(index):\(token.prefix(12))"
+            if let platformAssignmentID, try !(Bool.fetchOne(db,
+                sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
+                arguments: [studyId, platformAssignmentID]) ?? true)
+            {
+                assignmentID = platformAssignmentID
+            }
+            try db.execute(sql: """
+                INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt)
+                VALUES (?, ?, NULL, ?, 'STARTED', ?)
+                """, arguments: [studyId, annotatorId, assignmentID, now])
+            let submissionId = db.lastInsertedRowID
+            try db.execute(sql: """
+                INSERT INTO servedSession (studyId, token, annotatorId, submissionId, assignmentIndex, startedAt, lastSeenAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [studyId, token, annotatorId, submissionId, index, now, now])
+            return .started(ServedSession(id: db.lastInsertedRowID, token: token, submissionId: submissionId,
+                assignmentIndex: index, startedAt: now, finishedAt: nil, releasedAt: nil, answers: [:]))
+        }
+    }
+
+    /// The session with `token` in the study, with its answers.
+    public func servedSession(studyId: Int64, token: String) async throws(ExplicableError) -> ServedSession? {
+        try await readAsync { db in try Self.servedSession(db, where: "studyId = ? AND token = ?", [studyId, token]) }
+    }
+
+    /// Stores one answer of a served session in one transaction. The caller has checked that
+    /// the item belongs to the session's assignment and the value to the scale.
+    public func saveServedAnswer(
+        studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, reactionMs: Double?,
+        position: Int, now: Date = Date()
+    ) async throws(ExplicableError) -> ServedAnswerOutcome {
+        try await writeAsync { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL FROM servedSession
+                WHERE studyId = ? AND token = ?
+                """, arguments: [studyId, token])
+            else { return .unknownSession }
+            let sessionId: Int64 = row[0], submissionId: Int64 = row[1]
+            if row[3] as Bool { return .released }
+            if row[2] as Bool { return .finished }
+            try db.execute(sql: """
+                INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (submissionId, itemId) DO NOTHING
+                """, arguments: [submissionId, itemId, value, cannotTell, reactionMs, position])
+            let inserted = db.changesCount == 1
+            try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, sessionId])
+            let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
+                arguments: [submissionId]) ?? 0
+            if inserted { return .saved(answered: answered) }
+            let stored = try Row.fetchOne(db, sql: "SELECT value, cannotTell FROM response WHERE submissionId = ? AND itemId = ?",
+                arguments: [submissionId, itemId])
+            let same = stored.map { ($0[0] as Double?) == value && ($0[1] as Bool) == cannotTell } ?? false
+            return same ? .duplicate(answered: answered) : .conflict
+        }
+    }
+
+    /// Marks a served session finished when it has `required` answers: the submission gets its
+    /// submit time and work seconds. Finishing twice returns the finished session again.
+    public func finishServedSession(studyId: Int64, token: String, required: Int, now: Date = Date())
+        async throws(ExplicableError) -> ServedFinishOutcome
+    {
+        try await writeAsync { db in
+            guard var session = try Self.servedSession(db, where: "studyId = ? AND token = ?", [studyId, token]) else {
+                return .unknownSession
+            }
+            if session.releasedAt != nil { return .released }
+            if session.finishedAt != nil { return .finished(session) }
+            guard session.answers.count >= required else { return .incomplete(missing: required - session.answers.count) }
+            try db.execute(sql: "UPDATE servedSession SET finishedAt = ?, lastSeenAt = ? WHERE id = ?",
+                arguments: [now, now, session.id])
+            try db.execute(sql: """
+                UPDATE submission SET submittedAt = ?, workSeconds = ?, platformStatus = 'SUBMITTED' WHERE id = ?
+                """, arguments: [now, now.timeIntervalSince(session.startedAt), session.submissionId])
+            session.finishedAt = now
+            return .finished(session)
+        }
+    }
+
+    /// Served sessions of the study by state.
+    public func servedCounts(studyId: Int64) async throws(ExplicableError) -> ServedCounts {
+        try await readAsync { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT coalesce(sum(finishedAt IS NULL AND releasedAt IS NULL), 0), coalesce(sum(finishedAt IS NOT NULL), 0),
+                    coalesce(sum(releasedAt IS NOT NULL), 0) FROM servedSession WHERE studyId = ?
+                """, arguments: [studyId])
+            return ServedCounts(active: row?[0] ?? 0, finished: row?[1] ?? 0, released: row?[2] ?? 0)
+        }
+    }
+
+    /// Every answer of the study (served or imported), one row each, in submission order.
+    public func longAnswers(studyId: Int64) async throws(ExplicableError) -> [LongAnswerRow] {
+        try await readAsync { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs
+                FROM response r JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
+                JOIN item i ON i.id = r.itemId
+                WHERE s.studyId = ? ORDER BY s.id, r.position, i.id
+                """, arguments: [studyId]
+            ).map { LongAnswerRow(annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
+                cannotTell: $0[4], reactionMs: $0[5]) }
+        }
+    }
+
+    /// Lets commits skip the fsync of the write-ahead log (`PRAGMA synchronous = NORMAL`): a
+    /// committed transaction still survives the process being killed, but not a power loss or
+    /// an operating-system crash. For this connection only; the file is unchanged.
+    public func relaxSynchronousCommits() throws(ExplicableError) {
+        do { try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
+        }
+    }
+
+    /// The salted hash under which an annotator's platform id is stored.
+    public func annotatorHash(platform: String, rawID: String) throws(ExplicableError) -> String {
+        let salt = try write { db in try Self.annotatorSalt(db) }
+        return SHA256Digest.annotatorHash(salt: salt, platform: platform, rawID: rawID)
+    }
+}

@@ -1,0 +1,43 @@
+import ExplicableCore
+public import Foundation
+public import LabelStore
+
+extension Study {
+    /// The text of an item as the annotator reads it: the question with the class labels filled
+    /// in, or an attention check's prompt.
+    public func text(of item: ItemRecord) -> String {
+        let spec = self.spec
+        let labels = classes.labels
+        func label(_ i: Int?) -> String { i.flatMap { labels.indices.contains($0) ? labels[$0] : nil } ?? "?" }
+        let text: String
+        switch item.kind {
+        case .pair:
+            text = spec.question.replacingOccurrences(of: "{{a}}", with: label(item.classA))
+                .replacingOccurrences(of: "{{b}}", with: label(item.classB))
+        case .image:
+            text = spec.question
+        case .review:
+            let predictions = (item.predictions.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? [])
+                .map { label($0) }.joined(separator: ", ")
+            text = spec.question.replacingOccurrences(of: "{{truth}}", with: label(item.trueClass))
+                .replacingOccurrences(of: "{{prediction}}", with: predictions)
+        case .attention:
+            text = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.prompt ?? spec.question
+        }
+        return text
+    }
+
+    /// The answers an item accepts: class indices for image items (and attention checks of
+    /// instance-label studies), otherwise the scale's values.
+    public func acceptedValues(for item: ItemRecord) -> [Double] {
+        if item.kind == .image || (item.kind == .attention && spec.design == .instanceLabel) {
+            return classes.labels.indices.map(Double.init)
+        }
+        return spec.effectiveScale.map { Double($0.value) }
+    }
+
+    /// Whether "cannot tell" is an accepted answer to `item`.
+    public func acceptsCannotTell(_ item: ItemRecord) -> Bool {
+        (spec.allowCannotTell ?? false) && item.kind != .attention
+    }
+}

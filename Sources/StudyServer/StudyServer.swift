@@ -1,0 +1,495 @@
+public import ExplicableCore
+public import Foundation
+public import Hummingbird
+public import LabelStore
+import Mustache
+public import Studies
+
+/// `explicable study serve`: a study's participant pages, its answer API and admin routes over
+/// the label store.
+///
+/// Routes:
+/// - `GET /` consent page (carries `PROLIFIC_PID`/`STUDY_ID`/`SESSION_ID`, `workerId`/`assignmentId`/`hitId`
+///   or `PARTICIPANT_ID` on); `GET /start` admits the participant and redirects to their session;
+/// - `GET /session/TOKEN` instructions and the assignment (answers given so far filled in);
+///   `GET /session/TOKEN/done` completion code, or a redirect to the spec's completion URL;
+/// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "rt_ms"}`: saves one answer in
+///   one transaction. Re-sending the stored answer is idempotent (200, `"duplicate": true`);
+///   a different answer to an answered item is 409 (the first answer stands);
+/// - `POST /api/finish` `{"token"}`: marks the submission submitted once every item is answered;
+/// - `GET /admin/status`, `GET /admin/export.csv` with `Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN`
+///   (absent without an admin token: 404).
+public struct StudyServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        /// Unfinished sessions idle this long give their assignment back.
+        public var timeout: TimeInterval = 3600
+        /// The admin routes' bearer token; `nil` turns them off.
+        public var adminToken: String?
+        /// Largest request body accepted (413 beyond).
+        public var maxBodyBytes = 64 * 1024
+        /// Token bucket per client address.
+        public var requestsPerSecond = 50.0
+        public var burst = 100.0
+
+        public init() {}
+    }
+
+    public let study: Study
+    public let plan: TaskPlan
+    public let store: LabelStore
+    public let configuration: Configuration
+    let pages: MustacheLibrary
+    /// Each assignment's item positions by key.
+    let positions: [[String: Int]]
+    /// Renders the CIFAR-10 images items show; `nil` serves none.
+    let images: StudyImages?
+    /// The image references of the study's items by served file name (nothing else is served).
+    let imageReferences: [String: String]
+    /// Session tokens' assignment indices (a session never changes assignment), so an answer
+    /// costs one write transaction and no read.
+    let assignmentsByToken = AssignmentCache()
+    /// PNGs already rendered, by file name (at most the study's images, a few KiB each).
+    let renderedImages = ImageCache()
+
+    /// - Parameters:
+    ///   - templates: the folder holding the `serve-*.mustache` templates.
+    ///   - images: renders the CIFAR-10 images the study's items show (`GET /images/NAME.png`).
+    public init(
+        study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil
+    ) throws(ExplicableError) {
+        self.study = study
+        self.images = images
+        imageReferences = Dictionary(study.items.compactMap { item in
+            item.image.flatMap { StudyImages.isCIFAR($0) ? (StudyImages.fileName($0), $0) : nil }
+        }, uniquingKeysWith: { first, _ in first })
+        self.store = store
+        self.configuration = configuration
+        plan = try TaskPlan(study: study)
+        positions = plan.assignments.map { Dictionary(uniqueKeysWithValues: $0.itemKeys.enumerated().map { ($1, $0) }) }
+        var library = MustacheLibrary()
+        for name in ["serve-consent", "serve-session", "serve-done", "serve-message", "serve-style"] {
+            let file = templates.appendingPathComponent("\(name).mustache")
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                throw ExplicableError(.missingData, "template '\(name).mustache' is missing", file: templates.path)
+            }
+            do { try library.register(text, named: name) } catch {
+                throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
+            }
+        }
+        pages = library
+    }
+
+    /// The router with every route and the middleware.
+    public func makeRouter() -> Router<ServeContext> {
+        let router = Router(context: ServeContext.self)
+        router.add(middleware: ServeMiddleware(limiter: RateLimiter(rate: configuration.requestsPerSecond,
+            burst: configuration.burst)))
+        router.get("/") { request, _ in consent(request) }
+        router.get("/start") { request, _ in try await start(request) }
+        router.get("/session/:token") { _, context in try await session(context.parameters.get("token") ?? "") }
+        router.get("/session/:token/done") { _, context in try await done(context.parameters.get("token") ?? "") }
+        router.get("/images/:file") { _, context in image(context.parameters.get("file") ?? "") }
+        router.post("/api/answer") { request, _ in try await answer(request) }
+        router.post("/api/finish") { request, _ in try await finish(request) }
+        if let token = configuration.adminToken, !token.isEmpty {
+            router.get("/admin/status") { request, _ in
+                guard authorized(request, token: token) else { return unauthorized() }
+                return try await status()
+            }
+            router.get("/admin/export.csv") { request, _ in
+                guard authorized(request, token: token) else { return unauthorized() }
+                return try await export()
+            }
+        }
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT (graceful shutdown: requests in flight finish) or until
+    /// the task is cancelled.
+    /// - Parameters:
+    ///   - handlingSignals: whether SIGTERM and SIGINT shut down (tests running several servers pass `false`).
+    ///   - onRunning: called with the bound port once the server listens.
+    public func run(handlingSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) })
+        if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
+    }
+
+    // MARK: Participant pages
+
+    /// The platform and raw id a request's query names, if any.
+    static func participant(_ query: Parameters) -> (platform: String, id: String)? {
+        func value(_ name: String) -> String? {
+            guard let v = query.get(name)?.trimmingCharacters(in: .whitespaces), !v.isEmpty, v.count <= 128 else {
+                return nil
+            }
+            return v
+        }
+        if let id = value("PROLIFIC_PID") { return ("prolific", id) }
+        if let id = value("workerId") { return ("mturk", id) }
+        if let id = value("PARTICIPANT_ID") { return ("self-hosted", id) }
+        return nil
+    }
+
+    func render(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let nonce = Responses.randomHex(bytes: 16)
+        var context = context
+        context["nonce"] = nonce
+        context["title"] = study.spec.title
+        return Responses.page(pages.render(context, withTemplate: template) ?? "", nonce: nonce, status: status)
+    }
+
+    func message(_ heading: String, _ text: String, status: HTTPResponse.Status) -> Response {
+        render("serve-message", ["heading": heading, "message": text], status: status)
+    }
+
+    func consent(_ request: Request) -> Response {
+        let query = request.uri.queryParameters
+        guard Self.participant(query) != nil else {
+            return message("Participant id missing",
+                "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID). "
+                    + "Please open the link from the recruiting platform again.", status: .badRequest)
+        }
+        if query.get("assignmentId") == "ASSIGNMENT_ID_NOT_AVAILABLE" {
+            return message("Preview", "Please accept the HIT to take part.", status: .ok)
+        }
+        let kept = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId", "PARTICIPANT_ID"]
+            .compactMap { name in query.get(name).map { ["name": name, "value": $0] } }
+        let spec = study.spec
+        return render("serve-consent", [
+            "fields": kept, "minutes": spec.pay.estimatedMinutes.map { String(format: "%.0f", $0) } as Any,
+            "reward": String(format: "%.2f %@", spec.pay.rewardPerAssignment, spec.pay.currency),
+            "items": plan.assignments.first?.itemKeys.count ?? 0,
+        ])
+    }
+
+    func start(_ request: Request) async throws -> Response {
+        guard let (platform, rawID) = Self.participant(request.uri.queryParameters) else {
+            return message("Participant id missing",
+                "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID).", status: .badRequest)
+        }
+        let query = request.uri.queryParameters
+        if query.get("assignmentId") == "ASSIGNMENT_ID_NOT_AVAILABLE" {
+            return message("Preview", "Please accept the HIT to take part.", status: .ok)
+        }
+        let attempt = (platform == "prolific" ? query.get("SESSION_ID") : platform == "mturk" ? query.get("assignmentId") : nil)
+            .flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
+        let hash = try store.annotatorHash(platform: platform, rawID: rawID)
+        let arrival = try await store.admitServedParticipant(
+            studyId: study.id, platform: platform, idHash: hash, assignmentCount: plan.assignments.count,
+            maxAssignmentsPerWorker: study.spec.qc.maxAssignmentsPerWorker ?? 1, timeout: configuration.timeout,
+            token: Responses.randomHex(bytes: 32), platformAssignmentID: attempt)
+        switch arrival {
+        case .started(let session), .resumed(let session):
+            return Responses.redirect("/session/\(session.token)" + (session.finishedAt == nil ? "" : "/done"))
+        case .limitReached:
+            return message("Already taken part", "You have already completed this study. Thank you!", status: .forbidden)
+        case .expired:
+            return message("Session expired",
+                "Your session timed out and its place was given to another participant.", status: .gone)
+        case .full:
+            return message("Study full", "All places in this study are taken. Please return the study.",
+                status: .serviceUnavailable)
+        }
+    }
+
+    struct PageItem: Encodable {
+        struct Option: Encodable {
+            var value: String
+            var label: String
+        }
+
+        var key, text: String
+        var image: String?
+        var options: [Option]
+        /// The stored answer: a value, `cannot-tell`, or nil.
+        var answer: String?
+    }
+
+    struct PageData: Encodable {
+        var token: String
+        var items: [PageItem]
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    func session(_ token: String) async throws -> Response {
+        guard let session = try await store.servedSession(studyId: study.id, token: token) else {
+            return message("Unknown session", "This session link is not valid.", status: .notFound)
+        }
+        if session.releasedAt != nil {
+            return message("Session expired", "Your session timed out and its place was given to another participant.",
+                status: .gone)
+        }
+        if session.finishedAt != nil { return Responses.redirect("/session/\(token)/done") }
+        let scale = study.spec.effectiveScale
+        let items = plan.assignments[session.assignmentIndex].itemKeys.compactMap { key -> PageItem? in
+            guard let item = study.item(key: key) else { return nil }
+            var options: [PageItem.Option]
+            if item.kind == .image || (item.kind == .attention && study.spec.design == .instanceLabel) {
+                options = study.classes.labels.enumerated().map { .init(value: String($0), label: $1) }
+            } else {
+                options = scale.map { .init(value: String($0.value), label: "\($0.value) – \($0.label)") }
+            }
+            if study.acceptsCannotTell(item) { options.append(.init(value: "cannot-tell", label: "Cannot tell")) }
+            let stored = session.answers[key].map { $0.cannotTell ? "cannot-tell" : $0.value.map(Self.format) ?? "" }
+            let image = item.image.flatMap { images != nil && StudyImages.isCIFAR($0) ? "/images/" + StudyImages.fileName($0) : nil }
+            return PageItem(key: key, text: study.text(of: item), image: image, options: options, answer: stored)
+        }
+        return render("serve-session", [
+            "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,
+            "pageJSON": Responses.scriptJSON(PageData(token: token, items: items)),
+        ])
+    }
+
+    func done(_ token: String) async throws -> Response {
+        guard let session = try await store.servedSession(studyId: study.id, token: token), session.finishedAt != nil
+        else {
+            return message("Not finished", "This session is not finished.", status: .notFound)
+        }
+        let completion = study.spec.completionURL
+        if let completion, completion.hasPrefix("https://") || completion.hasPrefix("http://") {
+            return Responses.redirect(completion)
+        }
+        return render("serve-done", ["code": completion as Any])
+    }
+
+    func image(_ file: String) -> Response {
+        guard let images, let reference = imageReferences[file] else {
+            return Responses.error(.notFound, "no such image: \(file)")
+        }
+        do {
+            let png: Data
+            if let cached = renderedImages[file] {
+                png = cached
+            } else {
+                png = try images.png(reference)
+                renderedImages[file] = png
+            }
+            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "public, max-age=86400"],
+                body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        } catch {
+            return Responses.error(.notFound, "image \(file) is not available: \(error.message)")
+        }
+    }
+
+    // MARK: API
+
+    /// The request body as JSON of `T`, or the response saying why not.
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async -> Result<T, ResponseBox> {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
+            return .failure(.init(Responses.error(.contentTooLarge,
+                "request body too large (\(length) bytes; the limit is \(configuration.maxBodyBytes))")))
+        }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: configuration.maxBodyBytes) } catch {
+            return .failure(.init(Responses.error(.contentTooLarge,
+                "request body too large (the limit is \(configuration.maxBodyBytes) bytes)")))
+        }
+        do {
+            return .success(try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)))
+        } catch let error as DecodingError {
+            return .failure(.init(Responses.error(.badRequest, "malformed JSON: \(Self.describe(error))")))
+        } catch {
+            return .failure(.init(Responses.error(.badRequest, "malformed JSON")))
+        }
+    }
+
+    struct ResponseBox: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return field.isEmpty ? "expected a JSON object" : "field '\(field)' has the wrong type"
+        case .dataCorrupted: return "not valid JSON"
+        @unknown default: return "not valid JSON"
+        }
+    }
+
+    struct AnswerRequest: Decodable {
+        var token: String
+        var item: String
+        var value: Double?
+        var cannotTell: Bool?
+        var rtMs: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case token, item, value
+            case cannotTell = "cannot_tell"
+            case rtMs = "rt_ms"
+        }
+    }
+
+    struct AnswerResponse: Encodable {
+        var saved: Bool
+        var duplicate: Bool
+        var answered: Int
+        var total: Int
+    }
+
+    func answer(_ request: Request) async throws -> Response {
+        let body: AnswerRequest
+        switch await decode(AnswerRequest.self, request) {
+        case .success(let value): body = value
+        case .failure(let box): return box.response
+        }
+        let assignmentIndex: Int
+        if let cached = assignmentsByToken[body.token] {
+            assignmentIndex = cached
+        } else {
+            guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
+                return Responses.error(.notFound, "unknown session token")
+            }
+            assignmentIndex = session.assignmentIndex
+            assignmentsByToken[body.token] = assignmentIndex
+        }
+        let assignment = plan.assignments[assignmentIndex]
+        guard let position = positions[assignmentIndex][body.item], let item = study.item(key: body.item) else {
+            return Responses.error(.badRequest, "item '\(body.item)' is not in this participant's assignment")
+        }
+        let cannotTell = body.cannotTell ?? false
+        if cannotTell {
+            guard study.acceptsCannotTell(item) else {
+                return Responses.error(.badRequest, "item '\(body.item)' does not accept 'cannot tell'")
+            }
+            guard body.value == nil else { return Responses.error(.badRequest, "give either a value or cannot_tell, not both") }
+        } else {
+            let accepted = study.acceptedValues(for: item)
+            guard let value = body.value else { return Responses.error(.badRequest, "missing field 'value'") }
+            guard accepted.contains(value) else {
+                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (accepted: "
+                    + accepted.map(Self.format).joined(separator: ", ") + ")")
+            }
+        }
+        if let rt = body.rtMs, !(rt.isFinite && rt >= 0) {
+            return Responses.error(.badRequest, "field 'rt_ms' must be a non-negative number")
+        }
+        let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
+            value: cannotTell ? nil : body.value, cannotTell: cannotTell, reactionMs: body.rtMs, position: position)
+        let total = assignment.itemKeys.count
+        switch outcome {
+        case .saved(let answered):
+            return Responses.json(.ok, AnswerResponse(saved: true, duplicate: false, answered: answered, total: total))
+        case .duplicate(let answered):
+            return Responses.json(.ok, AnswerResponse(saved: false, duplicate: true, answered: answered, total: total))
+        case .conflict:
+            return Responses.error(.conflict, "item '\(body.item)' already has a different answer; the first answer stands")
+        case .unknownSession:
+            return Responses.error(.notFound, "unknown session token")
+        case .finished:
+            return Responses.error(.conflict, "this session is finished; answers can no longer change")
+        case .released:
+            return Responses.error(.gone, "this session timed out and was released")
+        }
+    }
+
+    struct FinishRequest: Decodable {
+        var token: String
+    }
+
+    struct FinishResponse: Encodable {
+        var finished: Bool
+        var next: String
+    }
+
+    func finish(_ request: Request) async throws -> Response {
+        let body: FinishRequest
+        switch await decode(FinishRequest.self, request) {
+        case .success(let value): body = value
+        case .failure(let box): return box.response
+        }
+        guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
+            return Responses.error(.notFound, "unknown session token")
+        }
+        let required = plan.assignments[session.assignmentIndex].itemKeys.count
+        switch try await store.finishServedSession(studyId: study.id, token: body.token, required: required) {
+        case .finished:
+            return Responses.json(.ok, FinishResponse(finished: true, next: "/session/\(body.token)/done"))
+        case .incomplete(let missing):
+            return Responses.error(.badRequest, "\(missing) of \(required) items are not answered yet")
+        case .unknownSession:
+            return Responses.error(.notFound, "unknown session token")
+        case .released:
+            return Responses.error(.gone, "this session timed out and was released")
+        }
+    }
+
+    // MARK: Admin
+
+    func authorized(_ request: Request, token: String) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let given = Array(header.dropFirst(7).utf8), expected = Array(token.utf8)
+        var difference = given.count ^ expected.count
+        for (i, byte) in expected.enumerated() { difference |= Int(byte ^ (i < given.count ? given[i] : 0)) }
+        return difference == 0
+    }
+
+    func unauthorized() -> Response {
+        var response = Responses.error(.unauthorized, "admin routes need 'Authorization: Bearer <EXPLICABLE_ADMIN_TOKEN>'")
+        response.headers[.wwwAuthenticate] = "Bearer"
+        return response
+    }
+
+    struct StatusBody: Encodable {
+        struct Item: Encodable {
+            var key: String
+            var target: Int
+            var collected: Int
+        }
+
+        struct QC: Encodable {
+            var accepted, rejected, pending: Int
+        }
+
+        var study: String
+        var assignments: Int
+        var participants: ServedCounts
+        var ratingsCollected, targetRatings, itemsComplete, items: Int
+        var qc: QC
+        var perItem: [Item]
+    }
+
+    func status() async throws -> Response {
+        let counts = try store.collectionCounts(studyId: study.id)
+        let status = try StudyStatus.of(study, in: store)
+        let participants = try await store.servedCounts(studyId: study.id)
+        let perItem = study.items.filter { !$0.isAttentionCheck }.map {
+            StatusBody.Item(key: $0.key, target: $0.targetRatings, collected: counts.ratingsPerItem[$0.id!] ?? 0)
+        }
+        return Responses.json(.ok, StatusBody(
+            study: study.spec.name, assignments: plan.assignments.count, participants: participants,
+            ratingsCollected: status.ratingsCollected, targetRatings: status.targetRatings,
+            itemsComplete: status.itemsComplete, items: status.items,
+            qc: .init(accepted: status.submissionsAccepted, rejected: status.submissionsRejected,
+                pending: status.submissionsPending),
+            perItem: perItem))
+    }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    func export() async throws -> Response {
+        var csv = "annotator,assignment,item,value,rt_ms\n"
+        for row in try await store.longAnswers(studyId: study.id) {
+            let value = row.cannotTell ? "cannot-tell" : row.value.map(Self.format) ?? ""
+            let rt = row.reactionMs.map(Self.format) ?? ""
+            csv += [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(Self.csvField).joined(separator: ",") + "\n"
+        }
+        return Responses.csv(csv, fileName: "\(study.spec.name)-answers.csv")
+    }
+}

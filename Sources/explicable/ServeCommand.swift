@@ -1,0 +1,79 @@
+import ArgumentParser
+import ExplicableCore
+import Foundation
+import LabelStore
+import Studies
+import StudyServer
+
+extension StudyCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a study to participants and save every answer in the label store.",
+            discussion: """
+                Participants open http://HOST:PORT/?PROLIFIC_PID=…&STUDY_ID=…&SESSION_ID=… (or workerId/assignmentId/hitId,
+                or PARTICIPANT_ID): consent, instructions, their assignment, then the completion code or the spec's
+                completion URL. Admin routes (GET /admin/status, GET /admin/export.csv) need
+                'Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN' and are off without that variable.
+                Stops gracefully on SIGTERM or SIGINT.
+                """)
+
+        @Argument(help: ArgumentHelp("The study's name in the label store.", valueName: "study"))
+        var study: String
+
+        @Option(help: "The address to listen on.")
+        var host = "127.0.0.1"
+
+        @Option(help: "The port to listen on (0: any free port).")
+        var port = 8080
+
+        @Option(help: ArgumentHelp("Unfinished sessions idle this long give their assignment back.", valueName: "minutes"))
+        var timeoutMinutes = 60.0
+
+        @Option(help: ArgumentHelp("Requests per second per client address (token bucket; bursts of twice as many).",
+            valueName: "n"))
+        var rateLimit = 50.0
+
+        @Flag(help: ArgumentHelp(
+            "Commit without waiting for the disk (survives kill -9, not a power loss); several times the answers per second."))
+        var fastCommits = false
+
+        @Option(help: ArgumentHelp(
+            "Data folder with cifar-10-batches-bin/ for the images items show (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
+            valueName: "dir"))
+        var data: String?
+
+        @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+            guard timeoutMinutes > 0 else { throw ValidationError("--timeout-minutes must be positive") }
+            guard rateLimit > 0 else { throw ValidationError("--rate-limit must be positive") }
+        }
+
+        func run() async throws {
+            let server = try reportingErrors { () throws -> StudyServer in
+                let loaded = try Study.named(study, in: try store.open())
+                var configuration = StudyServer.Configuration()
+                configuration.host = host
+                configuration.port = port
+                configuration.timeout = timeoutMinutes * 60
+                configuration.requestsPerSecond = rateLimit
+                configuration.burst = rateLimit * 2
+                configuration.adminToken = ProcessInfo.processInfo.environment["EXPLICABLE_ADMIN_TOKEN"]
+                    .flatMap { $0.isEmpty ? nil : $0 }
+                let labels = try store.open()
+                if fastCommits { try labels.relaxSynchronousCommits() }
+                return try StudyServer(study: loaded, store: labels,
+                    templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
+                    configuration: configuration,
+                    images: StudyImages(data: DataFolder.resolve(data), scale: loaded.spec.design == .mistakeReview ? 4 : 1))
+            }
+            let admin = server.configuration.adminToken == nil ? "off (set EXPLICABLE_ADMIN_TOKEN)" : "on"
+            let name = study, address = host
+            try await server.run { port in
+                writeStdout("serving study \(name) at http://\(address):\(port)/ (\(server.plan.assignments.count) assignments; "
+                    + "admin routes \(admin))\n")
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LabelStore
+import Studies
+import StudyServer
+import Testing
+
+@Suite("StudyServer") struct StudyServerTests {
+    @Test func participantFlowSavesEveryAnswerAndFinishes() async throws {
+        let (_, store, study) = try makeStudy()
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let consent = try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1")
+                #expect(consent.status == 200)
+                #expect(consent.body.contains("Mistakes &lt;&amp;&gt; test"))
+                #expect(consent.body.contains("name=\"PROLIFIC_PID\" value=\"p1\""))
+                let csp = consent.headers[.contentSecurityPolicy] ?? ""
+                #expect(csp.contains("script-src 'nonce-") && !csp.contains("unsafe-inline"))
+                #expect(consent.headers[.xContentTypeOptions] == "nosniff")
+                #expect(consent.headers[.init("Referrer-Policy")!] == "no-referrer")
+                let token = try await client.admit("p1")
+                let page = try await client.fetch("/session/\(token)")
+                #expect(page.body.contains("Rate each &lt;b&gt;pair&lt;/b&gt;."))
+                let items = try await client.items(token)
+                #expect(items.count == 3)
+                let early = try await client.post("/api/finish", json: ["token": token])
+                #expect(early.status == 400)
+                #expect(early.json["error"] as? String == "3 of 3 items are not answered yet")
+                for (n, item) in items.enumerated() {
+                    let r = try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": n, "rt_ms": 1200])
+                    #expect(r.status == 200, "\(r.body)")
+                    #expect(r.json["answered"] as? Int == n + 1)
+                }
+                let finish = try await client.post("/api/finish", json: ["token": token])
+                #expect(finish.status == 200)
+                #expect(finish.json["next"] as? String == "/session/\(token)/done")
+                let done = try await client.fetch("/session/\(token)/done")
+                #expect(done.body.contains("C0DE42"))
+                // Coming back after finishing shows the completion page, not a second assignment.
+                let again = try await client.fetch("/start?PROLIFIC_PID=p1")
+                #expect(again.headers[.location] == "/session/\(token)/done")
+                let late = try await client.post("/api/answer", json: ["token": token, "item": items[0].key, "value": 1])
+                #expect(late.status == 409)
+            }
+        }
+        let (submissions, answers, _) = try store.submissionsWithAnswers(studyId: study.id)
+        #expect(submissions.count == 1)
+        #expect(submissions[0].submittedAt != nil && submissions[0].workSeconds != nil)
+        #expect(submissions[0].assignmentID == "xp1")  // Prolific's SESSION_ID, so its export joins
+        #expect(answers[submissions[0].id!]?.count == 3)
+        // QC runs on served data as on imported data.
+        let rows = try QualityControl(study: study, store: store).run()
+        #expect(rows.count == 1)
+    }
+
+    @Test func reloadResumesWithTheAnswersGiven() async throws {
+        let (_, store, study) = try makeStudy()
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let token = try await client.admit("p1")
+                let items = try await client.items(token)
+                _ = try await client.post("/api/answer", json: ["token": token, "item": items[1].key, "value": 3])
+                #expect(try await client.admit("p1") == token)
+                let resumed = try await client.items(token)
+                #expect(resumed.map(\.key) == items.map(\.key))
+                #expect(resumed.map(\.answer) == [nil, "3", nil])
+                // Another participant gets another assignment.
+                let other = try await client.admit("p2")
+                #expect(other != token)
+                #expect(try await client.items(other).map(\.key) != items.map(\.key))
+            }
+        }
+    }
+
+    @Test func duplicateAnswersAreIdempotentAndConflictsRejected() async throws {
+        let (_, store, study) = try makeStudy()
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let token = try await client.admit("p1")
+                let key = try await client.items(token)[0].key
+                let first = try await client.post("/api/answer", json: ["token": token, "item": key, "value": 2])
+                #expect(first.json["saved"] as? Bool == true)
+                let retry = try await client.post("/api/answer", json: ["token": token, "item": key, "value": 2])
+                #expect(retry.status == 200)
+                #expect(retry.json["duplicate"] as? Bool == true)
+                let changed = try await client.post("/api/answer", json: ["token": token, "item": key, "value": 4])
+                #expect(changed.status == 409)
+            }
+        }
+        let (_, answers, _) = try store.submissionsWithAnswers(studyId: study.id)
+        #expect(answers.values.flatMap { $0 }.map(\.value) == [2])
+    }
+
+    @Test func rejectsForeignItemsOffScaleValuesAndBadJSON() async throws {
+        let (_, store, study) = try makeStudy()
+        let server = try StudyServer(study: study, store: store, templates: templates,
+            configuration: configuration(maxBody: 1024))
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let token = try await client.admit("p1")
+                let mine = Set(try await client.items(token).map(\.key))
+                let foreign = study.items.map(\.key).first { !mine.contains($0) }!
+                let r1 = try await client.post("/api/answer", json: ["token": token, "item": foreign, "value": 1])
+                #expect(r1.status == 400)
+                #expect(r1.json["error"] as? String == "item '\(foreign)' is not in this participant's assignment")
+                let r2 = try await client.post("/api/answer", json: ["token": token, "item": mine.first!, "value": 7])
+                #expect(r2.status == 400)
+                #expect(r2.json["error"] as? String == "value 7 is not on the scale (accepted: 0, 1, 2, 3, 4)")
+                let r3 = try await client.post("/api/answer", json: ["token": token, "item": mine.first!, "cannot_tell": true])
+                #expect(r3.status == 400)
+                let r4 = try await client.post("/api/answer", "{\"token\": ")
+                #expect(r4.status == 400)
+                #expect(r4.json["error"] as? String == "malformed JSON: not valid JSON")
+                let r5 = try await client.post("/api/answer", json: ["token": token])
+                #expect(r5.json["error"] as? String == "malformed JSON: missing field 'item'")
+                let r6 = try await client.post("/api/answer", json: ["token": "nope", "item": foreign, "value": 1])
+                #expect(r6.status == 404)
+                let big = try await client.post("/api/answer", String(repeating: " ", count: 4096) + "{}")
+                #expect(big.status == 413)
+                let missing = try await client.fetch("/start")
+                #expect(missing.status == 400)
+            }
+        }
+    }
+
+    @Test func adminRoutesNeedTheBearerToken() async throws {
+        let (_, store, study) = try makeStudy()
+        let off = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(off) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let r = try await client.fetch("/admin/status", headers: [.authorization: "Bearer x"])
+                #expect(r.status == 404)
+            }
+        }
+        let on = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "s3cret"))
+        try await withServer(on) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                #expect(try await client.fetch("/admin/status").status == 401)
+                #expect(try await client.fetch("/admin/status", headers: [.authorization: "Bearer wrong"]).status == 401)
+                #expect(try await client.fetch("/admin/export.csv", headers: [.authorization: "Bearer s3cret0"]).status == 401)
+                let token = try await client.admit("p1")
+                let key = try await client.items(token)[0].key
+                _ = try await client.post("/api/answer", json: ["token": token, "item": key, "value": 1, "rt_ms": 850])
+                let status = try await client.fetch("/admin/status", headers: [.authorization: "Bearer s3cret"])
+                #expect(status.status == 200)
+                let participants = status.json["participants"] as? [String: Any]
+                #expect(participants?["active"] as? Int == 1)
+                #expect(status.json["ratingsCollected"] as? Int == 1)
+                let csv = try await client.fetch("/admin/export.csv", headers: [.authorization: "Bearer s3cret"])
+                let lines = csv.body.split(separator: "\n")
+                #expect(lines.first == "annotator,assignment,item,value,rt_ms")
+                #expect(lines.count == 2 && lines[1].hasSuffix(",\(key),1,850"))
+            }
+        }
+    }
+
+    @Test func limitsAssignmentsPerWorkerAndFillsUp() async throws {
+        // 2 classes: 2 items × k 1 / 1 per assignment = 2 assignments.
+        let (_, store, study) = try makeStudy(classes: 2, k: 1, perAssignment: 1)
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                _ = try await client.admit("a")
+                _ = try await client.admit("b")
+                #expect(try await client.fetch("/start?PROLIFIC_PID=c").status == 503)
+            }
+        }
+    }
+
+    @Test func rateLimitAnswers429() async throws {
+        let (_, store, study) = try makeStudy()
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(rate: 2))
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                var statuses: [Int] = []
+                for _ in 0..<10 { statuses.append(try await client.fetch("/?PROLIFIC_PID=p").status) }
+                #expect(statuses.prefix(4).allSatisfy { $0 == 200 })
+                #expect(statuses.contains(429))
+            }
+        }
+    }
+
+    @Test func twoHundredParticipantsConcurrently() async throws {
+        // 3 classes: 6 items × 100 ratings / 3 per assignment = 200 assignments.
+        let (_, store, study) = try makeStudy(classes: 3, k: 100, perAssignment: 3)
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<200 {
+                    group.addTask {
+                        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                            let token = try await client.admit("w\(n)")
+                            for item in try await client.items(token) {
+                                let r = try await client.post("/api/answer",
+                                    json: ["token": token, "item": item.key, "value": n % 5, "rt_ms": 900])
+                                #expect(r.status == 200)
+                            }
+                            #expect(try await client.post("/api/finish", json: ["token": token]).status == 200)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let r = try await client.fetch("/start?PROLIFIC_PID=late")
+                #expect(r.status == 503)
+            }
+        }
+        let (submissions, answers, _) = try store.submissionsWithAnswers(studyId: study.id)
+        #expect(submissions.count == 200)
+        #expect(submissions.allSatisfy { $0.submittedAt != nil })
+        #expect(Set(submissions.map(\.annotatorId)).count == 200)
+        let counts = try store.collectionCounts(studyId: study.id).ratingsPerItem
+        for item in study.items { #expect(counts[item.id!] == 100, "\(item.key)") }
+        #expect(answers.values.map(\.count).reduce(0, +) == 600)
+    }
+}
