@@ -1,6 +1,8 @@
 #!/bin/sh
 # Load benchmark of `explicable study serve` on loopback: 64 connections, answers/s and p50/p99.
 # Usage: Benchmarks/run-serve.sh [path/to/explicable]   (default: a release build, made here)
+# CLIENT=wrk (default when wrk is installed: Debian package `wrk`) or CLIENT=python (serve_load.py);
+# FAST_COMMITS=1 serves with --fast-commits; SECONDS_ sets the duration (default 15).
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-}
@@ -8,12 +10,23 @@ if [ -z "$BIN" ]; then
     swift build -c release --product explicable >/dev/null
     BIN=.build/release/explicable
 fi
+CLIENT=${CLIENT:-$(command -v wrk >/dev/null && echo wrk || echo python)}
 DIR=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
+PID=
+trap 'if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$DIR"' EXIT
 "$BIN" study create Benchmarks/serve-load-spec.json --db "$DIR/load.sqlite" >/dev/null
-EXPLICABLE_HOME=$PWD "$BIN" study serve serve-load --port 0 --rate-limit 1000000 ${FAST_COMMITS:+--fast-commits} --db "$DIR/load.sqlite" >"$DIR/out" &
+EXPLICABLE_HOME=$PWD "$BIN" study serve serve-load --port 0 --rate-limit 1000000 ${FAST_COMMITS:+--fast-commits} \
+    --db "$DIR/load.sqlite" >"$DIR/out" 2>/dev/null &
 PID=$!
 for _ in $(seq 100); do grep -q serving "$DIR/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$DIR/out")
-python3 Benchmarks/serve_load.py --port "$PORT" --connections "${CONNECTIONS:-64}" --seconds "${SECONDS_:-20}"
+if [ "$CLIENT" = wrk ]; then
+    # 600 participants × 90 items = 54,000 distinct answers, more than a 15 s run gives.
+    python3 Benchmarks/serve_load.py --port "$PORT" --prepare 600 --out "$DIR/answers.txt"
+    WRK_ANSWERS="$DIR/answers.txt" WRK_THREADS=2 wrk -t2 -c"${CONNECTIONS:-64}" -d"${SECONDS_:-15}s" \
+        -s Benchmarks/serve-wrk.lua "http://127.0.0.1:$PORT" | grep '^{'
+else
+    python3 Benchmarks/serve_load.py --port "$PORT" --connections "${CONNECTIONS:-64}" --seconds "${SECONDS_:-15}"
+fi
 kill -TERM "$PID"; wait "$PID" || true
+PID=

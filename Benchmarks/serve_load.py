@@ -55,12 +55,38 @@ async def worker(port, ids, latencies, deadline):
     return answers
 
 
+async def prepare(port, participants, out):
+    """Admits participants and writes one `token item` line per answer to give, interleaved
+    across participants, for the wrk script (serve-wrk.lua)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sessions = []
+    for n in range(participants):
+        status, headers, _ = await request(reader, writer, "GET", f"/start?PROLIFIC_PID=wrk{n}")
+        if status != 303:
+            break
+        token = headers["location"].split("/")[2]
+        _, _, page = await request(reader, writer, "GET", f"/session/{token}")
+        match = re.search(rb'id="explicable-page">(.*?)</script>', page, re.S)
+        sessions.append((token, [item["key"] for item in json.loads(match.group(1))["items"]]))
+    writer.close()
+    with open(out, "w") as f:
+        for i in range(max(len(items) for _, items in sessions)):
+            for token, items in sessions:
+                if i < len(items):
+                    f.write(f"{token} {items[i]}\n")
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--prepare", type=int, help="admit this many participants and write answer lines for wrk")
+    parser.add_argument("--out", help="where --prepare writes its lines")
     args = parser.parse_args()
+    if args.prepare:
+        await prepare(args.port, args.prepare, args.out)
+        return
     latencies = []
     deadline = time.monotonic() + args.seconds
     per = 10_000
