@@ -1,5 +1,5 @@
 import ExplicableCore
-public import Foundation
+import Foundation
 public import LabelStore
 
 extension Study {
