@@ -88,6 +88,8 @@ public struct StudySpec: Codable, Sendable, Equatable {
     public var submitURL: String?
     /// Prolific completion URL (or code) shown or redirected to at the end.
     public var completionURL: String?
+    /// `study serve`: an unfinished session idle this long gives its assignment back (default 60).
+    public var sessionTimeoutMinutes: Double?
     public var qc: QualityControl
     /// Seed for every random choice (assignment order, attention-check positions).
     public var seed: UInt64
@@ -241,6 +243,9 @@ extension StudySpec {
             throw fail("images.list", "must not be empty")
         default:
             break
+        }
+        if let minutes = sessionTimeoutMinutes, !(minutes > 0 && minutes.isFinite) {
+            throw fail("sessionTimeoutMinutes", "must be a positive number of minutes")
         }
         if let submitURL, URL(string: submitURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw fail("submitURL", "must be an http or https URL")

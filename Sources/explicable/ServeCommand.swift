@@ -26,8 +26,10 @@ extension StudyCommand {
         @Option(help: "The port to listen on (0: any free port).")
         var port = 8080
 
-        @Option(help: ArgumentHelp("Unfinished sessions idle this long give their assignment back.", valueName: "minutes"))
-        var timeoutMinutes = 60.0
+        @Option(help: ArgumentHelp(
+            "Unfinished sessions idle this long give their assignment back (default: the spec's sessionTimeoutMinutes, else 60).",
+            valueName: "minutes"))
+        var timeoutMinutes: Double?
 
         @Option(help: ArgumentHelp("Requests per second per client address (token bucket; bursts of twice as many).",
             valueName: "n"))
@@ -46,7 +48,7 @@ extension StudyCommand {
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-            guard timeoutMinutes > 0 else { throw ValidationError("--timeout-minutes must be positive") }
+            if let timeoutMinutes, !(timeoutMinutes > 0) { throw ValidationError("--timeout-minutes must be positive") }
             guard rateLimit > 0 else { throw ValidationError("--rate-limit must be positive") }
         }
 
@@ -56,7 +58,7 @@ extension StudyCommand {
                 var configuration = StudyServer.Configuration()
                 configuration.host = host
                 configuration.port = port
-                configuration.timeout = timeoutMinutes * 60
+                configuration.timeout = (timeoutMinutes ?? loaded.spec.sessionTimeoutMinutes ?? 60) * 60
                 configuration.requestsPerSecond = rateLimit
                 configuration.burst = rateLimit * 2
                 configuration.adminToken = ProcessInfo.processInfo.environment["EXPLICABLE_ADMIN_TOKEN"]

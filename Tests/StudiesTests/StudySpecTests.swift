@@ -37,6 +37,7 @@ struct StudySpecTests {
         (#"{"question": "Is {{a}} like b?"}"#, "likert.json: field 'question' must contain {{a}} and {{b}} for the two classes"),
         (#"{"attentionChecksPerAssignment": 3}"#, "likert.json: field 'attentionChecksPerAssignment' is 3 but only 2 attentionChecks are defined"),
         (#"{"submitURL": "ftp://x"}"#, "likert.json: field 'submitURL' must be an http or https URL"),
+        (#"{"sessionTimeoutMinutes": 0}"#, "likert.json: field 'sessionTimeoutMinutes' must be a positive number of minutes"),
         (#"{"name": "bad name"}"#, "likert.json: field 'name' must be letters, digits, '-' or '_'"),
         (#"{"qc": {"maxSameAnswerShare": 1.5}}"#, "likert.json: field 'qc.maxSameAnswerShare' must be between 0 and 1"),
         (#"{"scale": [{"value": 0, "label": "no"}]}"#, "likert.json: field 'scale' needs at least 2 points"),
