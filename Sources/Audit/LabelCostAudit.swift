@@ -249,3 +249,18 @@ extension LabelCostAudit {
             ])
     }
 }
+
+extension LabelCostAudit {
+    /// What the audit needs to say how many raters per pair were enough: the raters per pair
+    /// collected (the median over rated off-diagonal pairs) and the reliability curve under the
+    /// paper's aggregation. `nil` when some rated pair has fewer than 2 ratings (no curve).
+    public static func raterSufficiencyInputs(_ ratings: LikertRatings, draws: Int = 20, seed: UInt64)
+        -> (ratersPerPair: Int, curve: ReliabilityCurve)?
+    {
+        let n = ratings.classes.count
+        let counts = aggregate(ratings, .paper).counts.enumerated()
+            .filter { $0.offset / n != $0.offset % n && $0.element > 0 }.map(\.element).sorted()
+        guard let fewest = counts.first, fewest >= 2 else { return nil }
+        return (counts[counts.count / 2], reliabilityCurve(ratings, .paper, draws: draws, seed: seed))
+    }
+}

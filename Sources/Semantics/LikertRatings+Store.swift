@@ -10,11 +10,19 @@ extension LikertRatings {
     public static func load(studyId: Int64, study name: String, classes: ClassSet, scale: ClosedRange<Double>,
         from store: LabelStore) throws(ExplicableError) -> LikertRatings
     {
-        let answers = try store.acceptedPairRatings(studyId: studyId)
-        guard !answers.isEmpty else {
+        guard let ratings = try loadIfAny(studyId: studyId, classes: classes, scale: scale, from: store) else {
             throw ExplicableError(.badInput,
                 "study '\(name)' has no accepted class-pair ratings (import responses, then run 'explicable study qc \(name)')")
         }
+        return ratings
+    }
+
+    /// The ratings of a class-pair study's accepted submissions, or `nil` when it has none yet.
+    public static func loadIfAny(studyId: Int64, classes: ClassSet, scale: ClosedRange<Double>, from store: LabelStore)
+        throws(ExplicableError) -> LikertRatings?
+    {
+        let answers = try store.acceptedPairRatings(studyId: studyId)
+        guard !answers.isEmpty else { return nil }
         var index: [Int64: Int32] = [:]
         var annotators: [Int32] = [], rows: [Int32] = [], columns: [Int32] = [], values: [Double] = []
         annotators.reserveCapacity(answers.count)

@@ -154,6 +154,11 @@ extension StudySpec {
     /// The scale in use: the spec's, or the paper's default.
     public var effectiveScale: [ScalePoint] { scale ?? Self.paperScale }
 
+    /// The scale's lowest and highest points (validation guarantees at least two, increasing).
+    public var scaleRange: ClosedRange<Double> {
+        Double(effectiveScale.first!.value)...Double(effectiveScale.last!.value)
+    }
+
     /// Reads and validates a spec file; returns the spec and its JSON text as it was on disk.
     /// - Throws: ``ExplicableError`` naming the file and the field at fault.
     public static func load(_ url: URL) throws(ExplicableError) -> (spec: StudySpec, json: String) {

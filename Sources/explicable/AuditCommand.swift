@@ -66,10 +66,7 @@ struct AuditCommand: ParsableCommand {
             for name in studies {
                 let study = try Study.named(name, in: labelStore)
                 let spec = study.spec
-                let pay = StudyPay(platform: StudyPay.Platform(rawValue: spec.platform.rawValue) ?? .selfHosted,
-                    rewardPerAssignment: spec.pay.rewardPerAssignment, currency: spec.pay.currency,
-                    assignmentsPerHIT: assignmentsPerHit, prolificFeeRate: prolificFee,
-                    estimatedMinutes: spec.pay.estimatedMinutes)
+                let pay = studyPay(spec, assignmentsPerHIT: assignmentsPerHit, prolificFee: prolificFee)
                 let baseline: InstanceLabellingBaseline
                 if let images, let labelsPerImage, let secondsPerLabel, let hourlyPay {
                     baseline = .custom(name: "instance labels", images: images, labelsPerImage: labelsPerImage,
@@ -77,22 +74,9 @@ struct AuditCommand: ParsableCommand {
                 } else {
                     baseline = .cifar10H
                 }
-                var curve: ReliabilityCurve?
-                var raters: Int?
-                if spec.design == .classPairLikert,
-                    let ratings = try? LikertRatings.load(studyId: study.id, study: name, classes: study.classes,
-                        scale: try scaleOf(labelStore.study(named: name)), from: labelStore)
-                {
-                    let counts = aggregate(ratings, .paper).counts.enumerated()
-                        .filter { $0.offset / study.classes.count != $0.offset % study.classes.count && $0.element > 0 }
-                        .map(\.element).sorted()
-                    if counts.count > 0, (counts.first ?? 0) >= 2 {
-                        raters = counts[counts.count / 2]
-                        curve = reliabilityCurve(ratings, .paper, draws: 20, seed: seed)
-                    }
-                }
+                let sufficiency = try raterSufficiency(study, store: labelStore, seed: seed)
                 audits.append(try LabelCostAudit.audit(study: name, studyId: study.id, pay: pay, store: labelStore,
-                    baseline: baseline, curve: curve, ratersPerPair: raters, target: target))
+                    baseline: baseline, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair, target: target))
             }
             if json {
                 let encoder = JSONEncoder()
@@ -103,4 +87,23 @@ struct AuditCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// A study's pay as the cost audit reads it.
+func studyPay(_ spec: StudySpec, assignmentsPerHIT: Int = 1, prolificFee: Double = 1.0 / 3.0) -> StudyPay {
+    StudyPay(platform: StudyPay.Platform(rawValue: spec.platform.rawValue) ?? .selfHosted,
+        rewardPerAssignment: spec.pay.rewardPerAssignment, currency: spec.pay.currency, assignmentsPerHIT: assignmentsPerHIT,
+        prolificFeeRate: prolificFee, estimatedMinutes: spec.pay.estimatedMinutes)
+}
+
+/// The raters per pair and reliability curve of a class-pair study with accepted ratings; `nil`
+/// for other designs and for studies without (enough) accepted ratings yet.
+func raterSufficiency(_ study: Study, store: LabelStore, seed: UInt64) throws(ExplicableError)
+    -> (ratersPerPair: Int, curve: ReliabilityCurve)?
+{
+    guard study.spec.design == .classPairLikert,
+        let ratings = try LikertRatings.loadIfAny(studyId: study.id, classes: study.classes, scale: study.spec.scaleRange,
+            from: store)
+    else { return nil }
+    return LabelCostAudit.raterSufficiencyInputs(ratings, seed: seed)
 }

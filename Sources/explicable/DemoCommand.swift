@@ -199,8 +199,7 @@ struct DemoCommand: ParsableCommand {
             let design = LabelCostAudit.planned(
                 study: "the paper's CHL design", judgments: judgments,
                 assignments: Int((Double(judgments) / Double(spec.itemsPerAssignment)).rounded(.up)),
-                pay: StudyPay(platform: .mturk, rewardPerAssignment: spec.pay.rewardPerAssignment, currency: spec.pay.currency,
-                    estimatedMinutes: spec.pay.estimatedMinutes))
+                pay: studyPay(spec))
             var reportBuilder = ReportBuilder(title: "explicable demo: CE vs WLF on CIFAR-10 (\(arch.rawValue))")
             reportBuilder.matrices = [("CHL", chl), ("IHL (CIFAR-10H)", ihl), ("EKL (WordNet path)", ekl)]
             reportBuilder.runs = try compared.map { r throws(ExplicableError) in

@@ -451,12 +451,7 @@ struct MatrixCommand: ParsableCommand {
 
 /// The scale of a stored class-pair study, from its spec.
 func scaleOf(_ study: StoredStudy) throws(ExplicableError) -> ClosedRange<Double> {
-    let spec = try StudySpec.decode(Data(study.record.specJSON.utf8), file: "study '\(study.record.name)' in the store")
-    let values = spec.effectiveScale.map { Double($0.value) }
-    guard let lo = values.min(), let hi = values.max(), lo < hi else {
-        throw ExplicableError(.badInput, "study '\(study.record.name)' has no Likert scale")
-    }
-    return lo...hi
+    try StudySpec.decode(Data(study.record.specJSON.utf8), file: "study '\(study.record.name)' in the store").scaleRange
 }
 
 /// The matrix builder over the store, the data folder and (when a source needs it) WordNet.

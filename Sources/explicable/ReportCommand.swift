@@ -70,27 +70,10 @@ struct ReportCommand: ParsableCommand {
             }
             for name in studies {
                 let study = try Study.named(name, in: store!)
-                let spec = study.spec
-                var curve: ReliabilityCurve?
-                var raters: Int?
-                if spec.design == .classPairLikert {
-                    let ratings = try LikertRatings.load(studyId: study.id, study: name, classes: study.classes,
-                        scale: try scaleOf(store!.study(named: name)), from: store!)
-                    let counts = aggregate(ratings, .paper).counts.enumerated()
-                        .filter { $0.offset / study.classes.count != $0.offset % study.classes.count && $0.element > 0 }
-                        .map(\.element).sorted()
-                    if let fewest = counts.first, fewest >= 2 {
-                        raters = counts[counts.count / 2]
-                        let c = reliabilityCurve(ratings, .paper, draws: 20, seed: seed)
-                        curve = c
-                        builder.reliability.append((name, c))
-                    }
-                }
-                let pay = StudyPay(platform: StudyPay.Platform(rawValue: spec.platform.rawValue) ?? .selfHosted,
-                    rewardPerAssignment: spec.pay.rewardPerAssignment, currency: spec.pay.currency,
-                    estimatedMinutes: spec.pay.estimatedMinutes)
-                builder.audits.append(try LabelCostAudit.audit(study: name, studyId: study.id, pay: pay, store: store!,
-                    curve: curve, ratersPerPair: raters))
+                let sufficiency = try raterSufficiency(study, store: store!, seed: seed)
+                if let sufficiency { builder.reliability.append((name, sufficiency.curve)) }
+                builder.audits.append(try LabelCostAudit.audit(study: name, studyId: study.id, pay: studyPay(study.spec),
+                    store: store!, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair))
             }
             if !runs.isEmpty {
                 let compared = try runs.map { path throws(ExplicableError) in try ComparedRun.read(URL(fileURLWithPath: path)) }
