@@ -7,35 +7,20 @@ public import Foundation
 /// CRLF or LF line ends (mixed too, e.g. a bare LF inside a quoted field of a CRLF file), quoted
 /// fields with embedded commas, quotes (`""`) and newlines. Memory stays flat: the file is read
 /// in 1 MiB pieces. Non-UTF-8 bytes and an unterminated quote are errors naming the line.
-public struct CSVReader {
-    private let handle: FileHandle
+public struct CSVReader: ChunkedFileReading {
+    let handle: FileHandle
     public let file: String
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var isAtEnd = false
+    var buffer: [UInt8] = []
+    var position = 0
+    var isAtEnd = false
     /// The line the next record starts on (1-based).
     public private(set) var line = 1
 
     public init(url: URL) throws(ExplicableError) {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw ExplicableError(.io, "cannot read file", file: url.path)
-        }
-        self.handle = handle
+        handle = try Self.open(url)
         file = url.path
         try fill()
-        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
-    }
-
-    private mutating func fill() throws(ExplicableError) {
-        if position > 0 {
-            buffer.removeFirst(position)
-            position = 0
-        }
-        let piece: Data?
-        do { piece = try handle.read(upToCount: 1 << 20) } catch {
-            throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: file)
-        }
-        if let piece, !piece.isEmpty { buffer.append(contentsOf: piece) } else { isAtEnd = true }
+        skipByteOrderMark()
     }
 
     /// The bytes of the current record; field `i` is `bytes[starts[i]..<ends[i]]`.

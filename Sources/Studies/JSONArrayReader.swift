@@ -8,36 +8,21 @@ public import Foundation
 /// It only finds where each element starts and ends (tracking strings, escapes and nesting);
 /// each element's bytes are then decoded on their own, and an element that is not valid JSON is
 /// reported with the line it starts on. A UTF-8 byte-order mark is skipped.
-public struct JSONArrayReader {
-    private let handle: FileHandle
+public struct JSONArrayReader: ChunkedFileReading {
+    let handle: FileHandle
     public let file: String
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var isAtEnd = false
+    var buffer: [UInt8] = []
+    var position = 0
+    var isAtEnd = false
     private var line = 1
     private var started = false
     private var finished = false
 
     public init(url: URL) throws(ExplicableError) {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw ExplicableError(.io, "cannot read file", file: url.path)
-        }
-        self.handle = handle
+        handle = try Self.open(url)
         file = url.path
         try fill()
-        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
-    }
-
-    private mutating func fill() throws(ExplicableError) {
-        if position > 0 {
-            buffer.removeFirst(position)
-            position = 0
-        }
-        let piece: Data?
-        do { piece = try handle.read(upToCount: 1 << 20) } catch {
-            throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: file)
-        }
-        if let piece, !piece.isEmpty { buffer.append(contentsOf: piece) } else { isAtEnd = true }
+        skipByteOrderMark()
     }
 
     /// The next byte that is not JSON white space (consumed), or `nil` at the end of the file.

@@ -2,20 +2,17 @@ public import ExplicableCore
 public import Foundation
 
 /// Reads a text file line by line in 1 MiB pieces (memory flat in file size), for JSON lines.
-public struct LineReader {
-    private let handle: FileHandle
+public struct LineReader: ChunkedFileReading {
+    let handle: FileHandle
     public let file: String
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var isAtEnd = false
+    var buffer: [UInt8] = []
+    var position = 0
+    var isAtEnd = false
     /// The number of the line last returned (1-based).
     public private(set) var line = 0
 
     public init(url: URL) throws(ExplicableError) {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw ExplicableError(.io, "cannot read file", file: url.path)
-        }
-        self.handle = handle
+        handle = try Self.open(url)
         file = url.path
     }
 
@@ -36,13 +33,7 @@ public struct LineReader {
                 position = buffer.count
                 return try text(bytes)
             }
-            buffer.removeFirst(position)
-            position = 0
-            let piece: Data?
-            do { piece = try handle.read(upToCount: 1 << 20) } catch {
-                throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: file)
-            }
-            if let piece, !piece.isEmpty { buffer.append(contentsOf: piece) } else { isAtEnd = true }
+            try fill()
         }
     }
 
