@@ -21,8 +21,8 @@ PID=$!
 for _ in $(seq 100); do grep -q serving "$DIR/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$DIR/out")
 if [ "$CLIENT" = wrk ]; then
-    # 600 participants × 90 items = 54,000 distinct answers, more than a 15 s run gives.
-    python3 Benchmarks/serve_load.py --port "$PORT" --prepare 600 --out "$DIR/answers.txt"
+    # 1,000 participants (every assignment) × 90 items = 90,000 distinct answers, more than a 15 s run gives.
+    python3 Benchmarks/serve_load.py --port "$PORT" --prepare 1000 --out "$DIR/answers.txt"
     WRK_ANSWERS="$DIR/answers.txt" WRK_THREADS=2 wrk -t2 -c"${CONNECTIONS:-64}" -d"${SECONDS_:-15}s" \
         -s Benchmarks/serve-wrk.lua "http://127.0.0.1:$PORT" | grep '^{'
 else

@@ -210,35 +210,68 @@ extension LabelStore {
         try await readAsync { db in try Self.servedSession(db, where: "studyId = ? AND token = ?", [studyId, token]) }
     }
 
-    /// Stores one answer of a served session in one transaction. The caller has checked that
-    /// the item belongs to the session's assignment and the value to the scale.
+    /// Stores one answer of a served session and returns once it is committed. Answers that
+    /// arrive while a commit is in progress are committed together in the next transaction
+    /// (group commit): each is acknowledged only after its own commit, so with the default
+    /// `synchronous = FULL` every acknowledged answer is on disk, yet the disk is flushed once
+    /// per batch, not once per answer. Each answer runs in its own savepoint: one answer's
+    /// error does not undo the others. The caller has checked that the item belongs to the
+    /// session's assignment and the value to the scale.
     public func saveServedAnswer(
         studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, reactionMs: Double?,
         position: Int, now: Date = Date()
     ) async throws(ExplicableError) -> ServedAnswerOutcome {
-        try await writeAsync { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL FROM servedSession
-                WHERE studyId = ? AND token = ?
-                """, arguments: [studyId, token])
-            else { return .unknownSession }
-            let sessionId: Int64 = row[0], submissionId: Int64 = row[1]
-            if row[3] as Bool { return .released }
-            if row[2] as Bool { return .finished }
-            try db.execute(sql: """
-                INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (submissionId, itemId) DO NOTHING
-                """, arguments: [submissionId, itemId, value, cannotTell, reactionMs, position])
-            let inserted = db.changesCount == 1
-            try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, sessionId])
-            let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
-                arguments: [submissionId]) ?? 0
-            if inserted { return .saved(answered: answered) }
-            let stored = try Row.fetchOne(db, sql: "SELECT value, cannotTell FROM response WHERE submissionId = ? AND itemId = ?",
-                arguments: [submissionId, itemId])
-            let same = stored.map { ($0[0] as Double?) == value && ($0[1] as Bool) == cannotTell } ?? false
-            return same ? .duplicate(answered: answered) : .conflict
+        let answer = ServedAnswer(studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
+            reactionMs: reactionMs, position: position, now: now)
+        do {
+            return try await answerCommits.submit(answer) { [self] batch in try await commitServedAnswers(batch) }
+        } catch let error as ExplicableError {
+            throw error
+        } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
         }
+    }
+
+    /// Commits a batch of answers in one transaction: one outcome (or error) per answer, in order.
+    func commitServedAnswers(_ batch: [ServedAnswer]) async throws -> [Result<ServedAnswerOutcome, any Error>] {
+        try await queue.write { db in
+            batch.map { answer in
+                var outcome: ServedAnswerOutcome = .unknownSession
+                do {
+                    try db.inSavepoint {
+                        outcome = try Self.save(answer, db)
+                        return .commit
+                    }
+                    return .success(outcome)
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+    }
+
+    private static func save(_ answer: ServedAnswer, _ db: Database) throws -> ServedAnswerOutcome {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL FROM servedSession
+            WHERE studyId = ? AND token = ?
+            """, arguments: [answer.studyId, answer.token])
+        else { return .unknownSession }
+        let sessionId: Int64 = row[0], submissionId: Int64 = row[1]
+        if row[3] as Bool { return .released }
+        if row[2] as Bool { return .finished }
+        try db.execute(sql: """
+            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (submissionId, itemId) DO NOTHING
+            """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs, answer.position])
+        let inserted = db.changesCount == 1
+        try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [answer.now, sessionId])
+        let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
+            arguments: [submissionId]) ?? 0
+        if inserted { return .saved(answered: answered) }
+        let stored = try Row.fetchOne(db, sql: "SELECT value, cannotTell FROM response WHERE submissionId = ? AND itemId = ?",
+            arguments: [submissionId, answer.itemId])
+        let same = stored.map { ($0[0] as Double?) == answer.value && ($0[1] as Bool) == answer.cannotTell } ?? false
+        return same ? .duplicate(answered: answered) : .conflict
     }
 
     /// Marks a served session finished when it has `required` answers: the submission gets its

@@ -14,6 +14,8 @@ public final class LabelStore: Sendable {
 
     public let queue: DatabaseQueue
     public let path: String
+    /// Served answers waiting for their commit (see ``saveServedAnswer(studyId:token:itemId:value:cannotTell:reactionMs:position:now:)``).
+    let answerCommits = GroupCommit<ServedAnswer, ServedAnswerOutcome>()
 
     /// Opens (creating if needed) the store at `path`.
     /// - Throws: ``ExplicableError`` when the file is not an explicable store or is newer than this binary.

@@ -36,7 +36,7 @@ extension StudyCommand {
         var rateLimit = 50.0
 
         @Flag(help: ArgumentHelp(
-            "Commit without waiting for the disk (survives kill -9, not a power loss); several times the answers per second."))
+            "Commit without waiting for the disk (survives kill -9, not a power loss); little faster now that answers share commits."))
         var fastCommits = false
 
         @Option(help: ArgumentHelp(
