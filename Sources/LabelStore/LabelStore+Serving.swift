@@ -11,6 +11,11 @@ public struct ServedSession: Sendable, Equatable {
     public var startedAt: Date
     public var finishedAt: Date?
     public var releasedAt: Date?
+    /// The submission's assignment id: the platform's (MTurk `assignmentId`, Prolific
+    /// `SESSION_ID`) when the participant arrived with one, else `serve:INDEX:TOKEN-PREFIX`.
+    public var assignmentID: String
+    /// Where the finished page posts an MTurk assignment back (`turkSubmitTo`), if anywhere.
+    public var submitTo: String?
     /// The answers given so far, by item key.
     public var answers: [String: StoredServedAnswer]
 }
@@ -100,12 +105,15 @@ extension LabelStore {
         -> ServedSession?
     {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, token, submissionId, assignmentIndex, startedAt, finishedAt, releasedAt FROM servedSession
-            WHERE \(condition) ORDER BY id DESC LIMIT 1
+            SELECT v.id, v.token, v.submissionId, v.assignmentIndex, v.startedAt, v.finishedAt, v.releasedAt,
+                s.assignmentID, v.submitTo
+            FROM servedSession v JOIN submission s ON s.id = v.submissionId
+            WHERE \(condition) ORDER BY v.id DESC LIMIT 1
             """, arguments: arguments)
         else { return nil }
         var session = ServedSession(id: row[0], token: row[1], submissionId: row[2], assignmentIndex: row[3],
-            startedAt: row[4], finishedAt: row[5], releasedAt: row[6], answers: [:])
+            startedAt: row[4], finishedAt: row[5], releasedAt: row[6], assignmentID: row[7], submitTo: row[8],
+            answers: [:])
         for answer in try Row.fetchAll(db, sql: """
             SELECT i.key, r.value, r.cannotTell FROM response r JOIN item i ON i.id = r.itemId WHERE r.submissionId = ?
             """, arguments: [session.submissionId])
@@ -140,9 +148,14 @@ extension LabelStore {
     ///   - platformAssignmentID: the platform's id of this attempt (Prolific's `SESSION_ID`, MTurk's
     ///     `assignmentId`), kept as the submission's assignment id so platform exports join with
     ///     it; when absent or already used, `serve:INDEX:TOKEN-PREFIX` is used.
+    ///     A resumed, unfinished session arriving with a new attempt id (the task was returned and
+    ///     taken again) takes that id.
+    ///   - submitTo: where the finished page posts an MTurk assignment back (`turkSubmitTo`,
+    ///     checked by the caller); kept with a new session, or added to a resumed one lacking it.
     public func admitServedParticipant(
         studyId: Int64, platform: String, idHash: String, assignmentCount: Int, maxAssignmentsPerWorker: Int,
-        timeout: TimeInterval, token: String, platformAssignmentID: String? = nil, now: Date = Date()
+        timeout: TimeInterval, token: String, platformAssignmentID: String? = nil, submitTo: String? = nil,
+        now: Date = Date()
     ) async throws(ExplicableError) -> ServedArrival {
         try await writeAsync { db in
             try Self.releaseAbandoned(db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now)
@@ -156,10 +169,26 @@ extension LabelStore {
                 annotatorId = db.lastInsertedRowID
             }
             if let session = try Self.servedSession(db,
-                where: "studyId = ? AND annotatorId = ? AND releasedAt IS NULL", [studyId, annotatorId])
+                where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL", [studyId, annotatorId])
             {
+                var session = session
                 if session.finishedAt == nil {
                     try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
+                }
+                // A participant who returned the task and took it again comes with a new attempt id
+                // (MTurk assignmentId, Prolific SESSION_ID): the unfinished submission takes it.
+                if session.finishedAt == nil, let platformAssignmentID, platformAssignmentID != session.assignmentID,
+                    try !(Bool.fetchOne(db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
+                        arguments: [studyId, platformAssignmentID]) ?? true)
+                {
+                    try db.execute(sql: "UPDATE submission SET assignmentID = ? WHERE id = ?",
+                        arguments: [platformAssignmentID, session.submissionId])
+                    session.assignmentID = platformAssignmentID
+                }
+                if session.submitTo == nil, let submitTo {
+                    try db.execute(sql: "UPDATE servedSession SET submitTo = ? WHERE id = ?", arguments: [submitTo, session.id])
+                    session.submitTo = submitTo
                 }
                 return .resumed(session)
             }
@@ -197,17 +226,19 @@ extension LabelStore {
                 """, arguments: [studyId, annotatorId, assignmentID, now])
             let submissionId = db.lastInsertedRowID
             try db.execute(sql: """
-                INSERT INTO servedSession (studyId, token, annotatorId, submissionId, assignmentIndex, startedAt, lastSeenAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [studyId, token, annotatorId, submissionId, index, now, now])
+                INSERT INTO servedSession (studyId, token, annotatorId, submissionId, assignmentIndex, startedAt, lastSeenAt,
+                    submitTo)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [studyId, token, annotatorId, submissionId, index, now, now, submitTo])
             return .started(ServedSession(id: db.lastInsertedRowID, token: token, submissionId: submissionId,
-                assignmentIndex: index, startedAt: now, finishedAt: nil, releasedAt: nil, answers: [:]))
+                assignmentIndex: index, startedAt: now, finishedAt: nil, releasedAt: nil, assignmentID: assignmentID,
+                submitTo: submitTo, answers: [:]))
         }
     }
 
     /// The session with `token` in the study, with its answers.
     public func servedSession(studyId: Int64, token: String) async throws(ExplicableError) -> ServedSession? {
-        try await readAsync { db in try Self.servedSession(db, where: "studyId = ? AND token = ?", [studyId, token]) }
+        try await readAsync { db in try Self.servedSession(db, where: "v.studyId = ? AND v.token = ?", [studyId, token]) }
     }
 
     /// Stores one answer of a served session and returns once it is committed. Answers that
@@ -280,7 +311,7 @@ extension LabelStore {
         async throws(ExplicableError) -> ServedFinishOutcome
     {
         try await writeAsync { db in
-            guard var session = try Self.servedSession(db, where: "studyId = ? AND token = ?", [studyId, token]) else {
+            guard var session = try Self.servedSession(db, where: "v.studyId = ? AND v.token = ?", [studyId, token]) else {
                 return .unknownSession
             }
             if session.releasedAt != nil { return .released }

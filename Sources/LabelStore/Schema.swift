@@ -144,6 +144,11 @@ enum Schema {
             }
             try db.create(index: "servedSession_assignment", on: "servedSession", columns: ["studyId", "assignmentIndex"])
         }
+        migrator.registerMigration("v5-served-submit-to") { db in
+            // MTurk external questions: where the finished page posts the assignment back
+            // (`turkSubmitTo`, one of MTurk's two origins; NULL elsewhere).
+            try db.alter(table: "servedSession") { t in t.add(column: "submitTo", .text) }
+        }
         return migrator
     }
 }

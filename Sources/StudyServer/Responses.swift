@@ -7,10 +7,14 @@ enum Responses {
     static func secure(_ headers: inout HTTPFields) {
         headers[.xContentTypeOptions] = "nosniff"
         headers[.init("Referrer-Policy")!] = "no-referrer"
-        headers[.init("X-Frame-Options")!] = "DENY"
         headers[.init("Cross-Origin-Opener-Policy")!] = "same-origin"
         if headers[.contentSecurityPolicy] == nil {
             headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+        }
+        // Pages an MTurk study lets MTurk frame say so in their CSP (`frame-ancestors`), which
+        // X-Frame-Options cannot express; every other response refuses framing both ways.
+        if headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true {
+            headers[.init("X-Frame-Options")!] = "DENY"
         }
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
     }
@@ -32,12 +36,22 @@ enum Responses {
         json(status, ErrorBody(error: message))
     }
 
+    /// MTurk's origins: the ones an MTurk external question is framed by and posts back to.
+    static let mturkOrigins = ["https://www.mturk.com", "https://workersandbox.mturk.com"]
+
     /// An HTML page whose scripts and styles run only with `nonce`.
-    static func page(_ html: String, nonce: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [
+    /// - Parameters:
+    ///   - framedBy: origins that may show the page in a frame (none: framing is refused).
+    ///   - formTargets: origins the page's forms may post to besides the server itself.
+    static func page(
+        _ html: String, nonce: String, status: HTTPResponse.Status = .ok, framedBy: [String] = [], formTargets: [String] = []
+    ) -> Response {
+        let ancestors = framedBy.isEmpty ? "'none'" : framedBy.joined(separator: " ")
+        let forms = (["'self'"] + formTargets).joined(separator: " ")
+        return Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; "
-                + "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                + "img-src 'self' data:; connect-src 'self'; form-action \(forms); base-uri 'none'; frame-ancestors \(ancestors)",
         ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

@@ -12,7 +12,9 @@ public import Studies
 /// - `GET /` consent page (carries `PROLIFIC_PID`/`STUDY_ID`/`SESSION_ID`, `workerId`/`assignmentId`/`hitId`
 ///   or `PARTICIPANT_ID` on); `GET /start` admits the participant and redirects to their session;
 /// - `GET /session/TOKEN` instructions and the assignment (answers given so far filled in);
-///   `GET /session/TOKEN/done` completion code, or a redirect to the spec's completion URL;
+///   `GET /session/TOKEN/done` completion code, or a redirect to the spec's completion URL; for an
+///   MTurk participant who arrived with `turkSubmitTo` (one of MTurk's origins) and an
+///   `assignmentId`, a form that posts the assignment back to MTurk's `/mturk/externalSubmit`;
 /// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "rt_ms"}`: saves one answer in
 ///   one transaction. Re-sending the stored answer is idempotent (200, `"duplicate": true`);
 ///   a different answer to an answered item is 409 (the first answer stands);
@@ -137,12 +139,25 @@ public struct StudyServer: Sendable {
         return nil
     }
 
-    func render(_ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+    /// Renders a participant page. An MTurk study's pages may be framed by MTurk (external
+    /// questions are shown in an iframe there); other studies' pages refuse framing.
+    func render(
+        _ template: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, formTargets: [String] = []
+    ) -> Response {
         let nonce = Responses.randomHex(bytes: 16)
         var context = context
         context["nonce"] = nonce
         context["title"] = study.spec.title
-        return Responses.page(pages.render(context, withTemplate: template) ?? "", nonce: nonce, status: status)
+        return Responses.page(pages.render(context, withTemplate: template) ?? "", nonce: nonce, status: status,
+            framedBy: study.spec.platform == .mturk ? Responses.mturkOrigins : [], formTargets: formTargets)
+    }
+
+    /// MTurk's `turkSubmitTo` when it is one of MTurk's origins (anything else is ignored, so
+    /// the finished page never posts to another site).
+    static func mturkSubmitTo(_ query: Parameters) -> String? {
+        guard var origin = query.get("turkSubmitTo") else { return nil }
+        while origin.hasSuffix("/") { origin.removeLast() }
+        return Responses.mturkOrigins.contains(origin) ? origin : nil
     }
 
     func message(_ heading: String, _ text: String, status: HTTPResponse.Status) -> Response {
@@ -159,7 +174,8 @@ public struct StudyServer: Sendable {
         if query.get("assignmentId") == "ASSIGNMENT_ID_NOT_AVAILABLE" {
             return message("Preview", "Please accept the HIT to take part.", status: .ok)
         }
-        let kept = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId", "PARTICIPANT_ID"]
+        let kept = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId", "turkSubmitTo",
+            "PARTICIPANT_ID"]
             .compactMap { name in query.get(name).map { ["name": name, "value": $0] } }
         let spec = study.spec
         return render("serve-consent", [
@@ -184,7 +200,8 @@ public struct StudyServer: Sendable {
         let arrival = try await store.admitServedParticipant(
             studyId: study.id, platform: platform, idHash: hash, assignmentCount: plan.assignments.count,
             maxAssignmentsPerWorker: study.spec.qc.maxAssignmentsPerWorker ?? 1, timeout: configuration.timeout,
-            token: Responses.randomHex(bytes: 32), platformAssignmentID: attempt)
+            token: Responses.randomHex(bytes: 32), platformAssignmentID: attempt,
+            submitTo: platform == "mturk" ? Self.mturkSubmitTo(query) : nil)
         switch arrival {
         case .started(let session), .resumed(let session):
             return Responses.redirect("/session/\(session.token)" + (session.finishedAt == nil ? "" : "/done"))
@@ -256,6 +273,13 @@ public struct StudyServer: Sendable {
             return message("Not finished", "This session is not finished.", status: .notFound)
         }
         let completion = study.spec.completionURL
+        if let submitTo = session.submitTo, !session.assignmentID.hasPrefix("serve:") {
+            // An MTurk external question: the assignment is submitted by posting it back to MTurk.
+            return render("serve-done", [
+                "code": completion.flatMap { $0.hasPrefix("https://") || $0.hasPrefix("http://") ? nil : $0 } as Any,
+                "mturk": ["action": submitTo + "/mturk/externalSubmit", "assignmentId": session.assignmentID],
+            ], formTargets: [submitTo])
+        }
         if let completion, completion.hasPrefix("https://") || completion.hasPrefix("http://") {
             return Responses.redirect(completion)
         }

@@ -20,7 +20,8 @@ func temporaryFolder() throws -> URL {
 
 /// A class-pair Likert study over `classes` classes (n·(n−1) items) in a fresh store file.
 func makeStudy(
-    classes: Int = 3, k: Int = 2, perAssignment: Int = 3, completion: String = "C0DE42", maxPerWorker: Int? = nil
+    classes: Int = 3, k: Int = 2, perAssignment: Int = 3, completion: String? = "C0DE42", maxPerWorker: Int? = nil,
+    platform: String = "prolific"
 ) throws -> (path: String, store: LabelStore, study: Study) {
     let labels = ["cat", "dog", "bird", "frog", "ship", "truck"].prefix(classes)
     let tsv = "index\tlabel\n" + labels.enumerated().map { "\($0)\t\($1)\n" }.joined()
@@ -32,7 +33,7 @@ func makeStudy(
         "instructions": "Rate each <b>pair</b>.", "classSet": "test.tsv",
         "question": "How reasonable is it to mistake a {{a}} for a {{b}}?",
         "ratingsPerItem": k, "itemsPerAssignment": perAssignment, "attentionChecksPerAssignment": 0,
-        "attentionChecks": [], "platform": "prolific", "completionURL": completion,
+        "attentionChecks": [], "platform": platform, "completionURL": completion as Any,
         "pay": ["rewardPerAssignment": 0.5, "currency": "GBP", "estimatedMinutes": 2], "qc": qc, "seed": 7,
     ]
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
