@@ -85,6 +85,17 @@ public struct ComparedRun: Sendable {
     }
 }
 
+/// A model of a comparison: one run, or several runs of one recipe with different seeds.
+public struct ComparedModel: Sendable {
+    public var name: String
+    public var runs: [ComparedRun]
+
+    public init(name: String, runs: [ComparedRun]) {
+        self.name = name
+        self.runs = runs
+    }
+}
+
 /// The comparison of several models on the same test set (Olmo et al., section 5): accuracy and
 /// mistake metrics with bootstrap intervals, paired differences to the first model, and which
 /// model's mistake is closest to the truth on the images that every model gets wrong.
@@ -102,6 +113,11 @@ public struct ComparedRun: Sendable {
 /// Point estimates are ``Metrics``' definitions: top-1 is the share of correct images, mistake
 /// severity the mean distance d(true, predicted) over the mistakes, the explicable-mistake rate
 /// the share of mistakes with similarity S(true, predicted) ≥ `threshold`.
+///
+/// A model may be several runs of one recipe with different seeds (``ComparedModel``). Its point
+/// estimate is then the mean of its runs' estimates, and each replicate also resamples its runs
+/// with replacement (independently per model) and averages them on the replicate's images, so the
+/// intervals and p-values hold over the test images *and* over seeds (a two-level bootstrap).
 public struct ModelComparison: Sendable, Codable, Equatable {
     /// A point estimate with its bootstrap percentile interval; all `nil` when undefined (no mistakes).
     public struct Interval: Sendable, Codable, Equatable {
@@ -121,11 +137,22 @@ public struct ModelComparison: Sendable, Codable, Equatable {
         public var replicates: Int
     }
 
+    /// One run's point estimates, for a model of several seeds.
+    public struct RunPoint: Sendable, Codable, Equatable {
+        public var name: String
+        public var top1: Double
+        public var mistakeSeverity: Double?
+        public var explicableMistakeRate: Double?
+    }
+
     /// One model's row.
     public struct Model: Sendable, Codable, Equatable {
         public var name: String
         public var count: Int
+        /// Mistakes on the test set (summed over the runs of a model of several seeds).
         public var mistakes: Int
+        /// Each run's estimates when the model is several runs (empty for one run).
+        public var runs: [RunPoint] = []
         public var top1: Interval
         public var mistakeSeverity: Interval
         public var explicableMistakeRate: Interval
@@ -171,7 +198,28 @@ public struct ModelComparison: Sendable, Codable, Equatable {
     public static func compare(
         runs: [ComparedRun], matrix: EvaluationMatrix, threshold: Double = 2, bootstrap: Int = 1000, seed: UInt64 = 0
     ) throws(ExplicableError) -> ModelComparison {
+        try compare(models: runs.map { ComparedModel(name: $0.name, runs: [$0]) }, matrix: matrix, threshold: threshold,
+            bootstrap: bootstrap, seed: seed)
+    }
+
+    /// Compares `models`, each one run or several runs of different seeds, on their shared test set.
+    ///
+    /// - Parameters:
+    ///   - models: at least one; every run with the same labels and classes. The first model is the reference.
+    ///   - matrix: the evaluation matrix over the runs' classes.
+    ///   - threshold: similarity at or above which a mistake is explicable.
+    ///   - bootstrap: replicates (≥ 1).
+    ///   - seed: fixes the replicates.
+    /// - Throws: ``ExplicableError`` (`invalidArgument`) when the runs' labels or classes differ.
+    public static func compare(
+        models groups: [ComparedModel], matrix: EvaluationMatrix, threshold: Double = 2, bootstrap: Int = 1000,
+        seed: UInt64 = 0
+    ) throws(ExplicableError) -> ModelComparison {
+        let runs = groups.flatMap(\.runs)
         guard let first = runs.first else { throw ExplicableError(.invalidArgument, "no runs to compare") }
+        if let empty = groups.first(where: { $0.runs.isEmpty }) {
+            throw ExplicableError(.invalidArgument, "model \(empty.name) has no runs")
+        }
         guard bootstrap >= 1 else { throw ExplicableError(.invalidArgument, "--bootstrap must be at least 1") }
         for run in runs.dropFirst() {
             guard run.classes.labels == first.classes.labels else {
@@ -191,6 +239,12 @@ public struct ModelComparison: Sendable, Codable, Equatable {
             throw ExplicableError(.invalidArgument, "the evaluation matrix is not over the runs' classes")
         }
         let c = first.classes.count, n = first.labels.count, m = runs.count
+        // Each model's run indices into `runs`.
+        var members: [[Int]] = [], next = 0
+        for group in groups {
+            members.append(Array(next..<(next + group.runs.count)))
+            next += group.runs.count
+        }
         // Per model and image: correct, the mistake's distance and whether it is explicable.
         var correct = [[Bool]](), distance = [[Double]](), explicable = [[Bool]]()
         for run in runs {
@@ -225,20 +279,33 @@ public struct ModelComparison: Sendable, Codable, Equatable {
                 mistakes > 0 ? Double(yes) / Double(mistakes) : nil
             )
         }
-        let points = (0..<m).map { statistics($0, 0..<n, count: n) }
-        // Replicate statistics; NaN where undefined.
-        var replicateTop1 = [[Double]](repeating: [], count: m)
-        var replicateSeverity = [[Double]](repeating: [], count: m)
-        var replicateExplicable = [[Double]](repeating: [], count: m)
+        // A model's estimate from its runs' (the mean; nil when no run has the statistic).
+        func mean(_ values: [Double?]) -> Double? {
+            let defined = values.compactMap { $0 }
+            return defined.isEmpty ? nil : defined.reduce(0, +) / Double(defined.count)
+        }
+        let runPoints = (0..<m).map { statistics($0, 0..<n, count: n) }
+        let g = groups.count
+        let points = members.map { runs in
+            (mean(runs.map { runPoints[$0].0 })!, mean(runs.map { runPoints[$0].1 }), mean(runs.map { runPoints[$0].2 }))
+        }
+        // Replicate statistics per model; NaN where undefined.
+        var replicateTop1 = [[Double]](repeating: [], count: g)
+        var replicateSeverity = [[Double]](repeating: [], count: g)
+        var replicateExplicable = [[Double]](repeating: [], count: g)
         var generator = SeededGenerator(seed: seed)
         var indices = [Int](repeating: 0, count: n)
+        var replicateRuns = [(Double, Double?, Double?)](repeating: (0, nil, nil), count: m)
         for _ in 0..<bootstrap {
             for j in 0..<n { indices[j] = Int(generator.next().multipliedFullWidth(by: UInt64(n)).high) }
-            for k in 0..<m {
-                let (t, s, e) = statistics(k, indices, count: n)
-                replicateTop1[k].append(t)
-                replicateSeverity[k].append(s ?? .nan)
-                replicateExplicable[k].append(e ?? .nan)
+            for k in 0..<m { replicateRuns[k] = statistics(k, indices, count: n) }
+            for (k, runs) in members.enumerated() {
+                // Several seeds: draw as many runs with replacement (one run: itself, no draw).
+                let drawn = runs.count == 1
+                    ? runs : runs.map { _ in runs[Int(generator.next().multipliedFullWidth(by: UInt64(runs.count)).high)] }
+                replicateTop1[k].append(mean(drawn.map { replicateRuns[$0].0 })!)
+                replicateSeverity[k].append(mean(drawn.map { replicateRuns[$0].1 }) ?? .nan)
+                replicateExplicable[k].append(mean(drawn.map { replicateRuns[$0].2 }) ?? .nan)
             }
         }
         let confidence = 0.95
@@ -260,12 +327,18 @@ public struct ModelComparison: Sendable, Codable, Equatable {
                 p: min(1, 2 * Double(min(below, above)) / Double(deltas.count)), replicates: deltas.count)
         }
         var models: [Model] = []
-        for k in 0..<m {
-            let mistakes = correct[k].filter { !$0 }.count
+        for k in 0..<g {
+            let mistakes = members[k].reduce(0) { total, r in total + correct[r].filter { !$0 }.count }
             var model = Model(
-                name: runs[k].name, count: n, mistakes: mistakes, top1: interval(points[k].0, replicateTop1[k]),
+                name: groups[k].name, count: n, mistakes: mistakes, top1: interval(points[k].0, replicateTop1[k]),
                 mistakeSeverity: interval(points[k].1, replicateSeverity[k]),
                 explicableMistakeRate: interval(points[k].2, replicateExplicable[k]))
+            if members[k].count > 1 {
+                model.runs = members[k].map { r in
+                    RunPoint(name: runs[r].name, top1: runPoints[r].0, mistakeSeverity: runPoints[r].1,
+                        explicableMistakeRate: runPoints[r].2)
+                }
+            }
             if k > 0 {
                 model.top1Difference = difference(points[k].0, points[0].0, replicateTop1[k], replicateTop1[0])
                 model.severityDifference = difference(
@@ -277,7 +350,26 @@ public struct ModelComparison: Sendable, Codable, Equatable {
         }
         return ModelComparison(
             matrix: matrix.source, threshold: threshold, bootstrap: bootstrap, seed: seed, confidence: confidence,
-            models: models, closestMistakes: closestMistakes(runs: runs, matrix: matrix), ood: nil)
+            models: models, closestMistakes: closestMistakes(models: groups, matrix: matrix), ood: nil)
+    }
+
+    /// ``closestMistakes(runs:matrix:)`` for models of several seeds: the i-th runs of the models
+    /// are compared with each other, for every i up to the fewest runs a model has, and the counts
+    /// summed (one model per run: the same as comparing the runs).
+    public static func closestMistakes(models: [ComparedModel], matrix: EvaluationMatrix) -> ClosestMistakes {
+        let rounds = models.map(\.runs.count).min() ?? 0
+        var total = ClosestMistakes(images: 0, hard: [Int](repeating: 0, count: models.count),
+            soft: [Double](repeating: 0, count: models.count), ties: 0)
+        for i in 0..<rounds {
+            let r = closestMistakes(runs: models.map { $0.runs[i] }, matrix: matrix)
+            total.images += r.images
+            total.ties += r.ties
+            for k in models.indices {
+                total.hard[k] += r.hard[k]
+                total.soft[k] += r.soft[k]
+            }
+        }
+        return total
     }
 
     /// Counts, on the images every run gets wrong, whose mistake has the highest similarity to the true class.
@@ -305,22 +397,42 @@ extension ModelComparison {
     public func modelTable() -> Report.Table {
         let reference = models.first?.name ?? ""
         let percent = Int((confidence * 100).rounded())
+        let seeds = models.contains { !$0.runs.isEmpty }
         return Report.Table(
             caption:
                 "Test set (\(models.first?.count ?? 0) images): point estimates with \(percent)% bootstrap intervals "
-                + "(\(bootstrap) replicates over images, seed \(seed)); Δ = model − \(reference) on the same replicates, "
+                + "(\(bootstrap) replicates over images\(seeds ? " and over each model's runs" : ""), seed \(seed)); "
+                + (seeds ? "a model of several runs (seeds) is their mean; " : "")
+                + "Δ = model − \(reference) on the same replicates, "
                 + "p two-sided bootstrap. Matrix: \(matrix); explicable = similarity ≥ \(Self.number(threshold)).",
             header: [
                 "model", "top-1", "Δ top-1", "mistake severity", "Δ severity", "explicable mistakes", "Δ explicable",
             ],
             rows: models.map { model in
                 [
-                    model.name, Self.format(model.top1, percent: true), Self.format(model.top1Difference, percent: true),
+                    model.runs.isEmpty ? model.name : "\(model.name) (\(model.runs.count) runs)",
+                    Self.format(model.top1, percent: true), Self.format(model.top1Difference, percent: true),
                     Self.format(model.mistakeSeverity, percent: false),
                     Self.format(model.severityDifference, percent: false),
                     Self.format(model.explicableMistakeRate, percent: true),
                     Self.format(model.explicableDifference, percent: true),
                 ]
+            })
+    }
+
+    /// Each run of the models of several seeds, with its own estimates (no rows when every model is one run).
+    public func runTable() -> Report.Table {
+        Report.Table(
+            caption: "Runs of the models of several seeds, each on the whole test set.",
+            header: ["model", "run", "top-1", "mistake severity", "explicable mistakes"],
+            rows: models.flatMap { model in
+                model.runs.map { run in
+                    [
+                        model.name, run.name, Self.format(run.top1, percent: true),
+                        Self.format(run.mistakeSeverity, percent: false),
+                        Self.format(run.explicableMistakeRate, percent: true),
+                    ]
+                }
             })
     }
 

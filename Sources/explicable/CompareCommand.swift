@@ -13,11 +13,15 @@ struct CompareCommand: ParsableCommand {
             metrics.json); all must share the test labels. Per model: top-1, mistake severity and the explicable-mistake \
             rate with 95% bootstrap intervals over test images, and paired bootstrap differences to the first RUN \
             (same replicates, two-sided p). On the images every model gets wrong: whose mistake is closest to the \
-            true class (hard and soft counts). --ood runs each checkpoint on CIFAR-10-C corruptions of a stratified \
-            subset of the test set and on extra sets in DATA/ood/NAME/{images,labels}.npy.
+            true class (hard and soft counts). A RUN written NAME=DIR,DIR,… is one model of several runs (seeds): \
+            its estimates are the mean over its runs, and the bootstrap also resamples its runs, so intervals and \
+            p-values hold over test images and seeds. --ood runs each checkpoint on CIFAR-10-C corruptions of a \
+            stratified subset of the test set and on extra sets in DATA/ood/NAME/{images,labels}.npy.
             """)
 
-    @Argument(help: ArgumentHelp("Run folders of 'explicable train --out'; the first is the reference.", valueName: "run"))
+    @Argument(help: ArgumentHelp(
+        "Run folders of 'explicable train --out', or NAME=DIR,DIR,… for a model of several seeds; the first is the reference.",
+        valueName: "run"))
     var runs: [String]
 
     @OptionGroup var dataOptions: DataOptions
@@ -59,10 +63,24 @@ struct CompareCommand: ParsableCommand {
     func validate() throws {
         try dataOptions.validateData()
         if runs.isEmpty { throw ValidationError("give at least one run folder") }
+        for argument in runs {
+            let (name, paths) = Self.model(argument)
+            if let name, name.isEmpty || paths.isEmpty || paths.contains(where: \.isEmpty) {
+                throw ValidationError("'\(argument)': a model of several runs is NAME=DIR,DIR,… (a name and run folders)")
+            }
+        }
         if bootstrap < 1 { throw ValidationError("--bootstrap must be at least 1") }
         if oodImages < 1 { throw ValidationError("--ood-images must be at least 1") }
         _ = try parsedCorruptions()
         _ = try parsedSeverities()
+    }
+
+    /// A RUN argument: a folder, or `NAME=DIR,DIR,…` (one model of several runs, e.g. seeds).
+    static func model(_ argument: String) -> (name: String?, paths: [String]) {
+        guard let equals = argument.firstIndex(of: "="), !argument[..<equals].contains("/") else {
+            return (nil, [argument])
+        }
+        return (String(argument[..<equals]), argument[argument.index(after: equals)...].split(separator: ",").map(String.init))
     }
 
     func parsedCorruptions() throws -> [Corruption] {
@@ -87,15 +105,25 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         let corruptionList = try parsedCorruptions(), severityList = try parsedSeverities()
         try reportingTrainingErrors {
-            var compared: [ComparedRun] = []
-            for path in runs { compared.append(try ComparedRun.read(URL(fileURLWithPath: path))) }
+            var models: [ComparedModel] = []
+            for argument in runs {
+                let (name, paths) = Self.model(argument)
+                var group: [ComparedRun] = []
+                for path in paths { group.append(try ComparedRun.read(URL(fileURLWithPath: path))) }
+                models.append(ComparedModel(name: name ?? group[0].name, runs: group))
+            }
+            let compared = models.flatMap(\.runs)
             let classes = compared[0].classes
             let spec = evalMatrix ?? compared[0].checkpoint?.header.configuration.lossMatrix ?? "chl"
             let matrix = try EvaluationMatrix(
                 resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: classes), classes: classes)
             var result = try ModelComparison.compare(
-                runs: compared, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed)
+                models: models, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed)
             if ood {
+                if let group = models.first(where: { $0.runs.count > 1 }) {
+                    throw ExplicableError(.invalidArgument,
+                        "--ood evaluates one run per model; \(group.name) has \(group.runs.count) (compare its runs one by one)")
+                }
                 var models: [OODModel] = []
                 for run in compared { models.append(try OODModel(run: run)) }
                 let test = try dataOptions.load(.test)
@@ -119,6 +147,7 @@ struct CompareCommand: ParsableCommand {
                 writeStdout(String(decoding: data, as: UTF8.self) + "\n")
             } else {
                 var tables = [result.modelTable(), result.closestMistakeTable()]
+                if result.models.contains(where: { !$0.runs.isEmpty }) { tables.insert(result.runTable(), at: 1) }
                 if result.ood != nil { tables.append(result.oodTable()) }
                 writeStdout(tables.map(plainText).joined(separator: "\n"))
             }

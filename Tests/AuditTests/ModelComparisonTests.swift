@@ -108,6 +108,52 @@ struct ModelComparisonTests {
         #expect(try #require(r.models[1].top1Difference?.upper) < 0)
     }
 
+    @Test func aModelOfSeveralRunsIsTheirMean() throws {
+        let r = try ModelComparison.compare(
+            models: [ComparedModel(name: "ab", runs: [a, b]), ComparedModel(name: "c", runs: [c])], matrix: matrix(),
+            bootstrap: 50, seed: 1)
+        let (ab, mc) = (r.models[0], r.models[1])
+        #expect(ab.top1.value == 3.0 / 8 && ab.mistakes == 10 && ab.runs.map(\.name) == ["a", "b"])
+        #expect(try #require(ab.mistakeSeverity.value).isApproximatelyEqual(2.5))
+        #expect(ab.explicableMistakeRate.value == 0.4 && ab.runs[1].mistakeSeverity.map { abs($0 - 2.6) < 1e-12 } == true)
+        #expect(mc.runs.isEmpty)
+        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(-0.125))
+        #expect(r.modelTable().rows[0][0] == "ab (2 runs)" && r.runTable().rows.count == 2)
+        // Closest mistakes pair the i-th runs, as far as the fewest runs go: here (a, c) alone;
+        // against c twice, (a, c) and (b, c), summed.
+        let ac = ModelComparison.closestMistakes(runs: [a, c], matrix: try matrix())
+        let bc = ModelComparison.closestMistakes(runs: [b, c], matrix: try matrix())
+        #expect(r.closestMistakes == ac)
+        let twice = ModelComparison.closestMistakes(
+            models: [ComparedModel(name: "ab", runs: [a, b]), ComparedModel(name: "cc", runs: [c, c])], matrix: try matrix())
+        #expect(twice.images == ac.images + bc.images && twice.ties == ac.ties + bc.ties)
+        #expect(twice.hard == [ac.hard[0] + bc.hard[0], ac.hard[1] + bc.hard[1]])
+        // One run per model is the plain comparison, replicate for replicate.
+        let plain = try ModelComparison.compare(runs: [a, c], matrix: matrix(), bootstrap: 50, seed: 1)
+        let grouped = try ModelComparison.compare(
+            models: [ComparedModel(name: "a", runs: [a]), ComparedModel(name: "c", runs: [c])], matrix: matrix(),
+            bootstrap: 50, seed: 1)
+        #expect(plain == grouped)
+    }
+
+    /// Two seeds of one recipe at 50% and 70% on 4,000 images: resampling the images alone would
+    /// give an interval of about ±1.5 points around 60%; resampling the seeds too spans 50–70%.
+    @Test func theIntervalOfSeveralRunsHoldsTheSpreadBetweenSeeds() throws {
+        let n = 4000
+        let labels = [Int32](repeating: 0, count: n)
+        let low = ComparedRun(name: "s0", predictions: (0..<n).map { $0 % 2 == 0 ? 0 : 1 }, labels: labels,
+            classes: Self.classes)
+        let high = ComparedRun(name: "s1", predictions: (0..<n).map { $0 % 10 < 7 ? 0 : 1 }, labels: labels,
+            classes: Self.classes)
+        let r = try ModelComparison.compare(models: [ComparedModel(name: "m", runs: [low, high])], matrix: matrix(),
+            bootstrap: 400, seed: 5)
+        let top1 = r.models[0].top1
+        #expect(try #require(top1.value).isApproximatelyEqual(0.6))
+        #expect(try #require(top1.lower) < 0.53 && #require(top1.upper) > 0.67, "\(top1)")
+        let single = try ModelComparison.compare(runs: [low], matrix: matrix(), bootstrap: 400, seed: 5).models[0].top1
+        #expect(try #require(single.upper) - #require(single.lower) < 0.05, "\(single)")
+    }
+
     @Test func differentLabelsAreRefused() throws {
         var other = b
         other.labels[0] = 2

@@ -3,6 +3,34 @@ import Foundation
 import Testing
 
 struct CompareCommandTests {
+
+    /// NAME=DIR,DIR: one model of several runs (seeds).
+    @Test func comparesModelsOfSeveralRuns() throws {
+        let data = try sharedData()
+        let folder = try temporaryFolder()
+        let first = folder.appendingPathComponent("first"), copy = folder.appendingPathComponent("copy")
+        let t = try runWithArguments(
+            ["train", "--data", data, "--arch", "cnn-s", "--subset", "100", "--test-subset", "50", "--epochs", "1",
+             "--batch-size", "50", "--out", first.path])
+        #expect(t.status == 0, "\(t.err)")
+        try FileManager.default.copyItem(at: first, to: copy)
+        let seeds = try runWithArguments(
+            ["compare", "a=\(first.path),\(copy.path)", first.path, "--data", data, "--eval-matrix", "chl",
+             "--bootstrap", "50", "--json"])
+        #expect(seeds.status == 0, "\(seeds.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(seeds.out.utf8)) as? [String: Any]
+        let seedModels = json?["models"] as? [[String: Any]] ?? []
+        #expect(seedModels.map { $0["name"] as? String } == ["a", "first"])
+        #expect((seedModels.first?["runs"] as? [[String: Any]])?.count == 2)
+        let table = try runWithArguments(["compare", "a=\(first.path),\(copy.path)", first.path, "--data", data,
+            "--eval-matrix", "chl", "--bootstrap", "20"])
+        #expect(table.out.contains("a (2 runs)") && table.out.contains("Runs of the models of several seeds"), "\(table.out)")
+        let badGroup = try runWithArguments(["compare", "a=", "--data", data])
+        #expect(badGroup.status != 0 && badGroup.err.contains("NAME=DIR,DIR"), "\(badGroup.err)")
+        let groupOOD = try runWithArguments(["compare", "a=\(first.path),\(copy.path)", "--data", data, "--ood"])
+        #expect(groupOOD.status != 0 && groupOOD.err.contains("one run per model"), "\(groupOOD.err)")
+    }
+
     /// One tiny cnn-s run on real CIFAR-10, compared with a copy of itself, with and without OOD.
     @Test func comparesRunsAndEvaluatesOutOfDistribution() throws {
         let data = try sharedData()
@@ -18,6 +46,7 @@ struct CompareCommandTests {
             ["compare", first.path, copy.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100"])
         #expect(text.status == 0, "\(text.err)")
         #expect(text.out.contains("Images every model gets wrong") && text.out.contains("p=1.000"), "\(text.out)")
+
 
         // A data folder with the real CIFAR-10 and CHL matrix plus one extra OOD set of 4 images.
         let root = folder.appendingPathComponent("data"), extra = root.appendingPathComponent("ood/tiny")
