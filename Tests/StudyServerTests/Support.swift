@@ -21,14 +21,14 @@ func temporaryFolder() throws -> URL {
 /// A class-pair Likert study over `classes` classes (n·(n−1) items) in a fresh store file.
 func makeStudy(
     classes: Int = 3, k: Int = 2, perAssignment: Int = 3, completion: String? = "C0DE42", maxPerWorker: Int? = nil,
-    platform: String = "prolific"
+    platform: String = "prolific", sessionTimeoutMinutes: Double? = nil
 ) throws -> (path: String, store: LabelStore, study: Study) {
     let labels = ["cat", "dog", "bird", "frog", "ship", "truck"].prefix(classes)
     let tsv = "index\tlabel\n" + labels.enumerated().map { "\($0)\t\($1)\n" }.joined()
     let set = try ClassSet.parseTSV(tsv, file: "test.tsv", name: "test")
     var qc: [String: Any] = [:]
     if let maxPerWorker { qc["maxAssignmentsPerWorker"] = maxPerWorker }
-    let object: [String: Any] = [
+    var object: [String: Any] = [
         "name": "serve-test", "design": "class-pair-likert", "title": "Mistakes <&> test",
         "instructions": "Rate each <b>pair</b>.", "classSet": "test.tsv",
         "question": "How reasonable is it to mistake a {{a}} for a {{b}}?",
@@ -36,6 +36,7 @@ func makeStudy(
         "attentionChecks": [], "platform": platform, "completionURL": completion as Any,
         "pay": ["rewardPerAssignment": 0.5, "currency": "GBP", "estimatedMinutes": 2], "qc": qc, "seed": 7,
     ]
+    if let sessionTimeoutMinutes { object["sessionTimeoutMinutes"] = sessionTimeoutMinutes }
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     let spec = try StudySpec.decode(data, file: "test.json")
     let path = try temporaryFolder().appendingPathComponent("store.sqlite").path
