@@ -43,15 +43,18 @@ enum Responses {
     /// - Parameters:
     ///   - framedBy: origins that may show the page in a frame (none: framing is refused).
     ///   - formTargets: origins the page's forms may post to besides the server itself.
+    ///   - imageOrigins: origins the page may load images from besides the server itself.
     static func page(
-        _ html: String, nonce: String, status: HTTPResponse.Status = .ok, framedBy: [String] = [], formTargets: [String] = []
+        _ html: String, nonce: String, status: HTTPResponse.Status = .ok, framedBy: [String] = [], formTargets: [String] = [],
+        imageOrigins: [String] = []
     ) -> Response {
         let ancestors = framedBy.isEmpty ? "'none'" : framedBy.joined(separator: " ")
         let forms = (["'self'"] + formTargets).joined(separator: " ")
+        let images = (["'self'", "data:"] + imageOrigins).joined(separator: " ")
         return Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; "
-                + "img-src 'self' data:; connect-src 'self'; form-action \(forms); base-uri 'none'; frame-ancestors \(ancestors)",
+                + "img-src \(images); connect-src 'self'; form-action \(forms); base-uri 'none'; frame-ancestors \(ancestors)",
         ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

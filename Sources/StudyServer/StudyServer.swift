@@ -31,6 +31,9 @@ public struct StudyServer: Sendable {
         public var adminToken: String?
         /// Largest request body accepted (413 beyond).
         public var maxBodyBytes = 64 * 1024
+        /// The folder that item images given as relative file paths are read from (default: the
+        /// current directory).
+        public var imageFolder: URL?
         /// Token bucket per client address.
         public var requestsPerSecond = 50.0
         public var burst = 100.0
@@ -47,8 +50,14 @@ public struct StudyServer: Sendable {
     let positions: [[String: Int]]
     /// Renders the CIFAR-10 images items show; `nil` serves none.
     let images: StudyImages?
-    /// The image references of the study's items by served file name (nothing else is served).
+    /// The CIFAR-10 image references of the study's items by served file name.
     let imageReferences: [String: String]
+    /// The image files of the study's items (references that are file paths) by served file name.
+    let imageFiles: [String: URL]
+    /// Where a page loads each item image reference from: `/images/NAME` or the reference's URL.
+    let imageSources: [String: String]
+    /// The origins of item images given as `http(s)` URLs (the pages' CSP allows them).
+    let imageOrigins: [String]
     /// Session tokens' assignment indices (a session never changes assignment), so an answer
     /// costs one write transaction and no read.
     let assignmentsByToken = AssignmentCache()
@@ -63,9 +72,8 @@ public struct StudyServer: Sendable {
     ) throws(ExplicableError) {
         self.study = study
         self.images = images
-        imageReferences = Dictionary(study.items.compactMap { item in
-            item.image.flatMap { StudyImages.isCIFAR($0) ? (StudyImages.fileName($0), $0) : nil }
-        }, uniquingKeysWith: { first, _ in first })
+        (imageReferences, imageFiles, imageSources, imageOrigins) = try Self.itemImages(
+            study: study, cifar: images != nil, folder: configuration.imageFolder)
         self.store = store
         self.configuration = configuration
         plan = try TaskPlan(study: study)
@@ -81,6 +89,55 @@ public struct StudyServer: Sendable {
             }
         }
         pages = library
+    }
+
+    /// Image file types served from disk, by extension.
+    static let imageTypes = ["png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+        "webp": "image/webp"]
+
+    /// Sorts the items' image references: CIFAR-10 references (rendered; shown when `cifar`),
+    /// `http(s)` URLs (shown as they are, their origins allowed by the CSP) and file paths
+    /// (relative to `folder`, checked now: a missing file or an unknown type stops the server
+    /// before it serves anyone).
+    static func itemImages(study: Study, cifar: Bool, folder: URL?) throws(ExplicableError) -> (
+        cifar: [String: String], files: [String: URL], sources: [String: String], origins: [String]
+    ) {
+        var references: [String: String] = [:], files: [String: URL] = [:], sources: [String: String] = [:]
+        var origins = Set<String>()
+        let base = folder ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        for item in study.items {
+            guard let reference = item.image, sources[reference] == nil else { continue }
+            if StudyImages.isCIFAR(reference) {
+                guard cifar else { continue }
+                references[StudyImages.fileName(reference)] = reference
+                sources[reference] = "/images/" + StudyImages.fileName(reference)
+            } else if reference.hasPrefix("https://") || reference.hasPrefix("http://") {
+                guard let parts = URLComponents(string: reference), let scheme = parts.scheme, let host = parts.host,
+                    !host.isEmpty
+                else {
+                    throw ExplicableError(.badInput, "item \(item.key): image '\(reference)' is not a valid URL")
+                }
+                origins.insert("\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? ""))
+                sources[reference] = reference
+            } else {
+                let url = reference.hasPrefix("/") ? URL(fileURLWithPath: reference) : base.appendingPathComponent(reference)
+                let ext = url.pathExtension.lowercased()
+                guard imageTypes[ext] != nil else {
+                    throw ExplicableError(.badInput,
+                        "item \(item.key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file", file: url.path)
+                }
+                var directory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory), !directory.boolValue else {
+                    throw ExplicableError(.missingData,
+                        "item \(item.key): image file not found (relative paths are read from --image-dir, "
+                            + "default the current folder)", file: url.path)
+                }
+                let name = "file-\(files.count).\(ext)"
+                files[name] = url
+                sources[reference] = "/images/" + name
+            }
+        }
+        return (references, files, sources, origins.sorted())
     }
 
     /// The router with every route and the middleware.
@@ -149,7 +206,8 @@ public struct StudyServer: Sendable {
         context["nonce"] = nonce
         context["title"] = study.spec.title
         return Responses.page(pages.render(context, withTemplate: template) ?? "", nonce: nonce, status: status,
-            framedBy: study.spec.platform == .mturk ? Responses.mturkOrigins : [], formTargets: formTargets)
+            framedBy: study.spec.platform == .mturk ? Responses.mturkOrigins : [], formTargets: formTargets,
+            imageOrigins: imageOrigins)
     }
 
     /// MTurk's `turkSubmitTo` when it is one of MTurk's origins (anything else is ignored, so
@@ -258,7 +316,7 @@ public struct StudyServer: Sendable {
             }
             if study.acceptsCannotTell(item) { options.append(.init(value: "cannot-tell", label: "Cannot tell")) }
             let stored = session.answers[key].map { $0.cannotTell ? "cannot-tell" : $0.value.map(Self.format) ?? "" }
-            let image = item.image.flatMap { images != nil && StudyImages.isCIFAR($0) ? "/images/" + StudyImages.fileName($0) : nil }
+            let image = item.image.flatMap { imageSources[$0] }
             return PageItem(key: key, text: study.text(of: item), image: image, options: options, answer: stored)
         }
         return render("serve-session", [
@@ -287,6 +345,16 @@ public struct StudyServer: Sendable {
     }
 
     func image(_ file: String) -> Response {
+        if let url = imageFiles[file] {
+            // Read at each request (a file may be large or replaced while the study runs).
+            guard let data = try? Data(contentsOf: url) else {
+                return Responses.error(.notFound, "image \(file) is not available")
+            }
+            return Response(status: .ok,
+                headers: [.contentType: Self.imageTypes[url.pathExtension.lowercased()] ?? "application/octet-stream",
+                    .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         guard let images, let reference = imageReferences[file] else {
             return Responses.error(.notFound, "no such image: \(file)")
         }

@@ -44,6 +44,11 @@ extension StudyCommand {
             valueName: "dir"))
         var data: String?
 
+        @Option(help: ArgumentHelp(
+            "Folder that item images given as relative file paths are read from (default: the current folder).",
+            valueName: "dir"))
+        var imageDir: String?
+
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -59,6 +64,7 @@ extension StudyCommand {
                 configuration.host = host
                 configuration.port = port
                 configuration.timeout = (timeoutMinutes ?? loaded.spec.sessionTimeoutMinutes ?? 60) * 60
+                configuration.imageFolder = imageDir.map { URL(fileURLWithPath: $0) }
                 configuration.requestsPerSecond = rateLimit
                 configuration.burst = rateLimit * 2
                 configuration.adminToken = ProcessInfo.processInfo.environment["EXPLICABLE_ADMIN_TOKEN"]
