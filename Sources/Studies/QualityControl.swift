@@ -24,6 +24,8 @@ public struct QualityControl {
         public var status: SubmissionRecord.QCStatus
         public var reason: String?
         public var isOverridden: Bool
+        /// Imported, or submitted on the study server (not a session still in progress).
+        public var isFinished: Bool = true
     }
 
     public let study: Study
@@ -37,6 +39,14 @@ public struct QualityControl {
     /// Evaluates every submission, stores the decisions, and returns one row per submission.
     @discardableResult
     public func run() throws(ExplicableError) -> [Row] {
+        let (rows, decisions) = try evaluate()
+        try store.storeDecisions(decisions)
+        return rows
+    }
+
+    /// Evaluates every submission as ``run()`` does without storing anything: the rows and the
+    /// decisions `run()` would store (overridden submissions keep theirs).
+    public func evaluate() throws(ExplicableError) -> (rows: [Row], decisions: [QCDecision]) {
         let spec = study.spec
         let qc = spec.qc
         let itemsById = Dictionary(uniqueKeysWithValues: study.items.map { ($0.id!, $0) })
@@ -89,7 +99,8 @@ public struct QualityControl {
                 assignmentID: submission.assignmentID,
                 annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
                 failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
-                status: .pending, reason: nil, isOverridden: submission.qcOverridden))
+                status: .pending, reason: nil, isOverridden: submission.qcOverridden,
+                isFinished: submission.importId != nil || submission.submittedAt != nil))
         }
         // Agreement among the submissions no other rule rejected (Likert designs only).
         if spec.design != .instanceLabel {
@@ -128,8 +139,7 @@ public struct QualityControl {
             result[index].reason = reason
             decisions.append(QCDecision(submissionId: submission.id!, status: status, reason: reason))
         }
-        try store.storeDecisions(decisions)
-        return result
+        return (result, decisions)
     }
 
     /// Records a decision by hand; `run()` keeps it from then on.

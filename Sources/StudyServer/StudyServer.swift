@@ -546,11 +546,22 @@ public struct StudyServer: Sendable {
             var accepted, rejected, pending: Int
         }
 
+        /// What `study qc` would decide now, over the finished submissions (nothing is stored).
+        struct QCPreview: Encodable {
+            struct Rejected: Encodable {
+                var assignment, reason: String
+            }
+
+            var finished, accept, reject: Int
+            var rejected: [Rejected]
+        }
+
         var study: String
         var assignments: Int
         var participants: ServedCounts
         var ratingsCollected, targetRatings, itemsComplete, items: Int
         var qc: QC
+        var qcPreview: QCPreview
         var perItem: [Item]
     }
 
@@ -561,13 +572,17 @@ public struct StudyServer: Sendable {
         let perItem = study.items.filter { !$0.isAttentionCheck }.map {
             StatusBody.Item(key: $0.key, target: $0.targetRatings, collected: counts.ratingsPerItem[$0.id!] ?? 0)
         }
+        let finished = try QualityControl(study: study, store: store).evaluate().rows.filter(\.isFinished)
+        let rejected = finished.filter { $0.status == .rejected }
+        let preview = StatusBody.QCPreview(finished: finished.count, accept: finished.count - rejected.count,
+            reject: rejected.count, rejected: rejected.map { .init(assignment: $0.assignmentID, reason: $0.reason ?? "") })
         return Responses.json(.ok, StatusBody(
             study: study.spec.name, assignments: plan.assignments.count, participants: participants,
             ratingsCollected: status.ratingsCollected, targetRatings: status.targetRatings,
             itemsComplete: status.itemsComplete, items: status.items,
             qc: .init(accepted: status.submissionsAccepted, rejected: status.submissionsRejected,
                 pending: status.submissionsPending),
-            perItem: perItem))
+            qcPreview: preview, perItem: perItem))
     }
 
     static func csvField(_ text: String) -> String {

@@ -219,4 +219,33 @@ import Testing
         for item in study.items { #expect(counts[item.id!] == 100, "\(item.key)") }
         #expect(answers.values.map(\.count).reduce(0, +) == 600)
     }
+
+    /// /admin/status previews what `study qc` would decide for finished submissions, storing nothing.
+    @Test func adminStatusPreviewsQualityControl() async throws {
+        // 4 classes: 12 items, 1 rating each, 4 per assignment; the same answer on ≥ 90% is straight-lining.
+        let (_, store, study) = try makeStudy(classes: 4, k: 1, perAssignment: 4, qc: ["maxSameAnswerShare": 0.9])
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "s"))
+        try await withServer(server) { port in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let auth: HTTPFields = [.authorization: "Bearer s"]
+                for (pid, values) in [("good", [0, 1, 2, 3]), ("flat", [2, 2, 2, 2]), ("busy", [1, 1, 1, 1])] {
+                    let token = try await client.admit(pid)
+                    for (item, value) in zip(try await client.items(token), values) {
+                        #expect(try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": value])
+                            .status == 200)
+                    }
+                    if pid != "busy" { #expect(try await client.post("/api/finish", json: ["token": token]).status == 200) }
+                }
+                let status = try await client.fetch("/admin/status", headers: auth)
+                let preview = status.json["qcPreview"] as? [String: Any]
+                #expect(preview?["finished"] as? Int == 2 && preview?["accept"] as? Int == 1 && preview?["reject"] as? Int == 1,
+                    "\(status.body)")
+                let rejected = preview?["rejected"] as? [[String: Any]]
+                #expect((rejected?.first?["reason"] as? String)?.contains("straight-lining") == true)
+                // Nothing was stored: every submission is still pending.
+                let qc = status.json["qc"] as? [String: Any]
+                #expect(qc?["pending"] as? Int == 3 && qc?["rejected"] as? Int == 0, "\(status.body)")
+            }
+        }
+    }
 }

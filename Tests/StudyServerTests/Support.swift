@@ -21,13 +21,14 @@ func temporaryFolder() throws -> URL {
 /// A class-pair Likert study over `classes` classes (n·(n−1) items) in a fresh store file.
 func makeStudy(
     classes: Int = 3, k: Int = 2, perAssignment: Int = 3, completion: String? = "C0DE42", maxPerWorker: Int? = nil,
-    platform: String = "prolific", sessionTimeoutMinutes: Double? = nil
+    platform: String = "prolific", sessionTimeoutMinutes: Double? = nil, qc extraQC: [String: Any] = [:]
 ) throws -> (path: String, store: LabelStore, study: Study) {
     let labels = ["cat", "dog", "bird", "frog", "ship", "truck"].prefix(classes)
     let tsv = "index\tlabel\n" + labels.enumerated().map { "\($0)\t\($1)\n" }.joined()
     let set = try ClassSet.parseTSV(tsv, file: "test.tsv", name: "test")
     var qc: [String: Any] = [:]
     if let maxPerWorker { qc["maxAssignmentsPerWorker"] = maxPerWorker }
+    qc.merge(extraQC) { _, new in new }
     var object: [String: Any] = [
         "name": "serve-test", "design": "class-pair-likert", "title": "Mistakes <&> test",
         "instructions": "Rate each <b>pair</b>.", "classSet": "test.tsv",
