@@ -3,17 +3,21 @@ import Foundation
 import Testing
 
 struct CompareCommandTests {
+    /// Trains one tiny cnn-s run on real CIFAR-10 into `folder/first` and copies it to `folder/copy`.
+    func tinyRunAndCopy(data: String, folder: URL, subset: Int, testSubset: Int) throws -> (first: URL, copy: URL) {
+        let first = folder.appendingPathComponent("first"), copy = folder.appendingPathComponent("copy")
+        let t = try runWithArguments(
+            ["train", "--data", data, "--arch", "cnn-s", "--subset", "\(subset)", "--test-subset", "\(testSubset)",
+             "--epochs", "1", "--batch-size", "50", "--out", first.path])
+        #expect(t.status == 0, "\(t.err)")
+        try FileManager.default.copyItem(at: first, to: copy)
+        return (first, copy)
+    }
 
     /// NAME=DIR,DIR: one model of several runs (seeds).
     @Test func comparesModelsOfSeveralRuns() throws {
         let data = try sharedData()
-        let folder = try temporaryFolder()
-        let first = folder.appendingPathComponent("first"), copy = folder.appendingPathComponent("copy")
-        let t = try runWithArguments(
-            ["train", "--data", data, "--arch", "cnn-s", "--subset", "100", "--test-subset", "50", "--epochs", "1",
-             "--batch-size", "50", "--out", first.path])
-        #expect(t.status == 0, "\(t.err)")
-        try FileManager.default.copyItem(at: first, to: copy)
+        let (first, copy) = try tinyRunAndCopy(data: data, folder: try temporaryFolder(), subset: 100, testSubset: 50)
         let seeds = try runWithArguments(
             ["compare", "a=\(first.path),\(copy.path)", first.path, "--data", data, "--eval-matrix", "chl",
              "--bootstrap", "50", "--json"])
@@ -35,12 +39,7 @@ struct CompareCommandTests {
     @Test func comparesRunsAndEvaluatesOutOfDistribution() throws {
         let data = try sharedData()
         let folder = try temporaryFolder()
-        let first = folder.appendingPathComponent("first"), copy = folder.appendingPathComponent("copy")
-        let t = try runWithArguments(
-            ["train", "--data", data, "--arch", "cnn-s", "--subset", "200", "--test-subset", "100", "--epochs", "1",
-             "--batch-size", "50", "--out", first.path])
-        #expect(t.status == 0, "\(t.err)")
-        try FileManager.default.copyItem(at: first, to: copy)
+        let (first, copy) = try tinyRunAndCopy(data: data, folder: folder, subset: 200, testSubset: 100)
 
         let text = try runWithArguments(
             ["compare", first.path, copy.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100"])
