@@ -26,7 +26,8 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
-            name: "TrainBenchmark", dependencies: [.product(name: "Training", package: root)],
+            name: "TrainBenchmark",
+            dependencies: [.product(name: "Training", package: root), .product(name: "ExplicableCore", package: root)],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
         ),
     ]

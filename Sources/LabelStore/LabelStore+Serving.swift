@@ -168,10 +168,9 @@ extension LabelStore {
                 try db.execute(sql: "INSERT INTO annotator (platform, idHash) VALUES (?, ?)", arguments: [platform, idHash])
                 annotatorId = db.lastInsertedRowID
             }
-            if let session = try Self.servedSession(db,
+            if var session = try Self.servedSession(db,
                 where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL", [studyId, annotatorId])
             {
-                var session = session
                 if session.finishedAt == nil {
                     try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
                 }

@@ -1,4 +1,5 @@
 import Dispatch
+import ExplicableCore
 import Foundation
 import Training
 
