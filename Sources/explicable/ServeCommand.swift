@@ -77,10 +77,12 @@ extension StudyCommand {
                     images: StudyImages(data: DataFolder.resolve(data), scale: loaded.spec.design == .mistakeReview ? 4 : 1))
             }
             let admin = server.configuration.adminToken == nil ? "off (set EXPLICABLE_ADMIN_TOKEN)" : "on"
+            let minutes = server.configuration.timeout / 60
+            let timeout = minutes == minutes.rounded() ? String(Int(minutes)) : String(format: "%g", minutes)
             let name = study, address = host
             try await server.run { port in
                 writeStdout("serving study \(name) at http://\(address):\(port)/ (\(server.plan.assignments.count) assignments; "
-                    + "admin routes \(admin))\n")
+                    + "idle sessions released after \(timeout) min; admin routes \(admin))\n")
             }
         }
     }

@@ -26,11 +26,13 @@ var explicableBinary: URL {
     return repositoryRoot.appendingPathComponent(".build/debug/explicable")
 }
 
-/// Starts `explicable study serve` on any free port; returns the process and its port.
-func startServeProcess(db: String) throws -> (Process, Int) {
+/// Starts `explicable study serve` on any free port; returns the process, its port and what it
+/// printed up to the port.
+@discardableResult
+func startServeProcess(db: String, arguments: [String] = []) throws -> (Process, Int, String) {
     let process = Process()
     process.executableURL = explicableBinary
-    process.arguments = ["study", "serve", "serve-test", "--port", "0", "--db", db, "--rate-limit", "100000"]
+    process.arguments = ["study", "serve", "serve-test", "--port", "0", "--db", db, "--rate-limit", "100000"] + arguments
     var env = ProcessInfo.processInfo.environment
     env["EXPLICABLE_HOME"] = repositoryRoot.path
     env["EXPLICABLE_OFFLINE"] = "1"
@@ -44,9 +46,12 @@ func startServeProcess(db: String) throws -> (Process, Int) {
         let data = out.fileHandleForReading.availableData
         if data.isEmpty { break }
         text += String(decoding: data, as: UTF8.self)
-        if let range = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
+        // The whole "serving study … at http://127.0.0.1:PORT/ (…)" line.
+        if let range = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression),
+            text[range.upperBound...].contains("\n")
+        {
             let port = Int(text[range].dropFirst("127.0.0.1:".count).dropLast())!
-            return (process, port)
+            return (process, port, text)
         }
     }
     process.terminate()
@@ -60,7 +65,7 @@ func startServeProcess(db: String) throws -> (Process, Int) {
         let log = AckLog()
         let participants = (0..<30).map { "crash\($0)" }
         @Sendable func value(_ pid: String, _ item: String) -> Int { abs((pid + item).hashValue) % 5 }
-        let (first, port1) = try startServeProcess(db: path)
+        let (first, port1, _) = try startServeProcess(db: path)
         await withTaskGroup(of: Void.self) { group in
             for pid in participants {
                 group.addTask {
@@ -86,7 +91,7 @@ func startServeProcess(db: String) throws -> (Process, Int) {
         let tokens = await log.tokens
         #expect(!acknowledged.isEmpty)
 
-        let (second, port2) = try startServeProcess(db: path)
+        let (second, port2, _) = try startServeProcess(db: path)
         defer { second.terminate() }
         for pid in participants {
             try await TestClient.withClient(host: "127.0.0.1", port: port2) { client in
