@@ -586,17 +586,12 @@ public struct StudyServer: Sendable {
             qcPreview: preview, perItem: perItem))
     }
 
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     func export() async throws -> Response {
         var csv = "annotator,assignment,item,value,rt_ms\n"
         for row in try await store.longAnswers(studyId: study.id) {
             let value = row.cannotTell ? "cannot-tell" : row.value.map(Self.format) ?? ""
             let rt = row.reactionMs.map(Self.format) ?? ""
-            csv += [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(Self.csvField).joined(separator: ",") + "\n"
+            csv += [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(csvField).joined(separator: ",") + "\n"
         }
         return Responses.csv(csv, fileName: "\(study.spec.name)-answers.csv")
     }
