@@ -1,7 +1,6 @@
 """PyTorch peer of TrainBenchmark: the same architecture, batch, optimiser and measurements.
 
-import os
-torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2"))), random data, SGD momentum 0.9 Nesterov, weight decay 5e-4, cross-entropy.
+TORCH_THREADS threads (default 2), random data, SGD momentum 0.9 Nesterov, weight decay 5e-4, cross-entropy.
 Arguments: architecture (cnn-s), batch (128), timed steps (10). One JSON line per number.
 """
 import json, sys, time
