@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Our own direct 3×3 convolution kernels (AVX2 + FMA behind a run-time check), always optimised:
+        // unoptimised intrinsics would make debug-built tests slower than the BLAS path they replace.
+        .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "ExplicableCore", swiftSettings: strict),
         .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CZlib"], swiftSettings: strict),
         .target(
@@ -52,7 +55,9 @@ let package = Package(
         .target(name: "Semantics", dependencies: ["ExplicableCore", "LabelStore", "WordNet"], swiftSettings: strict),
         .target(
             name: "Training",
-            dependencies: ["ExplicableCore", "COpenBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ExplicableCore", "COpenBLAS", "CConvKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -1,5 +1,10 @@
+internal import CConvKernels
+
 /// A 2-D convolution over NCHW tensors with a square kernel, stride and zero padding.
 ///
+/// 3×3 convolutions with stride 1 and padding 1 (all but three of ResNet-20's, all of cnn-s's) run
+/// on direct kernels (`CConvKernels`, AVX2 + FMA) when the CPU has them, both forward and for the
+/// input gradient; the rest as follows.
 /// Weights are `out × in × k × k` and the bias has `out` entries, as in PyTorch's `Conv2d`.
 /// Each image is unfolded (im2col) into a `(in·k·k) × (Ho·Wo)` matrix and multiplied by the weight
 /// matrix in one `cblas_sgemm`, writing straight into that image's NCHW output; images are split
@@ -27,6 +32,11 @@ public final class Conv2d: Layer {
     /// it (nothing learns below it); when `false`, backward only sets the parameter gradients and
     /// returns an empty tensor.
     public var computesInputGradient = true
+    /// Whether 3×3, stride-1, padding-1 convolutions use the direct kernels (default: when the CPU
+    /// runs them). Tests and benchmarks turn it off to compare with im2col + sgemm.
+    public var usesDirectKernels = Conv2d.directKernelsAvailable
+    /// Whether this CPU runs the direct 3×3 kernels (AVX2 and FMA).
+    public static let directKernelsAvailable = ck_conv3x3_available()
 
     private let output = Tensor(shape: [0])
     private let gradInput = Tensor(shape: [0])
@@ -38,6 +48,8 @@ public final class Conv2d: Layer {
     private var biasPartials: [Tensor] = []
     /// The kernel flipped in space, `in × (out·k·k)`, for the stride-1 input gradient.
     private let flippedWeight = Tensor(shape: [0])
+    /// The weights packed for the direct kernels (forward, or the input gradient's adjoint).
+    private let packedWeight = Tensor(shape: [0])
     /// The storage of the scratch tensors above, refreshed when they change.
     private var columnPointers: [UnsafeMutablePointer<Float>] = []
     private var weightPointers: [UnsafeMutablePointer<Float>] = []
@@ -66,6 +78,17 @@ public final class Conv2d: Layer {
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernelSize) / stride + 1 }
 
     private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+
+    /// Whether the direct 3×3 kernels compute this convolution (and the adjoint for its input gradient).
+    private var isDirect: Bool { usesDirectKernels && kernelSize == 3 && stride == 1 && padding == 1 }
+
+    /// Packs the weights (or, with `adjoint`, the flipped transposed weights) for the direct kernels.
+    private func packWeights(adjoint: Bool) {
+        let (ins, outs) = adjoint ? (outChannels, inChannels) : (inChannels, outChannels)
+        packedWeight.resize(to: [Int(ck_conv3x3_packed_count(Int32(ins), Int32(outs)))])
+        ck_conv3x3_pack(
+            weight.value.storage, Int32(outChannels), Int32(inChannels), adjoint, packedWeight.storage)
+    }
 
     /// How many floats an unfolded band may hold: 256 KiB, so that it stays in a core's L2 cache
     /// while sgemm packs it. Tests lower it to exercise several bands.
@@ -96,10 +119,25 @@ public final class Conv2d: Layer {
         output.resize(n, outChannels, ho, wo)
         let k = inChannels * kernelSize * kernelSize, plane = ho * wo
         let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
-        let bandRows = bandRows(rowLength: k * wo, rows: ho)
-        prepareScratch(chunks: chunks, columnCount: isPointwise ? 0 : k * bandRows * wo)
         let x = input.storage, y = output.storage, wt = weight.value.storage
         let b = bias?.value.storage
+        if isDirect {
+            packWeights(adjoint: false)
+            prepareScratch(
+                chunks: chunks, columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
+            let packed = UnsafePointer(packedWeight.storage), columnPointers = columnPointers
+            let (cin, cout) = (Int32(inChannels), Int32(outChannels))
+            Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
+                for image in images {
+                    ck_conv3x3(
+                        x + image * inChannels * h * w, cin, Int32(h), Int32(w), packed, cout, b,
+                        y + image * outChannels * plane, columnPointers[chunk])
+                }
+            }
+            return output
+        }
+        let bandRows = bandRows(rowLength: k * wo, rows: ho)
+        prepareScratch(chunks: chunks, columnCount: isPointwise ? 0 : k * bandRows * wo)
         let columnPointers = columnPointers
         let unfolding = unfolding(height: h, width: w)
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
@@ -147,7 +185,9 @@ public final class Conv2d: Layer {
         // With stride 1, ∂X is the convolution of ∂Y (padded by k − 1 − p) with the kernel flipped
         // in space and transposed in channels: an unfold and an sgemm shaped like the forward pass,
         // cheaper than Wᵀ·∂Y (inner dimension only `out`) followed by col2im.
-        let byConvolution = computesInputGradient && !isPointwise && stride == 1 && padding <= kernelSize - 1
+        let direct = computesInputGradient && isDirect
+        let byConvolution =
+            computesInputGradient && !direct && !isPointwise && stride == 1 && padding <= kernelSize - 1
         let gradientUnfolding = Unfolding(
             channels: outChannels, height: ho, width: wo, kernel: kernelSize, stride: 1,
             padding: kernelSize - 1 - padding)
@@ -160,8 +200,11 @@ public final class Conv2d: Layer {
             chunks: chunks,
             columnCount: max(
                 k * outputBand * wo, byConvolution ? outChannels * kernelSize * kernelSize * inputBand * w : 0,
-                foldPath ? k * plane : 0))
+                foldPath ? k * plane : 0,
+                direct ? Int(ck_conv3x3_workspace_count(Int32(outChannels), Int32(ho), Int32(wo))) : 0))
         if byConvolution { flipWeights() }
+        if direct { packWeights(adjoint: true) }
+        let packed = UnsafePointer(packedWeight.storage)
         let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
         let flipped = flippedWeight.storage
         let columnPointers = columnPointers, weightPointers = weightPointers, biasPointers = biasPointers
@@ -195,6 +238,9 @@ public final class Conv2d: Layer {
                 }
                 if !computesInputGradient {
                     continue
+                } else if direct {
+                    // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i on the direct kernel (stride 1 and padding 1 keep the size).
+                    ck_conv3x3(gyi, Int32(cout), Int32(ho), Int32(wo), packed, Int32(cin), nil, gxi, col)
                 } else if byConvolution {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i, band by band of input rows.
                     for top in Swift.stride(from: 0, to: h, by: inputBand) {

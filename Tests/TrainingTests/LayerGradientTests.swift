@@ -13,19 +13,22 @@ struct LayerGradientTests {
 
     @Test(arguments: [
         ConvCase(inChannels: 2, outChannels: 3, kernel: 3, stride: 1, padding: 1, height: 5, width: 4, bias: true),
+        ConvCase(inChannels: 3, outChannels: 17, kernel: 3, stride: 1, padding: 1, height: 3, width: 5, bias: false),
         ConvCase(inChannels: 2, outChannels: 2, kernel: 3, stride: 2, padding: 1, height: 6, width: 5, bias: false),
         ConvCase(inChannels: 3, outChannels: 2, kernel: 1, stride: 1, padding: 0, height: 3, width: 3, bias: true),
         ConvCase(inChannels: 2, outChannels: 4, kernel: 1, stride: 2, padding: 0, height: 4, width: 4, bias: false),
         ConvCase(inChannels: 1, outChannels: 2, kernel: 2, stride: 1, padding: 0, height: 3, width: 4, bias: true),
     ])
     func conv2d(_ c: ConvCase) {
-        // The default band budget (whole images here) and one output row per band.
-        for budget in [1 << 16, 1] {
+        // The default band budget (whole images here), one output row per band, and im2col instead of
+        // the direct kernels (which 3×3, stride-1, padding-1 cases use by default).
+        for (budget, direct) in [(1 << 16, true), (1, true), (1 << 16, false)] {
             var g = GradientCheck()
             let layer = Conv2d(
                 inChannels: c.inChannels, outChannels: c.outChannels, kernelSize: c.kernel, stride: c.stride,
                 padding: c.padding, bias: c.bias)
             layer.columnBudget = budget
+            layer.usesDirectKernels = direct && Conv2d.directKernelsAvailable
             g.randomize(layer)
             g.expectGradients(layer, input: g.tensor([3, c.inChannels, c.height, c.width]))
         }

@@ -30,26 +30,27 @@ let load =
 func emit(_ fields: [(String, String)]) {
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 }
-let common: [(String, String)] = [
-    ("impl", "\"explicable\""), ("arch", "\"\(architecture.rawValue)\""), ("batch", "\(batch)"),
-    ("workers", "\(Parallel.workerCount)"), ("load", load),
-]
 
 let model = architecture.makeModel(classCount: classCount, seed: 1)
-// Optional fourth argument: the im2col band budget in floats for every convolution (an experiment knob).
-if arguments.count > 4, let budget = Int(arguments[4]) {
-    func setBudget(_ layer: any Layer) {
-        switch layer {
-        case let conv as Conv2d: conv.columnBudget = budget
-        case let sequential as Sequential: sequential.layers.forEach(setBudget)
-        case let residual as Residual:
-            setBudget(residual.body)
-            setBudget(residual.shortcut)
-        default: break
-        }
+func forEachConv(_ layer: any Layer, _ body: (Conv2d) -> Void) {
+    switch layer {
+    case let conv as Conv2d: body(conv)
+    case let sequential as Sequential: sequential.layers.forEach { forEachConv($0, body) }
+    case let residual as Residual:
+        forEachConv(residual.body, body)
+        forEachConv(residual.shortcut, body)
+    default: break
     }
-    setBudget(model)
 }
+// Optional fourth argument: the im2col band budget in floats for every convolution (an experiment knob).
+if arguments.count > 4, let budget = Int(arguments[4]) { forEachConv(model) { $0.columnBudget = budget } }
+// CONV=im2col: every convolution on im2col + sgemm, without the direct 3×3 kernels (for comparison).
+let convPath = ProcessInfo.processInfo.environment["CONV"] == "im2col" ? "im2col" : "direct"
+if convPath == "im2col" { forEachConv(model) { $0.usesDirectKernels = false } }
+let common: [(String, String)] = [
+    ("impl", "\"explicable\""), ("arch", "\"\(architecture.rawValue)\""), ("batch", "\(batch)"),
+    ("workers", "\(Parallel.workerCount)"), ("load", load), ("conv", "\"\(convPath)\""),
+]
 var generator = SeededGenerator(seed: 2)
 let images = Tensor(shape: [batch, 3, 32, 32])
 for i in 0..<images.count { images[i] = generator.uniform(-2, 2) }

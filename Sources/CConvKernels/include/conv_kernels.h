@@ -1,0 +1,37 @@
+// Direct 3×3 convolution kernels (stride 1, padding 1) for narrow layers, in C with AVX2 + FMA
+// intrinsics behind a run-time CPU check. im2col + sgemm leaves these shapes (16–64 channels)
+// well below the machine's peak: the unfolded matrix is read only `out` times per packing.
+#ifndef EXPLICABLE_CONV_KERNELS_H
+#define EXPLICABLE_CONV_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/// Output channels computed together: two 8-float vectors.
+#define CK_BLOCK 16
+
+/// Whether this CPU runs the kernels (AVX2 and FMA).
+bool ck_conv3x3_available(void);
+
+/// Floats of the packed weights for `out_channels × channels × 3 × 3`.
+size_t ck_conv3x3_packed_count(int channels, int out_channels);
+
+/// Packs `weight` (`out_channels × channels × 3 × 3`, PyTorch's layout) for ck_conv3x3, output
+/// channels in blocks of CK_BLOCK (the last block zero-filled). With `transpose_flip`, packs
+/// instead the kernel of the adjoint convolution, `W'[c, o, ky, kx] = W[o, c, 2 − ky, 2 − kx]`,
+/// whose input has `out_channels` channels and whose output has `channels` (the input gradient of
+/// a stride-1, padding-1 convolution is that convolution of the output gradient).
+void ck_conv3x3_pack(const float *weight, int out_channels, int channels, bool transpose_flip, float *packed);
+
+/// Floats of workspace ck_conv3x3 needs for one image.
+size_t ck_conv3x3_workspace_count(int channels, int height, int width);
+
+/// y = conv3x3(x) (+ bias) for one image: `x` is `channels × height × width`, `y` is
+/// `out_channels × height × width`, `packed` comes from ck_conv3x3_pack with these channel counts
+/// (for a transpose_flip packing, `channels` is the original `out_channels` and vice versa), `bias`
+/// has `out_channels` entries or is NULL. Overwrites `y`. Deterministic: every output is summed in
+/// the same order whatever the thread count.
+void ck_conv3x3(const float *x, int channels, int height, int width, const float *packed, int out_channels,
+                const float *bias, float *y, float *workspace);
+
+#endif
