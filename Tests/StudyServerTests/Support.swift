@@ -61,13 +61,15 @@ func withServer<T: Sendable>(
     return result
 }
 
-func configuration(admin: String? = nil, maxBody: Int = 64 * 1024, rate: Double = 100_000) -> StudyServer.Configuration {
+func configuration(
+    admin: String? = nil, maxBody: Int = 64 * 1024, rate: Double = 100_000, burst: Double? = nil
+) -> StudyServer.Configuration {
     var c = StudyServer.Configuration()
     c.port = 0
     c.adminToken = admin
     c.maxBodyBytes = maxBody
     c.requestsPerSecond = rate
-    c.burst = rate * 2
+    c.burst = burst ?? rate * 2
     return c
 }
 
