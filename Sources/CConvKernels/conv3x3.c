@@ -119,10 +119,10 @@ static void block_tiles(const float *xp, int channels, size_t plane, const int *
 }
 #endif
 
-void ck_conv3x3(const float *x, int channels, int height, int width, const float *packed, int out_channels,
-                const float *bias, float *y, float *workspace) {
+void ck_conv3x3(const float *x, int channels, int height, int width, int stride, const float *packed, int out_channels,
+                const float *scale, const float *shift, bool relu, float *y, float *workspace) {
 #if CK_X86
-    const int wp = width + 2, pixels = height * width;
+    const int wp = width + 2, ho = (height - 1) / stride + 1, wo = (width - 1) / stride + 1, pixels = ho * wo;
     const size_t plane = (size_t)(height + 2) * wp;
     float *xp = workspace, *out = workspace + padded_count(channels, height, width);
     // The image with its zero border.
@@ -137,25 +137,34 @@ void ck_conv3x3(const float *x, int channels, int height, int width, const float
         }
         memset(dst + (size_t)(height + 1) * wp, 0, wp * sizeof(float));
     }
-    // Output pixel p = (r, q) reads the padded image from r·wp + q, shifted by ky·wp + kx.
+    // Output pixel p = (r, q) reads the padded image from s·r·wp + s·q, shifted by ky·wp + kx.
     int offsets[9];
     for (int k = 0; k < 9; k++) offsets[k] = (k / 3) * wp + k % 3;
     int *bases = (int *)(out + out_count(height, width));
-    for (int r = 0, p = 0; r < height; r++)
-        for (int q = 0; q < width; q++) bases[p++] = r * wp + q;
+    for (int r = 0, p = 0; r < ho; r++)
+        for (int q = 0; q < wo; q++) bases[p++] = stride * (r * wp + q);
     for (int b = 0; b < blocks_of(out_channels); b++) {
         block_tiles(xp, channels, plane, bases, pixels, offsets,
                     packed + (size_t)b * channels * 9 * CK_BLOCK, out);
         const int first = b * CK_BLOCK, count = out_channels - first < CK_BLOCK ? out_channels - first : CK_BLOCK;
         for (int j = 0; j < count; j++) {
             float *dst = y + (size_t)(first + j) * pixels;
-            const float add = bias ? bias[first + j] : 0;
+            const float times = scale ? scale[first + j] : 1, add = shift ? shift[first + j] : 0;
             const float *src = out + j;
-            for (int p = 0; p < pixels; p++) dst[p] = src[(size_t)p * CK_BLOCK] + add;
+            if (relu) {
+                for (int p = 0; p < pixels; p++) {
+                    const float v = src[(size_t)p * CK_BLOCK] * times + add;
+                    dst[p] = v < 0 ? 0 : v;
+                }
+            } else if (scale) {
+                for (int p = 0; p < pixels; p++) dst[p] = src[(size_t)p * CK_BLOCK] * times + add;
+            } else {
+                for (int p = 0; p < pixels; p++) dst[p] = src[(size_t)p * CK_BLOCK] + add;
+            }
         }
     }
 #else
-    (void)x; (void)channels; (void)height; (void)width; (void)packed; (void)out_channels; (void)bias; (void)y;
-    (void)workspace;
+    (void)x; (void)channels; (void)height; (void)width; (void)stride; (void)packed; (void)out_channels; (void)scale;
+    (void)shift; (void)relu; (void)y; (void)workspace;
 #endif
 }

@@ -2,9 +2,10 @@ internal import CConvKernels
 
 /// A 2-D convolution over NCHW tensors with a square kernel, stride and zero padding.
 ///
-/// 3×3 convolutions with stride 1 and padding 1 (all but three of ResNet-20's, all of cnn-s's) run
-/// on direct kernels (`CConvKernels`, AVX2 + FMA) when the CPU has them, both forward and for the
-/// input gradient; the rest as follows.
+/// 3×3 convolutions with padding 1 (all of cnn-s's and ResNet-20's) run forward on direct kernels
+/// (`CConvKernels`, AVX2 + FMA) when the CPU has them, and with stride 1 their input gradient too
+/// (at evaluation time ``Sequential`` folds a following batch norm and ReLU into them); the rest
+/// as follows.
 /// Weights are `out × in × k × k` and the bias has `out` entries, as in PyTorch's `Conv2d`.
 /// Each image is unfolded (im2col) into a `(in·k·k) × (Ho·Wo)` matrix and multiplied by the weight
 /// matrix in one `cblas_sgemm`, writing straight into that image's NCHW output; images are split
@@ -32,7 +33,7 @@ public final class Conv2d: Layer {
     /// it (nothing learns below it); when `false`, backward only sets the parameter gradients and
     /// returns an empty tensor.
     public var computesInputGradient = true
-    /// Whether 3×3, stride-1, padding-1 convolutions use the direct kernels (default: when the CPU
+    /// Whether 3×3, padding-1 convolutions use the direct kernels (default: when the CPU
     /// runs them). Tests and benchmarks turn it off to compare with im2col + sgemm.
     public var usesDirectKernels = Conv2d.directKernelsAvailable
     /// Whether this CPU runs the direct 3×3 kernels (AVX2 and FMA).
@@ -50,6 +51,8 @@ public final class Conv2d: Layer {
     private let flippedWeight = Tensor(shape: [0])
     /// The weights packed for the direct kernels (forward, or the input gradient's adjoint).
     private let packedWeight = Tensor(shape: [0])
+    /// Per output channel, the scale and shift of an evaluation-mode batch norm folded into the output.
+    private let foldedScale = Tensor(shape: [0]), foldedShift = Tensor(shape: [0])
     /// The storage of the scratch tensors above, refreshed when they change.
     private var columnPointers: [UnsafeMutablePointer<Float>] = []
     private var weightPointers: [UnsafeMutablePointer<Float>] = []
@@ -80,7 +83,7 @@ public final class Conv2d: Layer {
     private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
     /// Whether the direct 3×3 kernels compute this convolution (and the adjoint for its input gradient).
-    private var isDirect: Bool { usesDirectKernels && kernelSize == 3 && stride == 1 && padding == 1 }
+    private var isDirect: Bool { usesDirectKernels && kernelSize == 3 && padding == 1 }
 
     /// Packs the weights (or, with `adjoint`, the flipped transposed weights) for the direct kernels.
     private func packWeights(adjoint: Bool) {
@@ -130,8 +133,8 @@ public final class Conv2d: Layer {
             Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
                 for image in images {
                     ck_conv3x3(
-                        x + image * inChannels * h * w, cin, Int32(h), Int32(w), packed, cout, b,
-                        y + image * outChannels * plane, columnPointers[chunk])
+                        x + image * inChannels * h * w, cin, Int32(h), Int32(w), Int32(stride), packed, cout, nil, b,
+                        false, y + image * outChannels * plane, columnPointers[chunk])
                 }
             }
             return output
@@ -168,6 +171,48 @@ public final class Conv2d: Layer {
         return output
     }
 
+    /// Whether ``forwardFolding(_:batchNorm:relu:)`` applies: the direct kernels compute this convolution.
+    public var foldsBatchNorm: Bool { isDirect }
+
+    /// An evaluation pass of this convolution, `batchNorm` (its running statistics) and, with
+    /// `relu`, a ReLU, in one pass over the output: the batch norm becomes a per-channel scale and
+    /// shift applied as the direct kernel writes each output. ``Sequential`` uses it at evaluation
+    /// time; the layers' own backward passes don't apply after it. Only when ``foldsBatchNorm``.
+    public func forwardFolding(_ input: Tensor, batchNorm: BatchNorm, relu: Bool) -> Tensor {
+        precondition(isDirect, "Conv2d.forwardFolding needs the direct 3×3 kernels")
+        precondition(
+            input.shape.count == 4 && input.shape[1] == inChannels && batchNorm.channels == outChannels,
+            "Conv2d(\(inChannels)→\(outChannels)) + BatchNorm(\(batchNorm.channels)): input shape \(input.shape)")
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
+        self.input = nil
+        output.resize(n, outChannels, outputSize(h), outputSize(w))
+        foldedScale.resize(to: [outChannels])
+        foldedShift.resize(to: [outChannels])
+        // y = γ · (conv + b − mean) / √(var + ε) + β = conv · s + (β + (b − mean) · s).
+        for o in 0..<outChannels {
+            let s = Double(batchNorm.scale.value[o]) / (Double(batchNorm.runningVariance[o]) + batchNorm.epsilon).squareRoot()
+            let b = Double(bias?.value[o] ?? 0)
+            foldedScale[o] = Float(s)
+            foldedShift[o] = Float(Double(batchNorm.shift.value[o]) + (b - Double(batchNorm.runningMean[o])) * s)
+        }
+        packWeights(adjoint: false)
+        let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
+        prepareScratch(
+            chunks: chunks, columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
+        let x = input.storage, y = output.storage, packed = UnsafePointer(packedWeight.storage)
+        let scale = UnsafePointer(foldedScale.storage), shift = UnsafePointer(foldedShift.storage)
+        let columnPointers = columnPointers, plane = outputSize(h) * outputSize(w)
+        let (cin, cout) = (Int32(inChannels), Int32(outChannels))
+        Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
+            for image in images {
+                ck_conv3x3(
+                    x + image * inChannels * h * w, cin, Int32(h), Int32(w), Int32(stride), packed, cout, scale,
+                    shift, relu, y + image * outChannels * plane, columnPointers[chunk])
+            }
+        }
+        return output
+    }
+
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
         precondition(gradOutput.shape == output.shape, "Conv2d: gradient shape \(gradOutput.shape) ≠ \(output.shape)")
@@ -185,7 +230,7 @@ public final class Conv2d: Layer {
         // With stride 1, ∂X is the convolution of ∂Y (padded by k − 1 − p) with the kernel flipped
         // in space and transposed in channels: an unfold and an sgemm shaped like the forward pass,
         // cheaper than Wᵀ·∂Y (inner dimension only `out`) followed by col2im.
-        let direct = computesInputGradient && isDirect
+        let direct = computesInputGradient && isDirect && stride == 1
         let byConvolution =
             computesInputGradient && !direct && !isPointwise && stride == 1 && padding <= kernelSize - 1
         let gradientUnfolding = Unfolding(
@@ -240,7 +285,7 @@ public final class Conv2d: Layer {
                     continue
                 } else if direct {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i on the direct kernel (stride 1 and padding 1 keep the size).
-                    ck_conv3x3(gyi, Int32(cout), Int32(ho), Int32(wo), packed, Int32(cin), nil, gxi, col)
+                    ck_conv3x3(gyi, Int32(cout), Int32(ho), Int32(wo), 1, packed, Int32(cin), nil, nil, false, gxi, col)
                 } else if byConvolution {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i, band by band of input rows.
                     for top in Swift.stride(from: 0, to: h, by: inputBand) {

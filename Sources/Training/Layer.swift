@@ -56,13 +56,34 @@ public final class Sequential: Layer {
 
     public var statistics: [Tensor] { layers.flatMap(\.statistics) }
 
+    /// Whether the last forward pass folded layers together (so their backward passes don't apply).
+    private var folded = false
+
+    /// Runs the layers in order. At evaluation time a 3×3 convolution on the direct kernels followed
+    /// by a batch norm (and a ReLU) runs as one pass, the batch norm folded into the convolution's
+    /// output (``Conv2d/forwardFolding(_:batchNorm:relu:)``).
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         var x = input
-        for layer in layers { x = layer.forward(x, training: training) }
+        var i = 0
+        folded = false
+        while i < layers.count {
+            if !training, let conv = layers[i] as? Conv2d, conv.foldsBatchNorm, i + 1 < layers.count,
+                let batchNorm = layers[i + 1] as? BatchNorm
+            {
+                let relu = i + 2 < layers.count && layers[i + 2] is ReLU
+                x = conv.forwardFolding(x, batchNorm: batchNorm, relu: relu)
+                folded = true
+                i += relu ? 3 : 2
+                continue
+            }
+            x = layers[i].forward(x, training: training)
+            i += 1
+        }
         return x
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
+        precondition(!folded, "Sequential.backward after an evaluation pass that folded batch norms into convolutions")
         var g = gradOutput
         for layer in layers.reversed() { g = layer.backward(g) }
         return g

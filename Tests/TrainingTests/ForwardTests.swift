@@ -51,22 +51,28 @@ struct ForwardTests {
     }
 
     /// The direct 3×3 kernels against im2col + sgemm, forward and input gradient, for channel
-    /// counts on both sides of the kernels' 16-channel blocks and planes from 1×1 to wider than tall.
-    @Test(arguments: [(3, 16, 32, 32), (5, 1, 1, 1), (16, 17, 8, 8), (33, 16, 2, 7), (4, 40, 9, 13), (64, 128, 8, 8)])
-    func directKernelsMatchIm2col(cin: Int, cout: Int, h: Int, w: Int) {
+    /// counts on both sides of the kernels' 16-channel blocks, planes from 1×1 to wider than tall,
+    /// stride 1 and 2 (whose input gradient stays on im2col).
+    @Test(arguments: [
+        (3, 16, 32, 32, 1), (5, 1, 1, 1, 1), (16, 17, 8, 8, 1), (33, 16, 2, 7, 1), (4, 40, 9, 13, 1),
+        (64, 128, 8, 8, 1), (16, 32, 32, 32, 2), (3, 17, 7, 6, 2), (2, 5, 1, 2, 2), (4, 3, 9, 5, 3),
+    ])
+    func directKernelsMatchIm2col(cin: Int, cout: Int, h: Int, w: Int, stride: Int) {
         #if arch(x86_64)
             #expect(Conv2d.directKernelsAvailable, "x86-64 CPUs with AVX2 and FMA run the direct kernels")
         #endif
         var g = GradientCheck(seed: UInt64(cin * 1000 + cout))
-        let direct = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1)
+        let direct = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, stride: stride, padding: 1)
         g.randomize(direct)
-        let gemm = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1)
+        let gemm = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, stride: stride, padding: 1)
         gemm.usesDirectKernels = false
         gemm.weight.value.copy(from: direct.weight.value)
         gemm.bias!.value.copy(from: direct.bias!.value)
-        let x = g.tensor([3, cin, h, w]), gy = g.tensor([3, cout, h, w])
+        let (ho, wo) = (direct.outputSize(h), direct.outputSize(w))
+        let x = g.tensor([3, cin, h, w]), gy = g.tensor([3, cout, ho, wo])
         let tolerance = Float(cin * 9).squareRoot() * 2e-6
         let y = direct.forward(x, training: true).values, expected = gemm.forward(x, training: true).values
+        #expect(y.count == 3 * cout * ho * wo)
         #expect(zip(y, expected).allSatisfy { abs($0 - $1) <= tolerance })
         let gx = direct.backward(gy).values, gxExpected = gemm.backward(gy).values
         let adjointTolerance = Float(cout * 9).squareRoot() * 2e-6

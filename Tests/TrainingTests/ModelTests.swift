@@ -21,6 +21,46 @@ struct ModelTests {
         #expect(model.forward(Tensor(shape: [2, 3, 32, 32]), training: false).shape == [2, 10])
     }
 
+    /// At evaluation time batch norms (and ReLUs) after direct 3×3 convolutions are folded into them;
+    /// the outputs match the layer-by-layer evaluation, and a training pass afterwards still has
+    /// its gradients.
+    @Test(arguments: [Architecture.cnnS, .resnet20])
+    func evaluationFoldsBatchNormsIntoConvolutions(_ architecture: Architecture) {
+        let folded = architecture.makeModel(classCount: 10, seed: 5)
+        let plain = architecture.makeModel(classCount: 10, seed: 5)
+        var g = GradientCheck(seed: 6)
+        // Running statistics, scales and shifts away from their initial values.
+        for model in [folded, plain] {
+            var h = GradientCheck(seed: 7)
+            for statistic in model.statistics {
+                for i in 0..<statistic.count { statistic[i] = h.generator.uniform(0.2, 1.5) }
+            }
+            for p in model.parameters where p.value.shape.count == 1 {
+                for i in 0..<p.value.count { p.value[i] += h.generator.uniform(-0.3, 0.3) }
+            }
+        }
+        func convs(_ layer: any Layer) -> [Conv2d] {
+            switch layer {
+            case let conv as Conv2d: [conv]
+            case let sequential as Sequential: sequential.layers.flatMap(convs)
+            case let residual as Residual: convs(residual.body) + convs(residual.shortcut)
+            default: []
+            }
+        }
+        for conv in convs(plain) { conv.usesDirectKernels = false }
+        #expect(convs(folded).contains { $0.foldsBatchNorm } == Conv2d.directKernelsAvailable)
+        let x = g.tensor([4, 3, 32, 32], -2, 2)
+        let y = folded.forward(x, training: false).values, expected = plain.forward(x, training: false).values
+        let worst = zip(y, expected).map { abs($0 - $1) }.max()!
+        let largest = expected.map(abs).max()!
+        #expect(worst <= 1e-4 * max(1, largest), "worst difference \(worst) for outputs up to \(largest)")
+        // A training step after the folded evaluation runs the layers one by one again.
+        let logits = folded.forward(x, training: true)
+        let gradient = g.tensor(logits.shape)
+        _ = folded.backward(gradient)
+        #expect(convs(folded).allSatisfy { $0.weight.gradient.values.contains { $0 != 0 } })
+    }
+
     @Test func initializationFollowsPyTorchsBounds() {
         let model = Architecture.cnnS.makeModel(classCount: 10, seed: 3)
         for case let conv as Conv2d in model.layers {

@@ -1,4 +1,4 @@
-// Direct 3×3 convolution kernels (stride 1, padding 1) for narrow layers, in C with AVX2 + FMA
+// Direct 3×3 convolution kernels (padding 1, any stride) for narrow layers, in C with AVX2 + FMA
 // intrinsics behind a run-time CPU check. im2col + sgemm leaves these shapes (16–64 channels)
 // well below the machine's peak: the unfolded matrix is read only `out` times per packing.
 #ifndef EXPLICABLE_CONV_KERNELS_H
@@ -26,12 +26,15 @@ void ck_conv3x3_pack(const float *weight, int out_channels, int channels, bool t
 /// Floats of workspace ck_conv3x3 needs for one image.
 size_t ck_conv3x3_workspace_count(int channels, int height, int width);
 
-/// y = conv3x3(x) (+ bias) for one image: `x` is `channels × height × width`, `y` is
-/// `out_channels × height × width`, `packed` comes from ck_conv3x3_pack with these channel counts
-/// (for a transpose_flip packing, `channels` is the original `out_channels` and vice versa), `bias`
-/// has `out_channels` entries or is NULL. Overwrites `y`. Deterministic: every output is summed in
-/// the same order whatever the thread count.
-void ck_conv3x3(const float *x, int channels, int height, int width, const float *packed, int out_channels,
-                const float *bias, float *y, float *workspace);
+/// y = conv3x3(x) · scale + shift, then max(y, 0) when `relu`, for one image: `x` is
+/// `channels × height × width`, `y` is `out_channels × ho × wo` with `ho = (height − 1) / stride + 1`
+/// (and `wo` alike), `packed` comes from
+/// ck_conv3x3_pack with these channel counts (for a transpose_flip packing, `channels` is the
+/// original `out_channels` and vice versa); `scale` and `shift` have `out_channels` entries or are
+/// NULL (scale 1, shift 0) — a bias is a shift, an evaluation-mode batch norm a scale and a shift.
+/// A NaN stays NaN through the ReLU, as in the ReLU layer. Overwrites `y`. Deterministic: every
+/// output is summed in the same order whatever the thread count.
+void ck_conv3x3(const float *x, int channels, int height, int width, int stride, const float *packed, int out_channels,
+                const float *scale, const float *shift, bool relu, float *y, float *workspace);
 
 #endif
