@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training and inference images/s of explicable against PyTorch (2 threads), same architecture and batch,
 # in one run. Arguments: architecture (cnn-s), batch (128), timed steps (10). JSON lines on stdout, then a
-# side-by-side table with the ratios on stderr.
+# side-by-side table with the ratios on stderr. CONV=im2col runs our convolutions on im2col + sgemm
+# instead of the direct 3×3 kernels (for comparison).
 set -euo pipefail
 cd "$(dirname "$0")"
 [ -x ../.venv-bench/bin/python ] || ./setup-venv.sh >&2
