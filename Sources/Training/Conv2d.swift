@@ -125,18 +125,7 @@ public final class Conv2d: Layer {
         let x = input.storage, y = output.storage, wt = weight.value.storage
         let b = bias?.value.storage
         if isDirect {
-            packWeights(adjoint: false)
-            prepareScratch(
-                chunks: chunks, columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
-            let packed = UnsafePointer(packedWeight.storage), columnPointers = columnPointers
-            let (cin, cout) = (Int32(inChannels), Int32(outChannels))
-            Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
-                for image in images {
-                    ck_conv3x3(
-                        x + image * inChannels * h * w, cin, Int32(h), Int32(w), Int32(stride), packed, cout, nil, b,
-                        false, y + image * outChannels * plane, columnPointers[chunk])
-                }
-            }
+            directForward(input, scale: nil, shift: b, relu: false)
             return output
         }
         let bandRows = bandRows(rowLength: k * wo, rows: ho)
@@ -195,22 +184,30 @@ public final class Conv2d: Layer {
             foldedScale[o] = Float(s)
             foldedShift[o] = Float(Double(batchNorm.shift.value[o]) + (b - Double(batchNorm.runningMean[o])) * s)
         }
+        directForward(input, scale: foldedScale.storage, shift: foldedShift.storage, relu: relu)
+        return output
+    }
+
+    /// `output = conv(input) · scale + shift` (then ReLU) on the direct kernels, images split among
+    /// the cores; `output` already has its shape.
+    private func directForward(
+        _ input: Tensor, scale: UnsafeMutablePointer<Float>?, shift: UnsafeMutablePointer<Float>?, relu: Bool
+    ) {
+        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         packWeights(adjoint: false)
-        let chunks = Parallel.chunkCount(count: n, minimumChunk: 1)
         prepareScratch(
-            chunks: chunks, columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
+            chunks: Parallel.chunkCount(count: n, minimumChunk: 1),
+            columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
         let x = input.storage, y = output.storage, packed = UnsafePointer(packedWeight.storage)
-        let scale = UnsafePointer(foldedScale.storage), shift = UnsafePointer(foldedShift.storage)
         let columnPointers = columnPointers, plane = outputSize(h) * outputSize(w)
-        let (cin, cout) = (Int32(inChannels), Int32(outChannels))
+        let (cin, cout, inPlane) = (Int32(inChannels), Int32(outChannels), inChannels * h * w)
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
             for image in images {
                 ck_conv3x3(
-                    x + image * inChannels * h * w, cin, Int32(h), Int32(w), Int32(stride), packed, cout, scale,
-                    shift, relu, y + image * outChannels * plane, columnPointers[chunk])
+                    x + image * inPlane, cin, Int32(h), Int32(w), Int32(stride), packed, cout, scale, shift, relu,
+                    y + image * outChannels * plane, columnPointers[chunk])
             }
         }
-        return output
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
