@@ -120,7 +120,7 @@ static void block_tiles(const float *xp, int channels, size_t plane, const int *
 #endif
 
 void ck_conv3x3(const float *x, int channels, int height, int width, int stride, const float *packed, int out_channels,
-                const float *scale, const float *shift, bool relu, float *y, float *workspace) {
+                const float *scale, const float *shift, const float *addend, bool relu, float *y, float *workspace) {
 #if CK_X86
     const int wp = width + 2, ho = (height - 1) / stride + 1, wo = (width - 1) / stride + 1, pixels = ho * wo;
     const size_t plane = (size_t)(height + 2) * wp;
@@ -151,7 +151,13 @@ void ck_conv3x3(const float *x, int channels, int height, int width, int stride,
             float *dst = y + (size_t)(first + j) * pixels;
             const float times = scale ? scale[first + j] : 1, add = shift ? shift[first + j] : 0;
             const float *src = out + j;
-            if (relu) {
+            if (addend) {
+                const float *extra = addend + (size_t)(first + j) * pixels;
+                for (int p = 0; p < pixels; p++) {
+                    const float v = src[(size_t)p * CK_BLOCK] * times + add + extra[p];
+                    dst[p] = relu && v < 0 ? 0 : v;
+                }
+            } else if (relu) {
                 for (int p = 0; p < pixels; p++) {
                     const float v = src[(size_t)p * CK_BLOCK] * times + add;
                     dst[p] = v < 0 ? 0 : v;
@@ -165,6 +171,6 @@ void ck_conv3x3(const float *x, int channels, int height, int width, int stride,
     }
 #else
     (void)x; (void)channels; (void)height; (void)width; (void)stride; (void)packed; (void)out_channels; (void)scale;
-    (void)shift; (void)relu; (void)y; (void)workspace;
+    (void)shift; (void)addend; (void)relu; (void)y; (void)workspace;
 #endif
 }

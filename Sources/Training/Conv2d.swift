@@ -125,7 +125,7 @@ public final class Conv2d: Layer {
         let x = input.storage, y = output.storage, wt = weight.value.storage
         let b = bias?.value.storage
         if isDirect {
-            directForward(input, scale: nil, shift: b, relu: false)
+            directForward(input, scale: nil, shift: b, adding: nil, relu: false)
             return output
         }
         let bandRows = bandRows(rowLength: k * wo, rows: ho)
@@ -163,11 +163,14 @@ public final class Conv2d: Layer {
     /// Whether ``forwardFolding(_:batchNorm:relu:)`` applies: the direct kernels compute this convolution.
     public var foldsBatchNorm: Bool { isDirect }
 
-    /// An evaluation pass of this convolution, `batchNorm` (its running statistics) and, with
-    /// `relu`, a ReLU, in one pass over the output: the batch norm becomes a per-channel scale and
-    /// shift applied as the direct kernel writes each output. ``Sequential`` uses it at evaluation
-    /// time; the layers' own backward passes don't apply after it. Only when ``foldsBatchNorm``.
-    public func forwardFolding(_ input: Tensor, batchNorm: BatchNorm, relu: Bool) -> Tensor {
+    /// An evaluation pass of this convolution, `batchNorm` (its running statistics), the addition of
+    /// `addend` (a residual block's shortcut, shaped like the output) and, with `relu`, a ReLU, in
+    /// one pass over the output: the batch norm becomes a per-channel scale and shift applied as the
+    /// direct kernel writes each output. ``Sequential`` uses it at evaluation time; the layers' own
+    /// backward passes don't apply after it. Only when ``foldsBatchNorm``.
+    public func forwardFolding(_ input: Tensor, batchNorm: BatchNorm, adding addend: Tensor? = nil, relu: Bool)
+        -> Tensor
+    {
         precondition(isDirect, "Conv2d.forwardFolding needs the direct 3×3 kernels")
         precondition(
             input.shape.count == 4 && input.shape[1] == inChannels && batchNorm.channels == outChannels,
@@ -175,6 +178,9 @@ public final class Conv2d: Layer {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         self.input = nil
         output.resize(n, outChannels, outputSize(h), outputSize(w))
+        if let addend {
+            precondition(addend.shape == output.shape, "Conv2d: addend \(addend.shape) ≠ output \(output.shape)")
+        }
         foldedScale.resize(to: [outChannels])
         foldedShift.resize(to: [outChannels])
         // y = γ · (conv + b − mean) / √(var + ε) + β = conv · s + (β + (b − mean) · s).
@@ -184,14 +190,15 @@ public final class Conv2d: Layer {
             foldedScale[o] = Float(s)
             foldedShift[o] = Float(Double(batchNorm.shift.value[o]) + (b - Double(batchNorm.runningMean[o])) * s)
         }
-        directForward(input, scale: foldedScale.storage, shift: foldedShift.storage, relu: relu)
+        directForward(input, scale: foldedScale.storage, shift: foldedShift.storage, adding: addend, relu: relu)
         return output
     }
 
-    /// `output = conv(input) · scale + shift` (then ReLU) on the direct kernels, images split among
-    /// the cores; `output` already has its shape.
+    /// `output = conv(input) · scale + shift + addend` (then ReLU) on the direct kernels, images
+    /// split among the cores; `output` already has its shape.
     private func directForward(
-        _ input: Tensor, scale: UnsafeMutablePointer<Float>?, shift: UnsafeMutablePointer<Float>?, relu: Bool
+        _ input: Tensor, scale: UnsafeMutablePointer<Float>?, shift: UnsafeMutablePointer<Float>?, adding addend: Tensor?,
+        relu: Bool
     ) {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         packWeights(adjoint: false)
@@ -201,11 +208,13 @@ public final class Conv2d: Layer {
         let x = input.storage, y = output.storage, packed = UnsafePointer(packedWeight.storage)
         let columnPointers = columnPointers, plane = outputSize(h) * outputSize(w)
         let (cin, cout, inPlane) = (Int32(inChannels), Int32(outChannels), inChannels * h * w)
+        let extra = addend.map { UnsafePointer($0.storage) }
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
             for image in images {
                 ck_conv3x3(
-                    x + image * inPlane, cin, Int32(h), Int32(w), Int32(stride), packed, cout, scale, shift, relu,
-                    y + image * outChannels * plane, columnPointers[chunk])
+                    x + image * inPlane, cin, Int32(h), Int32(w), Int32(stride), packed, cout, scale, shift,
+                    extra.map { $0 + image * outChannels * plane }, relu, y + image * outChannels * plane,
+                    columnPointers[chunk])
             }
         }
     }
@@ -282,7 +291,7 @@ public final class Conv2d: Layer {
                     continue
                 } else if direct {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i on the direct kernel (stride 1 and padding 1 keep the size).
-                    ck_conv3x3(gyi, Int32(cout), Int32(ho), Int32(wo), 1, packed, Int32(cin), nil, nil, false, gxi, col)
+                    ck_conv3x3(gyi, Int32(cout), Int32(ho), Int32(wo), 1, packed, Int32(cin), nil, nil, nil, false, gxi, col)
                 } else if byConvolution {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i, band by band of input rows.
                     for top in Swift.stride(from: 0, to: h, by: inputBand) {

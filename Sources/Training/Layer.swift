@@ -61,22 +61,53 @@ public final class Sequential: Layer {
 
     /// Runs the layers in order. At evaluation time a 3×3 convolution on the direct kernels followed
     /// by a batch norm (and a ReLU) runs as one pass, the batch norm folded into the convolution's
-    /// output (``Conv2d/forwardFolding(_:batchNorm:relu:)``).
+    /// output (``Conv2d/forwardFolding(_:batchNorm:adding:relu:)``), and so does a residual block
+    /// ending in such a pair with its shortcut addition and the ReLU after it.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        folded = false
+        if training {
+            var x = input
+            for layer in layers { x = layer.forward(x, training: true) }
+            return x
+        }
+        return evaluate(input, adding: nil, relu: false)
+    }
+
+    /// Whether the chain ends in a convolution and batch norm that ``evaluate(_:adding:relu:)`` can
+    /// fold an addition into.
+    var foldsAddition: Bool {
+        layers.count >= 2 && layers.last is BatchNorm && (layers[layers.count - 2] as? Conv2d)?.foldsBatchNorm == true
+    }
+
+    /// The evaluation pass with folding; with `addend` (only when ``foldsAddition``) the last
+    /// convolution's output also gets `addend` added, then a ReLU when `relu`.
+    func evaluate(_ input: Tensor, adding addend: Tensor?, relu tailReLU: Bool) -> Tensor {
+        precondition(addend == nil || foldsAddition, "Sequential: nothing to fold an addition into")
         var x = input
         var i = 0
-        folded = false
         while i < layers.count {
-            if !training, let conv = layers[i] as? Conv2d, conv.foldsBatchNorm, i + 1 < layers.count,
+            if let conv = layers[i] as? Conv2d, conv.foldsBatchNorm, i + 1 < layers.count,
                 let batchNorm = layers[i + 1] as? BatchNorm
             {
-                let relu = i + 2 < layers.count && layers[i + 2] is ReLU
-                x = conv.forwardFolding(x, batchNorm: batchNorm, relu: relu)
                 folded = true
-                i += relu ? 3 : 2
+                if let addend, i + 2 == layers.count {
+                    x = conv.forwardFolding(x, batchNorm: batchNorm, adding: addend, relu: tailReLU)
+                    i += 2
+                } else {
+                    let relu = i + 2 < layers.count && layers[i + 2] is ReLU
+                    x = conv.forwardFolding(x, batchNorm: batchNorm, relu: relu)
+                    i += relu ? 3 : 2
+                }
                 continue
             }
-            x = layers[i].forward(x, training: training)
+            if let residual = layers[i] as? Residual, residual.body.foldsAddition {
+                let relu = i + 1 < layers.count && layers[i + 1] is ReLU
+                x = residual.forwardFolding(x, relu: relu)
+                folded = true
+                i += relu ? 2 : 1
+                continue
+            }
+            x = layers[i].forward(x, training: false)
             i += 1
         }
         return x

@@ -28,6 +28,14 @@ public final class Residual: Layer {
         return output
     }
 
+    /// The evaluation pass with the shortcut's addition (and, with `relu`, the ReLU after the
+    /// block) folded into the body's last convolution; only when `body.foldsAddition`. The
+    /// block's backward pass doesn't apply after it.
+    func forwardFolding(_ input: Tensor, relu: Bool) -> Tensor {
+        let b = shortcut.layers.isEmpty ? input : shortcut.forward(input, training: false)
+        return body.evaluate(input, adding: b, relu: relu)
+    }
+
     public func backward(_ gradOutput: Tensor) -> Tensor {
         let ga = body.backward(gradOutput)
         let gb = shortcut.layers.isEmpty ? gradOutput : shortcut.backward(gradOutput)

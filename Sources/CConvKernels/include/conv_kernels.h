@@ -26,15 +26,16 @@ void ck_conv3x3_pack(const float *weight, int out_channels, int channels, bool t
 /// Floats of workspace ck_conv3x3 needs for one image.
 size_t ck_conv3x3_workspace_count(int channels, int height, int width);
 
-/// y = conv3x3(x) · scale + shift, then max(y, 0) when `relu`, for one image: `x` is
+/// y = conv3x3(x) · scale + shift (+ addend), then max(y, 0) when `relu`, for one image: `x` is
 /// `channels × height × width`, `y` is `out_channels × ho × wo` with `ho = (height − 1) / stride + 1`
 /// (and `wo` alike), `packed` comes from
 /// ck_conv3x3_pack with these channel counts (for a transpose_flip packing, `channels` is the
 /// original `out_channels` and vice versa); `scale` and `shift` have `out_channels` entries or are
-/// NULL (scale 1, shift 0) — a bias is a shift, an evaluation-mode batch norm a scale and a shift.
+/// NULL (scale 1, shift 0) — a bias is a shift, an evaluation-mode batch norm a scale and a shift;
+/// `addend` is NULL or shaped like `y` (a residual block's shortcut).
 /// A NaN stays NaN through the ReLU, as in the ReLU layer. Overwrites `y`. Deterministic: every
 /// output is summed in the same order whatever the thread count.
 void ck_conv3x3(const float *x, int channels, int height, int width, int stride, const float *packed, int out_channels,
-                const float *scale, const float *shift, bool relu, float *y, float *workspace);
+                const float *scale, const float *shift, const float *addend, bool relu, float *y, float *workspace);
 
 #endif
