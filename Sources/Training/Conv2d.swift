@@ -49,8 +49,8 @@ public final class Conv2d: Layer {
     private var biasPartials: [Tensor] = []
     /// The kernel flipped in space, `in × (out·k·k)`, for the stride-1 input gradient.
     private let flippedWeight = Tensor(shape: [0])
-    /// The weights packed for the direct kernels (forward, or the input gradient's adjoint).
-    private let packedWeight = Tensor(shape: [0])
+    /// The weights packed for the direct kernels: forward, and the input gradient's adjoint.
+    private let packedWeight = Tensor(shape: [0]), packedAdjoint = Tensor(shape: [0])
     /// Per output channel, the scale and shift of an evaluation-mode batch norm folded into the output.
     private let foldedScale = Tensor(shape: [0]), foldedShift = Tensor(shape: [0])
     /// The storage of the scratch tensors above, refreshed when they change.
@@ -85,12 +85,14 @@ public final class Conv2d: Layer {
     /// Whether the direct 3×3 kernels compute this convolution (and the adjoint for its input gradient).
     private var isDirect: Bool { usesDirectKernels && kernelSize == 3 && padding == 1 }
 
-    /// Packs the weights (or, with `adjoint`, the flipped transposed weights) for the direct kernels.
-    private func packWeights(adjoint: Bool) {
+    /// Packs the weights into ``packedWeight`` (or, with `adjoint`, the flipped transposed weights
+    /// into ``packedAdjoint``) for the direct kernels, and returns them.
+    private func packWeights(adjoint: Bool) -> UnsafePointer<Float> {
         let (ins, outs) = adjoint ? (outChannels, inChannels) : (inChannels, outChannels)
-        packedWeight.resize(to: [Int(ck_conv3x3_packed_count(Int32(ins), Int32(outs)))])
-        ck_conv3x3_pack(
-            weight.value.storage, Int32(outChannels), Int32(inChannels), adjoint, packedWeight.storage)
+        let packed = adjoint ? packedAdjoint : packedWeight
+        packed.resize(Int(ck_conv3x3_packed_count(Int32(ins), Int32(outs))))
+        ck_conv3x3_pack(weight.value.storage, Int32(outChannels), Int32(inChannels), adjoint, packed.storage)
+        return UnsafePointer(packed.storage)
     }
 
     /// How many floats an unfolded band may hold: 256 KiB, so that it stays in a core's L2 cache
@@ -181,8 +183,8 @@ public final class Conv2d: Layer {
         if let addend {
             precondition(addend.shape == output.shape, "Conv2d: addend \(addend.shape) ≠ output \(output.shape)")
         }
-        foldedScale.resize(to: [outChannels])
-        foldedShift.resize(to: [outChannels])
+        foldedScale.resize(outChannels)
+        foldedShift.resize(outChannels)
         // y = γ · (conv + b − mean) / √(var + ε) + β = conv · s + (β + (b − mean) · s).
         for o in 0..<outChannels {
             let s = Double(batchNorm.scale.value[o]) / (Double(batchNorm.runningVariance[o]) + batchNorm.epsilon).squareRoot()
@@ -201,11 +203,11 @@ public final class Conv2d: Layer {
         relu: Bool
     ) {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        packWeights(adjoint: false)
+        let packed = packWeights(adjoint: false)
         prepareScratch(
             chunks: Parallel.chunkCount(count: n, minimumChunk: 1),
             columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
-        let x = input.storage, y = output.storage, packed = UnsafePointer(packedWeight.storage)
+        let x = input.storage, y = output.storage
         let columnPointers = columnPointers, plane = outputSize(h) * outputSize(w)
         let (cin, cout, inPlane) = (Int32(inChannels), Int32(outChannels), inChannels * h * w)
         let extra = addend.map { UnsafePointer($0.storage) }
@@ -254,8 +256,7 @@ public final class Conv2d: Layer {
                 foldPath ? k * plane : 0,
                 direct ? Int(ck_conv3x3_workspace_count(Int32(outChannels), Int32(ho), Int32(wo))) : 0))
         if byConvolution { flipWeights() }
-        if direct { packWeights(adjoint: true) }
-        let packed = UnsafePointer(packedWeight.storage)
+        let packed = direct ? packWeights(adjoint: true) : UnsafePointer(packedAdjoint.storage)
         let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
         let flipped = flippedWeight.storage
         let columnPointers = columnPointers, weightPointers = weightPointers, biasPointers = biasPointers

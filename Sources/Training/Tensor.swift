@@ -75,6 +75,12 @@ public final class Tensor {
         count = newCount
     }
 
+    /// Resizes to `[d0]`, building no shape array when the shape is already that.
+    public func resize(_ d0: Int) {
+        if shape.count == 1 && shape[0] == d0 { return }
+        resize(to: [d0])
+    }
+
     /// Resizes to `[d0, d1]`, building no shape array when the shape is already that (the hot loop
     /// allocates nothing).
     public func resize(_ d0: Int, _ d1: Int) {
