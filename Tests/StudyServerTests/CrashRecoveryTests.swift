@@ -69,7 +69,7 @@ func startServeProcess(db: String, arguments: [String] = []) throws -> (Process,
         await withTaskGroup(of: Void.self) { group in
             for pid in participants {
                 group.addTask {
-                    try? await TestClient.withClient(host: "127.0.0.1", port: port1) { client in
+                    try? await withTestClient(port: port1) { client in
                         let token = try await client.admit(pid)
                         await log.token(pid, token)
                         for item in try await client.items(token) {
@@ -94,7 +94,7 @@ func startServeProcess(db: String, arguments: [String] = []) throws -> (Process,
         let (second, port2, _) = try startServeProcess(db: path)
         defer { second.terminate() }
         for pid in participants {
-            try await TestClient.withClient(host: "127.0.0.1", port: port2) { client in
+            try await withTestClient(port: port2) { client in
                 let token = try await client.admit(pid)
                 if let before = tokens[pid] { #expect(token == before, "participant \(pid) resumes their session") }
                 for item in try await client.items(token) {

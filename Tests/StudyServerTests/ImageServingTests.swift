@@ -47,7 +47,7 @@ func makeImageStudy(_ images: [String: Any], perAssignment: Int = 3) throws -> (
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(rate: 4),
             images: StudyImages(data: DataFolder(url: sharedData), scale: 1))
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let token = try await client.admit("p1")
                 let page = try await client.fetch("/session/\(token)")
                 let key = try await client.items(token)[0].key
@@ -83,7 +83,7 @@ func makeImageStudy(_ images: [String: Any], perAssignment: Int = 3) throws -> (
         config.imageFolder = folder
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: config)
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let token = try await client.admit("p1")
                 let page = try await client.fetch("/session/\(token)")
                 let body = page.body.replacingOccurrences(of: "\\/", with: "/")

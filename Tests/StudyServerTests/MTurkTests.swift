@@ -30,7 +30,7 @@ import Testing
         let (_, store, study) = try makeStudy(classes: 3, k: 1, perAssignment: 2, completion: nil, platform: "mturk")
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let preview = try await client.fetch(
                     "/?workerId=W1&assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&hitId=H1&\(Self.sandbox)")
                 #expect(preview.body.contains("accept the HIT"))
@@ -63,7 +63,7 @@ import Testing
         let (_, store, study) = try makeStudy()
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let consent = try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s&SESSION_ID=x")
                 #expect(consent.status == 200)
                 #expect(consent.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)

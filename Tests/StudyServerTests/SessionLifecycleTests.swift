@@ -15,7 +15,7 @@ import Testing
         config.timeout = 3
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: config)
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let a = try await client.admit("a")
                 let key = try await client.items(a)[0].key
                 _ = try await client.post("/api/answer", json: ["token": a, "item": key, "value": 1])
@@ -55,7 +55,7 @@ import Testing
         let (_, store, study) = try makeStudy()
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "t"))
         let csv = try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 for pid in ["p1", "p2"] {
                     let token = try await client.admit(pid)
                     for item in try await client.items(token) {

@@ -12,7 +12,7 @@ import Testing
         let (_, store, study) = try makeStudy()
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let consent = try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1")
                 #expect(consent.status == 200)
                 #expect(consent.body.contains("Mistakes &lt;&amp;&gt; test"))
@@ -60,7 +60,7 @@ import Testing
         let (_, store, study) = try makeStudy()
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let token = try await client.admit("p1")
                 let items = try await client.items(token)
                 _ = try await client.post("/api/answer", json: ["token": token, "item": items[1].key, "value": 3])
@@ -80,7 +80,7 @@ import Testing
         let (_, store, study) = try makeStudy()
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let token = try await client.admit("p1")
                 let key = try await client.items(token)[0].key
                 let first = try await client.post("/api/answer", json: ["token": token, "item": key, "value": 2])
@@ -101,7 +101,7 @@ import Testing
         let server = try StudyServer(study: study, store: store, templates: templates,
             configuration: configuration(maxBody: 1024))
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let token = try await client.admit("p1")
                 let mine = Set(try await client.items(token).map(\.key))
                 let foreign = study.items.map(\.key).first { !mine.contains($0) }!
@@ -132,14 +132,14 @@ import Testing
         let (_, store, study) = try makeStudy()
         let off = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(off) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let r = try await client.fetch("/admin/status", headers: [.authorization: "Bearer x"])
                 #expect(r.status == 404)
             }
         }
         let on = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "s3cret"))
         try await withServer(on) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 #expect(try await client.fetch("/admin/status").status == 401)
                 #expect(try await client.fetch("/admin/status", headers: [.authorization: "Bearer wrong"]).status == 401)
                 #expect(try await client.fetch("/admin/export.csv", headers: [.authorization: "Bearer s3cret0"]).status == 401)
@@ -164,7 +164,7 @@ import Testing
         let (_, store, study) = try makeStudy(classes: 2, k: 1, perAssignment: 1)
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 _ = try await client.admit("a")
                 _ = try await client.admit("b")
                 #expect(try await client.fetch("/start?PROLIFIC_PID=c").status == 503)
@@ -179,7 +179,7 @@ import Testing
         let server = try StudyServer(
             study: study, store: store, templates: templates, configuration: configuration(rate: 0.001, burst: 4))
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 var statuses: [Int] = []
                 for _ in 0..<10 { statuses.append(try await client.fetch("/?PROLIFIC_PID=p").status) }
                 #expect(statuses.prefix(4).allSatisfy { $0 == 200 })
@@ -207,7 +207,7 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<200 {
                     group.addTask {
-                        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                        try await withTestClient(port: port) { client in
                             let token = try await client.admit("w\(n)")
                             for item in try await client.items(token) {
                                 let r = try await client.post("/api/answer",
@@ -220,7 +220,7 @@ import Testing
                 }
                 try await group.waitForAll()
             }
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let r = try await client.fetch("/start?PROLIFIC_PID=late")
                 #expect(r.status == 503)
             }
@@ -240,7 +240,7 @@ import Testing
         let (_, store, study) = try makeStudy(classes: 4, k: 1, perAssignment: 4, qc: ["maxSameAnswerShare": 0.9])
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "s"))
         try await withServer(server) { port in
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await withTestClient(port: port) { client in
                 let auth: HTTPFields = [.authorization: "Bearer s"]
                 for (pid, values) in [("good", [0, 1, 2, 3]), ("flat", [2, 2, 2, 2]), ("busy", [1, 1, 1, 1])] {
                     let token = try await client.admit(pid)

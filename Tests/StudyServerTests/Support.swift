@@ -46,6 +46,17 @@ func makeStudy(
     return (path, store, study)
 }
 
+/// A client of the server on 127.0.0.1:`port`. Its read timeout (180 s, HummingbirdTesting's default
+/// is 15 s) outlasts the stalls of a loaded machine: while `swift test` runs CPU-bound tests on
+/// both cores, a request can wait its turn for over a minute, and a 15-second timeout then failed
+/// every server test of one run.
+func withTestClient<T: Sendable>(
+    port: Int, _ body: @escaping @Sendable (TestClient) async throws -> T
+) async throws -> T {
+    try await TestClient.withClient(
+        host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(180)), operation: body)
+}
+
 /// Runs `body` against a live server on 127.0.0.1 (any free port), then stops it.
 func withServer<T: Sendable>(
     _ server: StudyServer, _ body: @escaping @Sendable (Int) async throws -> T
