@@ -2,10 +2,6 @@ internal import CConvKernels
 
 /// A 2-D convolution over NCHW tensors with a square kernel, stride and zero padding.
 ///
-/// 3×3 convolutions with padding 1 (all of cnn-s's and ResNet-20's) run forward on direct kernels
-/// (`CConvKernels`, AVX2 + FMA) when the CPU has them, and with stride 1 their input gradient too
-/// (at evaluation time ``Sequential`` folds a following batch norm and ReLU into them); the rest
-/// as follows.
 /// Weights are `out × in × k × k` and the bias has `out` entries, as in PyTorch's `Conv2d`.
 /// Each image is unfolded (im2col) into a `(in·k·k) × (Ho·Wo)` matrix and multiplied by the weight
 /// matrix in one `cblas_sgemm`, writing straight into that image's NCHW output; images are split
@@ -14,6 +10,12 @@ internal import CConvKernels
 /// core, then over cores in a fixed order). With stride 1 the input gradient is the convolution
 /// of the output gradient with the flipped kernel (one unfold and one sgemm per image); otherwise
 /// it is one sgemm and a fold (col2im).
+///
+/// 3×3 convolutions with padding 1 (all of cnn-s's and ResNet-20's) instead run forward on direct
+/// kernels (`CConvKernels`, AVX2 + FMA) when the CPU has them, and with stride 1 their input
+/// gradient too; at evaluation time ``Sequential`` folds a following batch norm, ReLU and residual
+/// addition into them (``forwardFolding(_:batchNorm:adding:relu:)``). Weight gradients always use
+/// im2col + sgemm.
 public final class Conv2d: Layer {
     /// Channels of the input.
     public let inChannels: Int
@@ -34,7 +36,8 @@ public final class Conv2d: Layer {
     /// returns an empty tensor.
     public var computesInputGradient = true
     /// Whether 3×3, padding-1 convolutions use the direct kernels (default: when the CPU
-    /// runs them). Tests and benchmarks turn it off to compare with im2col + sgemm.
+    /// runs them; setting it has no effect on a CPU that doesn't). Tests and benchmarks turn it
+    /// off to compare with im2col + sgemm.
     public var usesDirectKernels = Conv2d.directKernelsAvailable
     /// Whether this CPU runs the direct 3×3 kernels (AVX2 and FMA).
     public static let directKernelsAvailable = ck_conv3x3_available()
@@ -83,7 +86,9 @@ public final class Conv2d: Layer {
     private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
     /// Whether the direct 3×3 kernels compute this convolution (and the adjoint for its input gradient).
-    private var isDirect: Bool { usesDirectKernels && kernelSize == 3 && padding == 1 }
+    private var isDirect: Bool {
+        usesDirectKernels && Conv2d.directKernelsAvailable && kernelSize == 3 && padding == 1
+    }
 
     /// Packs the weights into ``packedWeight`` (or, with `adjoint`, the flipped transposed weights
     /// into ``packedAdjoint``) for the direct kernels, and returns them.
@@ -162,7 +167,7 @@ public final class Conv2d: Layer {
         return output
     }
 
-    /// Whether ``forwardFolding(_:batchNorm:relu:)`` applies: the direct kernels compute this convolution.
+    /// Whether ``forwardFolding(_:batchNorm:adding:relu:)`` applies: the direct kernels compute this convolution.
     public var foldsBatchNorm: Bool { isDirect }
 
     /// An evaluation pass of this convolution, `batchNorm` (its running statistics), the addition of
@@ -187,7 +192,8 @@ public final class Conv2d: Layer {
         foldedShift.resize(outChannels)
         // y = γ · (conv + b − mean) / √(var + ε) + β = conv · s + (β + (b − mean) · s).
         for o in 0..<outChannels {
-            let s = Double(batchNorm.scale.value[o]) / (Double(batchNorm.runningVariance[o]) + batchNorm.epsilon).squareRoot()
+            let variance = Double(batchNorm.runningVariance[o]) + batchNorm.epsilon
+            let s = Double(batchNorm.scale.value[o]) / variance.squareRoot()
             let b = Double(bias?.value[o] ?? 0)
             foldedScale[o] = Float(s)
             foldedShift[o] = Float(Double(batchNorm.shift.value[o]) + (b - Double(batchNorm.runningMean[o])) * s)
@@ -199,8 +205,8 @@ public final class Conv2d: Layer {
     /// `output = conv(input) · scale + shift + addend` (then ReLU) on the direct kernels, images
     /// split among the cores; `output` already has its shape.
     private func directForward(
-        _ input: Tensor, scale: UnsafeMutablePointer<Float>?, shift: UnsafeMutablePointer<Float>?, adding addend: Tensor?,
-        relu: Bool
+        _ input: Tensor, scale: UnsafeMutablePointer<Float>?, shift: UnsafeMutablePointer<Float>?,
+        adding addend: Tensor?, relu: Bool
     ) {
         let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         let packed = packWeights(adjoint: false)
@@ -292,7 +298,8 @@ public final class Conv2d: Layer {
                     continue
                 } else if direct {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i on the direct kernel (stride 1 and padding 1 keep the size).
-                    ck_conv3x3(gyi, Int32(cout), Int32(ho), Int32(wo), 1, packed, Int32(cin), nil, nil, nil, false, gxi, col)
+                    ck_conv3x3(
+                        gyi, Int32(cout), Int32(ho), Int32(wo), 1, packed, Int32(cin), nil, nil, nil, false, gxi, col)
                 } else if byConvolution {
                     // ∂X_i = flip(W)ᵀ ⋆ ∂Y_i, band by band of input rows.
                     for top in Swift.stride(from: 0, to: h, by: inputBand) {
