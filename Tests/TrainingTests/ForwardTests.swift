@@ -52,7 +52,7 @@ struct ForwardTests {
 
     /// The direct 3×3 kernels against im2col + sgemm, forward and input gradient, for channel
     /// counts on both sides of the kernels' 16-channel blocks, planes from 1×1 to wider than tall,
-    /// stride 1 and 2 (whose input gradient stays on im2col).
+    /// strides 1 to 3 (above 1 the input gradient stays on im2col).
     @Test(arguments: [
         (3, 16, 32, 32, 1), (5, 1, 1, 1, 1), (16, 17, 8, 8, 1), (33, 16, 2, 7, 1), (4, 40, 9, 13, 1),
         (64, 128, 8, 8, 1), (16, 32, 32, 32, 2), (3, 17, 7, 6, 2), (2, 5, 1, 2, 2), (4, 3, 9, 5, 3),

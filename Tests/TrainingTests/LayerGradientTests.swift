@@ -21,7 +21,7 @@ struct LayerGradientTests {
     ])
     func conv2d(_ c: ConvCase) {
         // The default band budget (whole images here), one output row per band, and im2col instead of
-        // the direct kernels (which 3×3, stride-1, padding-1 cases use by default).
+        // the direct kernels (which 3×3, padding-1 cases use by default).
         for (budget, direct) in [(1 << 16, true), (1, true), (1 << 16, false)] {
             var g = GradientCheck()
             let layer = Conv2d(
