@@ -45,7 +45,9 @@ func forEachConv(_ layer: any Layer, _ body: (Conv2d) -> Void) {
 // Optional fourth argument: the im2col band budget in floats for every convolution (an experiment knob).
 if arguments.count > 4, let budget = Int(arguments[4]) { forEachConv(model) { $0.columnBudget = budget } }
 // CONV=im2col: every convolution on im2col + sgemm, without the direct 3×3 kernels (for comparison).
-let convPath = ProcessInfo.processInfo.environment["CONV"] == "im2col" ? "im2col" : "direct"
+// The label says what ran: a CPU without AVX2 + FMA runs im2col whatever CONV says.
+let convPath =
+    ProcessInfo.processInfo.environment["CONV"] == "im2col" || !Conv2d.directKernelsAvailable ? "im2col" : "direct"
 if convPath == "im2col" { forEachConv(model) { $0.usesDirectKernels = false } }
 let common: [(String, String)] = [
     ("impl", "\"explicable\""), ("arch", "\"\(architecture.rawValue)\""), ("batch", "\(batch)"),
