@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Audit",
             dependencies: [
-                "ExplicableCore", "LabelStore", "Semantics", "Training", "CJPEG", "CZlib",
+                "ExplicableCore", "WordNet", "LabelStore", "Semantics", "Training", "CJPEG",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: strict

@@ -92,21 +92,20 @@ public enum Corruption: String, CaseIterable, Sendable {
         }
         let count = images.count / size
         var output = [UInt8](repeating: 0, count: images.count)
-        let chunks = min(count, ProcessInfo.processInfo.activeProcessorCount * 8)
-        guard chunks > 0 else { return output }
+        guard count > 0 else { return output }
         images.withUnsafeBufferPointer { inputBuffer in
             output.withUnsafeMutableBufferPointer { outBuffer in
-                // Chunk `chunk` reads the input and writes only its own images' bytes; the buffers
-                // outlive `concurrentPerform`, which returns when every chunk is done.
-                nonisolated(unsafe) let input = inputBuffer
-                nonisolated(unsafe) let out = outBuffer
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    for index in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) {
+                // A chunk reads the input and writes only its own images' bytes; each image draws
+                // its noise from its own generator, so the chunking does not change the result.
+                let input = SharedBuffer(inputBuffer)
+                let out = SharedMutableBuffer(outBuffer)
+                ParallelWork.forEachChunk(count: count, chunksPerWorker: 8) { _, indices in
+                    for index in indices {
                         var generator = Self.imageGenerator(seed: seed, index: index)
                         let range = (index * size)..<((index + 1) * size)
                         corrupt(
-                            UnsafeBufferPointer(rebasing: input[range]),
-                            into: UnsafeMutableBufferPointer(rebasing: out[range]),
+                            UnsafeBufferPointer(rebasing: input.buffer[range]),
+                            into: UnsafeMutableBufferPointer(rebasing: out.buffer[range]),
                             severity: severity, generator: &generator)
                     }
                 }

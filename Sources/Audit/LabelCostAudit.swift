@@ -27,6 +27,15 @@ public struct StudyPay: Sendable, Equatable {
         self.prolificFeeRate = prolificFeeRate
     }
 
+    /// The pay of a study spec: its platform, reward, currency and estimated minutes.
+    public init(spec: StudySpec, assignmentsPerHIT: Int = 1, prolificFeeRate: Double = 1.0 / 3.0) {
+        self.init(
+            platform: Platform(rawValue: spec.platform.rawValue) ?? .selfHosted,
+            rewardPerAssignment: spec.pay.rewardPerAssignment, currency: spec.pay.currency,
+            assignmentsPerHIT: assignmentsPerHIT, prolificFeeRate: prolificFeeRate,
+            estimatedMinutes: spec.pay.estimatedMinutes)
+    }
+
     /// The platform's fee on one assignment's reward.
     public var feePerAssignment: Double {
         switch platform {
@@ -262,5 +271,18 @@ extension LabelCostAudit {
             .filter { $0.offset / n != $0.offset % n && $0.element > 0 }.map(\.element).sorted()
         guard let fewest = counts.first, fewest >= 2 else { return nil }
         return (counts[counts.count / 2], reliabilityCurve(ratings, .paper, draws: draws, seed: seed))
+    }
+
+    /// The raters per pair and reliability curve of a stored class-pair study with accepted
+    /// ratings; `nil` for other designs and for studies without (enough) accepted ratings yet.
+    public static func raterSufficiency(of study: StoredStudy, store: LabelStore, seed: UInt64)
+        throws(ExplicableError) -> (ratersPerPair: Int, curve: ReliabilityCurve)?
+    {
+        let spec = try study.spec()
+        guard spec.design == .classPairLikert,
+            let ratings = try LikertRatings.loadIfAny(
+                studyId: study.record.id!, classes: study.classes, scale: spec.scaleRange, from: store)
+        else { return nil }
+        return raterSufficiencyInputs(ratings, seed: seed)
     }
 }

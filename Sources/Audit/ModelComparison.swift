@@ -3,99 +3,6 @@ public import Foundation
 import Semantics
 public import Training
 
-/// One training run's test-set predictions, as `explicable train --out DIR` leaves them.
-public struct ComparedRun: Sendable {
-    /// The run's name: its folder's name.
-    public var name: String
-    /// The top-1 prediction of every test image, in test order.
-    public var predictions: [Int]
-    /// The true class of every test image, in test order.
-    public var labels: [Int32]
-    /// The model's classes.
-    public var classes: ClassSet
-    /// How the run decoded its predictions (from `metrics.json`; argmax when it does not say).
-    public var decoding: Decoding
-    /// The trained model, when the run was read from a folder.
-    public var checkpoint: Checkpoint?
-
-    public init(
-        name: String, predictions: [Int], labels: [Int32], classes: ClassSet, decoding: Decoding = .argmax,
-        checkpoint: Checkpoint? = nil
-    ) {
-        precondition(predictions.count == labels.count, "ComparedRun: predictions ≠ labels")
-        self.name = name
-        self.predictions = predictions
-        self.labels = labels
-        self.classes = classes
-        self.decoding = decoding
-        self.checkpoint = checkpoint
-    }
-
-    /// Reads a run folder: `checkpoint.ckpt` (the classes and the model), `predictions.npy` and
-    /// `labels.npy` (int64, one per test image), and `metrics.json` when present (its `decode`).
-    ///
-    /// - Throws: ``ExplicableError`` naming the file that is missing or malformed.
-    public static func read(_ folder: URL) throws(ExplicableError) -> ComparedRun {
-        func file(_ name: String) throws(ExplicableError) -> URL {
-            let url = folder.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw ExplicableError(.missingData, "missing (not a run folder of 'explicable train --out')", file: url.path)
-            }
-            return url
-        }
-        let checkpoint = try Checkpoint.read(try file("checkpoint.ckpt"))
-        let classes = checkpoint.header.configuration.classes
-        func classVector(_ name: String) throws(ExplicableError) -> [Int] {
-            let url = try file(name)
-            let array = try NPYArray.read(url)
-            guard array.shape.count == 1, case .int64(let values) = array.storage else {
-                throw ExplicableError.badInput(
-                    "expected a 1-D int64 array, found \(array.storage.descriptor) of shape \(array.shape)", file: url.path)
-            }
-            if let bad = values.firstIndex(where: { $0 < 0 || $0 >= Int64(classes.count) }) {
-                throw ExplicableError.badInput(
-                    "entry \(bad) is \(values[bad]), not a class index of the model's \(classes.count) classes",
-                    file: url.path)
-            }
-            return values.map { Int($0) }
-        }
-        let predictions = try classVector("predictions.npy")
-        let labels = try classVector("labels.npy")
-        guard predictions.count == labels.count else {
-            throw ExplicableError.badInput(
-                "\(predictions.count) predictions for \(labels.count) labels (labels.npy)",
-                file: folder.appendingPathComponent("predictions.npy").path)
-        }
-        var decoding = Decoding.argmax
-        let metrics = folder.appendingPathComponent("metrics.json")
-        if FileManager.default.fileExists(atPath: metrics.path) {
-            guard let data = try? Data(contentsOf: metrics),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            else { throw ExplicableError.badInput("not a JSON object", file: metrics.path) }
-            if let name = object["decode"] as? String {
-                guard let d = Decoding(rawValue: name) else {
-                    throw ExplicableError.badInput("unknown decode '\(name)'", file: metrics.path)
-                }
-                decoding = d
-            }
-        }
-        return ComparedRun(
-            name: folder.standardizedFileURL.lastPathComponent, predictions: predictions, labels: labels.map(Int32.init),
-            classes: classes, decoding: decoding, checkpoint: checkpoint)
-    }
-}
-
-/// A model of a comparison: one run, or several runs of one recipe with different seeds.
-public struct ComparedModel: Sendable {
-    public var name: String
-    public var runs: [ComparedRun]
-
-    public init(name: String, runs: [ComparedRun]) {
-        self.name = name
-        self.runs = runs
-    }
-}
-
 /// The comparison of several models on the same test set (Olmo et al., section 5): accuracy and
 /// mistake metrics with bootstrap intervals, paired differences to the first model, and which
 /// model's mistake is closest to the truth on the images that every model gets wrong.
@@ -222,12 +129,7 @@ public struct ModelComparison: Sendable, Codable, Equatable {
         }
         guard bootstrap >= 1 else { throw ExplicableError(.invalidArgument, "--bootstrap must be at least 1") }
         for run in runs.dropFirst() {
-            guard run.classes.labels == first.classes.labels else {
-                throw ExplicableError(
-                    .invalidArgument,
-                    "run \(run.name) has \(run.classes.count) classes (\(run.classes.labels.prefix(3).joined(separator: ", ")) …), "
-                        + "run \(first.name) \(first.classes.count) (\(first.classes.labels.prefix(3).joined(separator: ", ")) …)")
-            }
+            try first.classes.requireSameOrder(as: run.classes, "run \(run.name)", "run \(first.name)")
             guard run.labels == first.labels else {
                 throw ExplicableError(
                     .invalidArgument,
@@ -235,9 +137,7 @@ public struct ModelComparison: Sendable, Codable, Equatable {
                         + "\(run.labels.count) vs \(first.labels.count) labels)")
             }
         }
-        guard matrix.classes.labels == first.classes.labels else {
-            throw ExplicableError(.invalidArgument, "the evaluation matrix is not over the runs' classes")
-        }
+        try first.classes.requireSameOrder(as: matrix.classes, "the evaluation matrix", "the runs")
         let c = first.classes.count, n = first.labels.count, m = runs.count
         // Each model's run indices into `runs`.
         var members: [[Int]] = [], next = 0
@@ -389,102 +289,5 @@ public struct ModelComparison: Sendable, Codable, Equatable {
             for w in winners { result.soft[w] += 1 / Double(winners.count) }
         }
         return result
-    }
-}
-
-extension ModelComparison {
-    /// The models × metrics table, with intervals and the paired tests against the first model.
-    public func modelTable() -> Report.Table {
-        let reference = models.first?.name ?? ""
-        let percent = Int((confidence * 100).rounded())
-        let seeds = models.contains { !$0.runs.isEmpty }
-        return Report.Table(
-            caption:
-                "Test set (\(models.first?.count ?? 0) images): point estimates with \(percent)% bootstrap intervals "
-                + "(\(bootstrap) replicates over images\(seeds ? " and over each model's runs" : ""), seed \(seed)); "
-                + (seeds ? "a model of several runs (seeds) is their mean; " : "")
-                + "Δ = model − \(reference) on the same replicates, "
-                + "p two-sided bootstrap. Matrix: \(matrix); explicable = similarity ≥ \(Self.number(threshold)).",
-            header: [
-                "model", "top-1", "Δ top-1", "mistake severity", "Δ severity", "explicable mistakes", "Δ explicable",
-            ],
-            rows: models.map { model in
-                [
-                    model.runs.isEmpty ? model.name : "\(model.name) (\(model.runs.count) runs)",
-                    Self.format(model.top1, percent: true), Self.format(model.top1Difference, percent: true),
-                    Self.format(model.mistakeSeverity, percent: false),
-                    Self.format(model.severityDifference, percent: false),
-                    Self.format(model.explicableMistakeRate, percent: true),
-                    Self.format(model.explicableDifference, percent: true),
-                ]
-            })
-    }
-
-    /// Each run of the models of several seeds, with its own estimates (no rows when every model is one run).
-    public func runTable() -> Report.Table {
-        Report.Table(
-            caption: "Runs of the models of several seeds, each on the whole test set.",
-            header: ["model", "run", "top-1", "mistake severity", "explicable mistakes"],
-            rows: models.flatMap { model in
-                model.runs.map { run in
-                    [
-                        model.name, run.name, Self.format(run.top1, percent: true),
-                        Self.format(run.mistakeSeverity, percent: false),
-                        Self.format(run.explicableMistakeRate, percent: true),
-                    ]
-                }
-            })
-    }
-
-    /// The hard and soft counts of the closest-mistake comparison.
-    public func closestMistakeTable() -> Report.Table {
-        Report.Table(
-            caption:
-                "Images every model gets wrong: \(closestMistakes.images). Hard: the model's mistake alone is the most "
-                + "similar to the true class; soft: one credit per image split among the tied best "
-                + "(\(closestMistakes.ties) images with ties).",
-            header: ["model", "hard", "soft"],
-            rows: models.indices.map { k in
-                [
-                    models[k].name, "\(closestMistakes.hard[k])",
-                    String(format: "%.2f", closestMistakes.soft[k]),
-                ]
-            })
-    }
-
-    /// The out-of-distribution table (empty without ``ood``).
-    public func oodTable() -> Report.Table {
-        ood?.table()
-            ?? Report.Table(caption: "No out-of-distribution evaluation (--ood).", header: ["set", "model"], rows: [])
-    }
-
-    static func number(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%g", x)
-    }
-
-    static func format(_ x: Double?, percent: Bool) -> String {
-        guard let x else { return "–" }
-        return percent ? String(format: "%.2f%%", 100 * x) : String(format: "%.3f", x)
-    }
-
-    static func format(_ i: Interval, percent: Bool) -> String {
-        guard let v = i.value else { return "–" }
-        guard let lo = i.lower, let hi = i.upper else { return format(v, percent: percent) }
-        return percent
-            ? String(format: "%.2f%% [%.2f, %.2f]", 100 * v, 100 * lo, 100 * hi)
-            : String(format: "%.3f [%.3f, %.3f]", v, lo, hi)
-    }
-
-    static func format(_ d: Difference?, percent: Bool) -> String {
-        guard let d, let v = d.value else { return "–" }
-        var s = percent ? String(format: "%+.2f pt", 100 * v) : String(format: "%+.3f", v)
-        if let lo = d.lower, let hi = d.upper {
-            s += percent ? String(format: " [%+.2f, %+.2f]", 100 * lo, 100 * hi) : String(format: " [%+.3f, %+.3f]", lo, hi)
-        }
-        if let p = d.p {
-            // p = 0: no replicate crossed 0, so p < 1/B.
-            s += p == 0 ? " p<" + number(1 / Double(max(d.replicates, 1))) : String(format: " p=%.3f", p)
-        }
-        return s
     }
 }

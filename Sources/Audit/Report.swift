@@ -73,36 +73,41 @@ public struct Report: Sendable {
         return Figure(title: "Reliability curve", caption: "\(curve.draws) draws per k; \(enough).", svg: chart.svg)
     }
 
-    /// The report as HTML, rendered from `templates/report.mustache`.
+    /// The report as HTML, rendered from `templates/report.mustache` (every table through the one
+    /// partial `templates/report-table.mustache`).
     public func html(templates: URL) throws(ExplicableError) -> String {
-        let file = templates.appendingPathComponent("report.mustache")
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            throw ExplicableError(.missingData, "template 'report.mustache' is missing", file: templates.path)
+        var library = MustacheLibrary()
+        for name in ["report", "report-table"] {
+            let file = templates.appendingPathComponent("\(name).mustache")
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                throw ExplicableError(.missingData, "template '\(name).mustache' is missing", file: templates.path)
+            }
+            do { try library.register(text, named: name) } catch {
+                throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
+            }
         }
-        let template: MustacheTemplate
-        do { template = try MustacheTemplate(string: text) } catch {
-            throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
-        }
-        func table(_ t: Table) -> [String: Any] {
-            ["caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] }]
+        func table(_ t: Table, id: String? = nil) -> [String: Any] {
+            var context: [String: Any] = ["caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] }]
+            if let id { context["id"] = id }
+            return context
         }
         func figure(_ f: Figure) -> [String: Any] { ["title": f.title, "caption": f.caption, "svg": f.svg] }
         let formatter = ISO8601DateFormatter()
         var context: [String: Any] = [
             "title": title, "generated": formatter.string(from: generated), "summary": summary,
-            "matrices": matrices.map(figure), "reliability": reliability.map(figure), "comparisons": comparisons.map(table),
-            "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure), "audit": audit.map(table),
+            "matrices": matrices.map(figure), "reliability": reliability.map(figure), "comparisons": comparisons.map { table($0) },
+            "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure), "audit": audit.map { table($0) },
             "notes": notes,
         ]
-        if let models { context["models"] = table(models) }
-        if let matrixAgreement { context["matrixAgreement"] = table(matrixAgreement) }
-        if let ood { context["ood"] = table(ood) }
+        if let models { context["models"] = table(models, id: "model-table") }
+        if let matrixAgreement { context["matrixAgreement"] = table(matrixAgreement, id: "matrix-agreement") }
+        if let ood { context["ood"] = table(ood, id: "ood-table") }
         context["hasMatrices"] = !matrices.isEmpty || !reliability.isEmpty
         context["hasModels"] = models != nil || !comparisons.isEmpty || !confusion.isEmpty || !trainingCurves.isEmpty
         context["hasAudit"] = !audit.isEmpty
         context["hasSummary"] = !summary.isEmpty
         context["hasNotes"] = !notes.isEmpty
-        return template.render(context)
+        return library.render(context, withTemplate: "report") ?? ""
     }
 
     /// Writes the HTML atomically.

@@ -1,40 +1,7 @@
 public import ExplicableCore
 public import Foundation
 public import Semantics
-
-/// One epoch of a run's `history.jsonl`.
-public struct HistoryPoint: Sendable, Equatable {
-    public var epoch: Int
-    public var trainLoss: Double
-    public var testTop1: Double?
-
-    public init(epoch: Int, trainLoss: Double, testTop1: Double?) {
-        self.epoch = epoch
-        self.trainLoss = trainLoss
-        self.testTop1 = testTop1
-    }
-
-    /// A run folder's `history.jsonl` (`[]` when the run has none).
-    /// - Throws: ``ExplicableError`` naming the file and line when a line is not an epoch record.
-    public static func read(runFolder: URL) throws(ExplicableError) -> [HistoryPoint] {
-        let url = runFolder.appendingPathComponent("history.jsonl")
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw ExplicableError(.io, "cannot read file", file: url.path)
-        }
-        var points: [HistoryPoint] = []
-        for (n, line) in text.split(separator: "\n").enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let epoch = object["epoch"] as? Int, let loss = object["train_loss"] as? Double
-            else {
-                throw ExplicableError.badInput("not an epoch record (epoch, train_loss)", file: url.path, line: n + 1)
-            }
-            let test = object["test"] as? [String: Any]
-            points.append(HistoryPoint(epoch: epoch, trainLoss: loss, testTop1: test?["top1"] as? Double))
-        }
-        return points
-    }
-}
+public import Training
 
 /// Assembles the report's sections from what a project has: matrices, studies' reliability,
 /// compared runs and cost audits. `explicable report` and `explicable demo` both use it.
@@ -62,8 +29,8 @@ public struct ReportBuilder {
                 for b in (a + 1)..<matrices.count where matrices[a].matrix.classes == matrices[b].matrix.classes {
                     var x = matrices[a].matrix, y = matrices[b].matrix
                     if x.kind != y.kind {
-                        x = try Conversions.asSimilarity(x)
-                        y = try Conversions.asSimilarity(y)
+                        x = try x.asSimilarity()
+                        y = try y.asSimilarity()
                     }
                     let c = try MatrixComparison(x, y, neighbours: 3, disagreements: 1)
                     rows.append([

@@ -1,3 +1,4 @@
+import ExplicableCore
 import Foundation
 import Semantics
 

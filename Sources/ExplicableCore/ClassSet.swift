@@ -121,3 +121,36 @@ extension ClassSet {
         return out
     }
 }
+
+extension ClassSet {
+    /// Checks that `other` has the same labels in the same order as this set.
+    ///
+    /// Class order is part of a matrix, a model and a data set: combining two with different orders
+    /// is an error, never a silent reorder. Every such check in explicable goes through here, so the
+    /// message is always the same:
+    ///
+    /// ```swift
+    /// try model.classes.requireSameOrder(as: matrix.classes, "matrix 'chl'", "the model")
+    /// // matrix 'chl' is over 100 classes (apple, aquarium_fish, baby …), the model over 10 (airplane, …)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - other: the set that must match.
+    ///   - otherName: what `other` belongs to, for the message.
+    ///   - name: what this set belongs to, for the message.
+    /// - Throws: ``ExplicableError`` (`invalidArgument`) naming both sides and the first difference.
+    public func requireSameOrder(as other: ClassSet, _ otherName: String, _ name: String) throws(ExplicableError) {
+        guard labels != other.labels else { return }
+        func head(_ s: ClassSet) -> String { s.labels.prefix(3).joined(separator: ", ") + (s.count > 3 ? " …" : "") }
+        if count != other.count {
+            throw ExplicableError(
+                .invalidArgument,
+                "\(otherName) is over \(other.count) classes (\(head(other))), \(name) over \(count) (\(head(self)))")
+        }
+        let i = labels.indices.first { labels[$0] != other.labels[$0] } ?? 0
+        throw ExplicableError(
+            .invalidArgument,
+            "\(otherName) has class '\(other.labels[i])' at index \(i) where \(name) has '\(labels[i])' "
+                + "(class order must match)")
+    }
+}

@@ -23,6 +23,15 @@ public struct DataFolder: Sendable, Equatable {
         return DataFolder(url: home.appendingPathComponent(".cache/explicable"))
     }
 
+    /// Whether missing public data may be downloaded: `false` when `EXPLICABLE_OFFLINE=1`.
+    ///
+    /// Every command that fetches data asks here, so the variable is read in one place.
+    public static func allowsDownload(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Bool {
+        environment["EXPLICABLE_OFFLINE"] != "1"
+    }
+
     /// The URL of `relativePath` inside the folder.
     public func file(_ relativePath: String) -> URL { url.appendingPathComponent(relativePath) }
 

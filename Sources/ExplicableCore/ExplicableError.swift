@@ -1,5 +1,12 @@
 public import Foundation
 
+/// An error the command line reports as one `Error: …` line: every error type of explicable's
+/// libraries conforms, so the executable maps them all to exit codes in one place.
+public protocol ReportableError: Error, CustomStringConvertible {
+    /// Whether the error is a malformed input file (exit 2) rather than another failure (exit 1).
+    var isMalformedInput: Bool { get }
+}
+
 /// The error every explicable target shares: what went wrong, and where.
 ///
 /// `description` is one line, `file:line:column: message`, naming the field and what was expected,
@@ -54,4 +61,8 @@ public struct ExplicableError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     public var errorDescription: String? { description }
+}
+
+extension ExplicableError: ReportableError {
+    public var isMalformedInput: Bool { kind == .badInput }
 }

@@ -34,12 +34,17 @@ final class GroupCommit<Request: Sendable, Outcome: Sendable>: Sendable {
 
     private let largest = Atomic<Int>(0)
 
+    /// What commits a batch: one outcome per request, in order.
+    private let commit: Commit
+
+    /// A group commit whose batches `commit` writes.
+    init(commit: @escaping Commit) { self.commit = commit }
+
     /// The largest number of requests committed in one batch so far (for tests and diagnostics).
     var largestBatch: Int { largest.load(ordering: .relaxed) }
 
-    /// Queues `request` and returns its outcome once the batch holding it is committed by
-    /// `commit` (the first caller's `commit` serves everyone waiting with it).
-    func submit(_ request: Request, commit: @escaping Commit) async throws -> Outcome {
+    /// Queues `request` and returns its outcome once the batch holding it is committed.
+    func submit(_ request: Request) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
             let leads = state.withLock { state in
                 state.waiting.append(Waiting(request: request, continuation: continuation))
@@ -47,11 +52,11 @@ final class GroupCommit<Request: Sendable, Outcome: Sendable>: Sendable {
                 state.committing = true
                 return true
             }
-            if leads { Task { await self.drain(commit) } }
+            if leads { Task { await self.drain() } }
         }
     }
 
-    private func drain(_ commit: Commit) async {
+    private func drain() async {
         while true {
             let batch = state.withLock { state in
                 let batch = state.waiting

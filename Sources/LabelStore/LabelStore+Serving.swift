@@ -254,7 +254,7 @@ extension LabelStore {
         let answer = ServedAnswer(studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
             reactionMs: reactionMs, position: position, now: now)
         do {
-            return try await answerCommits.submit(answer) { [self] batch in try await commitServedAnswers(batch) }
+            return try await answerCommits.submit(answer)
         } catch let error as ExplicableError {
             throw error
         } catch {
@@ -263,7 +263,9 @@ extension LabelStore {
     }
 
     /// Commits a batch of answers in one transaction: one outcome (or error) per answer, in order.
-    func commitServedAnswers(_ batch: [ServedAnswer]) async throws -> [Result<ServedAnswerOutcome, any Error>] {
+    static func commitServedAnswers(_ batch: [ServedAnswer], in queue: DatabaseQueue) async throws
+        -> [Result<ServedAnswerOutcome, any Error>]
+    {
         try await queue.write { db in
             batch.map { answer in
                 var outcome: ServedAnswerOutcome = .unknownSession

@@ -15,7 +15,7 @@ public final class LabelStore: Sendable {
     public let queue: DatabaseQueue
     public let path: String
     /// Served answers waiting for their commit (see ``saveServedAnswer(studyId:token:itemId:value:cannotTell:reactionMs:position:now:)``).
-    let answerCommits = GroupCommit<ServedAnswer, ServedAnswerOutcome>()
+    let answerCommits: GroupCommit<ServedAnswer, ServedAnswerOutcome>
 
     /// Opens (creating if needed) the store at `path`.
     /// - Throws: ``ExplicableError`` when the file is not an explicable store or is newer than this binary.
@@ -33,6 +33,7 @@ public final class LabelStore: Sendable {
         } catch {
             throw ExplicableError(.io, "cannot open the label store: \(Self.describe(error))", file: path)
         }
+        answerCommits = Self.answerCommits(queue)
         try Self.prepare(queue, path: path)
     }
 
@@ -44,7 +45,13 @@ public final class LabelStore: Sendable {
         do { queue = try DatabaseQueue(configuration: configuration) } catch {
             throw ExplicableError(.io, "cannot create an in-memory store: \(Self.describe(error))")
         }
+        answerCommits = Self.answerCommits(queue)
         try Self.prepare(queue, path: path)
+    }
+
+    /// The group commit of served answers over `queue`.
+    private static func answerCommits(_ queue: DatabaseQueue) -> GroupCommit<ServedAnswer, ServedAnswerOutcome> {
+        GroupCommit { batch in try await commitServedAnswers(batch, in: queue) }
     }
 
     private static func prepare(_ queue: DatabaseQueue, path: String) throws(ExplicableError) {

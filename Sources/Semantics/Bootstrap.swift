@@ -53,16 +53,15 @@ public func bootstrapIntervals(
     let m = pool.members.count
     // Cell-major: cell c, replicate r at c · replicates + r, so each cell's values are contiguous.
     var samples = [Double](repeating: .nan, count: cellCount * replicates)
-    let chunkCount = min(replicates, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
     samples.withUnsafeMutableBufferPointer { buffer in
-        // Chunk `chunk` writes only the entries of its own replicates `chunk, chunk + chunkCount, …`.
-        nonisolated(unsafe) let samples = buffer
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+        // A chunk writes only the entries of its own replicates; each replicate draws from its own stream.
+        let samples = SharedMutableBuffer(buffer)
+        ParallelWork.forEachChunk(count: replicates) { _, replicateRange in
             var aggregator = CellAggregator(classCount: n, options: options, scale: ratings.scale)
             var drawn = [Int](repeating: 0, count: m)
             var cells: [Int32] = [], values: [Double] = []
             var out = [Double](repeating: .nan, count: cellCount)
-            for r in stride(from: chunk, to: replicates, by: chunkCount) {
+            for r in replicateRange {
                 var g = derivedGenerator(seed: seed, stream: 0, index: r)
                 for i in 0..<m { drawn[i] = uniformIndex(below: m, using: &g) }
                 pool.gather(drawn, cells: &cells, values: &values)

@@ -39,7 +39,7 @@ public enum InstanceLabels {
         }
         let matrix = ClassMatrix(classes: classes, kind: .similarity, values: confusion,
             provenance: .init(source: "instance-labels", parameters: [
-                "from": source, "images": String(trueLabels.count), "labels": formatNumber(total),
+                "from": source, "images": String(trueLabels.count), "labels": ClassMatrix.formatNumber(total),
                 "rule": "row-normalised counts of chosen class per true class",
             ]))
         return (matrix, Int(total))

@@ -1,9 +1,29 @@
 public import ExplicableCore
-import Foundation
+public import Foundation
 public import LabelStore
 public import WordNet
 
-/// Where an M^h comes from, as `matrix build` names it.
+/// Where a class matrix comes from: the one grammar every command uses to name a matrix.
+///
+/// `matrix build --from`, `--prior`, and `--matrix`/`--eval-matrix` of `train`, `evaluate`,
+/// `compare`, `report` and `demo` all parse their argument here and resolve it with
+/// ``MatrixBuilder``:
+///
+/// | spelling | source |
+/// |---|---|
+/// | `likert:STUDY` | CHL from a class-pair study's accepted ratings |
+/// | `instances:STUDY` | IHL from an instance-label study |
+/// | `cifar10h` | IHL from CIFAR-10H's counts in the data folder |
+/// | `counts:FILE.npy` | IHL from images × classes counts of the CIFAR-10 test set |
+/// | `wordnet:MEASURE` (`wordnet` = `wordnet:path`) | EKL from Open English WordNet |
+/// | `file:PATH`, or a bare `PATH` ending in `.npy`, `.csv` or `.json` | a matrix file |
+/// | `matrix:NAME`, or a bare `NAME` | a matrix stored in the label store |
+/// | `chl` | the paper's published CIFAR-10 CHL (`paper/cifar10_CHL_cmat.npy`) |
+///
+/// ```swift
+/// let source = try MatrixSource(parsing: "wordnet:jcn")   // .wordnet(.jcn)
+/// let same = try MatrixSource(parsing: "runs/chl.npy")    // .file(path: "runs/chl.npy")
+/// ```
 public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
     /// CHL: a class-pair Likert study in the store (accepted submissions only).
     case likert(study: String)
@@ -19,14 +39,21 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
     case file(path: String)
     /// A matrix already in the store.
     case stored(name: String)
+    /// The CHL matrix Olmo et al. published for CIFAR-10 (similarities 0–4, rows = true class).
+    case publishedCHL
 
-    /// Parses `likert:STUDY`, `instances:STUDY`, `cifar10h`, `counts:FILE`, `wordnet:MEASURE`,
-    /// `file:PATH` or `matrix:NAME`.
+    /// File name endings that make a bare argument a ``file(path:)``.
+    static let fileExtensions = [".npy", ".csv", ".json"]
+
+    /// Parses one of the spellings in the table above.
+    ///
+    /// - Throws: ``ExplicableError`` (`invalidArgument`) for an unknown prefix or WordNet measure.
     public init(parsing text: String) throws(ExplicableError) {
         let (head, rest) = text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
             ?? (text, "")
         switch (head, rest.isEmpty) {
         case ("cifar10h", true): self = .cifar10h
+        case ("chl", true): self = .publishedCHL
         case ("likert", false): self = .likert(study: rest)
         case ("instances", false): self = .instances(study: rest)
         case ("counts", false): self = .counts(path: rest)
@@ -35,13 +62,20 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
         case ("wordnet", _):
             guard let measure = Measure(rawValue: rest.isEmpty ? "path" : rest) else {
                 throw ExplicableError(.invalidArgument,
-                    "unknown WordNet measure '\(rest)' (expected \(Measure.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    "unknown WordNet measure '\(rest)' in '\(text)' (expected one of: "
+                        + Measure.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
             self = .wordnet(measure)
         default:
-            throw ExplicableError(.invalidArgument,
-                "unknown matrix source '\(text)' (expected likert:STUDY, instances:STUDY, cifar10h, counts:FILE.npy, "
-                    + "wordnet:MEASURE, file:PATH or matrix:NAME)")
+            if Self.fileExtensions.contains(where: { text.lowercased().hasSuffix($0) }) || text.contains("/") {
+                self = .file(path: text)
+            } else if !text.isEmpty, !text.contains(":") {
+                self = .stored(name: text)
+            } else {
+                throw ExplicableError(.invalidArgument,
+                    "unknown matrix source '\(text)' (expected likert:STUDY, instances:STUDY, cifar10h, counts:FILE.npy, "
+                        + "wordnet:MEASURE, file:PATH or FILE.npy, matrix:NAME or NAME, or chl)")
+            }
         }
     }
 
@@ -54,6 +88,7 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
         case .wordnet(let m): "wordnet:\(m.rawValue)"
         case .file(let p): "file:\(p)"
         case .stored(let n): "matrix:\(n)"
+        case .publishedCHL: "chl"
         }
     }
 }
@@ -70,24 +105,27 @@ public struct BuiltMatrix: Sendable {
     public var upper: [Double]?
 }
 
-/// Builds M^h matrices from the store, the data folder and WordNet.
+/// Builds M^h matrices from the store, the data folder and WordNet, and resolves every matrix
+/// name the commands take (see ``MatrixSource``).
+///
+/// ```swift
+/// let builder = MatrixBuilder(store: nil, data: .resolve(nil),
+///                             taxonomy: { Taxonomy(try LMFReader.read(lmf)) })
+/// let jcn = try builder.matrix(named: "wordnet:jcn", over: cifar10)   // finite diagonal, as `matrix build`
+/// ```
 public struct MatrixBuilder {
-    public let store: LabelStore
+    /// The label store, for `likert:`, `instances:` and stored matrices; `nil` when there is none.
+    public let store: LabelStore?
     public let data: DataFolder
-    /// The scale (lowest…highest point) of a stored class-pair study; it lives in the study's
-    /// spec, which the `Studies` target reads.
-    public let studyScale: (StoredStudy) throws(ExplicableError) -> ClosedRange<Double>
     /// Loads WordNet when a source needs it.
     public let taxonomy: () throws(ExplicableError) -> Taxonomy
 
     public init(
-        store: LabelStore, data: DataFolder,
-        studyScale: @escaping (StoredStudy) throws(ExplicableError) -> ClosedRange<Double>,
+        store: LabelStore?, data: DataFolder,
         taxonomy: @escaping () throws(ExplicableError) -> Taxonomy
     ) {
         self.store = store
         self.data = data
-        self.studyScale = studyScale
         self.taxonomy = taxonomy
     }
 
@@ -141,6 +179,43 @@ public struct MatrixBuilder {
             "'\(m.provenance.source)': cell \(m.classes.labels[bad / m.count]) → \(m.classes.labels[bad % m.count]) \(what)")
     }
 
+    /// Resolves one matrix name (any spelling of ``MatrixSource``) to a complete matrix over `classes`.
+    ///
+    /// This is what `--matrix` and `--eval-matrix` mean in every command, and it builds exactly what
+    /// `matrix build --from` would store (Jiang–Conrath's infinite diagonal replaced, Likert pairs
+    /// without ratings refused).
+    ///
+    /// - Parameters:
+    ///   - text: the name, e.g. `chl`, `wordnet:path`, `runs/m.npy`, `likert:pilot` or a stored name.
+    ///   - classes: the classes the matrix must be over, in this order (a file's rows and columns
+    ///     are read in it; WordNet synsets come from the built-in class set of the same name).
+    ///   - fileKind: what a matrix file holds.
+    /// - Throws: ``ExplicableError`` when the name is unknown, the source cannot be read, the
+    ///   matrix is incomplete, or its classes differ from `classes`.
+    public func matrix(named text: String, over classes: ClassSet, fileKind: ClassMatrix.Kind = .similarity)
+        throws(ExplicableError) -> ClassMatrix
+    {
+        var options = Options()
+        options.classes = classes
+        options.fileKind = fileKind
+        let built = try single(try MatrixSource(parsing: text), options: options)
+        try requireComplete(built.matrix)
+        try classes.requireSameOrder(as: built.matrix.classes, "matrix '\(text)'", "the data")
+        return built.matrix
+    }
+
+    /// Where the store was looked for, for the message when a source needs one and there is none.
+    public var missingStorePath: String?
+
+    /// The store, or an error saying that `what` needs one.
+    func requireStore(for what: String) throws(ExplicableError) -> LabelStore {
+        guard let store else {
+            let there = missingStorePath.map { "there is no store at \($0)" } ?? "there is none"
+            throw ExplicableError(.invalidArgument, "\(what) is read from a label store, and \(there) (give --db PATH)")
+        }
+        return store
+    }
+
     /// The CIFAR-10 test labels from the data folder.
     func testLabels() throws(ExplicableError) -> [Int] {
         let url = try data.locate(["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 test batch",
@@ -157,12 +232,13 @@ public struct MatrixBuilder {
         if let classes = options.classes { fallbackClasses = classes } else { fallbackClasses = try ClassSetCatalog.load("cifar10") }
         switch source {
         case .likert(let name):
+            let store = try requireStore(for: "likert:\(name)")
             let study = try store.study(named: name)
             guard study.record.design != "instance-label" else {
                 throw ExplicableError(.invalidArgument, "study '\(name)' is an instance-label study: use instances:\(name)")
             }
             let ratings = try LikertRatings.load(studyId: study.record.id!, study: name, classes: study.classes,
-                scale: try studyScale(study), from: store)
+                scale: try study.spec().scaleRange, from: store)
             let result = aggregate(ratings, options.aggregation)
             var matrix = result.matrix
             matrix.provenance.source = "likert"
@@ -180,6 +256,7 @@ public struct MatrixBuilder {
             }
             return built
         case .instances(let name):
+            let store = try requireStore(for: "instances:\(name)")
             let study = try store.study(named: name)
             guard study.record.design == "instance-label" else {
                 throw ExplicableError(.invalidArgument, "study '\(name)' is not an instance-label study: use likert:\(name)")
@@ -196,9 +273,16 @@ public struct MatrixBuilder {
             return BuiltMatrix(matrix: try InstanceLabels.matrix(countsFile: URL(fileURLWithPath: path),
                 trueLabels: try testLabels(), classes: fallbackClasses).matrix)
         case .wordnet(let measure):
+            // A data set's classes carry no synsets; take them from the built-in class set of that name.
+            var withSynsets = fallbackClasses
+            if fallbackClasses.synsets.allSatisfy({ $0 == nil }),
+                let builtIn = try? ClassSetCatalog.load(fallbackClasses.name), builtIn.labels == fallbackClasses.labels
+            {
+                withSynsets = builtIn
+            }
             let calculator = SimilarityCalculator(taxonomy: try taxonomy(), simulateRoot: false,
                 informationContent: measure.usesInformationContent)
-            var matrix = try calculator.matrix(measure, classes: fallbackClasses)
+            var matrix = try calculator.matrix(measure, classes: withSynsets)
             if measure == .jcn {
                 // Jiang–Conrath is infinite for a class and itself; a stored matrix must be finite.
                 let top = matrix.values.filter(\.isFinite).max() ?? 1
@@ -209,11 +293,39 @@ public struct MatrixBuilder {
         case .file(let path):
             return BuiltMatrix(matrix: try MatrixFile.read(URL(fileURLWithPath: path), classes: fallbackClasses,
                 kind: options.fileKind))
+        case .publishedCHL:
+            let url = try PublishedData.paperCHL.locateOrFetch(data: data, allowDownload: DataFolder.allowsDownload())
+            var matrix = try MatrixFile.read(url, classes: try ClassSetCatalog.load("cifar10"), kind: .similarity)
+            matrix.provenance.source = "chl (Olmo et al., published)"
+            return BuiltMatrix(matrix: matrix)
         case .stored(let name):
+            let store = try requireStore(for: "matrix '\(name)'")
             let stored = try store.matrix(named: name)
             var matrix = stored.matrix
             matrix.provenance.parameters["stored as"] = "\(name) (\(stored.contentHash.prefix(12)))"
             return BuiltMatrix(matrix: matrix, counts: stored.counts, lower: stored.lower, upper: stored.upper)
         }
     }
+}
+
+extension MatrixBuilder {
+    /// A taxonomy loader for ``init(store:data:taxonomy:)`` that reads `lmf` on first use and keeps it.
+    ///
+    /// - Parameter lmf: produces the LMF file's URL (locating or downloading it) when first needed.
+    public static func cachedTaxonomy(lmf: @escaping () throws(ExplicableError) -> URL)
+        -> () throws(ExplicableError) -> Taxonomy
+    {
+        let cache = TaxonomyCache()
+        return { () throws(ExplicableError) -> Taxonomy in
+            if let taxonomy = cache.taxonomy { return taxonomy }
+            let taxonomy = Taxonomy(try LMFReader.read(try lmf()))
+            cache.taxonomy = taxonomy
+            return taxonomy
+        }
+    }
+}
+
+/// The taxonomy ``MatrixBuilder/cachedTaxonomy(lmf:)`` keeps between calls (one command's lifetime).
+private final class TaxonomyCache {
+    var taxonomy: Taxonomy?
 }

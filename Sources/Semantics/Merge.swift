@@ -39,10 +39,10 @@ public enum Merge {
         let total = sources.reduce(0) { $0 + $1.weight }
         var mixed = [Double](repeating: 0, count: n * n)
         for source in sources {
-            let unit = try unitScaled(try Conversions.asSimilarity(source.matrix))
+            let unit = try unitScaled(try source.matrix.asSimilarity())
             for k in 0..<(n * n) { mixed[k] += source.weight / total * unit[k] }
         }
-        let reference = try Conversions.asSimilarity(first.matrix)
+        let reference = try first.matrix.asSimilarity()
         let (lo, hi) = offDiagonalRange(reference)
         var values = mixed.map { lo + $0 * (hi - lo) }
         for i in 0..<n { values[i * n + i] = reference[i, i] }
@@ -51,7 +51,7 @@ public enum Merge {
                 + "mapped onto the first source's off-diagonal range; diagonal of the first source",
         ]
         for (k, s) in sources.enumerated() {
-            parameters["source\(k + 1)"] = describe(s.matrix.provenance) + " weight \(formatNumber(s.weight / total))"
+            parameters["source\(k + 1)"] = describe(s.matrix.provenance) + " weight \(ClassMatrix.formatNumber(s.weight / total))"
         }
         return ClassMatrix(classes: classes, kind: .similarity, values: values,
             provenance: .init(source: "merge", parameters: parameters))
@@ -70,9 +70,9 @@ public enum Merge {
                 "the prior '\(prior.provenance.source)' has class set \(prior.classes.name), not \(human.classes.name)")
         }
         guard k >= 0, k.isFinite else { throw ExplicableError(.invalidArgument, "the shrinkage k must be ≥ 0") }
-        try Conversions.requireKind(human, .similarity, operation: "shrinkage")
+        try human.requireKind(.similarity, for: "shrinkage")
         let n = human.count
-        let priorUnit = try unitScaled(try Conversions.asSimilarity(prior))
+        let priorUnit = try unitScaled(try prior.asSimilarity())
         let rated = (0..<(n * n)).filter { $0 / n != $0 % n && counts[$0] > 0 && human.values[$0].isFinite }
         guard let lo = rated.map({ human.values[$0] }).min(), let hi = rated.map({ human.values[$0] }).max() else {
             throw ExplicableError(.badInput, "the human matrix has no rated off-diagonal cell to shrink")
@@ -88,14 +88,14 @@ public enum Merge {
             }
         }
         var provenance = human.provenance
-        provenance.parameters["shrinkage"] = "n/(n+k) toward the prior, k = \(formatNumber(k))"
+        provenance.parameters["shrinkage"] = "n/(n+k) toward the prior, k = \(ClassMatrix.formatNumber(k))"
         provenance.parameters["prior"] = describe(prior.provenance)
         return ClassMatrix(classes: human.classes, kind: .similarity, values: values, provenance: provenance)
     }
 
     /// Values mapped onto [0, 1] by the off-diagonal minimum and maximum.
     static func unitScaled(_ m: ClassMatrix) throws(ExplicableError) -> [Double] {
-        try Conversions.requireFinite(m)
+        try m.requireFinite()
         let (lo, hi) = offDiagonalRange(m)
         guard hi > lo else {
             throw ExplicableError(.badInput, "'\(m.provenance.source)': all off-diagonal cells are equal, so it has no scale to merge on")

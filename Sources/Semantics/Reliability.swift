@@ -133,8 +133,9 @@ public func reliabilityCurve(
     let ks = Array(2...upper)
     var points = [ReliabilityCurve.Point?](repeating: nil, count: ks.count)
     points.withUnsafeMutableBufferPointer { buffer in
-        nonisolated(unsafe) let points = buffer  // iteration `index` writes only `points[index]`
-        DispatchQueue.concurrentPerform(iterations: ks.count) { index in
+        let points = SharedMutableBuffer(buffer)  // index `index` writes only `points[index]`
+        // As many chunks as values of k, so chunk `index` is exactly k = ks[index].
+        ParallelWork.forEachChunk(count: ks.count, chunksPerWorker: ks.count) { index, _ in
             let k = ks[index]
             var shuffled = bucket  // permuted in place by the draws; a cell's slice keeps its multiset
             var aggregator = CellAggregator(classCount: n, options: options, scale: ratings.scale)

@@ -8,7 +8,7 @@ public enum TorchExport {
     public static let templateFiles = ["explicable_loss.py", "train_ddp.py"]
 
     /// Writes `similarity.npy` and `distance.npy` (float64; a similarity s becomes max s − s and a
-    /// distance d becomes max d − d, as `Conversions` define), `classes.txt` (one label per line,
+    /// distance d becomes max d − d, as ``ClassMatrix/asSimilarity()`` defines), `classes.txt` (one label per line,
     /// the matrices' row order), `matrix.json` (labels, values as stored, provenance) and the templates.
     /// - Returns: the files written, in order.
     @discardableResult
@@ -22,8 +22,8 @@ public enum TorchExport {
             try NPYArray.writeAtomically(data, to: url)
             written.append(url)
         }
-        try put(try Conversions.asSimilarity(m).npy().encoded(), "similarity.npy")
-        try put(try Conversions.asDistance(m).npy().encoded(), "distance.npy")
+        try put(try m.asSimilarity().npy().encoded(), "similarity.npy")
+        try put(try m.asDistance().npy().encoded(), "distance.npy")
         try put(Data((m.classes.labels.joined(separator: "\n") + "\n").utf8), "classes.txt")
         try put(m.json() + Data("\n".utf8), "matrix.json")
         for name in templateFiles {

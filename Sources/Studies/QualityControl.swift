@@ -118,7 +118,9 @@ public struct QualityControl {
                     mine.append(v)
                     others.append((sum - v) / Double(n - 1))
                 }
-                guard mine.count >= 3, let rho = Statistics.spearman(mine, others) else { continue }
+                guard mine.count >= 3 else { continue }
+                let rho = Statistics.spearman(mine, others)
+                guard !rho.isNaN else { continue }  // a constant side has no rank correlation
                 result[index].agreement = rho
                 if let limit = qc.minAgreement, rho < limit {
                     reasons[submission.id!]!.append(String(format: "low agreement: Spearman %.2f with the others (minimum %.2f)", rho, limit))
@@ -158,40 +160,4 @@ public struct QualityControl {
         }
         return out
     }
-}
-
-/// Small statistics used by quality control.
-public enum Statistics {
-    /// Average ranks (ties share the mean rank), 1-based.
-    public static func ranks(_ values: [Double]) -> [Double] {
-        let order = values.indices.sorted { values[$0] < values[$1] }
-        var ranks = [Double](repeating: 0, count: values.count)
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
-            let rank = Double(i + j) / 2 + 1
-            for k in i...j { ranks[order[k]] = rank }
-            i = j + 1
-        }
-        return ranks
-    }
-
-    /// Pearson correlation; `nil` when either side is constant or the lengths differ.
-    public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
-        guard x.count == y.count, x.count >= 2 else { return nil }
-        let n = Double(x.count)
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) {
-            sxy += (a - mx) * (b - my)
-            sxx += (a - mx) * (a - mx)
-            syy += (b - my) * (b - my)
-        }
-        guard sxx > 0, syy > 0 else { return nil }
-        return sxy / (sxx * syy).squareRoot()
-    }
-
-    /// Spearman's rank correlation (Pearson on average ranks).
-    public static func spearman(_ x: [Double], _ y: [Double]) -> Double? { pearson(ranks(x), ranks(y)) }
 }

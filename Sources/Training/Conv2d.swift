@@ -42,24 +42,24 @@ public final class Conv2d: Layer {
     /// Whether this CPU runs the direct 3×3 kernels (AVX2 and FMA).
     public static let directKernelsAvailable = ck_conv3x3_available()
 
-    private let output = Tensor(shape: [0])
-    private let gradInput = Tensor(shape: [0])
-    private var input: Tensor?
+    let output = Tensor(shape: [0])
+    let gradInput = Tensor(shape: [0])
+    var input: Tensor?
     /// One unfolded image per chunk of work.
-    private var columns: [Tensor] = []
+    var columns: [Tensor] = []
     /// One weight-gradient (and bias-gradient) partial sum per chunk of work.
-    private var weightPartials: [Tensor] = []
-    private var biasPartials: [Tensor] = []
+    var weightPartials: [Tensor] = []
+    var biasPartials: [Tensor] = []
     /// The kernel flipped in space, `in × (out·k·k)`, for the stride-1 input gradient.
-    private let flippedWeight = Tensor(shape: [0])
+    let flippedWeight = Tensor(shape: [0])
     /// The weights packed for the direct kernels: forward, and the input gradient's adjoint.
-    private let packedWeight = Tensor(shape: [0]), packedAdjoint = Tensor(shape: [0])
+    let packedWeight = Tensor(shape: [0]), packedAdjoint = Tensor(shape: [0])
     /// Per output channel, the scale and shift of an evaluation-mode batch norm folded into the output.
-    private let foldedScale = Tensor(shape: [0]), foldedShift = Tensor(shape: [0])
+    let foldedScale = Tensor(shape: [0]), foldedShift = Tensor(shape: [0])
     /// The storage of the scratch tensors above, refreshed when they change.
-    private var columnPointers: [UnsafeMutablePointer<Float>] = []
-    private var weightPointers: [UnsafeMutablePointer<Float>] = []
-    private var biasPointers: [UnsafeMutablePointer<Float>] = []
+    var columnPointers: [UnsafeMutablePointer<Float>] = []
+    var weightPointers: [UnsafeMutablePointer<Float>] = []
+    var biasPointers: [UnsafeMutablePointer<Float>] = []
 
     /// Creates a convolution with zero weights; see ``Initialization`` for PyTorch's defaults.
     public init(
@@ -83,21 +83,11 @@ public final class Conv2d: Layer {
     /// The output height or width for an input height or width.
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernelSize) / stride + 1 }
 
-    private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+    var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
 
     /// Whether the direct 3×3 kernels compute this convolution (and the adjoint for its input gradient).
-    private var isDirect: Bool {
+    var isDirect: Bool {
         usesDirectKernels && Conv2d.directKernelsAvailable && kernelSize == 3 && padding == 1
-    }
-
-    /// Packs the weights into ``packedWeight`` (or, with `adjoint`, the flipped transposed weights
-    /// into ``packedAdjoint``) for the direct kernels, and returns them.
-    private func packWeights(adjoint: Bool) -> UnsafePointer<Float> {
-        let (ins, outs) = adjoint ? (outChannels, inChannels) : (inChannels, outChannels)
-        let packed = adjoint ? packedAdjoint : packedWeight
-        packed.resize(Int(ck_conv3x3_packed_count(Int32(ins), Int32(outs))))
-        ck_conv3x3_pack(weight.value.storage, Int32(outChannels), Int32(inChannels), adjoint, packed.storage)
-        return UnsafePointer(packed.storage)
     }
 
     /// How many floats an unfolded band may hold: 256 KiB, so that it stays in a core's L2 cache
@@ -106,14 +96,14 @@ public final class Conv2d: Layer {
 
     /// Output rows per unfolded band when one output row unfolds to `rowLength` floats: as few
     /// bands as the budget allows, of even height (a thin last band would make a slow sgemm).
-    private func bandRows(rowLength: Int, rows: Int) -> Int {
+    func bandRows(rowLength: Int, rows: Int) -> Int {
         let most = max(1, min(rows, columnBudget / max(1, rowLength)))
         let bands = (rows + most - 1) / most
         return (rows + bands - 1) / bands
     }
 
     /// The im2col geometry of one input image.
-    private func unfolding(height: Int, width: Int) -> Unfolding {
+    func unfolding(height: Int, width: Int) -> Unfolding {
         Unfolding(
             channels: inChannels, height: height, width: width, kernel: kernelSize, stride: stride, padding: padding)
     }
@@ -165,66 +155,6 @@ public final class Conv2d: Layer {
             }
         }
         return output
-    }
-
-    /// Whether ``forwardFolding(_:batchNorm:adding:relu:)`` applies: the direct kernels compute this convolution.
-    public var foldsBatchNorm: Bool { isDirect }
-
-    /// An evaluation pass of this convolution, `batchNorm` (its running statistics), the addition of
-    /// `addend` (a residual block's shortcut, shaped like the output) and, with `relu`, a ReLU, in
-    /// one pass over the output: the batch norm becomes a per-channel scale and shift applied as the
-    /// direct kernel writes each output. ``Sequential`` uses it at evaluation time; the layers' own
-    /// backward passes don't apply after it. Only when ``foldsBatchNorm``.
-    public func forwardFolding(_ input: Tensor, batchNorm: BatchNorm, adding addend: Tensor? = nil, relu: Bool)
-        -> Tensor
-    {
-        precondition(isDirect, "Conv2d.forwardFolding needs the direct 3×3 kernels")
-        precondition(
-            input.shape.count == 4 && input.shape[1] == inChannels && batchNorm.channels == outChannels,
-            "Conv2d(\(inChannels)→\(outChannels)) + BatchNorm(\(batchNorm.channels)): input shape \(input.shape)")
-        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        self.input = nil
-        output.resize(n, outChannels, outputSize(h), outputSize(w))
-        if let addend {
-            precondition(addend.shape == output.shape, "Conv2d: addend \(addend.shape) ≠ output \(output.shape)")
-        }
-        foldedScale.resize(outChannels)
-        foldedShift.resize(outChannels)
-        // y = γ · (conv + b − mean) / √(var + ε) + β = conv · s + (β + (b − mean) · s).
-        for o in 0..<outChannels {
-            let variance = Double(batchNorm.runningVariance[o]) + batchNorm.epsilon
-            let s = Double(batchNorm.scale.value[o]) / variance.squareRoot()
-            let b = Double(bias?.value[o] ?? 0)
-            foldedScale[o] = Float(s)
-            foldedShift[o] = Float(Double(batchNorm.shift.value[o]) + (b - Double(batchNorm.runningMean[o])) * s)
-        }
-        directForward(input, scale: foldedScale.storage, shift: foldedShift.storage, adding: addend, relu: relu)
-        return output
-    }
-
-    /// `output = conv(input) · scale + shift + addend` (then ReLU) on the direct kernels, images
-    /// split among the cores; `output` already has its shape.
-    private func directForward(
-        _ input: Tensor, scale: UnsafeMutablePointer<Float>?, shift: UnsafeMutablePointer<Float>?,
-        adding addend: Tensor?, relu: Bool
-    ) {
-        let (n, h, w) = (input.shape[0], input.shape[2], input.shape[3])
-        let packed = packWeights(adjoint: false)
-        prepareScratch(
-            chunks: Parallel.chunkCount(count: n, minimumChunk: 1),
-            columnCount: Int(ck_conv3x3_workspace_count(Int32(inChannels), Int32(h), Int32(w))))
-        let x = input.storage, y = output.storage
-        let columnPointers = columnPointers, plane = outputSize(h) * outputSize(w)
-        let (cin, cout, inPlane) = (Int32(inChannels), Int32(outChannels), inChannels * h * w)
-        let extra = addend.map { UnsafePointer($0.storage) }
-        Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
-            for image in images {
-                ck_conv3x3(
-                    x + image * inPlane, cin, Int32(h), Int32(w), Int32(stride), packed, cout, scale, shift,
-                    extra.map { $0 + image * outChannels * plane }, relu, y + image * outChannels * plane,
-                    columnPointers[chunk])
-            }
-        }
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
@@ -330,7 +260,7 @@ public final class Conv2d: Layer {
     }
 
     /// Fills ``flippedWeight`` with `W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`.
-    private func flipWeights() {
+    func flipWeights() {
         let k = kernelSize
         flippedWeight.resize(inChannels, outChannels * k * k)
         let wt = weight.value.storage, f = flippedWeight.storage
@@ -346,7 +276,7 @@ public final class Conv2d: Layer {
         }
     }
 
-    private func prepareScratch(chunks: Int, columnCount: Int) {
+    func prepareScratch(chunks: Int, columnCount: Int) {
         var changed = false
         while columns.count < chunks {
             columns.append(Tensor(shape: [0]))
@@ -365,7 +295,7 @@ public final class Conv2d: Layer {
         }
     }
 
-    private func sumPartials(
+    func sumPartials(
         _ partials: [UnsafeMutablePointer<Float>], chunks: Int, count: Int, into out: UnsafeMutablePointer<Float>
     ) {
         out.update(from: partials[0], count: count)
@@ -373,130 +303,5 @@ public final class Conv2d: Layer {
             let p = partials[c]
             for i in 0..<count { out[i] += p[i] }
         }
-    }
-}
-
-/// The im2col geometry of one image: a `channels × height × width` plane set, a square kernel,
-/// stride and zero padding.
-struct Unfolding {
-    var channels, height, width, kernel, stride, padding: Int
-
-    var outputHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
-    var outputWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
-    /// Rows × columns of the unfolded matrix.
-    var count: Int { channels * kernel * kernel * outputHeight * outputWidth }
-
-    /// im2col: row `(c·k + ky)·k + kx`, column `oy·Wo + ox` of `col` gets
-    /// `x[c, oy·s − p + ky, ox·s − p + kx]`, or 0 in the padding.
-    func unfold(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>) {
-        unfold(x, rows: 0..<outputHeight, into: col)
-    }
-
-    /// im2col for the output rows `rows` only: `col` is `(c·k·k) × (rows.count·Wo)`, column
-    /// `(oy − rows.lowerBound)·Wo + ox`. Unfolding a band of rows at a time keeps `col` in cache.
-    func unfold(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
-        let (ho, wo) = (outputHeight, outputWidth)
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= ho, "unfold: rows \(rows) outside 0..<\(ho)")
-        if stride == 1 && wo == width && ho == height {
-            unfoldSameSize(x, rows: rows, into: col)
-            return
-        }
-        var row = col
-        for c in 0..<channels {
-            let xc = x + c * height * width
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
-                    for oy in rows {
-                        let iy = oy * stride - padding + ky
-                        let out = row + (oy - rows.lowerBound) * wo
-                        guard iy >= 0 && iy < height else {
-                            out.update(repeating: 0, count: wo)
-                            continue
-                        }
-                        let xr = xc + iy * width - padding + kx
-                        for ox in 0..<lo { out[ox] = 0 }
-                        if stride == 1 {
-                            if hi > lo { (out + lo).update(from: xr + lo, count: hi - lo) }
-                        } else {
-                            for ox in lo..<max(hi, lo) { out[ox] = xr[ox * stride] }
-                        }
-                        for ox in max(hi, lo)..<wo { out[ox] = 0 }
-                    }
-                    row += rows.count * wo
-                }
-            }
-        }
-    }
-
-    /// ``unfold(_:into:)`` for stride 1 and an output as large as the input: each row of `col` is
-    /// the plane shifted by `(ky − p, kx − p)`, so it is one block copy plus zeroed edges, rather
-    /// than a copy per output row.
-    private func unfoldSameSize(_ x: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
-        let (h, w) = (height, width), plane = height * width
-        let (top, bottom) = (rows.lowerBound, rows.upperBound), band = rows.count * w
-        var row = col
-        for c in 0..<channels {
-            let xc = x + c * plane
-            for ky in 0..<kernel {
-                let dy = ky - padding
-                // Output rows of the band whose input row oy + dy exists.
-                let first = min(bottom, max(top, -dy)), end = max(first, min(bottom, h - dy))
-                for kx in 0..<kernel {
-                    let dx = kx - padding
-                    if first > top { row.update(repeating: 0, count: (first - top) * w) }
-                    if end < bottom { (row + (end - top) * w).update(repeating: 0, count: (bottom - end) * w) }
-                    if end > first {
-                        // The block's source may start one element before the plane or end one after it
-                        // (dx = ∓1 at the first or last row); those land on edge columns, zeroed below.
-                        let start = (first + dy) * w + dx, count = (end - first) * w
-                        let from = max(start, 0), to = min(start + count, plane)
-                        if to > from {
-                            (row + (first - top) * w + (from - start)).update(from: xc + from, count: to - from)
-                        }
-                        if dx != 0 {
-                            let width = min(abs(dx), w), edge = dx < 0 ? 0 : w - width
-                            for oy in first..<end {
-                                (row + (oy - top) * w + edge).update(repeating: 0, count: width)
-                            }
-                        }
-                    }
-                    row += band
-                }
-            }
-        }
-    }
-
-    /// col2im, the adjoint of ``unfold(_:into:)``: overwrites `x` with the sum of every column
-    /// entry at the pixel it came from.
-    func fold(_ col: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
-        let (ho, wo) = (outputHeight, outputWidth)
-        x.update(repeating: 0, count: channels * height * width)
-        var row = col
-        for c in 0..<channels {
-            let xc = x + c * height * width
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let (lo, hi) = validRange(offset: kx, size: width, outputs: wo)
-                    for oy in 0..<ho {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < height else { continue }
-                        let xr = xc + iy * width - padding + kx, src = row + oy * wo
-                        for ox in lo..<max(hi, lo) { xr[ox * stride] += src[ox] }
-                    }
-                    row += ho * wo
-                }
-            }
-        }
-    }
-
-    /// The outputs `lo..<hi` whose input column `o·s − p + offset` lies inside `0..<size`.
-    private func validRange(offset: Int, size: Int, outputs: Int) -> (Int, Int) {
-        // o·s ≥ p − offset  and  o·s ≤ size − 1 + p − offset
-        let first = padding - offset
-        let lo = first <= 0 ? 0 : (first + stride - 1) / stride
-        let last = size - 1 + padding - offset
-        let hi = last < 0 ? 0 : min(outputs, last / stride + 1)
-        return (min(lo, outputs), hi)
     }
 }

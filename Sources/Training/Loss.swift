@@ -64,16 +64,8 @@ public struct Loss: Sendable, Equatable {
     {
         try check(similarity, is: .similarity, for: "wlf", classes: classes)
         guard scale.isFinite else { throw ExplicableError(.invalidArgument, "wlf scale must be finite, got \(scale)") }
-        let c = classes.count
-        var t = [Float](repeating: 0, count: c * c)
-        for y in 0..<c {
-            let row = similarity.row(y).map { scale * $0 }
-            let top = row.max()!
-            let e = row.map { exp($0 - top) }
-            let sum = e.reduce(0, +)
-            for j in 0..<c { t[y * c + j] = Float(e[j] / sum) }
-        }
-        return Loss(kind: .weighted(scale: scale), classCount: c, targets: t)
+        let targets = try similarity.rowSoftmax(scale: scale).values.map { Float($0) }
+        return Loss(kind: .weighted(scale: scale), classCount: classes.count, targets: targets)
     }
 
     /// Soft labels of Bertinetto et al. (CVPR 2020): `T[y] ∝ exp(−β · d[y] / max d)`.
@@ -111,25 +103,9 @@ public struct Loss: Sendable, Equatable {
     private static func check(_ matrix: ClassMatrix, is kind: ClassMatrix.Kind, for name: String, classes: ClassSet)
         throws(ExplicableError)
     {
-        guard matrix.kind == kind else {
-            throw ExplicableError(
-                .invalidArgument, "\(name) needs a \(kind.rawValue) matrix, got a \(matrix.kind.rawValue) matrix")
-        }
-        guard matrix.count == classes.count else {
-            throw ExplicableError(
-                .invalidArgument,
-                "\(name): the matrix has \(matrix.count) classes, the model has \(classes.count)")
-        }
-        guard matrix.classes.labels == classes.labels else {
-            let i = (0..<classes.count).first { matrix.classes.labels[$0] != classes.labels[$0] }!
-            throw ExplicableError(
-                .invalidArgument,
-                "\(name): class \(i) of the matrix is '\(matrix.classes.labels[i])', the model's is '\(classes.labels[i])'"
-            )
-        }
-        guard matrix.values.allSatisfy(\.isFinite) else {
-            throw ExplicableError(.invalidArgument, "\(name): the matrix holds a value that is not finite")
-        }
+        try matrix.requireKind(kind, for: name)
+        try classes.requireSameOrder(as: matrix.classes, "\(name): the matrix", "the model")
+        try matrix.requireFinite()
     }
 
     /// Returns the mean loss over the batch and writes `∂L/∂logits` into `gradient`.

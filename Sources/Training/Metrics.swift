@@ -20,16 +20,8 @@ public struct EvaluationMatrix: Sendable, Equatable {
     /// Both forms of `matrix`, which must be over `classes` (same labels, same order).
     /// - Throws: ``ExplicableError`` (`invalidArgument`) for other classes or a value that is not finite.
     public init(_ matrix: ClassMatrix, classes: ClassSet) throws(ExplicableError) {
-        guard matrix.classes.labels == classes.labels else {
-            throw ExplicableError(
-                .invalidArgument,
-                "the evaluation matrix's classes (\(matrix.classes.labels.prefix(3).joined(separator: ", ")) …, "
-                    + "\(matrix.count)) are not the model's (\(classes.labels.prefix(3).joined(separator: ", ")) …, "
-                    + "\(classes.count))")
-        }
-        guard matrix.values.allSatisfy(\.isFinite) else {
-            throw ExplicableError(.invalidArgument, "the evaluation matrix holds a value that is not finite")
-        }
+        try classes.requireSameOrder(as: matrix.classes, "the evaluation matrix", "the model")
+        try matrix.requireFinite()
         self.classes = classes
         let top = matrix.values.max()!
         let reflected = matrix.values.map { top - $0 }
@@ -38,24 +30,6 @@ public struct EvaluationMatrix: Sendable, Equatable {
         case .distance: (similarity, distance) = (reflected, matrix.values)
         }
         source = matrix.provenance.source
-    }
-
-    /// The distance form as a ``ClassMatrix`` (for the soft-labels loss).
-    public static func distanceForm(of matrix: ClassMatrix) -> ClassMatrix {
-        guard matrix.kind == .similarity else { return matrix }
-        let top = matrix.values.max() ?? 0
-        var provenance = matrix.provenance
-        provenance.parameters["form"] = "distance = max − similarity"
-        return ClassMatrix(classes: matrix.classes, kind: .distance, values: matrix.values.map { top - $0 }, provenance: provenance)
-    }
-
-    /// The similarity form as a ``ClassMatrix`` (for the WLF).
-    public static func similarityForm(of matrix: ClassMatrix) -> ClassMatrix {
-        guard matrix.kind == .distance else { return matrix }
-        let top = matrix.values.max() ?? 0
-        var provenance = matrix.provenance
-        provenance.parameters["form"] = "similarity = max − distance"
-        return ClassMatrix(classes: matrix.classes, kind: .similarity, values: matrix.values.map { top - $0 }, provenance: provenance)
     }
 }
 

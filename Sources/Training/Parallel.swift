@@ -1,4 +1,5 @@
 import Dispatch
+import ExplicableCore
 import Foundation
 
 /// Splits data-parallel CPU work into chunks that run on all cores.
@@ -8,10 +9,7 @@ import Foundation
 public enum Parallel {
     /// How many chunks work is split into at most: `EXPLICABLE_THREADS` if it is set to a positive
     /// number, else the number of active processors. Read once per process.
-    public static let workerCount: Int = {
-        if let text = ProcessInfo.processInfo.environment["EXPLICABLE_THREADS"], let n = Int(text), n > 0 { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
+    public static var workerCount: Int { ParallelWork.workerCount }
 
     /// The number of chunks ``forEachChunk(count:minimumChunk:_:)`` uses for `count` items.
     static func chunkCount(count: Int, minimumChunk: Int) -> Int {

@@ -2,7 +2,7 @@ public import ExplicableCore
 public import Foundation
 
 /// Why a training run stopped early.
-public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum TrainingError: ReportableError, Equatable, Sendable {
     /// The loss or a weight became NaN or infinite at `step` (1-based); nothing was saved for that
     /// step, and `checkpoint` (if any) holds the last good state, after `checkpointStep` steps.
     case nonFinite(what: String, step: Int, checkpoint: String?, checkpointStep: Int?)
@@ -17,6 +17,8 @@ public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "step \(step): \(what) is not finite (NaN or infinite); training stopped, \(kept)"
         }
     }
+
+    public var isMalformedInput: Bool { false }
 }
 
 /// What the trainer reports after each batch.
@@ -90,8 +92,8 @@ public final class Trainer {
     ///   not a checkpoint of the same architecture, classes and sample shape.
     public init(configuration: TrainingConfiguration, training: Dataset, initial: Checkpoint? = nil) throws(ExplicableError) {
         let architecture = try configuration.resolvedArchitecture()
-        guard training.classes.labels == configuration.classes.labels, training.sampleShape == configuration.sampleShape
-        else {
+        try configuration.classes.requireSameOrder(as: training.classes, "the training data", "the configuration")
+        guard training.sampleShape == configuration.sampleShape else {
             throw ExplicableError(
                 .invalidArgument,
                 "the training data (\(training.classes.count) classes, samples \(training.sampleShape)) do not fit the "

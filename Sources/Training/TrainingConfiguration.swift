@@ -73,6 +73,13 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var subset: Int?
     /// Where ``init`` weights came from, if the run fine-tunes a checkpoint.
     public var initializedFrom: String?
+    /// How the run is evaluated: the stratified test subset, the evaluation matrix's name, the
+    /// explicable threshold and the decoding of the final predictions. Kept so that a resumed run
+    /// evaluates exactly as the uninterrupted one would (`nil` in checkpoints written before).
+    public var testSubset: Int?
+    public var evaluationMatrix: String?
+    public var threshold: Double?
+    public var decoding: Decoding?
 
     public init(
         architecture: Architecture, hiddenWidths: [Int] = [256], loss: Loss, lossMatrix: String? = nil,

@@ -151,24 +151,20 @@ public struct SimilarityCalculator: Sendable {
         var values = [Double](repeating: 0, count: n * n)
         let errors = FirstError()
         values.withUnsafeMutableBufferPointer { buffer in
-            let out = SendableBuffer(buffer)
+            let out = SharedMutableBuffer(buffer)
             let sharedAncestors = shared
-            let chunks = min(n, ProcessInfo.processInfo.activeProcessorCount * 4)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            ParallelWork.forEachChunk(count: n) { _, rows in
                 var cache = sharedAncestors
-                var row = chunk * n / chunks
-                let end = (chunk + 1) * n / chunks
-                while row < end {
+                for row in rows {
                     for column in 0..<n {
                         do throws(ExplicableError) {
-                            out.buffer[row * n + column] = try value(
+                            out[row * n + column] = try value(
                                 measure, synsets[row], synsets[column], up[row], up[column], cache: &cache)
                         } catch {
                             errors.record(error, at: row * n + column)
                             return
                         }
                     }
-                    row += 1
                 }
             }
         }
@@ -180,15 +176,6 @@ public struct SimilarityCalculator: Sendable {
         return ClassMatrix(classes: classes, kind: measure.kind, values: values,
             provenance: .init(source: "wordnet:\(lexicon)", parameters: parameters))
     }
-}
-
-/// A buffer that concurrent workers write disjoint parts of.
-///
-/// `@unchecked Sendable`: each worker writes only its own rows, and the owner reads the buffer
-/// only after `concurrentPerform` returned.
-private struct SendableBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Double>
-    init(_ buffer: UnsafeMutableBufferPointer<Double>) { self.buffer = buffer }
 }
 
 /// Keeps the error of the lowest matrix position, so the reported error does not depend on scheduling.

@@ -60,50 +60,29 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let labelStore = try store.open()
-            var audits: [LabelCostAudit] = []
-            for name in studies {
-                let study = try Study.named(name, in: labelStore)
-                let spec = study.spec
-                let pay = studyPay(spec, assignmentsPerHIT: assignmentsPerHit, prolificFee: prolificFee)
-                let baseline: InstanceLabellingBaseline
-                if let images, let labelsPerImage, let secondsPerLabel, let hourlyPay {
-                    baseline = .custom(name: "instance labels", images: images, labelsPerImage: labelsPerImage,
-                        secondsPerLabel: secondsPerLabel, hourlyPay: hourlyPay, currency: spec.pay.currency)
-                } else {
-                    baseline = .cifar10H
-                }
-                let sufficiency = try raterSufficiency(study, store: labelStore, seed: seed)
-                audits.append(try LabelCostAudit.audit(study: name, studyId: study.id, pay: pay, store: labelStore,
-                    baseline: baseline, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair, target: target))
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                writeStdout(String(decoding: try encoder.encode(audits), as: UTF8.self) + "\n")
+        let labelStore = try store.open()
+        var audits: [LabelCostAudit] = []
+        for name in studies {
+            let study = try labelStore.study(named: name)
+            let spec = try study.spec()
+            let pay = StudyPay(spec: spec, assignmentsPerHIT: assignmentsPerHit, prolificFeeRate: prolificFee)
+            let baseline: InstanceLabellingBaseline
+            if let images, let labelsPerImage, let secondsPerLabel, let hourlyPay {
+                baseline = .custom(name: "instance labels", images: images, labelsPerImage: labelsPerImage,
+                    secondsPerLabel: secondsPerLabel, hourlyPay: hourlyPay, currency: spec.pay.currency)
             } else {
-                writeStdout(audits.map(\.text).joined(separator: "\n"))
+                baseline = .cifar10H
             }
+            let sufficiency = try LabelCostAudit.raterSufficiency(of: study, store: labelStore, seed: seed)
+            audits.append(try LabelCostAudit.audit(study: name, studyId: study.record.id!, pay: pay, store: labelStore,
+                baseline: baseline, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair, target: target))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            writeStdout(String(decoding: try encoder.encode(audits), as: UTF8.self) + "\n")
+        } else {
+            writeStdout(audits.map(\.text).joined(separator: "\n"))
         }
     }
-}
-
-/// A study's pay as the cost audit reads it.
-func studyPay(_ spec: StudySpec, assignmentsPerHIT: Int = 1, prolificFee: Double = 1.0 / 3.0) -> StudyPay {
-    StudyPay(platform: StudyPay.Platform(rawValue: spec.platform.rawValue) ?? .selfHosted,
-        rewardPerAssignment: spec.pay.rewardPerAssignment, currency: spec.pay.currency, assignmentsPerHIT: assignmentsPerHIT,
-        prolificFeeRate: prolificFee, estimatedMinutes: spec.pay.estimatedMinutes)
-}
-
-/// The raters per pair and reliability curve of a class-pair study with accepted ratings; `nil`
-/// for other designs and for studies without (enough) accepted ratings yet.
-func raterSufficiency(_ study: Study, store: LabelStore, seed: UInt64) throws(ExplicableError)
-    -> (ratersPerPair: Int, curve: ReliabilityCurve)?
-{
-    guard study.spec.design == .classPairLikert,
-        let ratings = try LikertRatings.loadIfAny(studyId: study.id, classes: study.classes, scale: study.spec.scaleRange,
-            from: store)
-    else { return nil }
-    return LabelCostAudit.raterSufficiencyInputs(ratings, seed: seed)
 }

@@ -64,7 +64,7 @@ struct CompareCommand: ParsableCommand {
         try dataOptions.validateData()
         if runs.isEmpty { throw ValidationError("give at least one run folder") }
         for argument in runs {
-            let (name, paths) = Self.model(argument)
+            let (name, paths) = Experiment.modelArgument(argument)
             if let name, name.isEmpty || paths.isEmpty || paths.contains(where: \.isEmpty) {
                 throw ValidationError("'\(argument)': a model of several runs is NAME=DIR,DIR,… (a name and run folders)")
             }
@@ -73,14 +73,6 @@ struct CompareCommand: ParsableCommand {
         if oodImages < 1 { throw ValidationError("--ood-images must be at least 1") }
         _ = try parsedCorruptions()
         _ = try parsedSeverities()
-    }
-
-    /// A RUN argument: a folder, or `NAME=DIR,DIR,…` (one model of several runs, e.g. seeds).
-    static func model(_ argument: String) -> (name: String?, paths: [String]) {
-        guard let equals = argument.firstIndex(of: "="), !argument[..<equals].contains("/") else {
-            return (nil, [argument])
-        }
-        return (String(argument[..<equals]), argument[argument.index(after: equals)...].split(separator: ",").map(String.init))
     }
 
     func parsedCorruptions() throws -> [Corruption] {
@@ -103,67 +95,32 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let corruptionList = try parsedCorruptions(), severityList = try parsedSeverities()
-        try reportingTrainingErrors {
-            var models: [ComparedModel] = []
-            for argument in runs {
-                let (name, paths) = Self.model(argument)
-                var group: [ComparedRun] = []
-                for path in paths { group.append(try ComparedRun.read(URL(fileURLWithPath: path))) }
-                models.append(ComparedModel(name: name ?? group[0].name, runs: group))
+        let models = try Experiment.models(runs)
+        let first = models[0].runs[0]
+        let classes = first.classes
+        let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
+        let matrix = try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
+        let request = try ood ? OODRequest(
+            test: dataOptions.load(.test), corruptions: parsedCorruptions(), severities: parsedSeverities(),
+            images: oodImages, seed: seed,
+            sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
+        let result = try Experiment.compare(
+            models, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed, ood: request)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            let data: Data
+            do { data = try encoder.encode(result) } catch {
+                throw ExplicableError(.invalidArgument, "cannot encode the comparison: \(error)")
             }
-            let compared = models.flatMap(\.runs)
-            let classes = compared[0].classes
-            let spec = evalMatrix ?? compared[0].checkpoint?.header.configuration.lossMatrix ?? "chl"
-            let matrix = try EvaluationMatrix(
-                resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: classes), classes: classes)
-            var result = try ModelComparison.compare(
-                models: models, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed)
-            if ood {
-                if let group = models.first(where: { $0.runs.count > 1 }) {
-                    throw ExplicableError(.invalidArgument,
-                        "--ood evaluates one run per model; \(group.name) has \(group.runs.count) (compare its runs one by one)")
-                }
-                var models: [OODModel] = []
-                for run in compared { models.append(try OODModel(run: run)) }
-                let test = try dataOptions.load(.test)
-                guard test.classes.labels == classes.labels else {
-                    throw ExplicableError(
-                        .invalidArgument, "the test set's classes are not the runs' (\(test.classes.count) vs \(classes.count))")
-                }
-                let sets = try OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)
-                result.ood = try OODComparison.evaluate(
-                    models: models, test: test, corruptions: corruptionList, severities: severityList,
-                    images: oodImages, seed: seed, sets: sets, matrix: matrix, threshold: threshold)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.sortedKeys]
-                let data: Data
-                do { data = try encoder.encode(result) } catch {
-                    throw ExplicableError(.invalidArgument, "cannot encode the comparison: \(error)")
-                }
-                writeStdout(String(decoding: data, as: UTF8.self) + "\n")
-            } else {
-                var tables = [result.modelTable(), result.closestMistakeTable()]
-                if result.models.contains(where: { !$0.runs.isEmpty }) { tables.insert(result.runTable(), at: 1) }
-                if result.ood != nil { tables.append(result.oodTable()) }
-                writeStdout(tables.map(plainText).joined(separator: "\n"))
-            }
+            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            var tables = [result.modelTable(), result.closestMistakeTable()]
+            if result.models.contains(where: { !$0.runs.isEmpty }) { tables.insert(result.runTable(), at: 1) }
+            if result.ood != nil { tables.append(result.oodTable()) }
+            writeStdout(tables.map { $0.plainText }.joined(separator: "\n"))
         }
     }
 }
 
-/// A table as aligned text: the caption, the header, a rule and the rows.
-func plainText(_ table: Report.Table) -> String {
-    let all = [table.header] + table.rows
-    let widths = table.header.indices.map { j in all.map { $0.indices.contains(j) ? $0[j].count : 0 }.max() ?? 0 }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { j, cell in
-            j == cells.count - 1 ? cell : cell.padding(toLength: widths[j], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ") + "\n"
-    }
-    return table.caption + "\n" + line(table.header) + line(widths.map { String(repeating: "-", count: $0) })
-        + table.rows.map(line).joined()
-}

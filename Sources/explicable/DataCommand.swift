@@ -26,8 +26,7 @@ struct DataCommand: ParsableCommand {
         @Argument(help: "The data set to fetch.")
         var dataSet: DataSet
 
-        @Option(help: ArgumentHelp("Data folder (default: $EXPLICABLE_DATA, else ~/.cache/explicable).", valueName: "dir"))
-        var data: String?
+        @OptionGroup var dataFolder: DataFolderOptions
 
         @Option(help: ArgumentHelp("Download from this URL instead of the official release.", valueName: "url"))
         var url: String?
@@ -46,30 +45,28 @@ struct DataCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let folder = DataFolder.resolve(data)
-                if let release = CIFARRelease(rawValue: dataSet.rawValue) {
-                    let bar = ProgressBar(label: release.downloadURL.lastPathComponent)
-                    let destination = try release.fetch(
-                        into: folder, from: url.flatMap(URL.init(string:)), md5: md5) { bar.update($0, $1) }
-                    bar.finish()
-                    writeStdout(destination.path + "\n")
-                    return
-                }
-                if let published = PublishedData(rawValue: dataSet.rawValue) {
-                    let bar = ProgressBar(label: published.downloadURL.lastPathComponent)
-                    let destination = try published.locateOrFetch(data: folder, allowDownload: true,
-                        source: url.flatMap(URL.init(string:))) { bar.update($0, $1) }
-                    bar.finish()
-                    writeStdout(destination.path + "\n")
-                    return
-                }
-                let bar = ProgressBar(label: OpenEnglishWordNet.fileName)
-                let source = url.flatMap(URL.init(string:)) ?? OpenEnglishWordNet.downloadURL
-                let destination = try OpenEnglishWordNet.fetch(into: folder, from: source) { bar.update($0, $1) }
+            let folder = dataFolder.folder
+            if let release = CIFARRelease(rawValue: dataSet.rawValue) {
+                let bar = ProgressBar(label: release.downloadURL.lastPathComponent)
+                let destination = try release.fetch(
+                    into: folder, from: url.flatMap(URL.init(string:)), md5: md5) { bar.update($0, $1) }
                 bar.finish()
                 writeStdout(destination.path + "\n")
+                return
             }
+            if let published = PublishedData(rawValue: dataSet.rawValue) {
+                let bar = ProgressBar(label: published.downloadURL.lastPathComponent)
+                let destination = try published.locateOrFetch(data: folder, allowDownload: true,
+                    source: url.flatMap(URL.init(string:))) { bar.update($0, $1) }
+                bar.finish()
+                writeStdout(destination.path + "\n")
+                return
+            }
+            let bar = ProgressBar(label: OpenEnglishWordNet.fileName)
+            let source = url.flatMap(URL.init(string:)) ?? OpenEnglishWordNet.downloadURL
+            let destination = try OpenEnglishWordNet.fetch(into: folder, from: source) { bar.update($0, $1) }
+            bar.finish()
+            writeStdout(destination.path + "\n")
         }
     }
 }

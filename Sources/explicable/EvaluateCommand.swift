@@ -24,7 +24,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Which split to evaluate: test or train.")
     var split: Split = .test
 
-    @Option(help: ArgumentHelp("Matrix for the mistake metrics: chl, wordnet:MEASURE or FILE.npy.", valueName: "matrix"))
+    @Option(help: ArgumentHelp("Matrix for the mistake metrics: chl, wordnet:MEASURE, FILE.npy or a stored name.", valueName: "matrix"))
     var evalMatrix: String?
 
     @Option(help: "Similarity at or above which a mistake counts as explicable (2: the CHL Likert midpoint).")
@@ -44,48 +44,40 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingTrainingErrors {
-            let saved = try Checkpoint.read(URL(fileURLWithPath: checkpoint))
-            let config = saved.header.configuration
-            var test = try dataOptions.load(split)
-            if let n = dataOptions.testSubset { test = try test.stratifiedSubset(n, seed: config.seed &+ 1) }
-            guard test.classes.labels == config.classes.labels, test.sampleShape == config.sampleShape else {
-                throw ExplicableError(
-                    .invalidArgument,
-                    "the checkpoint's model is over \(config.classes.count) classes with samples \(config.sampleShape); "
-                        + "the data have \(test.classes.count) classes with samples \(test.sampleShape)")
-            }
-            let model = try saved.makeModel()
-            let spec = evalMatrix ?? config.lossMatrix
-            let matrix = try spec.map { spec throws(ExplicableError) in
-                try EvaluationMatrix(
-                    resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: config.classes),
-                    classes: config.classes)
-            }
-            if decode == .crm && matrix == nil {
-                throw ExplicableError(.invalidArgument, "--decode crm needs a matrix (--eval-matrix)")
-            }
-            let result = evaluate(
-                model: model, test: test, normalization: config.normalization, matrix: matrix,
-                threshold: threshold, decoding: decode)
-            if let out {
-                let folder = URL(fileURLWithPath: out)
-                do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-                    throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: folder.path)
-                }
-                try writeEvaluation(
-                    to: folder, predictions: result.predictions, probabilities: result.probabilities, test: test,
-                    metrics: result.metrics,
-                    extra: ["decode": decode.rawValue, "eval_matrix": spec ?? NSNull(), "checkpoint": checkpoint])
-            }
-            if json {
-                var object = metricsObject(result.metrics)
-                object["decode"] = decode.rawValue
-                object["per_class_accuracy"] = result.metrics.perClassAccuracy
-                writeStdout(jsonLine(object))
-            } else {
-                writeStdout("\(test.count) samples, \(decode.rawValue): " + metricsSummary(result.metrics) + "\n")
-            }
+        let saved = try Checkpoint.read(URL(fileURLWithPath: checkpoint))
+        let config = saved.header.configuration
+        var test = try dataOptions.load(split)
+        if let n = dataOptions.testSubset { test = try test.stratifiedSubset(n, seed: config.seed &+ 1) }
+        try config.classes.requireSameOrder(as: test.classes, "the data", "the checkpoint's model")
+        guard test.sampleShape == config.sampleShape else {
+            throw ExplicableError(
+                .invalidArgument,
+                "the checkpoint's model takes samples \(config.sampleShape); the data have \(test.sampleShape)")
+        }
+        let model = try saved.makeModel()
+        let spec = evalMatrix ?? config.lossMatrix
+        let matrix = try spec.map { spec throws(ExplicableError) in
+            try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: config.classes), classes: config.classes)
+        }
+        if decode == .crm && matrix == nil {
+            throw ExplicableError(.invalidArgument, "--decode crm needs a matrix (--eval-matrix)")
+        }
+        let result = Evaluation(
+            model: model, test: test, normalization: config.normalization, matrix: matrix, threshold: threshold,
+            decoding: decode)
+        if let out {
+            let folder = RunFolder(URL(fileURLWithPath: out))
+            try folder.create()
+            try folder.writeEvaluation(
+                result, test: test, extra: ["decode": decode.rawValue, "eval_matrix": spec, "checkpoint": checkpoint])
+        }
+        if json {
+            var object = result.metrics.jsonObject
+            object["decode"] = decode.rawValue
+            object["per_class_accuracy"] = result.metrics.perClassAccuracy
+            writeStdout(RunFolder.jsonLine(object))
+        } else {
+            writeStdout("\(test.count) samples, \(decode.rawValue): " + result.metrics.summary + "\n")
         }
     }
 }

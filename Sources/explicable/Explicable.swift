@@ -1,4 +1,6 @@
 import ArgumentParser
+import ExplicableCore
+import Foundation
 
 @main
 struct Explicable: AsyncParsableCommand {
@@ -15,4 +17,25 @@ struct Explicable: AsyncParsableCommand {
             EvaluateCommand.self, CompareCommand.self, AuditCommand.self, ReportCommand.self, DataCommand.self,
         ]
     )
+
+    /// The one error boundary: parse, run, and map errors to exit codes.
+    ///
+    /// A library error (``ReportableError``: ``ExplicableError``, ``TrainingError`` …) becomes one
+    /// `Error: …` line on stderr and exit 2 (malformed input file) or 1 (anything else);
+    /// ArgumentParser's own errors keep its codes (64 for bad arguments, 0 for `--help`).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as any ReportableError {
+            printError("Error: \(error.description)")
+            Foundation.exit(error.isMalformedInput ? 2 : 1)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -4,7 +4,6 @@ import ExplicableCore
 import Foundation
 import LabelStore
 import Semantics
-import Studies
 import Training
 
 struct ReportCommand: ParsableCommand {
@@ -61,44 +60,44 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingTrainingErrors {
-            var builder = ReportBuilder(title: title)
-            let needsStore = !matrices.isEmpty || !studies.isEmpty
-            let store = needsStore ? try LabelStore(path: matrixOptions.db) : nil
-            for name in matrices {
-                builder.matrices.append((name, try store!.matrix(named: name).matrix))
-            }
-            for name in studies {
-                let study = try Study.named(name, in: store!)
-                let sufficiency = try raterSufficiency(study, store: store!, seed: seed)
-                if let sufficiency { builder.reliability.append((name, sufficiency.curve)) }
-                builder.audits.append(try LabelCostAudit.audit(study: name, studyId: study.id, pay: studyPay(study.spec),
-                    store: store!, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair))
-            }
-            if !runs.isEmpty {
-                let compared = try runs.map { path throws(ExplicableError) in try ComparedRun.read(URL(fileURLWithPath: path)) }
-                let classes = compared[0].classes
-                let spec = evalMatrix ?? compared[0].checkpoint?.header.configuration.lossMatrix ?? "chl"
-                let evaluation = try EvaluationMatrix(
-                    resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: classes), classes: classes)
-                var comparison = try ModelComparison.compare(runs: compared, matrix: evaluation, threshold: threshold,
-                    seed: seed)
-                comparison.matrix = spec
-                if ood {
-                    let models = try compared.map { r throws(ExplicableError) in try OODModel(run: r) }
-                    comparison.ood = try OODComparison.evaluate(models: models, test: try dataOptions.load(.test),
-                        images: oodImages, seed: seed,
-                        sets: try OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes),
-                        matrix: evaluation, threshold: threshold)
-                }
-                builder.comparisons = [comparison]
-                builder.runs = try zip(compared, runs).map { pair throws(ExplicableError) in
-                    (pair.0, try HistoryPoint.read(runFolder: URL(fileURLWithPath: pair.1)))
-                }
-            }
-            let report = try builder.build()
-            try report.write(to: URL(fileURLWithPath: out), templates: try RepositoryFolder.locate("report.mustache", in: "templates"))
-            writeStdout("report: \(out)\n")
+        var builder = ReportBuilder(title: title)
+        let store = !matrices.isEmpty || !studies.isEmpty ? try matrixOptions.store.open() : nil
+        for name in matrices {
+            builder.matrices.append((name, try store!.matrix(named: name).matrix))
         }
+        for name in studies {
+            let study = try store!.study(named: name)
+            let sufficiency = try LabelCostAudit.raterSufficiency(of: study, store: store!, seed: seed)
+            if let sufficiency { builder.reliability.append((name, sufficiency.curve)) }
+            builder.audits.append(
+                try LabelCostAudit.audit(
+                    study: name, studyId: study.record.id!, pay: StudyPay(spec: try study.spec()), store: store!,
+                    curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair))
+        }
+        if !runs.isEmpty {
+            let models = try runs.map { path throws(ExplicableError) in
+                let run = try ComparedRun.read(URL(fileURLWithPath: path))
+                return ComparedModel(name: run.name, runs: [run])
+            }
+            let first = models[0].runs[0]
+            let classes = first.classes
+            let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
+            let evaluation = try EvaluationMatrix(
+                matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
+            let request = try ood ? OODRequest(
+                test: dataOptions.load(.test), images: oodImages, seed: seed,
+                sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
+            var comparison = try Experiment.compare(
+                models, matrix: evaluation, threshold: threshold, bootstrap: 1000, seed: seed, ood: request)
+            comparison.matrix = spec
+            builder.comparisons = [comparison]
+            builder.runs = try zip(models, runs).map { pair throws(ExplicableError) in
+                (pair.0.runs[0], try RunFolder(URL(fileURLWithPath: pair.1)).readHistory())
+            }
+        }
+        let report = try builder.build()
+        try report.write(
+            to: URL(fileURLWithPath: out), templates: try RepositoryFolder.locate("report.mustache", in: "templates"))
+        writeStdout("report: \(out)\n")
     }
 }

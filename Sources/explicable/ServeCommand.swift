@@ -39,10 +39,7 @@ extension StudyCommand {
             "Commit without waiting for the disk (survives kill -9, not a power loss); little faster now that answers share commits."))
         var fastCommits = false
 
-        @Option(help: ArgumentHelp(
-            "Data folder with cifar-10-batches-bin/ for the images items show (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
-            valueName: "dir"))
-        var data: String?
+        @OptionGroup var dataFolder: DataFolderOptions
 
         @Option(help: ArgumentHelp(
             "Folder that item images given as relative file paths are read from (default: the current folder).",
@@ -58,7 +55,8 @@ extension StudyCommand {
         }
 
         func run() async throws {
-            let server = try reportingErrors { () throws -> StudyServer in
+            let server: StudyServer
+            do {
                 let loaded = try Study.named(study, in: try store.open())
                 var configuration = StudyServer.Configuration()
                 configuration.host = host
@@ -71,10 +69,10 @@ extension StudyCommand {
                     .flatMap { $0.isEmpty ? nil : $0 }
                 let labels = try store.open()
                 if fastCommits { try labels.relaxSynchronousCommits() }
-                return try StudyServer(study: loaded, store: labels,
+                server = try StudyServer(study: loaded, store: labels,
                     templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
                     configuration: configuration,
-                    images: StudyImages(data: DataFolder.resolve(data), scale: loaded.spec.design == .mistakeReview ? 4 : 1))
+                    images: StudyImages(data: dataFolder.folder, scale: loaded.spec.design == .mistakeReview ? 4 : 1))
             }
             let admin = server.configuration.adminToken == nil ? "off (set EXPLICABLE_ADMIN_TOKEN)" : "on"
             let minutes = server.configuration.timeout / 60

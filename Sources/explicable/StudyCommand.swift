@@ -6,13 +6,6 @@ import LabelStore
 import Studies
 
 /// `--db PATH`: the project's label store.
-struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The label store (SQLite).", valueName: "path"))
-    var db = "explicable.sqlite"
-
-    func open() throws(ExplicableError) -> LabelStore { try LabelStore(path: db) }
-}
-
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
@@ -29,16 +22,14 @@ struct StudyCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try reportingErrors {
-                let url = URL(fileURLWithPath: spec)
-                let (loaded, json) = try StudySpec.load(url)
-                let classes = try ClassSetCatalog.load(loaded.classSet, relativeTo: url.deletingLastPathComponent())
-                let study = try Study.create(spec: loaded, specJSON: json, classes: classes, in: try store.open())
-                let regular = study.items.filter { !$0.isAttentionCheck }.count
-                writeStdout("study \(loaded.name): \(loaded.design.rawValue), \(classes.count) classes, "
-                    + "\(regular) items × \(loaded.ratingsPerItem) ratings, "
-                    + "\(study.items.count - regular) attention checks\n")
-            }
+            let url = URL(fileURLWithPath: spec)
+            let (loaded, json) = try StudySpec.load(url)
+            let classes = try ClassSetCatalog.load(loaded.classSet, relativeTo: url.deletingLastPathComponent())
+            let study = try Study.create(spec: loaded, specJSON: json, classes: classes, in: try store.open())
+            let regular = study.items.filter { !$0.isAttentionCheck }.count
+            writeStdout("study \(loaded.name): \(loaded.design.rawValue), \(classes.count) classes, "
+                + "\(regular) items × \(loaded.ratingsPerItem) ratings, "
+                + "\(study.items.count - regular) attention checks\n")
         }
     }
 
@@ -48,10 +39,8 @@ struct StudyCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try reportingErrors {
-                let names = try Study.names(in: try store.open())
-                writeStdout(names.map { $0 + "\n" }.joined())
-            }
+            let names = try Study.names(in: try store.open())
+            writeStdout(names.map { $0 + "\n" }.joined())
         }
     }
 
@@ -70,10 +59,7 @@ struct StudyCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
         var out: String
 
-        @Option(help: ArgumentHelp(
-            "Data folder with cifar-10-batches-bin/ for the images the study shows (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
-            valueName: "dir"))
-        var data: String?
+        @OptionGroup var dataFolder: DataFolderOptions
 
         @Option(help: ArgumentHelp(
             "URL the pages load images from (MTurk HITs need one); default: the images/ folder written beside the pages.",
@@ -89,15 +75,13 @@ struct StudyCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let loaded = try Study.named(study, in: try store.open())
-                let plan = try TaskPlan(study: loaded)
-                let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
-                var writer = try TaskWriter(study: loaded, plan: plan, templates: templates)
-                writer.imageBaseURL = imageBaseURL
-                try writer.write(to: URL(fileURLWithPath: out), data: DataFolder.resolve(data))
-                writeStdout("\(plan.assignments.count) assignments written to \(out)\n")
-            }
+            let loaded = try Study.named(study, in: try store.open())
+            let plan = try TaskPlan(study: loaded)
+            let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
+            var writer = try TaskWriter(study: loaded, plan: plan, templates: templates)
+            writer.imageBaseURL = imageBaseURL
+            try writer.write(to: URL(fileURLWithPath: out), data: dataFolder.folder)
+            writeStdout("\(plan.assignments.count) assignments written to \(out)\n")
         }
     }
 
@@ -134,24 +118,22 @@ struct StudyCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try reportingErrors {
-                let opened = try store.open()
-                let loaded = try Study.named(study, in: opened)
-                let options = ImportOptions(format: format, rejectsFile: skipBadRows.map { URL(fileURLWithPath: $0) },
-                    keepRawIDs: keepRawIds, payloads: payloads.map { URL(fileURLWithPath: $0) })
-                let report = try Importer(study: loaded, store: opened).run(URL(fileURLWithPath: file), options: options)
-                if report.alreadyImported {
-                    writeStdout("\(file): already imported (same SHA-256); nothing added\n")
-                    return
-                }
-                var line = "\(file): \(report.rowsRead) rows read, \(report.rowsAccepted) accepted, \(report.rowsRejected) rejected; "
-                line += "\(report.submissionsAdded) submissions and \(report.responsesAdded) responses added"
-                if report.countsAdded > 0 { line += ", \(report.countsAdded) instance counts" }
-                if report.submissionsAlreadyPresent > 0 {
-                    line += "; \(report.submissionsAlreadyPresent) assignments were already stored and were skipped"
-                }
-                writeStdout(line + "\n")
+            let opened = try store.open()
+            let loaded = try Study.named(study, in: opened)
+            let options = ImportOptions(format: format, rejectsFile: skipBadRows.map { URL(fileURLWithPath: $0) },
+                keepRawIDs: keepRawIds, payloads: payloads.map { URL(fileURLWithPath: $0) })
+            let report = try Importer(study: loaded, store: opened).run(URL(fileURLWithPath: file), options: options)
+            if report.alreadyImported {
+                writeStdout("\(file): already imported (same SHA-256); nothing added\n")
+                return
             }
+            var line = "\(file): \(report.rowsRead) rows read, \(report.rowsAccepted) accepted, \(report.rowsRejected) rejected; "
+            line += "\(report.submissionsAdded) submissions and \(report.responsesAdded) responses added"
+            if report.countsAdded > 0 { line += ", \(report.countsAdded) instance counts" }
+            if report.submissionsAlreadyPresent > 0 {
+                line += "; \(report.submissionsAlreadyPresent) assignments were already stored and were skipped"
+            }
+            writeStdout(line + "\n")
         }
     }
 
@@ -179,32 +161,30 @@ struct StudyCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let opened = try store.open()
-                let qc = QualityControl(study: try Study.named(study, in: opened), store: opened)
-                for decision in override {
-                    let parts = decision.split(separator: "=", maxSplits: 1).map(String.init)
-                    let verdict = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
-                    guard ["accept", "reject"].contains(verdict[0]) else {
-                        throw ExplicableError(.invalidArgument, "--override '\(decision)': say accept or reject")
-                    }
-                    try qc.override(assignmentID: parts[0], accept: verdict[0] == "accept", reason: verdict.count > 1 ? verdict[1] : nil)
+            let opened = try store.open()
+            let qc = QualityControl(study: try Study.named(study, in: opened), store: opened)
+            for decision in override {
+                let parts = decision.split(separator: "=", maxSplits: 1).map(String.init)
+                let verdict = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
+                guard ["accept", "reject"].contains(verdict[0]) else {
+                    throw ExplicableError(.invalidArgument, "--override '\(decision)': say accept or reject")
                 }
-                let rows = try qc.run()
-                var out = "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\tdecision\treason\n"
-                func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
-                for r in rows {
-                    out += "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(r.failedChecks)\t\(f(r.secondsPerItem, "%.1f"))\t"
-                    out += "\(f(r.sameAnswerShare.map { $0 * 100 }, "%.0f%%"))\t\(f(r.agreement, "%.2f"))\t"
-                    out += "\(r.status.rawValue)\(r.isOverridden ? " (by hand)" : "")\t\(r.reason ?? "")\n"
-                }
-                let accepted = rows.filter { $0.status == .accepted }.count
-                out += "\(accepted) accepted, \(rows.count - accepted) rejected of \(rows.count) submissions\n"
-                writeStdout(out)
-                if let mturkDecisions {
-                    do { try Data(QualityControl.mturkDecisions(rows).utf8).write(to: URL(fileURLWithPath: mturkDecisions), options: .atomic) } catch {
-                        throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: mturkDecisions)
-                    }
+                try qc.override(assignmentID: parts[0], accept: verdict[0] == "accept", reason: verdict.count > 1 ? verdict[1] : nil)
+            }
+            let rows = try qc.run()
+            var out = "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\tdecision\treason\n"
+            func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
+            for r in rows {
+                out += "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(r.failedChecks)\t\(f(r.secondsPerItem, "%.1f"))\t"
+                out += "\(f(r.sameAnswerShare.map { $0 * 100 }, "%.0f%%"))\t\(f(r.agreement, "%.2f"))\t"
+                out += "\(r.status.rawValue)\(r.isOverridden ? " (by hand)" : "")\t\(r.reason ?? "")\n"
+            }
+            let accepted = rows.filter { $0.status == .accepted }.count
+            out += "\(accepted) accepted, \(rows.count - accepted) rejected of \(rows.count) submissions\n"
+            writeStdout(out)
+            if let mturkDecisions {
+                do { try Data(QualityControl.mturkDecisions(rows).utf8).write(to: URL(fileURLWithPath: mturkDecisions), options: .atomic) } catch {
+                    throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: mturkDecisions)
                 }
             }
         }
@@ -220,18 +200,16 @@ struct StudyCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try reportingErrors {
-                let opened = try store.open()
-                let s = try StudyStatus.of(try Study.named(study, in: opened), in: opened)
-                let percent = s.targetRatings == 0 ? 100 : 100 * Double(s.ratingsCollected) / Double(s.targetRatings)
-                writeStdout("""
-                    ratings: \(s.ratingsCollected) of \(s.targetRatings) (\(String(format: "%.1f", percent))%); \
-                    items complete: \(s.itemsComplete) of \(s.items)
-                    submissions: \(s.submissionsAccepted) accepted, \(s.submissionsRejected) rejected, \(s.submissionsPending) not yet checked
-                    to finish: \(s.assignmentsRemaining) assignments, \(String(format: "%.2f", s.remainingCost)) \(s.currency) with platform fees
+            let opened = try store.open()
+            let s = try StudyStatus.of(try Study.named(study, in: opened), in: opened)
+            let percent = s.targetRatings == 0 ? 100 : 100 * Double(s.ratingsCollected) / Double(s.targetRatings)
+            writeStdout("""
+                ratings: \(s.ratingsCollected) of \(s.targetRatings) (\(String(format: "%.1f", percent))%); \
+                items complete: \(s.itemsComplete) of \(s.items)
+                submissions: \(s.submissionsAccepted) accepted, \(s.submissionsRejected) rejected, \(s.submissionsPending) not yet checked
+                to finish: \(s.assignmentsRemaining) assignments, \(String(format: "%.2f", s.remainingCost)) \(s.currency) with platform fees
 
-                    """)
-            }
+                """)
         }
     }
 }
@@ -269,10 +247,7 @@ extension StudyCommand {
         @Option(help: ArgumentHelp("How many times the 32×32 images are enlarged, without blur.", valueName: "k"))
         var imageScale = 4
 
-        @Option(help: ArgumentHelp(
-            "Data folder with cifar-10-batches-bin/ (default: $EXPLICABLE_DATA, else ~/.cache/explicable).",
-            valueName: "dir"))
-        var data: String?
+        @OptionGroup var dataFolder: DataFolderOptions
 
         @OptionGroup var store: StoreOptions
 
@@ -283,23 +258,21 @@ extension StudyCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let specURL = try spec.map { URL(fileURLWithPath: $0) }
-                    ?? RepositoryFolder.locate("cifar10-mistake-review.json", in: "studies")
-                        .appendingPathComponent("cifar10-mistake-review.json")
-                let setup = try MistakeReview.prepare(
-                    spec: specURL, runs: runs.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
-                    images: images, seed: seed, name: name, data: DataFolder.resolve(data),
-                    templates: RepositoryFolder.locate("study-page.mustache", in: "templates"), store: try store.open(),
-                    imageScale: imageScale)
-                let review = setup.review
-                writeStdout("""
-                    study \(setup.study.spec.name): \(Set(review.entries.map(\.testIndex)).count) images of \(review.candidates) \
-                    misclassified by every run, \(review.entries.count) items; \(setup.plan.assignments.count) assignments \
-                    written to \(out) (spec \(setup.specFile.lastPathComponent), models \(setup.mappingFile.lastPathComponent))
+            let specURL = try spec.map { URL(fileURLWithPath: $0) }
+                ?? RepositoryFolder.locate("cifar10-mistake-review.json", in: "studies")
+                    .appendingPathComponent("cifar10-mistake-review.json")
+            let setup = try MistakeReview.prepare(
+                spec: specURL, runs: runs.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
+                images: images, seed: seed, name: name, data: dataFolder.folder,
+                templates: RepositoryFolder.locate("study-page.mustache", in: "templates"), store: try store.open(),
+                imageScale: imageScale)
+            let review = setup.review
+            writeStdout("""
+                study \(setup.study.spec.name): \(Set(review.entries.map(\.testIndex)).count) images of \(review.candidates) \
+                misclassified by every run, \(review.entries.count) items; \(setup.plan.assignments.count) assignments \
+                written to \(out) (spec \(setup.specFile.lastPathComponent), models \(setup.mappingFile.lastPathComponent))
 
-                    """)
-            }
+                """)
         }
     }
 
@@ -342,28 +315,26 @@ extension StudyCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let opened = try store.open()
-                let loaded = try Study.named(study, in: opened)
-                guard loaded.spec.design == .mistakeReview else {
-                    throw ExplicableError(.invalidArgument, "study '\(study)' is a \(loaded.spec.design.rawValue) study, not mistake-review")
+            let opened = try store.open()
+            let loaded = try Study.named(study, in: opened)
+            guard loaded.spec.design == .mistakeReview else {
+                throw ExplicableError(.invalidArgument, "study '\(study)' is a \(loaded.spec.design.rawValue) study, not mistake-review")
+            }
+            let points = loaded.spec.effectiveScale.map { Double($0.value) }
+            let report = try MistakeReviewReport.make(
+                studyId: loaded.id, study: study, items: loaded.items, store: opened,
+                scale: points.min()!...points.max()!, confidence: confidence, replicates: replicates,
+                seed: seed ?? loaded.spec.seed, continuityCorrection: continuityCorrection)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.nonConformingFloatEncodingStrategy = .convertToString(
+                    positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+                do { writeStdout(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n") } catch {
+                    throw ExplicableError(.io, "cannot encode the report: \(error)")
                 }
-                let points = loaded.spec.effectiveScale.map { Double($0.value) }
-                let report = try MistakeReviewReport.make(
-                    studyId: loaded.id, study: study, items: loaded.items, store: opened,
-                    scale: points.min()!...points.max()!, confidence: confidence, replicates: replicates,
-                    seed: seed ?? loaded.spec.seed, continuityCorrection: continuityCorrection)
-                if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-                        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-                    do { writeStdout(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n") } catch {
-                        throw ExplicableError(.io, "cannot encode the report: \(error)")
-                    }
-                } else {
-                    writeStdout(report.table)
-                }
+            } else {
+                writeStdout(report.table)
             }
         }
     }

@@ -1,42 +1,74 @@
 import ArgumentParser
 import ExplicableCore
 import Foundation
+import LabelStore
+import Semantics
 import WordNet
-
-/// Runs `body`; an ``ExplicableError`` becomes one `Error: …` line on stderr and an exit code:
-/// 2 for malformed input, 1 for everything else.
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ExplicableError {
-        printError("Error: \(error.description)")
-        throw ExitCode(error.kind == .badInput ? 2 : 1)
-    }
-}
 
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
+/// Writes `text` to stdout.
+func writeStdout(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
 /// Whether stderr is a terminal (progress is shown only then).
 var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
-/// Options shared by commands that read the WordNet LMF file.
-struct WordNetOptions: ParsableArguments {
-    @Option(name: .customLong("lmf"), help: ArgumentHelp("WordNet LMF file (.xml or .xml.gz).", valueName: "path"))
+/// `--data`: the data folder, declared once for every command that reads public data.
+struct DataFolderOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Data folder (default: $EXPLICABLE_DATA, else ~/.cache/explicable); training also takes the folder "
+                + "holding the CIFAR batches itself.", valueName: "dir"))
+    var data: String?
+
+    /// The folder; missing public data is downloaded into it unless `EXPLICABLE_OFFLINE=1`.
+    var folder: DataFolder { DataFolder.resolve(data) }
+}
+
+/// `--db`: the label store, declared once.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The label store (SQLite).", valueName: "path"))
+    var db = "explicable.sqlite"
+
+    func open() throws(ExplicableError) -> LabelStore { try LabelStore(path: db) }
+
+    /// The store if its file exists, else `nil` (commands that only may read matrices from it).
+    func openIfPresent() throws(ExplicableError) -> LabelStore? {
+        FileManager.default.fileExists(atPath: db) ? try open() : nil
+    }
+}
+
+/// `--lmf`: the WordNet LMF file, declared once.
+struct LMFOptions: ParsableArguments {
+    @Option(
+        name: .customLong("lmf"),
+        help: ArgumentHelp(
+            "WordNet LMF file (.xml or .xml.gz; default: the Open English WordNet in the data folder).",
+            valueName: "path"))
     var lmf: String?
 
-    @Option(help: ArgumentHelp("Data folder (default: $EXPLICABLE_DATA, else ~/.cache/explicable).", valueName: "dir"))
-    var data: String?
+    /// The LMF file: `--lmf`, else the data folder's copy, downloaded when missing and allowed.
+    func locate(in data: DataFolder) throws(ExplicableError) -> URL {
+        let bar = ProgressBar(label: OpenEnglishWordNet.fileName)
+        defer { bar.finish() }
+        return try OpenEnglishWordNet.locateOrFetch(
+            lmf: lmf, data: data, allowDownload: DataFolder.allowsDownload(), notice: { printError($0) },
+            progress: { bar.update($0, $1) })
+    }
+}
+
+/// Options of commands that read WordNet: `--lmf` and `--data`.
+struct WordNetOptions: ParsableArguments {
+    @OptionGroup var lmfOptions: LMFOptions
+    @OptionGroup var dataOptions: DataFolderOptions
 
     /// Reads the LMF file, printing warnings (at most five, then a count) to stderr.
     func load() throws(ExplicableError) -> (graph: WordNetGraph, url: URL, seconds: Double) {
-        let bar = ProgressBar(label: OpenEnglishWordNet.fileName)
-        let url = try OpenEnglishWordNet.locateOrFetch(
-            lmf: lmf, data: DataFolder.resolve(data),
-            allowDownload: ProcessInfo.processInfo.environment["EXPLICABLE_OFFLINE"] != "1",
-            notice: { printError($0) }, progress: { bar.update($0, $1) })
-        bar.finish()
+        let url = try lmfOptions.locate(in: dataOptions.folder)
         if stderrIsTerminal { printError("reading \(url.path) …") }
         let start = Date()
         let graph = try LMFReader.read(url)
@@ -47,7 +79,11 @@ struct WordNetOptions: ParsableArguments {
     }
 }
 
-/// Writes `data` to stdout.
-func writeStdout(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+/// The matrix builder every command resolves matrix names with (``MatrixSource``'s grammar).
+///
+/// - Parameter store: the label store, if there is one.
+func matrixBuilder(store: LabelStore?, data: DataFolder, lmf: LMFOptions) -> MatrixBuilder {
+    MatrixBuilder(
+        store: store, data: data,
+        taxonomy: MatrixBuilder.cachedTaxonomy(lmf: { () throws(ExplicableError) in try lmf.locate(in: data) }))
 }

@@ -16,8 +16,8 @@ struct TrainCommand: ParsableCommand {
             Losses: ce, wlf (targets softmax(scale · S[y]), Olmo et al.), soft-labels (Bertinetto et al., \
             exp(−β · d[y] / max d)), label-smoothing. Matrices (--matrix, --eval-matrix): chl (the paper's \
             CIFAR-10 CHL matrix, paper/cifar10_CHL_cmat.npy in the data folder), wordnet:MEASURE (path, wup, \
-            lch, lca-height, res, lin, jcn), or FILE.npy with --classes TSV; names from a matrix store are not \
-            supported yet. A similarity matrix becomes distances as max − s (and the reverse) where a loss or \
+            lch, lca-height, res, lin, jcn), FILE.npy (rows and columns in the data's class order), likert:STUDY, \
+            or the name of a matrix stored in --db (the grammar of 'matrix build --from'). A similarity matrix becomes distances as max − s (and the reverse) where a loss or \
             metric needs the other form. With --out DIR the run keeps DIR/checkpoint.ckpt (each epoch, and \
             every --checkpoint-every steps), and writes DIR/predictions.npy, probabilities.npy, labels.npy \
             and metrics.json for the test set at the end. --json prints one JSON object per epoch to stdout.
@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "ce, wlf, soft-labels or label-smoothing.")
     var loss: TrainingConfiguration.LossKind = .ce
 
-    @Option(help: ArgumentHelp("The loss's matrix: chl, wordnet:MEASURE or FILE.npy (with --classes).", valueName: "matrix"))
+    @Option(help: ArgumentHelp("The loss's matrix: chl, wordnet:MEASURE, FILE.npy or a stored name.", valueName: "matrix"))
     var matrix: String?
 
     @Option(help: "WLF: the scale applied to similarities before the softmax.")
@@ -139,99 +139,73 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingTrainingErrors {
-            let outFolder = out.map { URL(fileURLWithPath: $0) }
-            let checkpointURL = outFolder?.appendingPathComponent("checkpoint.ckpt")
-            // Read and check everything before writing anything.
-            let trainer: Trainer
-            let fullTraining = try dataOptions.load(.train)
-            if resume {
-                let saved = try Checkpoint.read(checkpointURL!)
-                let config = saved.header.configuration
-                let training = try subsetOf(fullTraining, size: config.subset, seed: config.seed)
-                trainer = try Trainer(resuming: saved, training: training)
-            } else {
-                let training = try subsetOf(fullTraining, size: subset, seed: seed)
-                let lossFunction = try makeLoss(classes: training.classes)
-                let initial = try initFrom.map { path throws(ExplicableError) in try Checkpoint.read(URL(fileURLWithPath: path)) }
-                var config = TrainingConfiguration(
-                    architecture: arch, hiddenWidths: try hiddenWidths(), loss: lossFunction, lossMatrix: matrix,
-                    optimizer: optimizer, learningRate: learningRate, momentum: momentum, nesterov: nesterov,
-                    weightDecay: weightDecay, schedule: schedule, warmupEpochs: warmupEpochs, stepEpochs: stepEpochs,
-                    epochs: epochs, batchSize: batchSize, seed: seed, augment: augment, training: training,
-                    normalization: initial?.header.configuration.normalization)
-                config.initializedFrom = initFrom
-                config.subset = subset
-                trainer = try Trainer(configuration: config, training: training, initial: initial)
-            }
-            let config = trainer.configuration
-            let test = try dataOptions.loadTest(seed: config.seed)
-            guard test.classes.labels == config.classes.labels, test.sampleShape == config.sampleShape else {
-                throw ExplicableError(.invalidArgument, "the test data do not fit the training data's classes or sample shape")
-            }
-            let evalSpec = evalMatrix ?? config.lossMatrix
-            let evaluation = try evalSpec.map { spec throws(ExplicableError) in
-                try EvaluationMatrix(
-                    resolveMatrix(spec, data: dataOptions, options: matrixOptions, classes: config.classes),
-                    classes: config.classes)
-            }
-            if decode == .crm && evaluation == nil {
-                throw ExplicableError(.invalidArgument, "--decode crm needs a matrix (--eval-matrix or --matrix)")
-            }
-            if let outFolder {
-                do { try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true) } catch {
-                    throw ExplicableError(.io, "cannot create folder: \(error.localizedDescription)", file: outFolder.path)
-                }
-            }
-            if !json {
-                printError(
-                    "training \(config.architecture) (\(config.loss.rawValue)) on \(trainer.training.count) samples, "
-                        + "\(trainer.stepsPerEpoch) steps per epoch, \(config.epochs) epochs"
-                        + (trainer.step > 0 ? ", resuming at step \(trainer.step)" : ""))
-            }
-            let progress = TrainingProgress()
-            try trainer.run(
-                stopAfter: maxSteps, checkpointURL: checkpointURL, checkpointEvery: checkpointEvery,
-                onBatch: { progress.update($0, epochs: config.epochs) },
-                onEpoch: { report in
-                    progress.endLine()
-                    let m = evaluate(
-                        model: trainer.model, test: test, normalization: config.normalization, matrix: evaluation,
-                        threshold: threshold, decoding: .argmax
-                    ).metrics
-                    let line = jsonLine([
-                        "epoch": report.epoch, "step": report.step, "train_loss": report.trainLoss,
-                        "train_accuracy": report.trainAccuracy, "learning_rate": report.learningRate,
-                        "seconds": report.seconds, "samples_per_second": report.samplesPerSecond,
-                        "test": metricsObject(m),
-                    ])
-                    // The run's history, for training curves (a resumed run appends).
-                    if let outFolder { try appendLine(line, to: outFolder.appendingPathComponent("history.jsonl")) }
-                    if json {
-                        writeStdout(line)
-                    } else {
-                        writeStdout(
-                            String(
-                                format: "epoch %d/%d  loss %.4f  train %.2f%%  %.0f samples/s  test ", report.epoch,
-                                config.epochs, report.trainLoss, 100 * report.trainAccuracy, report.samplesPerSecond)
-                                + metricsSummary(m) + "\n")
-                    }
-                })
-            progress.endLine()
-            guard trainer.isFinished else {
-                printError("stopped after step \(trainer.step) of \(trainer.totalSteps); continue with --resume")
-                return
-            }
-            let final = evaluate(
-                model: trainer.model, test: test, normalization: config.normalization, matrix: evaluation,
-                threshold: threshold, decoding: decode)
-            if let outFolder {
-                try writeEvaluation(
-                    to: outFolder, predictions: final.predictions, probabilities: final.probabilities, test: test,
-                    metrics: final.metrics, extra: ["decode": decode.rawValue, "eval_matrix": evalSpec ?? NSNull()])
-            }
-            if !json { writeStdout("final (\(decode.rawValue)): " + metricsSummary(final.metrics) + "\n") }
+        let outFolder = out.map { RunFolder(URL(fileURLWithPath: $0)) }
+        // Read and check everything before writing anything.
+        let trainer: Trainer
+        let fullTraining = try dataOptions.load(.train)
+        if resume {
+            let saved = try outFolder!.readCheckpoint()
+            let config = saved.header.configuration
+            trainer = try Trainer(
+                resuming: saved, training: try subsetOf(fullTraining, size: config.subset, seed: config.seed))
+        } else {
+            let training = try subsetOf(fullTraining, size: subset, seed: seed)
+            let initial = try initFrom.map { path throws(ExplicableError) in try Checkpoint.read(URL(fileURLWithPath: path)) }
+            var config = TrainingConfiguration(
+                architecture: arch, hiddenWidths: try hiddenWidths(), loss: try makeLoss(classes: training.classes),
+                lossMatrix: matrix, optimizer: optimizer, learningRate: learningRate, momentum: momentum,
+                nesterov: nesterov, weightDecay: weightDecay, schedule: schedule, warmupEpochs: warmupEpochs,
+                stepEpochs: stepEpochs, epochs: epochs, batchSize: batchSize, seed: seed, augment: augment,
+                training: training, normalization: initial?.header.configuration.normalization)
+            config.initializedFrom = initFrom
+            config.subset = subset
+            config.testSubset = dataOptions.testSubset
+            config.evaluationMatrix = evalMatrix ?? matrix
+            config.threshold = threshold
+            config.decoding = decode
+            trainer = try Trainer(configuration: config, training: training, initial: initial)
         }
+        // A resumed run evaluates as the uninterrupted one would: its settings come from the checkpoint.
+        let config = trainer.configuration
+        let testSubset = resume ? config.testSubset : dataOptions.testSubset
+        let evalSpec = resume ? (config.evaluationMatrix ?? config.lossMatrix) : (evalMatrix ?? matrix)
+        let threshold = resume ? (config.threshold ?? self.threshold) : self.threshold
+        let decode = resume ? (config.decoding ?? self.decode) : self.decode
+        let test = try dataOptions.loadTest(subset: testSubset, seed: config.seed)
+        let evaluation = try evalSpec.map { spec throws(ExplicableError) in
+            try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: config.classes), classes: config.classes)
+        }
+        var session = try TrainingSession(
+            trainer: trainer, test: test, matrix: evaluation, threshold: threshold, decoding: decode, folder: outFolder)
+        session.extraMetrics = ["eval_matrix": evalSpec]
+        if !json {
+            printError(
+                "training \(config.architecture) (\(config.loss.rawValue)) on \(trainer.training.count) samples, "
+                    + "\(trainer.stepsPerEpoch) steps per epoch, \(config.epochs) epochs"
+                    + (trainer.step > 0 ? ", resuming at step \(trainer.step)" : ""))
+        }
+        let progress = TrainingProgress()
+        let final = try session.run(
+            stopAfter: maxSteps, checkpointEvery: checkpointEvery,
+            onBatch: { progress.update($0, epochs: config.epochs) },
+            onEpoch: { report, metrics in
+                progress.endLine()
+                if json {
+                    writeStdout(RunFolder.historyLine(report, test: metrics))
+                } else {
+                    writeStdout(
+                        String(
+                            format: "epoch %d/%d  loss %.4f  train %.2f%%  %.0f samples/s  test ", report.epoch,
+                            config.epochs, report.trainLoss, 100 * report.trainAccuracy, report.samplesPerSecond)
+                            + metrics.summary + "\n")
+                }
+            })
+        progress.endLine()
+        guard let final else {
+            printError("stopped after step \(trainer.step) of \(trainer.totalSteps); continue with --resume")
+            return
+        }
+        if !json { writeStdout("final (\(decode.rawValue)): " + final.metrics.summary + "\n") }
     }
 
     private func subsetOf(_ data: Dataset, size subset: Int?, seed: UInt64) throws(ExplicableError) -> Dataset {
@@ -244,28 +218,11 @@ struct TrainCommand: ParsableCommand {
         case .ce: return .crossEntropy(classCount: classes.count)
         case .labelSmoothing: return try .labelSmoothing(epsilon: epsilon, classCount: classes.count)
         case .wlf:
-            let m = try resolveMatrix(matrix!, data: dataOptions, options: matrixOptions, classes: classes)
-            return try .weighted(similarity: EvaluationMatrix.similarityForm(of: m), scale: scale, classes: classes)
+            let m = try matrixOptions.resolve(matrix!, data: dataOptions, classes: classes)
+            return try .weighted(similarity: m.asSimilarity(), scale: scale, classes: classes)
         case .softLabels:
-            let m = try resolveMatrix(matrix!, data: dataOptions, options: matrixOptions, classes: classes)
-            return try .softLabels(distance: EvaluationMatrix.distanceForm(of: m), beta: beta, classes: classes)
+            let m = try matrixOptions.resolve(matrix!, data: dataOptions, classes: classes)
+            return try .softLabels(distance: m.asDistance(), beta: beta, classes: classes)
         }
-    }
-}
-
-/// Appends `line` (which ends in a line feed) to `url`, creating the file.
-func appendLine(_ line: String, to url: URL) throws(ExplicableError) {
-    if !FileManager.default.fileExists(atPath: url.path) {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw ExplicableError(.io, "cannot create file", file: url.path)
-        }
-    }
-    do {
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(line.utf8))
-    } catch {
-        throw ExplicableError(.io, "cannot append: \(error.localizedDescription)", file: url.path)
     }
 }

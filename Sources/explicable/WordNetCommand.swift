@@ -22,39 +22,37 @@ struct WordNetCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            try reportingErrors {
-                var options = wordnet
-                if let file { options.lmf = file }
-                let (graph, url, seconds) = try options.load()
-                let summary = Taxonomy(graph).summary()
-                if json {
-                    struct Output: Encodable {
-                        var file: String
-                        var parseSeconds: Double
-                        var summary: WordNetSummary
-                    }
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    let data = try encoder.encode(Output(file: url.path, parseSeconds: seconds, summary: summary))
-                    writeStdout(String(decoding: data, as: UTF8.self) + "\n")
-                    return
+            var options = wordnet
+            if let file { options.lmfOptions.lmf = file }
+            let (graph, url, seconds) = try options.load()
+            let summary = Taxonomy(graph).summary()
+            if json {
+                struct Output: Encodable {
+                    var file: String
+                    var parseSeconds: Double
+                    var summary: WordNetSummary
                 }
-                var out = "file: \(url.path)\n"
-                for lexicon in summary.lexicons {
-                    out += "lexicon: \(lexicon.id) \"\(lexicon.label)\" version \(lexicon.version), "
-                        + "language \(lexicon.language), license \(lexicon.license)\n"
-                }
-                let byPOS = summary.synsetsByPartOfSpeech.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                out += "entries: \(summary.entries)  senses: \(summary.senses)  synsets: \(summary.synsets) "
-                    + "(\(byPOS.joined(separator: ", ")))\n"
-                out += "relations: \(summary.synsetRelations) synset, \(summary.senseRelations) sense; "
-                    + "taxonomy edges: \(summary.taxonomyEdges)\n"
-                let depths = summary.taxonomyDepth.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                out += "taxonomy depth: \(depths.joined(separator: ", "))\n"
-                out += "warnings: \(summary.warnings)\n"
-                out += String(format: "parse time: %.2f s\n", seconds)
-                writeStdout(out)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                let data = try encoder.encode(Output(file: url.path, parseSeconds: seconds, summary: summary))
+                writeStdout(String(decoding: data, as: UTF8.self) + "\n")
+                return
             }
+            var out = "file: \(url.path)\n"
+            for lexicon in summary.lexicons {
+                out += "lexicon: \(lexicon.id) \"\(lexicon.label)\" version \(lexicon.version), "
+                    + "language \(lexicon.language), license \(lexicon.license)\n"
+            }
+            let byPOS = summary.synsetsByPartOfSpeech.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            out += "entries: \(summary.entries)  senses: \(summary.senses)  synsets: \(summary.synsets) "
+                + "(\(byPOS.joined(separator: ", ")))\n"
+            out += "relations: \(summary.synsetRelations) synset, \(summary.senseRelations) sense; "
+                + "taxonomy edges: \(summary.taxonomyEdges)\n"
+            let depths = summary.taxonomyDepth.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            out += "taxonomy depth: \(depths.joined(separator: ", "))\n"
+            out += "warnings: \(summary.warnings)\n"
+            out += String(format: "parse time: %.2f s\n", seconds)
+            writeStdout(out)
         }
     }
 
@@ -75,32 +73,30 @@ struct WordNetCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let taxonomy = Taxonomy(try wordnet.load().graph)
-                let graph = taxonomy.graph
-                var synsets = graph.synset(forID: query).map { [$0] } ?? graph.synsets(forLemma: query)
-                if let pos { synsets = synsets.filter { WordNetGraph.samePOS(graph.synsetPOS[Int($0)], pos.first) } }
-                guard !synsets.isEmpty else {
-                    throw ExplicableError(.invalidArgument, "no synset or lemma matches '\(query)'")
-                }
-                var out = ""
-                for (n, s) in synsets.enumerated() {
-                    let i = Int(s)
-                    out += "\(n + 1). \(graph.synsetIDs[i]) [\(graph.synsetPOS[i].map(String.init) ?? "?")]"
-                    if let ili = graph.synsetILI[i] { out += " ili \(ili)" }
-                    out += "\n   lemmas: \(graph.lemmas(of: s).joined(separator: ", "))\n"
-                    if let definition = graph.synsetDefinition[i] { out += "   definition: \(definition)\n" }
-                    let chain = taxonomy.hypernymChain(of: s)
-                    if !chain.isEmpty {
-                        out += "   hypernyms: " + chain.map { graph.displayName($0) }.joined(separator: " > ") + "\n"
-                    }
-                    let others = graph.hypernyms(of: s).dropFirst()
-                    if !others.isEmpty {
-                        out += "   also under: " + others.map { graph.displayName($0) }.joined(separator: ", ") + "\n"
-                    }
-                }
-                writeStdout(out)
+            let taxonomy = Taxonomy(try wordnet.load().graph)
+            let graph = taxonomy.graph
+            var synsets = graph.synset(forID: query).map { [$0] } ?? graph.synsets(forLemma: query)
+            if let pos { synsets = synsets.filter { WordNetGraph.samePOS(graph.synsetPOS[Int($0)], pos.first) } }
+            guard !synsets.isEmpty else {
+                throw ExplicableError(.invalidArgument, "no synset or lemma matches '\(query)'")
             }
+            var out = ""
+            for (n, s) in synsets.enumerated() {
+                let i = Int(s)
+                out += "\(n + 1). \(graph.synsetIDs[i]) [\(graph.synsetPOS[i].map(String.init) ?? "?")]"
+                if let ili = graph.synsetILI[i] { out += " ili \(ili)" }
+                out += "\n   lemmas: \(graph.lemmas(of: s).joined(separator: ", "))\n"
+                if let definition = graph.synsetDefinition[i] { out += "   definition: \(definition)\n" }
+                let chain = taxonomy.hypernymChain(of: s)
+                if !chain.isEmpty {
+                    out += "   hypernyms: " + chain.map { graph.displayName($0) }.joined(separator: " > ") + "\n"
+                }
+                let others = graph.hypernyms(of: s).dropFirst()
+                if !others.isEmpty {
+                    out += "   also under: " + others.map { graph.displayName($0) }.joined(separator: ", ") + "\n"
+                }
+            }
+            writeStdout(out)
         }
     }
 
@@ -114,26 +110,24 @@ struct WordNetCommand: ParsableCommand {
         @OptionGroup var wordnet: WordNetOptions
 
         func run() throws {
-            try reportingErrors {
-                let classes = try ClassSetCatalog.load(classSet)
-                let graph = try wordnet.load().graph
-                let mapper = ClassSetMapper(graph: graph)
-                let report = mapper.check(classes)
-                var out = ""
-                for (i, outcome) in report.outcomes.enumerated() {
-                    guard case .resolved(let s, let via) = outcome else { continue }
-                    let definition = graph.synsetDefinition[Int(s)] ?? ""
-                    out += "\(i)\t\(classes.labels[i])\t\(graph.synsetIDs[Int(s)])\t\(via)\t\(definition)\n"
-                }
-                writeStdout(out)
-                let problems = mapper.describeProblems(report)
-                guard problems.isEmpty else {
-                    for line in problems { printError(line) }
-                    throw ExplicableError(.badInput,
-                        "\(problems.count) of \(classes.count) classes of '\(classes.name)' did not map to one noun synset")
-                }
-                printError("all \(classes.count) classes of '\(classes.name)' map to one noun synset each")
+            let classes = try ClassSetCatalog.load(classSet)
+            let graph = try wordnet.load().graph
+            let mapper = ClassSetMapper(graph: graph)
+            let report = mapper.check(classes)
+            var out = ""
+            for (i, outcome) in report.outcomes.enumerated() {
+                guard case .resolved(let s, let via) = outcome else { continue }
+                let definition = graph.synsetDefinition[Int(s)] ?? ""
+                out += "\(i)\t\(classes.labels[i])\t\(graph.synsetIDs[Int(s)])\t\(via)\t\(definition)\n"
             }
+            writeStdout(out)
+            let problems = mapper.describeProblems(report)
+            guard problems.isEmpty else {
+                for line in problems { printError(line) }
+                throw ExplicableError(.badInput,
+                    "\(problems.count) of \(classes.count) classes of '\(classes.name)' did not map to one noun synset")
+            }
+            printError("all \(classes.count) classes of '\(classes.name)' map to one noun synset each")
         }
     }
 
@@ -175,20 +169,18 @@ struct WordNetCommand: ParsableCommand {
         }
 
         func run() throws {
-            try reportingErrors {
-                let classes = try ClassSetCatalog.load(classSet)
-                let taxonomy = Taxonomy(try wordnet.load().graph)
-                let calculator = SimilarityCalculator(
-                    taxonomy: taxonomy, simulateRoot: simulateRoot, informationContent: measure.usesInformationContent)
-                let matrix = try calculator.matrix(measure, classes: classes)
-                if let output {
-                    try matrix.write(to: URL(fileURLWithPath: output))
-                    printError("wrote \(classes.count)×\(classes.count) \(measure.rawValue) \(matrix.kind.rawValue) matrix to \(output)")
-                } else if json {
-                    writeStdout(String(decoding: matrix.json(), as: UTF8.self) + "\n")
-                } else {
-                    writeStdout("\(measure.rawValue) \(matrix.kind.rawValue), \(classes.name)\n" + matrix.table(digits: digits))
-                }
+            let classes = try ClassSetCatalog.load(classSet)
+            let taxonomy = Taxonomy(try wordnet.load().graph)
+            let calculator = SimilarityCalculator(
+                taxonomy: taxonomy, simulateRoot: simulateRoot, informationContent: measure.usesInformationContent)
+            let matrix = try calculator.matrix(measure, classes: classes)
+            if let output {
+                try matrix.write(to: URL(fileURLWithPath: output))
+                printError("wrote \(classes.count)×\(classes.count) \(measure.rawValue) \(matrix.kind.rawValue) matrix to \(output)")
+            } else if json {
+                writeStdout(String(decoding: matrix.json(), as: UTF8.self) + "\n")
+            } else {
+                writeStdout("\(measure.rawValue) \(matrix.kind.rawValue), \(classes.name)\n" + matrix.table(digits: digits))
             }
         }
     }
@@ -207,13 +199,11 @@ struct WordNetCommand: ParsableCommand {
         @OptionGroup var wordnet: WordNetOptions
 
         func run() throws {
-            try reportingErrors {
-                let classes = try ClassSetCatalog.load(classSet)
-                let taxonomy = Taxonomy(try wordnet.load().graph)
-                let synsets = try ClassSetMapper(graph: taxonomy.graph).resolve(classes)
-                try SliceWriter.write(taxonomy, around: synsets, to: URL(fileURLWithPath: output))
-                printError("wrote the slice for \(classes.count) classes of '\(classes.name)' to \(output)")
-            }
+            let classes = try ClassSetCatalog.load(classSet)
+            let taxonomy = Taxonomy(try wordnet.load().graph)
+            let synsets = try ClassSetMapper(graph: taxonomy.graph).resolve(classes)
+            try SliceWriter.write(taxonomy, around: synsets, to: URL(fileURLWithPath: output))
+            printError("wrote the slice for \(classes.count) classes of '\(classes.name)' to \(output)")
         }
     }
 }

@@ -6,6 +6,7 @@ import FoundationXML
 import LabelStore
 import Semantics
 import Testing
+import WordNet
 
 /// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
 let sharedData: URL = {
@@ -38,31 +39,31 @@ func temporaryFolder() throws -> URL {
 struct ConversionTests {
     @Test func similarityAndDistanceFlipAroundTheirBound() throws {
         let s = matrix([[4, 1, 3], [2, 4, 0], [1, 1, 4]])
-        let d = try Conversions.similarityToDistance(s)
+        let d = try s.distances()
         #expect(d.kind == .distance && d.values == [0, 3, 1, 2, 0, 4, 3, 3, 0])
-        #expect(try Conversions.distanceToSimilarity(d, bound: 4).values == s.values)
-        #expect(throws: ExplicableError.self) { try Conversions.distanceToSimilarity(s) }
-        #expect(throws: ExplicableError.self) { try Conversions.similarityToDistance(d) }
+        #expect(try d.similarities(bound: 4).values == s.values)
+        #expect(throws: ExplicableError.self) { try s.similarities() }
+        #expect(throws: ExplicableError.self) { try d.distances() }
     }
 
     @Test func rowSoftmaxIsTheWLFTarget() throws {
         let s = matrix([[4, 1, 3], [2, 4, 0], [1, 1, 4]])
-        let t = try Conversions.rowSoftmax(s, scale: 0.5)
+        let t = try s.rowSoftmax(scale: 0.5)
         // Row 0 by hand: exp(2), exp(0.5), exp(1.5) over their sum.
         let z = exp(2.0) + exp(0.5) + exp(1.5)
         #expect(abs(t[0, 0] - exp(2) / z) < 1e-15 && abs(t[0, 1] - exp(0.5) / z) < 1e-15)
         for i in 0..<3 { #expect(abs(t.row(i).reduce(0, +) - 1) < 1e-12) }
         // Large scales do not overflow.
-        let sharp = try Conversions.rowSoftmax(s, scale: 1000)
+        let sharp = try s.rowSoftmax(scale: 1000)
         #expect(sharp[0, 0] == 1 && sharp.values.allSatisfy(\.isFinite))
-        #expect(throws: ExplicableError.self) { try Conversions.rowSoftmax(try Conversions.similarityToDistance(s), scale: 1) }
+        #expect(throws: ExplicableError.self) { try s.distances().rowSoftmax(scale: 1) }
     }
 
     @Test func rowL1SumsToOneAndRefusesZeroRows() throws {
-        let t = try Conversions.rowL1(matrix([[2, 1, 1], [0, 3, 1], [1, 1, 2]]))
+        let t = try matrix([[2, 1, 1], [0, 3, 1], [1, 1, 2]]).rowL1()
         #expect(t.values == [0.5, 0.25, 0.25, 0, 0.75, 0.25, 0.25, 0.25, 0.5])
-        #expect(throws: ExplicableError.self) { try Conversions.rowL1(matrix([[0, 0, 0], [0, 3, 1], [1, 1, 2]])) }
-        #expect(throws: ExplicableError.self) { try Conversions.rowL1(matrix([[.nan, 0, 1], [0, 3, 1], [1, 1, 2]])) }
+        #expect(throws: ExplicableError.self) { try matrix([[0, 0, 0], [0, 3, 1], [1, 1, 2]]).rowL1() }
+        #expect(throws: ExplicableError.self) { try matrix([[.nan, 0, 1], [0, 3, 1], [1, 1, 2]]).rowL1() }
     }
 }
 
@@ -241,5 +242,42 @@ struct StoreSourcesTests {
         #expect(throws: ExplicableError.self) {
             try InstanceLabels.matrix(choices: ["imagenet:5": [0: 1]], testLabels: [0], classes: abc, study: "il")
         }
+    }
+}
+
+struct MatrixSourceGrammarTests {
+    @Test(arguments: [
+        ("likert:pilot", MatrixSource.likert(study: "pilot")),
+        ("instances:h", .instances(study: "h")),
+        ("cifar10h", .cifar10h),
+        ("counts:c.npy", .counts(path: "c.npy")),
+        ("wordnet:jcn", .wordnet(.jcn)),
+        ("wordnet", .wordnet(.path)),
+        ("file:m.csv", .file(path: "m.csv")),
+        ("matrix:chl2", .stored(name: "chl2")),
+        // The spellings `train --matrix` took before there was one grammar keep working.
+        ("chl", .publishedCHL),
+        ("runs/m.npy", .file(path: "runs/m.npy")),
+        ("m.npy", .file(path: "m.npy")),
+        ("/tmp/a:b.json", .file(path: "/tmp/a:b.json")),
+        ("ekl", .stored(name: "ekl")),
+    ])
+    func parses(text: String, source: MatrixSource) throws {
+        #expect(try MatrixSource(parsing: text) == source)
+    }
+
+    @Test func refusesUnknownPrefixesAndMeasures() {
+        #expect(throws: ExplicableError.self) { try MatrixSource(parsing: "nope:x") }
+        #expect(throws: ExplicableError.self) { try MatrixSource(parsing: "wordnet:nope") }
+        #expect(throws: ExplicableError.self) { try MatrixSource(parsing: "") }
+    }
+
+    @Test func storedNamesWithoutAStoreSayWhatIsMissing() throws {
+        let builder = MatrixBuilder(
+            store: nil, data: DataFolder(url: URL(fileURLWithPath: "/nonexistent")),
+            taxonomy: { () throws(ExplicableError) -> Taxonomy in throw ExplicableError(.missingData, "no WordNet") })
+        #expect(throws: ExplicableError(
+            .invalidArgument, "matrix 'ekl' is read from a label store, and there is none (give --db PATH)")
+        ) { try builder.matrix(named: "ekl", over: pets) }
     }
 }

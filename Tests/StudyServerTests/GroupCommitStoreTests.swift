@@ -16,7 +16,8 @@ import Testing
                 reactionMs: 900, position: 0, now: Date())
         }
         // The middle answer names an item that does not exist: the foreign key refuses it.
-        let outcomes = try await store.commitServedAnswers([answer(items[0], 1), answer(999_999, 2), answer(items[1], 3)])
+        let outcomes = try await LabelStore.commitServedAnswers(
+            [answer(items[0], 1), answer(999_999, 2), answer(items[1], 3)], in: store.queue)
         #expect(try outcomes[0].get() == .saved(answered: 1))
         #expect(throws: (any Error).self) { try outcomes[1].get() }
         #expect(try outcomes[2].get() == .saved(answered: 2))

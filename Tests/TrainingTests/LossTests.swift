@@ -72,22 +72,25 @@ struct LossTests {
     }
 
     @Test func matrixKindAndClassesAreChecked() {
-        #expect(throws: ExplicableError(.invalidArgument, "wlf needs a similarity matrix, got a distance matrix")) {
+        #expect(throws: ExplicableError(.invalidArgument, "wlf needs a similarity matrix, but 'test' is a distance; convert it first")) {
             try Loss.weighted(similarity: distance, classes: classes)
         }
         #expect(
-            throws: ExplicableError(.invalidArgument, "soft-labels needs a distance matrix, got a similarity matrix")
+            throws: ExplicableError(
+                .invalidArgument, "soft-labels needs a distance matrix, but 'test' is a similarity; convert it first")
         ) {
             try Loss.softLabels(distance: similarity, beta: 1, classes: classes)
         }
         let four = try! ClassSet(name: "four", labels: ["cat", "dog", "car", "ship"])
-        #expect(throws: ExplicableError(.invalidArgument, "wlf: the matrix has 3 classes, the model has 4")) {
+        #expect(throws: ExplicableError(
+                .invalidArgument, "wlf: the matrix is over 3 classes (cat, dog, car), the model over 4 (cat, dog, car …)")) {
             try Loss.weighted(similarity: similarity, classes: four)
         }
         let reordered = try! ClassSet(name: "toy", labels: ["cat", "car", "dog"])
         #expect(
             throws: ExplicableError(
-                .invalidArgument, "soft-labels: class 1 of the matrix is 'dog', the model's is 'car'")
+                .invalidArgument,
+                "soft-labels: the matrix has class 'dog' at index 1 where the model has 'car' (class order must match)")
         ) {
             try Loss.softLabels(distance: distance, beta: 1, classes: reordered)
         }
@@ -95,7 +98,7 @@ struct LossTests {
         {
             try Loss.softLabels(distance: matrix(.distance, Array(repeating: 0, count: 9)), beta: 1, classes: classes)
         }
-        #expect(throws: ExplicableError(.invalidArgument, "wlf: the matrix holds a value that is not finite")) {
+        #expect(throws: ExplicableError(.badInput, "matrix 'test': cell (cat, dog) is nan")) {
             try Loss.weighted(similarity: matrix(.similarity, [1, .nan, 0, 0, 1, 0, 0, 0, 1]), classes: classes)
         }
         #expect(throws: ExplicableError(.invalidArgument, "label smoothing epsilon must be in [0, 1], got 1.5")) {

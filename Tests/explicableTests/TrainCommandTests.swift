@@ -152,7 +152,7 @@ struct TrainCommandTests {
         let db = folder.appendingPathComponent("m.sqlite").path
         let noStore = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2", "--db", db])
         #expect(noStore.status == 1)
-        #expect(noStore.err.contains("unknown matrix 'my-chl-v2'") && noStore.err.contains("there is no store at \(db)"))
+        #expect(noStore.err.contains("matrix 'my-chl-v2' is read from a label store, and there is no store at \(db)"))
         // A matrix stored with `matrix import` is found by name.
         let npy = folder.appendingPathComponent("m.npy")
         try NPYArray(shape: [3, 3], storage: .float64([4, 1, 0, 1, 4, 2, 0, 2, 4])).write(to: npy)
@@ -324,5 +324,46 @@ struct CIFARFetchTests {
             ["data", "fetch", "cifar10", "--data", data.path, "--url", server.url("/junk"), "--md5", junkMD5])
         #expect(j.status == 2 && j.err.contains("MD5 is"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.path) == [])
+    }
+}
+
+struct TrainCommandMatrixGrammarTests {
+    @Test func jcnTrainsAsMatrixBuildStoresIt() throws {
+        // wordnet:jcn is infinite on the diagonal; train resolves it as `matrix build --from wordnet:jcn`
+        // does (largest finite value on the diagonal) instead of failing as "not finite".
+        let r = try runWithArguments(
+            ["train", "--dataset", "features", "--arch", "mlp", "--features", trainingFixture("features-train.npy"),
+             "--feature-labels", trainingFixture("labels-train.npy"), "--test-features", trainingFixture("features-test.npy"),
+             "--test-feature-labels", trainingFixture("labels-test-u8.npy"), "--classes", fixture("mini-classes.tsv"),
+             "--loss", "wlf", "--matrix", "wordnet:jcn", "--lmf", fixture("mini.xml"), "--epochs", "1",
+             "--batch-size", "10", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(!r.err.contains("not finite"))
+    }
+
+    @Test func resumedRunKeepsItsTestSubset() throws {
+        // Everything that defines a run is in the checkpoint: a resumed run evaluates the same
+        // stratified test subset as the uninterrupted one, even when --test-subset is not repeated.
+        let folder = try temporaryFolder()
+        let common = ["train"] + featureArguments() + ["--epochs", "3", "--batch-size", "16", "--seed", "7"]
+        let whole = folder.appendingPathComponent("whole"), part = folder.appendingPathComponent("part")
+        #expect(try runWithArguments(common + ["--test-subset", "12", "--out", whole.path]).status == 0)
+        #expect(try runWithArguments(common + ["--test-subset", "12", "--out", part.path, "--max-steps", "5"]).status == 0)
+        let resumed = try runWithArguments(common + ["--out", part.path, "--resume"])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        for file in ["predictions.npy", "labels.npy", "probabilities.npy"] {
+            let a = try Data(contentsOf: whole.appendingPathComponent(file))
+            let b = try Data(contentsOf: part.appendingPathComponent(file))
+            #expect(a == b, "\(file) of the resumed run differs from the uninterrupted run's")
+        }
+        #expect(try NPYArray.read(part.appendingPathComponent("labels.npy")).shape == [12])
+        func testCounts(_ run: URL) throws -> [Int] {
+            try String(contentsOf: run.appendingPathComponent("history.jsonl"), encoding: .utf8)
+                .split(separator: "\n").map { line in
+                    let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                    return try #require((object["test"] as? [String: Any])?["count"] as? Int)
+                }
+        }
+        #expect(try testCounts(part) == [12, 12, 12] && testCounts(whole) == [12, 12, 12])
     }
 }

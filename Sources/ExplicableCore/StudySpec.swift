@@ -108,6 +108,12 @@ public struct StudySpec: Codable, Sendable, Equatable {
             public var trueClass: Int
             /// Model predictions to rate (`mistake-review`), class indices.
             public var predictions: [Int]?
+
+            public init(image: String, trueClass: Int, predictions: [Int]? = nil) {
+                self.image = image
+                self.trueClass = trueClass
+                self.predictions = predictions
+            }
         }
 
         enum CodingKeys: String, CodingKey { case source, count, list }

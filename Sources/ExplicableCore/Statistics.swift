@@ -1,4 +1,5 @@
-/// Descriptive statistics and rank correlations shared by the M^h computations.
+/// Descriptive statistics and rank correlations: the one home of these for every target (M^h,
+/// quality control, model comparisons, reliability).
 ///
 /// Functions take paired samples as two arrays of equal length and return `Double.nan` when a
 /// statistic is undefined (fewer than two points, a constant sample). None of them skips NaN
