@@ -33,7 +33,11 @@ let package = Package(
         // Our own direct 3×3 convolution kernels (AVX2 + FMA behind a run-time check), always optimised:
         // unoptimised intrinsics would make debug-built tests slower than the BLAS path they replace.
         .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "ExplicableCore", swiftSettings: strict),
+        // wordnet/, studies/ and templates/ are compiled into ExplicableCore (EmbeddedFiles), so a copied
+        // binary works from any folder; the plugin's tool only runs at build time.
+        .executableTarget(name: "EmbedFiles"),
+        .plugin(name: "EmbedRepositoryFiles", capability: .buildTool(), dependencies: ["EmbedFiles"]),
+        .target(name: "ExplicableCore", swiftSettings: strict, plugins: ["EmbedRepositoryFiles"]),
         .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CZlib"], swiftSettings: strict),
         .target(
             name: "LabelStore",

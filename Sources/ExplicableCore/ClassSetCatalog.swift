@@ -2,9 +2,8 @@ public import Foundation
 
 /// Finds class sets by name (`cifar10`, `cifar100`, `imagenet1k`) or by path.
 ///
-/// Built-in sets are the TSV files in the repository's `wordnet/` folder. The folder is looked
-/// for in `$EXPLICABLE_HOME/wordnet`, then beside and above the running executable (so
-/// `.build/debug/explicable` finds the checkout's `wordnet/`), then in the working directory.
+/// Built-in sets are the TSV files in the repository's `wordnet/` folder, which is also compiled
+/// into the binary (``EmbeddedFiles``). It is looked for as ``RepositoryFolder`` says.
 public enum ClassSetCatalog {
     /// The names of the built-in class sets.
     public static let builtInNames = ["cifar10", "cifar100", "imagenet1k"]
@@ -39,8 +38,10 @@ public enum ClassSetCatalog {
 
 /// Finds the repository's data folders (`wordnet/`, `templates/`, `studies/`) at run time.
 ///
-/// Looked for in `$EXPLICABLE_HOME/NAME`, then beside and above the running executable (so
-/// `.build/debug/explicable` finds the checkout's folders), then in the working directory.
+/// Looked for in `$EXPLICABLE_HOME/NAME` (an override for development), then beside and above the
+/// running executable (so `.build/debug/explicable` finds the checkout's folders), then in the
+/// copy compiled into the binary (``EmbeddedFiles``, written once into the cache folder), so a
+/// binary copied anywhere works from any folder.
 public enum RepositoryFolder {
     /// Candidate locations of the folder `name`, most specific first.
     public static func candidates(
@@ -56,7 +57,7 @@ public enum RepositoryFolder {
             folders.append(directory.appendingPathComponent(name))
             directory = directory.deletingLastPathComponent()
         }
-        folders.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name))
+        if let embedded = EmbeddedFiles.folder(name, environment: environment) { folders.append(embedded) }
         return folders
     }
 
