@@ -70,7 +70,8 @@ extension ModelComparison {
     }
 
     static func number(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%g", x)
+        // Three significant digits: a threshold reads "0.0714", never "0.0714286".
+        x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.3g", x)
     }
 
     static func format(_ x: Double?, percent: Bool) -> String {

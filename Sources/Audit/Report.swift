@@ -56,8 +56,8 @@ public struct Report: Sendable {
     }
 
     /// A heatmap figure of a matrix.
-    public static func heatmap(_ m: ClassMatrix, title: String, caption: String) -> Figure {
-        Figure(title: title, caption: caption, svg: MatrixSVG.heatmap(m))
+    public static func heatmap(_ m: ClassMatrix, title: String, caption: String, valueLabel: String? = nil) -> Figure {
+        Figure(title: title, caption: caption, svg: MatrixSVG.heatmap(m, valueLabel: valueLabel))
     }
 
     /// The reliability curve as a figure: mean correlation with the 5–95% band per k.

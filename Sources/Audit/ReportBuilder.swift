@@ -61,17 +61,18 @@ public struct ReportBuilder {
         let histories = runs.filter { !$0.history.isEmpty }
         if !histories.isEmpty {
             report.trainingCurves.append(.init(title: "Training loss", caption: "mean training loss per epoch",
-                svg: LineChart(title: "Training loss", xLabel: "epoch", yLabel: "loss", series: histories.map { r in
+                svg: LineChart(title: "Training loss", xLabel: "epoch", yLabel: "mean training loss", series: histories.map { r in
                     .init(name: r.run.name, points: r.history.map { (Double($0.epoch), $0.trainLoss) })
                 }).svg))
             report.trainingCurves.append(.init(title: "Test accuracy", caption: "top-1 on the test images after each epoch",
-                svg: LineChart(title: "Test top-1", xLabel: "epoch", yLabel: "top-1", series: histories.map { r in
+                svg: LineChart(title: "Test top-1", xLabel: "epoch", yLabel: "test top-1 accuracy", series: histories.map { r in
                     .init(name: r.run.name, points: r.history.compactMap { p in p.testTop1.map { (Double(p.epoch), $0) } })
                 }).svg))
         }
         for (run, _) in runs {
             report.confusion.append(Report.heatmap(Self.confusion(run), title: "Confusion: \(run.name)",
-                caption: "rows: true class, columns: predicted class; each row sums to 1"))
+                caption: "rows: true class, columns: predicted class; each row sums to 1",
+                valueLabel: "share of the true class's test images"))
         }
         report.audit = audits.map(\.table)
         return report

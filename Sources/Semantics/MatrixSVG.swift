@@ -5,7 +5,11 @@ import Foundation
 /// labelled, values coloured on a perceptually uniform scale (viridis), and a colour bar with
 /// the value range. No scripts or external resources, so it can be inlined in a report.
 public enum MatrixSVG {
-    public static func heatmap(_ m: ClassMatrix, title: String? = nil) -> String {
+    /// - Parameters:
+    ///   - title: drawn above the grid.
+    ///   - valueLabel: what the colours show, under the grid and beside the colour bar (default:
+    ///     the matrix's kind, `similarity` or `distance`); a confusion matrix says "share of the row".
+    public static func heatmap(_ m: ClassMatrix, title: String? = nil, valueLabel: String? = nil) -> String {
         let n = m.count
         let cell = n <= 12 ? 40.0 : n <= 40 ? 16.0 : 6.0
         let font = n <= 12 ? 12.0 : n <= 40 ? 9.0 : 5.0
@@ -59,7 +63,7 @@ public enum MatrixSVG {
         s += "<text x=\"\(f(barX + barWidth + 4))\" y=\"\(f(top + font))\">\(value(hi))</text>\n"
         s += "<text x=\"\(f(barX + barWidth + 4))\" y=\"\(f(top + grid))\">\(value(lo))</text>\n"
         s += "<text x=\"\(f(left))\" y=\"\(f(top + grid + 20))\">rows: true class · columns: predicted class · "
-            + "\(escape(m.kind.rawValue))</text>\n"
+            + "colour: \(escape(valueLabel ?? m.kind.rawValue))</text>\n"
         s += "</svg>\n"
         return s
     }
