@@ -2,6 +2,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 import Training
 
 /// Model comparison on cases computed by hand.
@@ -35,14 +36,14 @@ struct ModelComparisonTests {
         let (ma, mb, mc) = (r.models[0], r.models[1], r.models[2])
         #expect(ma.top1.value == 3.0 / 8 && mb.top1.value == 3.0 / 8 && mc.top1.value == 2.0 / 8)
         #expect(ma.mistakes == 5 && mc.mistakes == 6)
-        #expect(try #require(ma.mistakeSeverity.value).isApproximatelyEqual(2.4))
-        #expect(try #require(mb.mistakeSeverity.value).isApproximatelyEqual(2.6))
-        #expect(try #require(mc.mistakeSeverity.value).isApproximatelyEqual(1.75))
+        #expect(try #require(ma.mistakeSeverity.value).isApproximatelyEqual(to: 2.4))
+        #expect(try #require(mb.mistakeSeverity.value).isApproximatelyEqual(to: 2.6))
+        #expect(try #require(mc.mistakeSeverity.value).isApproximatelyEqual(to: 1.75))
         #expect(ma.explicableMistakeRate.value == 0.4 && mb.explicableMistakeRate.value == 0.4)
-        #expect(try #require(mc.explicableMistakeRate.value).isApproximatelyEqual(4.0 / 6))
+        #expect(try #require(mc.explicableMistakeRate.value).isApproximatelyEqual(to: 4.0 / 6))
         #expect(ma.top1Difference == nil)
-        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(-0.125))
-        #expect(try #require(mb.severityDifference?.value).isApproximatelyEqual(0.2))
+        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(to: -0.125))
+        #expect(try #require(mb.severityDifference?.value).isApproximatelyEqual(to: 0.2))
     }
 
     @Test func agreesWithMetrics() throws {
@@ -114,10 +115,10 @@ struct ModelComparisonTests {
             bootstrap: 50, seed: 1)
         let (ab, mc) = (r.models[0], r.models[1])
         #expect(ab.top1.value == 3.0 / 8 && ab.mistakes == 10 && ab.runs.map(\.name) == ["a", "b"])
-        #expect(try #require(ab.mistakeSeverity.value).isApproximatelyEqual(2.5))
+        #expect(try #require(ab.mistakeSeverity.value).isApproximatelyEqual(to: 2.5))
         #expect(ab.explicableMistakeRate.value == 0.4 && ab.runs[1].mistakeSeverity.map { abs($0 - 2.6) < 1e-12 } == true)
         #expect(mc.runs.isEmpty)
-        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(-0.125))
+        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(to: -0.125))
         #expect(r.modelTable().rows[0][0] == "ab (2 runs)" && r.runTable().rows.count == 2)
         // Closest mistakes pair the i-th runs, as far as the fewest runs go: here (a, c) alone;
         // against c twice, (a, c) and (b, c), summed.
@@ -148,7 +149,7 @@ struct ModelComparisonTests {
         let r = try ModelComparison.compare(models: [ComparedModel(name: "m", runs: [low, high])], matrix: matrix(),
             bootstrap: 400, seed: 5)
         let top1 = r.models[0].top1
-        #expect(try #require(top1.value).isApproximatelyEqual(0.6))
+        #expect(try #require(top1.value).isApproximatelyEqual(to: 0.6))
         #expect(try #require(top1.lower) < 0.53 && #require(top1.upper) > 0.67, "\(top1)")
         let single = try ModelComparison.compare(runs: [low], matrix: matrix(), bootstrap: 400, seed: 5).models[0].top1
         #expect(try #require(single.upper) - #require(single.lower) < 0.05, "\(single)")
@@ -208,7 +209,7 @@ struct ModelComparisonTests {
     }
 
     @Test func oodSetsAreReadOrRefused() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ood-\(UUID().uuidString)")
+        let root = try temporaryFolder().appendingPathComponent("ood")
         #expect(try OODSet.readAll(in: root, classes: Self.classes).isEmpty)
         let good = root.appendingPathComponent("good"), bad = root.appendingPathComponent("bad")
         try FileManager.default.createDirectory(at: good, withIntermediateDirectories: true)
@@ -228,8 +229,4 @@ struct ModelComparisonTests {
             #expect(error.description.contains("bad/images.npy: expected N×32×32×3 uint8"))
         }
     }
-}
-
-extension Double {
-    fileprivate func isApproximatelyEqual(_ other: Double) -> Bool { abs(self - other) <= 1e-12 * max(1, abs(other)) }
 }

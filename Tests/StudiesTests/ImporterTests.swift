@@ -4,6 +4,7 @@ import GRDB
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 func writeFile(_ text: String, name: String = "in.csv") throws -> URL {
     let url = try temporaryFolder().appendingPathComponent(name)

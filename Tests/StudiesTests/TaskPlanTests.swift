@@ -3,6 +3,7 @@ import Foundation
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 struct TaskPlanTests {
     @Test(arguments: [(3, 15), (46, 15), (5, 7), (1, 90), (2, 89)])

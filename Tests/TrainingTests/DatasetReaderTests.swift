@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Training
 
 /// The CIFAR and feature readers: real data, and every kind of bad data.

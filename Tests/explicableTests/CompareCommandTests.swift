@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
 struct CompareCommandTests {
     /// Trains one tiny cnn-s run on real CIFAR-10 into `folder/first` and copies it to `folder/copy`.
@@ -16,7 +17,7 @@ struct CompareCommandTests {
 
     /// NAME=DIR,DIR: one model of several runs (seeds).
     @Test func comparesModelsOfSeveralRuns() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let (first, copy) = try tinyRunAndCopy(data: data, folder: try temporaryFolder(), subset: 100, testSubset: 50)
         let seeds = try runWithArguments(
             ["compare", "a=\(first.path),\(copy.path)", first.path, "--data", data, "--eval-matrix", "chl",
@@ -37,7 +38,7 @@ struct CompareCommandTests {
 
     /// One tiny cnn-s run on real CIFAR-10, compared with a copy of itself, with and without OOD.
     @Test func comparesRunsAndEvaluatesOutOfDistribution() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let folder = try temporaryFolder()
         let (first, copy) = try tinyRunAndCopy(data: data, folder: folder, subset: 200, testSubset: 100)
 

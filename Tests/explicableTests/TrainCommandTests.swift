@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
 /// A fixture of the Training tests (small feature vectors over three classes).
 func trainingFixture(_ name: String) -> String {
@@ -19,14 +20,8 @@ func featureArguments(train features: String = "features-train.npy", labels: Str
 }
 
 /// The real data folder (`$EXPLICABLE_DATA`, else `../shared/data`); fails the test when CIFAR-10 is missing.
-func sharedData() throws -> String {
-    let path =
-        ProcessInfo.processInfo.environment["EXPLICABLE_DATA"]
-        ?? repositoryRoot.appendingPathComponent("../shared/data").standardizedFileURL.path
-    try #require(
-        FileManager.default.fileExists(atPath: path + "/cifar-10-batches-bin/test_batch.bin"),
-        "CIFAR-10 is missing from \(path): set EXPLICABLE_DATA or put it in ../shared/data")
-    return path
+func dataFolder() throws -> String {
+    try requireCIFAR10Folder().deletingLastPathComponent().path
 }
 
 struct TrainCommandTests {
@@ -82,7 +77,7 @@ struct TrainCommandTests {
         // Start a run that checkpoints every step, kill it once a checkpoint exists, then resume.
         let part = folder.appendingPathComponent("part")
         let process = Process()
-        process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("explicable")
+        process.executableURL = productsFolder.appendingPathComponent("explicable")
         process.arguments = common + ["--out", part.path, "--checkpoint-every", "1"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -185,7 +180,7 @@ struct TrainCommandTests {
     }
 
     @Test func chlWithACIFARSubset() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let out = try temporaryFolder()
         let r = try runWithArguments(
             ["train", "--data", data, "--subset", "40", "--test-subset", "20", "--epochs", "1", "--batch-size", "20",
