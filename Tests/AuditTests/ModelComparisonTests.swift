@@ -46,6 +46,19 @@ struct ModelComparisonTests {
         #expect(try #require(mb.severityDifference?.value).isApproximatelyEqual(to: 0.2))
     }
 
+    /// A mistake exactly at the threshold is explicable. At 2.5, a's mistakes (s = 3, 1, 1, 0.5, 2.5)
+    /// give 2 of 5 and c's (s = 3, 3, 2.5, 1, 3, 1) 4 of 6; just above 2.5, 1 of 5 and 3 of 6.
+    @Test func thresholdIsInclusive() throws {
+        let at = try ModelComparison.compare(runs: [a, c], matrix: matrix(), threshold: 2.5, bootstrap: 10, seed: 1)
+        #expect(at.models[0].explicableMistakeRate.value == 0.4)
+        #expect(try #require(at.models[1].explicableMistakeRate.value).isApproximatelyEqual(to: 4.0 / 6))
+        #expect(try #require(at.models[1].explicableDifference?.value).isApproximatelyEqual(to: 4.0 / 6 - 0.4))
+        let above = try ModelComparison.compare(
+            runs: [a, c], matrix: matrix(), threshold: 2.5.nextUp, bootstrap: 10, seed: 1)
+        #expect(above.models[0].explicableMistakeRate.value == 0.2)
+        #expect(above.models[1].explicableMistakeRate.value == 0.5)
+    }
+
     @Test func agreesWithMetrics() throws {
         let m = try matrix()
         let r = try ModelComparison.compare(runs: [a, b, c], matrix: m, bootstrap: 10)
@@ -206,6 +219,45 @@ struct ModelComparisonTests {
             matrix: matrix())
         #expect(again == r)
         #expect(r.table().rows.count == 3)
+
+        // Every score recomputed image by image from the documented recipe: the stratified subset of 6
+        // (seed 2), each image corrupted on its own (interleaved RGB) with the generator of corruption k
+        // at severity s (seed 2 + 16k + s, image index i), then the model's metrics.
+        let subset = try test.stratifiedSubset(6, seed: 2)
+        guard case .images(let planes) = subset.samples else { Issue.record("not images"); return }
+        let clean = interleaved(planes)
+        func expectedScores(_ corruption: Corruption, _ severity: Int) throws -> [OODComparison.Score] {
+            let k = UInt64(try #require(Corruption.allCases.firstIndex(of: corruption)))
+            var corrupted: [UInt8] = []
+            for i in 0..<subset.count {
+                var generator = Corruption.imageGenerator(seed: 2 + 16 * k + UInt64(severity), index: i)
+                corrupted += try corruption.apply(
+                    to: Array(clean[(i * 3072)..<((i + 1) * 3072)]), severity: severity, generator: &generator)
+            }
+            let dataset = Dataset(source: "x", samples: .images(planar(corrupted)), labels: subset.labels,
+                classes: subset.classes)
+            return try models.map { m in
+                let p = Evaluator.probabilities(model: m.model, dataset: dataset, normalization: normalization)
+                let metrics = Metrics.evaluate(probabilities: p, labels: subset.labels, classCount: 3, matrix: try matrix(),
+                    threshold: 2, decoding: m.decoding).metrics
+                return OODComparison.Score(top1: metrics.top1, mistakeSeverity: metrics.mistakeSeverity,
+                    explicableMistakeRate: metrics.explicableMistakeRate)
+            }
+        }
+        var perCorruption: [[Double]] = []
+        for (entry, corruption) in zip(r.corruptions, [Corruption.jpeg, .gaussianNoise]) {
+            let one = try expectedScores(corruption, 1), five = try expectedScores(corruption, 5)
+            #expect(entry.severities[0].scores == one, "\(corruption) severity 1")
+            #expect(entry.severities[1].scores == five, "\(corruption) severity 5")
+            // The entry's score is the mean over severities, per model.
+            for m in 0..<2 {
+                #expect(entry.scores[m].top1.isApproximatelyEqual(to: (one[m].top1 + five[m].top1) / 2))
+            }
+            perCorruption.append(entry.scores.map(\.top1))
+        }
+        for m in 0..<2 {
+            #expect(r.meanOverCorruptions[m].top1.isApproximatelyEqual(to: (perCorruption[0][m] + perCorruption[1][m]) / 2))
+        }
     }
 
     @Test func oodSetsAreReadOrRefused() throws {
