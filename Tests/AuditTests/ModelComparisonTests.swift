@@ -192,7 +192,7 @@ struct ModelComparisonTests {
         #expect(interleaved(planes) == rgb)
     }
 
-    /// A freshly initialised cnn-s on 12 random images: structure and ranges, no training.
+    /// A freshly initialised cnn-s (argmax and CRM) and a random linear model on 12 random images.
     @Test func oodOnATinyModel() throws {
         var generator = SeededGenerator(seed: 5)
         let images = (0..<(12 * 3072)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -200,15 +200,21 @@ struct ModelComparisonTests {
         let test = Dataset(source: "random", samples: .images(images), labels: labels, classes: Self.classes)
         let model = Architecture.cnnS.makeModel(classCount: 3, seed: 1)
         let normalization = Normalization(mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
+        // The untrained cnn-s may give every image the same class; a linear layer with random
+        // weights over all 3,072 inputs answers differently for different pixels, in any layout.
+        let linear = Linear(inFeatures: 3072, outFeatures: 3)
+        var weights = SeededGenerator(seed: 11)
+        linear.weight.value.values = (0..<(3 * 3072)).map { _ in Float(Int(weights.next() % 2001) - 1000) / 20_000 }
         let models = [
             OODModel(name: "m", model: model, normalization: normalization),
             OODModel(name: "crm", model: model, normalization: normalization, decoding: .crm),
+            OODModel(name: "linear", model: Sequential([linear]), normalization: normalization),
         ]
         let r = try OODComparison.evaluate(
             models: models, test: test, corruptions: [.jpeg, .gaussianNoise], severities: [1, 5], images: 6, seed: 2,
             matrix: matrix())
         #expect(r.images == 6 && r.corruptions.map(\.name) == ["jpeg", "gaussian-noise"])
-        #expect(r.corruptions.allSatisfy { $0.severities.map(\.severity) == [1, 5] && $0.scores.count == 2 })
+        #expect(r.corruptions.allSatisfy { $0.severities.map(\.severity) == [1, 5] && $0.scores.count == 3 })
         for score in r.corruptions.flatMap(\.scores) + r.meanOverCorruptions {
             #expect((0...1).contains(score.top1))
             #expect(score.mistakeSeverity.map { (0...4).contains($0) } ?? true)
@@ -250,12 +256,12 @@ struct ModelComparisonTests {
             #expect(entry.severities[0].scores == one, "\(corruption) severity 1")
             #expect(entry.severities[1].scores == five, "\(corruption) severity 5")
             // The entry's score is the mean over severities, per model.
-            for m in 0..<2 {
+            for m in models.indices {
                 #expect(entry.scores[m].top1.isApproximatelyEqual(to: (one[m].top1 + five[m].top1) / 2))
             }
             perCorruption.append(entry.scores.map(\.top1))
         }
-        for m in 0..<2 {
+        for m in models.indices {
             #expect(r.meanOverCorruptions[m].top1.isApproximatelyEqual(to: (perCorruption[0][m] + perCorruption[1][m]) / 2))
         }
     }

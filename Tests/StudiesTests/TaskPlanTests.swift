@@ -148,14 +148,14 @@ struct TaskImagesTests {
     }
 
     @Test func pngEncoderKnownAnswer() throws {
-        // A 2×1 image, red then blue: the fixed parts of the file, byte for byte (IEND's CRC is AE426082).
-        let png = PNGEncoder.encode(rgb: [255, 0, 0, 0, 0, 255], width: 2, height: 1)
+        // A 2×1 image, red then green: the fixed parts of the file, byte for byte (IEND's CRC is AE426082).
+        let png = PNGEncoder.encode(rgb: [255, 0, 0, 0, 255, 0], width: 2, height: 1)
         #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
         #expect(Array(png[12..<16]) == Array("IHDR".utf8) && png[24] == 8 && png[25] == 2)
         // And the image data: decoded (IDAT inflated, filters undone) it gives back the pixels.
         let decoded = try DecodedPNG(png)
         #expect(decoded.width == 2 && decoded.height == 1)
-        #expect(decoded.rgb == [255, 0, 0, 0, 0, 255])
+        #expect(decoded.rgb == [255, 0, 0, 0, 255, 0])
     }
 
     /// Every pixel distinct, rows and columns of different lengths: the decoded image is the input.
