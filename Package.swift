@@ -123,7 +123,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            swiftSettings: strict
+            exclude: ["__Snapshots__"], swiftSettings: strict
         ),
         .testTarget(
             name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore", "TestSupport"], swiftSettings: strict),
