@@ -99,11 +99,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore", "CZlib", "TestSupport"],
+            name: "StudiesTests",
+            dependencies: ["Studies", "LabelStore", "ExplicableCore", "CZlib", "TestSupport"],
             exclude: ["__Snapshots__"], resources: [.copy("Fixtures")], swiftSettings: strict
         ),
         .testTarget(
-            name: "SemanticsTests", dependencies: ["Semantics", "LabelStore", "ExplicableCore", "WordNet", "TestSupport"],
+            name: "SemanticsTests",
+            dependencies: ["Semantics", "LabelStore", "ExplicableCore", "WordNet", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -113,7 +115,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "TrainingTests", dependencies: ["Training", "ExplicableCore", "TestSupport"], resources: [.copy("Fixtures")],
+            name: "TrainingTests", dependencies: ["Training", "ExplicableCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -126,13 +129,17 @@ let package = Package(
             exclude: ["__Snapshots__"], swiftSettings: strict
         ),
         .testTarget(
-            name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(
-            name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore", "TestSupport"], resources: [.copy("Fixtures")],
+            name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "explicableTests", dependencies: ["explicable", "ExplicableCore", "WordNet", "Training", "TestSupport"],
+            name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "explicableTests",
+            dependencies: ["explicable", "ExplicableCore", "WordNet", "Training", "TestSupport"],
             swiftSettings: strict
         ),
     ]

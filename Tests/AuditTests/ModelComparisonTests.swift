@@ -244,8 +244,10 @@ struct ModelComparisonTests {
                 classes: subset.classes)
             return try models.map { m in
                 let p = Evaluator.probabilities(model: m.model, dataset: dataset, normalization: normalization)
-                let metrics = Metrics.evaluate(probabilities: p, labels: subset.labels, classCount: 3, matrix: try matrix(),
-                    threshold: 2, decoding: m.decoding).metrics
+                let metrics = Metrics.evaluate(
+                    probabilities: p, labels: subset.labels, classCount: 3, matrix: try matrix(), threshold: 2,
+                    decoding: m.decoding
+                ).metrics
                 return OODComparison.Score(top1: metrics.top1, mistakeSeverity: metrics.mistakeSeverity,
                     explicableMistakeRate: metrics.explicableMistakeRate)
             }
@@ -262,7 +264,8 @@ struct ModelComparisonTests {
             perCorruption.append(entry.scores.map(\.top1))
         }
         for m in models.indices {
-            #expect(r.meanOverCorruptions[m].top1.isApproximatelyEqual(to: (perCorruption[0][m] + perCorruption[1][m]) / 2))
+            let mean = (perCorruption[0][m] + perCorruption[1][m]) / 2
+            #expect(r.meanOverCorruptions[m].top1.isApproximatelyEqual(to: mean))
         }
     }
 

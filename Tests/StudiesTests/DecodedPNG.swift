@@ -16,7 +16,9 @@ struct DecodedPNG {
 
     init(_ png: Data) throws {
         let bytes = [UInt8](png)
-        guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else { throw Malformed(description: "signature") }
+        guard bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw Malformed(description: "signature")
+        }
         func be32(_ i: Int) -> Int { bytes[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
         var offset = 8, idat: [UInt8] = [], types: [String] = []
         while offset + 12 <= bytes.count {
@@ -30,7 +32,9 @@ struct DecodedPNG {
             if type == "IHDR" {
                 width = body[0..<4].reduce(0) { $0 << 8 | Int($1) }
                 height = body[4..<8].reduce(0) { $0 << 8 | Int($1) }
-                guard Array(body[8...]) == [8, 2, 0, 0, 0] else { throw Malformed(description: "not 8-bit RGB: \(body)") }
+                guard Array(body[8...]) == [8, 2, 0, 0, 0] else {
+                    throw Malformed(description: "not 8-bit RGB: \(body)")
+                }
             }
             if type == "IDAT" { idat += body }
             offset += 12 + length

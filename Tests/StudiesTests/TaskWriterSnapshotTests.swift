@@ -12,8 +12,8 @@ struct TaskWriterSnapshotTests {
         let (_, study) = try likertStudy(
             k: 1, perAssignment: 45, changes: ["title": "Mistakes <&> \"quoted\"", "platform": "mturk"])
         let folder = try temporaryFolder()
-        try TaskWriter(study: study, plan: try TaskPlan(study: study), templates: repositoryRoot.appendingPathComponent("templates"))
-            .write(to: folder)
+        let templates = repositoryRoot.appendingPathComponent("templates")
+        try TaskWriter(study: study, plan: try TaskPlan(study: study), templates: templates).write(to: folder)
         return folder
     }
 

@@ -33,7 +33,8 @@ public func requireSharedData(
     let url = sharedData.appendingPathComponent(relativePath)
     try #require(
         FileManager.default.fileExists(atPath: url.path),
-        "missing \(url.path): put the real data in ../shared/data or set EXPLICABLE_DATA", sourceLocation: sourceLocation)
+        "missing \(url.path): put the real data in ../shared/data or set EXPLICABLE_DATA",
+        sourceLocation: sourceLocation)
     return url
 }
 

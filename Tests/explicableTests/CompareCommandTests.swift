@@ -17,7 +17,9 @@ struct CompareCommandTests {
 
     /// Trains one tiny cnn-s run on real CIFAR-10 into `folder/name` (batches of `batchSize`; the
     /// seed, which also draws the test subset, stays the default so runs are comparable).
-    func tinyRun(_ name: String, batchSize: Int, data: String, folder: URL, subset: Int, testSubset: Int) throws -> URL {
+    func tinyRun(
+        _ name: String, batchSize: Int, data: String, folder: URL, subset: Int, testSubset: Int
+    ) throws -> URL {
         let out = folder.appendingPathComponent(name)
         let t = try runWithArguments(
             ["train", "--data", data, "--arch", "cnn-s", "--subset", "\(subset)", "--test-subset", "\(testSubset)",
@@ -79,7 +81,8 @@ struct CompareCommandTests {
         #expect(text.out.contains("Images every model gets wrong") && text.out.contains("p=1.000"), "\(text.out)")
 
         let two = try runWithArguments(
-            ["compare", first.path, second.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100", "--json"])
+            ["compare", first.path, second.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100",
+             "--json"])
         #expect(two.status == 0, "\(two.err)")
         let compared = try #require(try JSONSerialization.jsonObject(with: Data(two.out.utf8)) as? [String: Any])
         let scored = try #require(compared["models"] as? [[String: Any]])

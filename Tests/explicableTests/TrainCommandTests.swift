@@ -198,8 +198,10 @@ struct TrainCommandTests {
         // hd@1: the distance of each prediction; hd@5 (k ≥ 4 classes): the mean distance of the true class's row.
         let hd1 = zip(labels, predictions).map { d[$0 * 4 + $1] }.reduce(0, +) / 30
         let hd5 = labels.map { y in (0..<4).map { d[y * 4 + $0] }.reduce(0, +) / 4 }.reduce(0, +) / 30
-        #expect(try #require(test["hierarchical_distance_at_1"] as? Double).isApproximatelyEqual(to: hd1, relativeTolerance: 1e-9))
-        #expect(try #require(test["hierarchical_distance_at_5"] as? Double).isApproximatelyEqual(to: hd5, relativeTolerance: 1e-9))
+        let printed1 = try #require(test["hierarchical_distance_at_1"] as? Double)
+        let printed5 = try #require(test["hierarchical_distance_at_5"] as? Double)
+        #expect(printed1.isApproximatelyEqual(to: hd1, relativeTolerance: 1e-9))
+        #expect(printed5.isApproximatelyEqual(to: hd5, relativeTolerance: 1e-9))
     }
 
     @Test func chlWithACIFARSubset() throws {
@@ -242,8 +244,11 @@ struct TrainCommandTests {
         let s = try NPYArray.read(URL(fileURLWithPath: trainingFixture("similarity.npy"))).doubles
         let labels = try integers(URL(fileURLWithPath: trainingFixture("labels-test-u8.npy")))
         let predictions = try integers(evaluation.appendingPathComponent("predictions.npy"))
-        guard case .float32(let probabilities) = try NPYArray.read(evaluation.appendingPathComponent("probabilities.npy")).storage
-        else { Issue.record("probabilities.npy is not float32"); return }
+        let written = try NPYArray.read(evaluation.appendingPathComponent("probabilities.npy"))
+        guard case .float32(let probabilities) = written.storage else {
+            Issue.record("probabilities.npy is not float32")
+            return
+        }
         for (i, p) in predictions.enumerated() {
             let row = probabilities[(i * 3)..<(i * 3 + 3)]
             #expect(p == row.firstIndex(of: row.max()!)! - i * 3, "sample \(i): argmax")
