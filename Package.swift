@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Tests only (through TestSupport): golden files for rendered HTML and exported CSV (STYLE.md §5).
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", exact: "1.19.7"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
@@ -89,42 +91,59 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // For the test targets only: temporary folders, the data-folder lookup, tolerances, golden
+        // files and the fixtures several test targets share. No library or executable imports it.
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
+            path: "Tests/TestSupport", resources: [.copy("Fixtures")], swiftSettings: strict
+        ),
         .testTarget(
-            name: "ExplicableCoreTests", dependencies: ["ExplicableCore"], resources: [.copy("Fixtures")],
+            name: "ExplicableCoreTests", dependencies: ["ExplicableCore", "TestSupport"],
+            exclude: ["__Snapshots__"], resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "StudiesTests", dependencies: ["Studies", "LabelStore", "ExplicableCore", "CZlib"],
-            resources: [.copy("Fixtures")], swiftSettings: strict
+            name: "StudiesTests",
+            dependencies: ["Studies", "LabelStore", "ExplicableCore", "CZlib", "TestSupport"],
+            exclude: ["__Snapshots__"], resources: [.copy("Fixtures")], swiftSettings: strict
         ),
         .testTarget(
-            name: "SemanticsTests", dependencies: ["Semantics", "LabelStore", "ExplicableCore", "WordNet"],
+            name: "SemanticsTests",
+            dependencies: ["Semantics", "LabelStore", "ExplicableCore", "WordNet", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "AuditTests", dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training", "CLibXML2"],
+            name: "AuditTests",
+            dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training", "CLibXML2", "TestSupport"],
+            exclude: ["__Snapshots__"],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "TrainingTests", dependencies: ["Training", "ExplicableCore"], resources: [.copy("Fixtures")],
+            name: "TrainingTests", dependencies: ["Training", "ExplicableCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "StudyServerTests",
             dependencies: [
-                "StudyServer", "Studies", "LabelStore", "ExplicableCore",
+                "StudyServer", "Studies", "LabelStore", "ExplicableCore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            swiftSettings: strict
-        ),
-        .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore"], swiftSettings: strict),
-        .testTarget(
-            name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore"], resources: [.copy("Fixtures")],
-            swiftSettings: strict
+            exclude: ["__Snapshots__"], swiftSettings: strict
         ),
         .testTarget(
-            name: "explicableTests", dependencies: ["explicable", "ExplicableCore", "WordNet", "Training"], resources: [.copy("Fixtures")],
+            name: "LabelStoreTests", dependencies: ["LabelStore", "ExplicableCore", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WordNetTests", dependencies: ["WordNet", "ExplicableCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "explicableTests",
+            dependencies: ["explicable", "ExplicableCore", "WordNet", "Training", "TestSupport"],
             swiftSettings: strict
         ),
     ]

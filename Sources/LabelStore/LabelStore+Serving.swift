@@ -136,8 +136,9 @@ extension LabelStore {
             """, arguments: [now, studyId, cutoff])
     }
 
-    /// Admits a participant, in one transaction: resumes their session, or deals them the
-    /// least-served assignment no live session holds.
+    /// Admits a participant, in one transaction: resumes their unfinished session, or deals them the
+    /// least-served assignment no live session holds; one who may take no more assignments gets
+    /// their last finished session back (to see its completion page again).
     ///
     /// - Parameters:
     ///   - idHash: the salted hash of their platform id (``annotatorHash(platform:rawID:)``).
@@ -168,12 +169,16 @@ extension LabelStore {
                 try db.execute(sql: "INSERT INTO annotator (platform, idHash) VALUES (?, ?)", arguments: [platform, idHash])
                 annotatorId = db.lastInsertedRowID
             }
+            // A finished session is resumed (its completion page shown) only when no new one may start:
+            // under `maxAssignmentsPerWorker` a worker who finished comes back for another assignment.
+            let finished = try Self.servedSession(db,
+                where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL AND v.finishedAt IS NOT NULL",
+                [studyId, annotatorId])
             if var session = try Self.servedSession(db,
-                where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL", [studyId, annotatorId])
+                where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL AND v.finishedAt IS NULL",
+                [studyId, annotatorId])
             {
-                if session.finishedAt == nil {
-                    try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
-                }
+                try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
                 // A participant who returned the task and took it again comes with a new attempt id
                 // (MTurk assignmentId, Prolific SESSION_ID): the unfinished submission takes it.
                 if session.finishedAt == nil, let platformAssignmentID, platformAssignmentID != session.assignmentID,
@@ -194,6 +199,7 @@ extension LabelStore {
             let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND annotatorId = ?",
                 arguments: [studyId, annotatorId]) ?? 0
             if taken >= maxAssignmentsPerWorker {
+                if let finished { return .resumed(finished) }
                 let released = try Bool.fetchOne(db, sql: """
                     SELECT EXISTS (SELECT 1 FROM servedSession WHERE studyId = ? AND annotatorId = ? AND releasedAt IS NOT NULL)
                     """, arguments: [studyId, annotatorId]) ?? false
@@ -211,7 +217,9 @@ extension LabelStore {
                 if (row[2] as Int) > 0 { live.insert(index) }
             }
             let free = (0..<assignmentCount).filter { !live.contains($0) }
-            guard let index = free.min(by: { (served[$0] ?? 0, $0) < (served[$1] ?? 0, $1) }) else { return .full }
+            guard let index = free.min(by: { (served[$0] ?? 0, $0) < (served[$1] ?? 0, $1) }) else {
+                return finished.map { .resumed($0) } ?? .full
+            }
             var assignmentID = "serve:\(index):\(token.prefix(12))"
             if let platformAssignmentID, try !(Bool.fetchOne(db,
                 sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",

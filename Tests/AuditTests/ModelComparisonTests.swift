@@ -2,6 +2,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 import Training
 
 /// Model comparison on cases computed by hand.
@@ -35,14 +36,27 @@ struct ModelComparisonTests {
         let (ma, mb, mc) = (r.models[0], r.models[1], r.models[2])
         #expect(ma.top1.value == 3.0 / 8 && mb.top1.value == 3.0 / 8 && mc.top1.value == 2.0 / 8)
         #expect(ma.mistakes == 5 && mc.mistakes == 6)
-        #expect(try #require(ma.mistakeSeverity.value).isApproximatelyEqual(2.4))
-        #expect(try #require(mb.mistakeSeverity.value).isApproximatelyEqual(2.6))
-        #expect(try #require(mc.mistakeSeverity.value).isApproximatelyEqual(1.75))
+        #expect(try #require(ma.mistakeSeverity.value).isApproximatelyEqual(to: 2.4))
+        #expect(try #require(mb.mistakeSeverity.value).isApproximatelyEqual(to: 2.6))
+        #expect(try #require(mc.mistakeSeverity.value).isApproximatelyEqual(to: 1.75))
         #expect(ma.explicableMistakeRate.value == 0.4 && mb.explicableMistakeRate.value == 0.4)
-        #expect(try #require(mc.explicableMistakeRate.value).isApproximatelyEqual(4.0 / 6))
+        #expect(try #require(mc.explicableMistakeRate.value).isApproximatelyEqual(to: 4.0 / 6))
         #expect(ma.top1Difference == nil)
-        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(-0.125))
-        #expect(try #require(mb.severityDifference?.value).isApproximatelyEqual(0.2))
+        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(to: -0.125))
+        #expect(try #require(mb.severityDifference?.value).isApproximatelyEqual(to: 0.2))
+    }
+
+    /// A mistake exactly at the threshold is explicable. At 2.5, a's mistakes (s = 3, 1, 1, 0.5, 2.5)
+    /// give 2 of 5 and c's (s = 3, 3, 2.5, 1, 3, 1) 4 of 6; just above 2.5, 1 of 5 and 3 of 6.
+    @Test func thresholdIsInclusive() throws {
+        let at = try ModelComparison.compare(runs: [a, c], matrix: matrix(), threshold: 2.5, bootstrap: 10, seed: 1)
+        #expect(at.models[0].explicableMistakeRate.value == 0.4)
+        #expect(try #require(at.models[1].explicableMistakeRate.value).isApproximatelyEqual(to: 4.0 / 6))
+        #expect(try #require(at.models[1].explicableDifference?.value).isApproximatelyEqual(to: 4.0 / 6 - 0.4))
+        let above = try ModelComparison.compare(
+            runs: [a, c], matrix: matrix(), threshold: 2.5.nextUp, bootstrap: 10, seed: 1)
+        #expect(above.models[0].explicableMistakeRate.value == 0.2)
+        #expect(above.models[1].explicableMistakeRate.value == 0.5)
     }
 
     @Test func agreesWithMetrics() throws {
@@ -114,10 +128,10 @@ struct ModelComparisonTests {
             bootstrap: 50, seed: 1)
         let (ab, mc) = (r.models[0], r.models[1])
         #expect(ab.top1.value == 3.0 / 8 && ab.mistakes == 10 && ab.runs.map(\.name) == ["a", "b"])
-        #expect(try #require(ab.mistakeSeverity.value).isApproximatelyEqual(2.5))
+        #expect(try #require(ab.mistakeSeverity.value).isApproximatelyEqual(to: 2.5))
         #expect(ab.explicableMistakeRate.value == 0.4 && ab.runs[1].mistakeSeverity.map { abs($0 - 2.6) < 1e-12 } == true)
         #expect(mc.runs.isEmpty)
-        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(-0.125))
+        #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(to: -0.125))
         #expect(r.modelTable().rows[0][0] == "ab (2 runs)" && r.runTable().rows.count == 2)
         // Closest mistakes pair the i-th runs, as far as the fewest runs go: here (a, c) alone;
         // against c twice, (a, c) and (b, c), summed.
@@ -148,7 +162,7 @@ struct ModelComparisonTests {
         let r = try ModelComparison.compare(models: [ComparedModel(name: "m", runs: [low, high])], matrix: matrix(),
             bootstrap: 400, seed: 5)
         let top1 = r.models[0].top1
-        #expect(try #require(top1.value).isApproximatelyEqual(0.6))
+        #expect(try #require(top1.value).isApproximatelyEqual(to: 0.6))
         #expect(try #require(top1.lower) < 0.53 && #require(top1.upper) > 0.67, "\(top1)")
         let single = try ModelComparison.compare(runs: [low], matrix: matrix(), bootstrap: 400, seed: 5).models[0].top1
         #expect(try #require(single.upper) - #require(single.lower) < 0.05, "\(single)")
@@ -178,7 +192,7 @@ struct ModelComparisonTests {
         #expect(interleaved(planes) == rgb)
     }
 
-    /// A freshly initialised cnn-s on 12 random images: structure and ranges, no training.
+    /// A freshly initialised cnn-s (argmax and CRM) and a random linear model on 12 random images.
     @Test func oodOnATinyModel() throws {
         var generator = SeededGenerator(seed: 5)
         let images = (0..<(12 * 3072)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -186,15 +200,21 @@ struct ModelComparisonTests {
         let test = Dataset(source: "random", samples: .images(images), labels: labels, classes: Self.classes)
         let model = Architecture.cnnS.makeModel(classCount: 3, seed: 1)
         let normalization = Normalization(mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
+        // The untrained cnn-s may give every image the same class; a linear layer with random
+        // weights over all 3,072 inputs answers differently for different pixels, in any layout.
+        let linear = Linear(inFeatures: 3072, outFeatures: 3)
+        var weights = SeededGenerator(seed: 11)
+        linear.weight.value.values = (0..<(3 * 3072)).map { _ in Float(Int(weights.next() % 2001) - 1000) / 20_000 }
         let models = [
             OODModel(name: "m", model: model, normalization: normalization),
             OODModel(name: "crm", model: model, normalization: normalization, decoding: .crm),
+            OODModel(name: "linear", model: Sequential([linear]), normalization: normalization),
         ]
         let r = try OODComparison.evaluate(
             models: models, test: test, corruptions: [.jpeg, .gaussianNoise], severities: [1, 5], images: 6, seed: 2,
             matrix: matrix())
         #expect(r.images == 6 && r.corruptions.map(\.name) == ["jpeg", "gaussian-noise"])
-        #expect(r.corruptions.allSatisfy { $0.severities.map(\.severity) == [1, 5] && $0.scores.count == 2 })
+        #expect(r.corruptions.allSatisfy { $0.severities.map(\.severity) == [1, 5] && $0.scores.count == 3 })
         for score in r.corruptions.flatMap(\.scores) + r.meanOverCorruptions {
             #expect((0...1).contains(score.top1))
             #expect(score.mistakeSeverity.map { (0...4).contains($0) } ?? true)
@@ -205,10 +225,52 @@ struct ModelComparisonTests {
             matrix: matrix())
         #expect(again == r)
         #expect(r.table().rows.count == 3)
+
+        // Every score recomputed image by image from the documented recipe: the stratified subset of 6
+        // (seed 2), each image corrupted on its own (interleaved RGB) with the generator of corruption k
+        // at severity s (seed 2 + 16k + s, image index i), then the model's metrics.
+        let subset = try test.stratifiedSubset(6, seed: 2)
+        guard case .images(let planes) = subset.samples else { Issue.record("not images"); return }
+        let clean = interleaved(planes)
+        func expectedScores(_ corruption: Corruption, _ severity: Int) throws -> [OODComparison.Score] {
+            let k = UInt64(try #require(Corruption.allCases.firstIndex(of: corruption)))
+            var corrupted: [UInt8] = []
+            for i in 0..<subset.count {
+                var generator = Corruption.imageGenerator(seed: 2 + 16 * k + UInt64(severity), index: i)
+                corrupted += try corruption.apply(
+                    to: Array(clean[(i * 3072)..<((i + 1) * 3072)]), severity: severity, generator: &generator)
+            }
+            let dataset = Dataset(source: "x", samples: .images(planar(corrupted)), labels: subset.labels,
+                classes: subset.classes)
+            return try models.map { m in
+                let p = Evaluator.probabilities(model: m.model, dataset: dataset, normalization: normalization)
+                let metrics = Metrics.evaluate(
+                    probabilities: p, labels: subset.labels, classCount: 3, matrix: try matrix(), threshold: 2,
+                    decoding: m.decoding
+                ).metrics
+                return OODComparison.Score(top1: metrics.top1, mistakeSeverity: metrics.mistakeSeverity,
+                    explicableMistakeRate: metrics.explicableMistakeRate)
+            }
+        }
+        var perCorruption: [[Double]] = []
+        for (entry, corruption) in zip(r.corruptions, [Corruption.jpeg, .gaussianNoise]) {
+            let one = try expectedScores(corruption, 1), five = try expectedScores(corruption, 5)
+            #expect(entry.severities[0].scores == one, "\(corruption) severity 1")
+            #expect(entry.severities[1].scores == five, "\(corruption) severity 5")
+            // The entry's score is the mean over severities, per model.
+            for m in models.indices {
+                #expect(entry.scores[m].top1.isApproximatelyEqual(to: (one[m].top1 + five[m].top1) / 2))
+            }
+            perCorruption.append(entry.scores.map(\.top1))
+        }
+        for m in models.indices {
+            let mean = (perCorruption[0][m] + perCorruption[1][m]) / 2
+            #expect(r.meanOverCorruptions[m].top1.isApproximatelyEqual(to: mean))
+        }
     }
 
     @Test func oodSetsAreReadOrRefused() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ood-\(UUID().uuidString)")
+        let root = try temporaryFolder().appendingPathComponent("ood")
         #expect(try OODSet.readAll(in: root, classes: Self.classes).isEmpty)
         let good = root.appendingPathComponent("good"), bad = root.appendingPathComponent("bad")
         try FileManager.default.createDirectory(at: good, withIntermediateDirectories: true)
@@ -228,8 +290,4 @@ struct ModelComparisonTests {
             #expect(error.description.contains("bad/images.npy: expected N×32×32×3 uint8"))
         }
     }
-}
-
-extension Double {
-    fileprivate func isApproximatelyEqual(_ other: Double) -> Bool { abs(self - other) <= 1e-12 * max(1, abs(other)) }
 }

@@ -4,6 +4,7 @@ import ExplicableCore
 import Foundation
 import Semantics
 import Testing
+import TestSupport
 
 /// Element names and ids of an HTML document, read with libxml2's HTML parser (no network).
 struct ParsedHTML {
@@ -61,8 +62,7 @@ struct ParsedHTML {
 }
 
 struct ReportTests {
-    let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("templates")
+    let templates = repositoryRoot.appendingPathComponent("templates")
 
     func sample() throws -> Report {
         let classes = try ClassSet(name: "abc", labels: ["a<b", "c", "d"])

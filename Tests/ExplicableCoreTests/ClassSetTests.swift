@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
 struct ClassSetTests {
     @Test func parsesTheStandardColumns() throws {
@@ -31,9 +32,7 @@ struct ClassSetTests {
     }
 
     @Test func builtInSetsAreFoundThroughExplicableHome() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let set = try ClassSetCatalog.load("cifar10", environment: ["EXPLICABLE_HOME": root.path])
+        let set = try ClassSetCatalog.load("cifar10", environment: ["EXPLICABLE_HOME": repositoryRoot.path])
         #expect(set.count == 10 && set.labels.first == "airplane" && set.name == "cifar10")
         #expect(throws: ExplicableError.self) { try ClassSetCatalog.load("cifar11", environment: [:]) }
     }

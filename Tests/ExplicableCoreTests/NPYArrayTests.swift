@@ -1,16 +1,9 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
-func fixture(_ name: String) -> URL {
-    Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!
-}
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+func fixture(_ name: String) -> URL { fixtureFile(name, in: .module) }
 
 struct NPYArrayTests {
     /// Files written by `numpy.save` (NumPy 2.4) read back with the right shape and values, and

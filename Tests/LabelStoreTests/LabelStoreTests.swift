@@ -3,12 +3,7 @@ import Foundation
 import GRDB
 import LabelStore
 import Testing
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+import TestSupport
 
 struct LabelStoreTests {
     @Test func createsTheSchemaInWALModeWithForeignKeys() throws {

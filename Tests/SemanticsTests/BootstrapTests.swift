@@ -1,6 +1,7 @@
 import ExplicableCore
 import Semantics
 import Testing
+import TestSupport
 
 struct BootstrapTests {
     /// The data of `Benchmarks/semantics_reference.py` (RATINGS): 3 classes, 8 annotators; 6 rates

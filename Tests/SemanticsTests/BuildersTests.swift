@@ -6,34 +6,17 @@ import FoundationXML
 import LabelStore
 import Semantics
 import Testing
+import TestSupport
 import WordNet
 
-/// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
-let sharedData: URL = {
-    if let path = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data")
-}()
-
-func dataFile(_ path: String) throws -> URL {
-    let url = sharedData.appendingPathComponent(path)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        throw ExplicableError(.missingData, "test data missing: \(url.path) (set EXPLICABLE_DATA to the shared data folder)")
-    }
-    return url
-}
+/// A file of the real data sets (fails the test when it is missing).
+func dataFile(_ path: String) throws -> URL { try requireSharedData(path) }
 
 let cifar10 = try! ClassSet(name: "cifar10",
     labels: ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"])
 
 func matrix(_ rows: [[Double]], kind: ClassMatrix.Kind = .similarity, classes: ClassSet = pets) -> ClassMatrix {
     ClassMatrix(classes: classes, kind: kind, values: rows.flatMap { $0 }, provenance: .init(source: "test"))
-}
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-semantics-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 struct ConversionTests {

@@ -2,6 +2,7 @@ import ExplicableCore
 import Foundation
 import Semantics
 import Testing
+import TestSupport
 
 struct LikertAggregationTests {
     /// (0,1): 1 3 4 4; (1,0): 2; (0,2): 0 4 1 3 3 2 4 0 1 2 4; each rating by its own annotator.

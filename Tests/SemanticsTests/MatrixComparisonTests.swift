@@ -1,6 +1,7 @@
 import ExplicableCore
 import Semantics
 import Testing
+import TestSupport
 
 struct MatrixComparisonTests {
     static let four = try! ClassSet(name: "four", labels: ["a", "b", "c", "d"])

@@ -1,6 +1,7 @@
 import ExplicableCore
 import Semantics
 import Testing
+import TestSupport
 
 struct ReliabilityTests {
     /// Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for

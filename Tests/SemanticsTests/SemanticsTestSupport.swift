@@ -2,15 +2,6 @@ import ExplicableCore
 import Foundation
 import Semantics
 
-/// Whether `a` and `b` agree to `tolerance` (absolute), NaN matching NaN.
-func isClose(_ a: Double, _ b: Double, _ tolerance: Double = 1e-9) -> Bool {
-    (a.isNaN && b.isNaN) || abs(a - b) <= tolerance
-}
-
-func isClose(_ a: [Double], _ b: [Double], _ tolerance: Double = 1e-9) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { isClose($0, $1, tolerance) }
-}
-
 /// Ratings from `(annotator, row, column, value)` tuples.
 func likert(
     _ tuples: [(Int, Int, Int, Double)], classes: ClassSet = pets, scale: ClosedRange<Double> = 0...4,

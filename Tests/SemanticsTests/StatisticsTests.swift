@@ -1,6 +1,7 @@
 import ExplicableCore
 import Semantics
 import Testing
+import TestSupport
 
 struct StatisticsTests {
     // Reference values: Benchmarks/semantics_reference.py (np.corrcoef, np.percentile, scipy.stats 1.17).

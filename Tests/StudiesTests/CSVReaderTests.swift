@@ -2,6 +2,7 @@ import ExplicableCore
 import Foundation
 import Studies
 import Testing
+import TestSupport
 
 struct CSVReaderTests {
     func records(_ bytes: [UInt8]) throws -> [([String], Int)] {

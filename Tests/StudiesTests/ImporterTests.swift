@@ -4,6 +4,7 @@ import GRDB
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 func writeFile(_ text: String, name: String = "in.csv") throws -> URL {
     let url = try temporaryFolder().appendingPathComponent(name)
@@ -222,7 +223,26 @@ struct InstanceLabelImportTests {
         let total = try store.read { try Int.fetchOne($0, sql: "SELECT sum(count) FROM instanceCount") }
         let expected = try NPYArray.read(counts).doubles.reduce(0, +)
         #expect(Double(total ?? 0) == expected)
-        #expect(expected > 500_000)  // CIFAR-10H holds about 511,000 labels
+        // Computed with python3 and NumPy from cifar10h-counts.npy (int64, 10,000 × 10):
+        // c.sum() == 511000; c.sum(0) per chosen class; c[0] and c[1] for test images 0 and 1.
+        #expect(expected == 511_000)
+        let perClass = try store.read {
+            try Int.fetchAll($0, sql: "SELECT sum(count) FROM instanceCount GROUP BY classIndex ORDER BY classIndex")
+        }
+        #expect(perClass == [49809, 51612, 51393, 50504, 47927, 52908, 51285, 52960, 51352, 51250])
+        func stored(image: Int) throws -> [Int] {
+            let rows = try store.read {
+                try Row.fetchAll($0, sql: """
+                    SELECT c.classIndex, c.count FROM instanceCount c JOIN item i ON i.id = c.itemId
+                    WHERE i.studyId = ? AND i.key = ?
+                    """, arguments: [study.id, "image:\(image)"])
+            }
+            var counts = [Int](repeating: 0, count: 10)
+            for row in rows { counts[row[0] as Int] = row[1] }
+            return counts
+        }
+        #expect(try stored(image: 0) == [0, 1, 1, 48, 0, 1, 0, 0, 0, 0])
+        #expect(try stored(image: 1) == [0, 0, 1, 0, 0, 0, 0, 0, 50, 0])
         let status = try StudyStatus.of(study, in: store)
         #expect(status.ratingsCollected > 450_000)
     }

@@ -2,6 +2,7 @@ import ExplicableCore
 import Foundation
 import Studies
 import Testing
+import TestSupport
 
 struct JSONArrayReaderTests {
     func elements(_ text: String) throws -> [(String, Int)] {

@@ -3,6 +3,7 @@ import ExplicableCore
 import Foundation
 import Studies
 import Testing
+import TestSupport
 
 struct MistakeReviewTests {
     /// 20 test images, labels `i % 10`. Run `a` is wrong on 1, 3, 5, 7, 9, 11; run `b` on 3, 5, 7,

@@ -4,6 +4,7 @@ import GRDB
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 struct JsPsychImportTests {
     @Test func jsonTrialsWithNumberObjectAndMissingResponses() throws {

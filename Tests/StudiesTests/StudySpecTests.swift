@@ -3,6 +3,7 @@ import Foundation
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 struct StudySpecTests {
     @Test(arguments: ["cifar10-class-likert", "cifar10-instance-labels", "cifar10-mistake-review"])

@@ -2,22 +2,12 @@ import ExplicableCore
 import Foundation
 import LabelStore
 import Studies
+import TestSupport
 import Testing
 
-func fixture(_ name: String) -> URL {
-    Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!
-}
+func fixture(_ name: String) -> URL { fixtureFile(name, in: .module) }
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-studies-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-let cifar10 = try! ClassSet.readTSV(repositoryRoot.appendingPathComponent("wordnet/cifar10.tsv"))
+let cifar10 = try! ClassSet.readTSV(builtInClassSetURL("cifar10"))
 
 /// A spec JSON object from the Likert fixture with `changes` applied (nil removes a key).
 func likertSpec(_ changes: [String: Any?] = [:]) throws -> Data {
@@ -41,9 +31,3 @@ func likertStudy(k: Int = 3, perAssignment: Int = 15, changes: [String: Any?] = 
         now: Date(timeIntervalSince1970: 1_780_000_000))
     return (store, study)
 }
-
-/// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
-let sharedData: URL = {
-    if let path = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
-    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-}()

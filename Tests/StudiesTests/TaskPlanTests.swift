@@ -3,6 +3,7 @@ import Foundation
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 struct TaskPlanTests {
     @Test(arguments: [(3, 15), (46, 15), (5, 7), (1, 90), (2, 89)])
@@ -114,6 +115,11 @@ struct TaskImagesTests {
         let png = try Data(contentsOf: folder.appendingPathComponent("images/cifar10-test-0.png"))
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(Array(png[16..<24]) == [0, 0, 0, 32, 0, 0, 0, 32])  // IHDR width and height
+        // Test image 0 (a cat): pixels read from test_batch.bin with python3 (record 0, byte 1 + c·1024 + 32y + x).
+        let image = try DecodedPNG(png)
+        #expect(image.pixel(x: 0, y: 0) == [158, 112, 49])
+        #expect(image.pixel(x: 17, y: 5) == [66, 56, 45])
+        #expect(image.pixel(x: 31, y: 31) == [21, 67, 110])
         let page = try String(contentsOf: folder.appendingPathComponent("pages/assignment-0000.html"), encoding: .utf8)
         #expect(page.contains(#"..\/images\/cifar10-test-"#))
     }
@@ -142,9 +148,27 @@ struct TaskImagesTests {
     }
 
     @Test func pngEncoderKnownAnswer() throws {
-        // A 2×1 image, red then blue: decode the IDAT with python's zlib-free check via the CRC of IEND.
-        let png = PNGEncoder.encode(rgb: [255, 0, 0, 0, 0, 255], width: 2, height: 1)
+        // A 2×1 image, red then green: the fixed parts of the file, byte for byte (IEND's CRC is AE426082).
+        let png = PNGEncoder.encode(rgb: [255, 0, 0, 0, 255, 0], width: 2, height: 1)
         #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
         #expect(Array(png[12..<16]) == Array("IHDR".utf8) && png[24] == 8 && png[25] == 2)
+        // And the image data: decoded (IDAT inflated, filters undone) it gives back the pixels.
+        let decoded = try DecodedPNG(png)
+        #expect(decoded.width == 2 && decoded.height == 1)
+        #expect(decoded.rgb == [255, 0, 0, 0, 255, 0])
+    }
+
+    /// Every pixel distinct, rows and columns of different lengths: the decoded image is the input.
+    @Test func pngEncoderRoundTripsEveryPixel() throws {
+        let (width, height) = (5, 3)
+        let pixels = (0..<(width * height * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let decoded = try DecodedPNG(PNGEncoder.encode(rgb: pixels, width: width, height: height))
+        #expect(decoded.width == width && decoded.height == height)
+        #expect(decoded.rgb == pixels)
+        // Enlarged 2×, pixel (x, y) of the original fills (2x…2x+1, 2y…2y+1).
+        let big = try DecodedPNG(PNGEncoder.encode(
+            rgb: PNGEncoder.upscale(rgb: pixels, width: width, height: height, factor: 2), width: 10, height: 6))
+        #expect(big.pixel(x: 9, y: 5) == Array(pixels[((2 * width + 4) * 3)..<((2 * width + 4) * 3 + 3)]))
+        #expect(big.pixel(x: 2, y: 1) == Array(pixels[3..<6]))
     }
 }

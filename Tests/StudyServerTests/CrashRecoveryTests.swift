@@ -5,6 +5,7 @@ import HummingbirdTesting
 import LabelStore
 import Studies
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -7,20 +7,11 @@ import LabelStore
 import Studies
 import StudyServer
 import Testing
-
-/// `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
-let sharedData: URL = {
-    if let path = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
-    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-}()
+import TestSupport
 
 /// The shared data folder; a missing CIFAR-10 fails the test (it never skips silently).
 func requireCIFAR() throws -> URL {
-    let batch = sharedData.appendingPathComponent("cifar-10-batches-bin/test_batch.bin")
-    guard FileManager.default.fileExists(atPath: batch.path) else {
-        throw ExplicableError(.missingData, "the CIFAR-10 binary release is missing: set EXPLICABLE_DATA or put it in "
-            + "../shared/data", file: batch.path)
-    }
+    _ = try requireCIFAR10Folder()
     return sharedData
 }
 

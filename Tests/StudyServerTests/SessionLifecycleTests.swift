@@ -6,6 +6,7 @@ import LabelStore
 import Studies
 import StudyServer
 import Testing
+import TestSupport
 
 @Suite("StudyServer sessions") struct SessionLifecycleTests {
     @Test func abandonedSessionsReturnToThePoolAfterTheTimeout() async throws {

@@ -159,6 +159,45 @@ import Testing
         }
     }
 
+    /// `qc.maxAssignmentsPerWorker` 2: a worker who finished an assignment and comes back gets a
+    /// second, different one; after finishing that, coming back shows the completion page of the
+    /// second and deals nothing, although an assignment is still free for another worker.
+    @Test func aReturningWorkerGetsAssignmentsUpToTheLimit() async throws {
+        // 3 classes: 6 items × k 1 / 2 per assignment = 3 assignments.
+        let (_, store, study) = try makeStudy(classes: 3, k: 1, perAssignment: 2, maxPerWorker: 2)
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        @Sendable func finish(_ client: TestClient, _ token: String) async throws -> [String] {
+            let items = try await client.items(token)
+            for item in items {
+                let r = try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": 1])
+                #expect(r.status == 200)
+            }
+            #expect(try await client.post("/api/finish", json: ["token": token]).status == 200)
+            return items.map(\.key)
+        }
+        try await withServer(server) { port in
+            try await withTestClient(port: port) { client in
+                let first = try await client.admit("a")
+                let firstItems = try await finish(client, first)
+                let second = try await client.admit("a")
+                #expect(second != first, "a worker under the limit who comes back gets a new session")
+                let secondItems = try await finish(client, second)
+                #expect(Set(firstItems).isDisjoint(with: secondItems), "\(firstItems) then \(secondItems)")
+                // At the limit: the completion page of the last assignment, no third one.
+                let third = try await client.fetch("/start?PROLIFIC_PID=a&STUDY_ID=s1&SESSION_ID=xa3")
+                #expect(third.status == 303, "\(third.body)")
+                #expect(third.headers[.location] == "/session/\(second)/done")
+                // The third assignment is still free: another worker gets it, then the study is full.
+                let other = try await client.admit("b")
+                #expect(Set(try await client.items(other).map(\.key)).isDisjoint(with: firstItems + secondItems))
+                #expect(try await client.fetch("/start?PROLIFIC_PID=c").status == 503)
+            }
+        }
+        let (submissions, _, _) = try store.submissionsWithAnswers(studyId: study.id)
+        let byWorker = Dictionary(grouping: submissions, by: \.annotatorId).mapValues(\.count)
+        #expect(byWorker.values.sorted() == [1, 2])
+    }
+
     @Test func limitsAssignmentsPerWorkerAndFillsUp() async throws {
         // 2 classes: 2 items × k 1 / 1 per assignment = 2 assignments.
         let (_, store, study) = try makeStudy(classes: 2, k: 1, perAssignment: 1)

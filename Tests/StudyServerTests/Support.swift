@@ -7,16 +7,9 @@ import LabelStore
 import Studies
 import StudyServer
 import Testing
+import TestSupport
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 let templates = repositoryRoot.appendingPathComponent("templates")
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-serve-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// A class-pair Likert study over `classes` classes (n·(n−1) items) in a fresh store file.
 func makeStudy(

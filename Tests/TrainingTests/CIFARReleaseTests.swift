@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Training
 
 /// Unpacking the CIFAR archives: gzip through zlib and a ustar reader.

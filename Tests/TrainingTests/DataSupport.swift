@@ -1,28 +1,14 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Training
 
 /// A committed fixture file.
-func fixtureURL(_ name: String) -> URL {
-    Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!
-}
+func fixtureURL(_ name: String) -> URL { fixtureFile(name, in: .module) }
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The real CIFAR-10 batches: `$EXPLICABLE_DATA/cifar-10-batches-bin`, else `../shared/data/…`.
-/// Fails the test (does not skip it) when they are missing.
-func cifar10Folder() throws -> URL {
-    let root =
-        ProcessInfo.processInfo.environment["EXPLICABLE_DATA"].map { URL(fileURLWithPath: $0) }
-        ?? repositoryRoot.appendingPathComponent("../shared/data").standardizedFileURL
-    let folder = root.appendingPathComponent("cifar-10-batches-bin")
-    try #require(
-        FileManager.default.fileExists(atPath: folder.appendingPathComponent("test_batch.bin").path),
-        "CIFAR-10 batches are missing from \(folder.path): set EXPLICABLE_DATA or put them in ../shared/data")
-    return folder
-}
+/// The real CIFAR-10 batches; fails the test (does not skip it) when they are missing.
+func cifar10Folder() throws -> URL { try requireCIFAR10Folder() }
 
 /// The real CIFAR-10 training and test sets, read once per test process.
 let realCIFAR10: (train: Dataset, test: Dataset)? = {
@@ -36,13 +22,6 @@ let realCIFAR10: (train: Dataset, test: Dataset)? = {
 func requireCIFAR10() throws -> (train: Dataset, test: Dataset) {
     _ = try cifar10Folder()
     return try #require(realCIFAR10, "CIFAR-10 could not be read")
-}
-
-/// A fresh temporary folder.
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-training-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 /// `count` CIFAR records with the given label bytes per record and pixel bytes from a seeded generator.

@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Training
 
 /// The CIFAR and feature readers: real data, and every kind of bad data.
@@ -20,6 +21,25 @@ struct DatasetReaderTests {
         let (mean, std) = train.channelStatistics()
         for (m, e) in zip(mean, [0.4914, 0.4822, 0.4465] as [Float]) { #expect(abs(m - e) < 0.005) }
         for (s, e) in zip(std, [0.2470, 0.2435, 0.2616] as [Float]) { #expect(abs(s - e) < 0.005) }
+    }
+
+    /// Labels and pixels of known images, read from the batches with python3 (records of 3,073 bytes:
+    /// the label byte, then the red, green and blue 32×32 planes; `rec[1 + c*1024 + y*32 + x]`).
+    /// The dataset keeps the planes: channel c of pixel (x, y) of image i is at `i*3072 + c*1024 + y*32 + x`.
+    @Test func realCIFAR10LabelsAndPixelsByContent() throws {
+        let (train, test) = try requireCIFAR10()
+        let cases: [(Dataset, image: Int, label: Int32, x: Int, y: Int, rgb: [UInt8])] = [
+            (test, 0, 3, 0, 0, [158, 112, 49]), (test, 0, 3, 17, 5, [66, 56, 45]), (test, 0, 3, 31, 31, [21, 67, 110]),
+            (test, 9999, 7, 8, 16, [86, 76, 67]),
+            (train, 0, 6, 0, 0, [59, 62, 63]), (train, 0, 6, 17, 5, [97, 63, 32]),  // data_batch_1, record 0
+            (train, 49_999, 1, 31, 31, [159, 158, 154]),  // data_batch_5, record 9999
+        ]
+        for (data, image, label, x, y, rgb) in cases {
+            #expect(data.labels[image] == label, "label of image \(image)")
+            guard case .images(let bytes) = data.samples else { Issue.record("not images"); return }
+            let planes = (0..<3).map { bytes[image * 3072 + $0 * 1024 + y * 32 + x] }
+            #expect(planes == rgb, "image \(image), pixel (\(x), \(y))")
+        }
     }
 
     @Test func stratifiedSubsetKeepsClassSharesAndIsSeeded() throws {

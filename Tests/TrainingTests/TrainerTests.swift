@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Training
 
 /// The training loop: learning, determinism, resume, fine-tuning, divergence, checkpoints.

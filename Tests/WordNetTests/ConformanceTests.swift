@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import WordNet
 
 /// The reference values `Benchmarks/wn_reference.py` computed with the Python package `wn` 1.1.1

@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 @testable import WordNet
 
 /// Measures on the mini wordnet, against values worked out by hand.

@@ -1,22 +1,11 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 import WordNet
 
-func fixture(_ name: String) -> URL {
-    Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!
-}
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The shared data folder of the tests: `$EXPLICABLE_DATA`, else `../shared/data` beside the checkout.
-let sharedData: URL = {
-    if let path = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"], !path.isEmpty {
-        return URL(fileURLWithPath: path)
-    }
-    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-}()
+/// A fixture of this target, else one shared through TestSupport (`mini.xml`, `mini.xml.gz`, `mini-classes.tsv`).
+func fixture(_ name: String) -> URL { fixtureFile(name, in: .module) }
 
 /// The real Open English WordNet 2025, read once per test process. Tests that need it fail
 /// (never skip) when it is missing.
@@ -38,13 +27,7 @@ enum RealWordNet {
 }
 
 func builtInClassSet(_ name: String) throws -> ClassSet {
-    try ClassSet.readTSV(repositoryRoot.appendingPathComponent("wordnet/\(name).tsv"))
-}
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    try ClassSet.readTSV(builtInClassSetURL(name))
 }
 
 /// Writes `xml` to a temporary file and returns its URL.
@@ -64,9 +47,4 @@ func lmf(_ body: String) -> String {
     </Lexicon>
     </LexicalResource>
     """
-}
-
-func isClose(_ a: Double, _ b: Double, tolerance: Double = 1e-9) -> Bool {
-    if a.isInfinite || b.isInfinite { return a == b }
-    return abs(a - b) <= tolerance * max(1, abs(b))
 }

@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -96,14 +97,19 @@ def open_page(browser, url, expected):
 
 def submit(browser, answers_js):
     """Answers every question with `answers_js` (a function of key and position returning the
-    value to click), submits, and returns the payload the page produced."""
-    browser.evaluate("""
+    value to click), submits, and returns the payload the page produced and what was clicked:
+    item key → the text of the clicked option's label, as the participant read it."""
+    clicked = browser.evaluate("""
         (() => {
           const answer = %s;
+          const clicked = {};
           document.querySelectorAll('fieldset.item').forEach((box, i) => {
-            box.querySelector('input[value="' + answer(box.dataset.key, i) + '"]').click();
+            const input = box.querySelector('input[value="' + answer(box.dataset.key, i) + '"]');
+            input.click();
+            clicked[box.dataset.key] = input.closest('label').textContent.trim();
           });
           document.getElementById('submit').click();
+          return clicked;
         })()
     """ % answers_js)
     payload = None
@@ -117,7 +123,7 @@ def submit(browser, answers_js):
     done = browser.evaluate("document.getElementById('done').textContent")
     if "Thank you" not in done:
         sys.exit(f"FAIL: no completion message (got {done!r})")
-    return payload
+    return payload, clicked
 
 
 def screenshot(browser, path):
@@ -126,22 +132,55 @@ def screenshot(browser, path):
         f.write(base64.b64decode(shot["data"]))
 
 
-def import_payload(work, db, study, payload, expected):
+def stored_answers(db, study):
+    """Item key → stored value of every answer of `study`, read from the store with SQLite."""
+    with sqlite3.connect(db) as connection:
+        return dict(connection.execute("""
+            SELECT i.key, r.value FROM response r JOIN item i ON i.id = r.itemId
+            JOIN submission s ON s.id = r.submissionId JOIN study st ON st.id = s.studyId WHERE st.name = ?
+            """, (study,)).fetchall())
+
+
+def import_payload(work, db, study, payload, expected, clicked, value_of_label):
+    """Imports the payload, checks every stored value against the option clicked for its item
+    (`value_of_label` maps a label's text to the value it must be stored as) and that QC accepts
+    the one submission."""
     payload_file = os.path.join(work, f"{study}-payload.json")
     with open(payload_file, "w") as f:
         f.write(payload)
     report = run("study", "import", study, payload_file, "--format", "payload", "--db", db)
     if f"{expected} accepted, 0 rejected" not in report or "1 submissions" not in report:
         sys.exit(f"FAIL: the {study} payload did not import cleanly: {report}")
+    stored = stored_answers(db, study)
+    wanted = {key: value_of_label(label) for key, label in clicked.items()}
+    if len(clicked) != expected or stored != wanted:
+        wrong = {k: (wanted.get(k), stored.get(k)) for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k)}
+        sys.exit(f"FAIL: {study}: stored values differ from the options clicked (key: (clicked, stored)): {wrong}")
     qc = run("study", "qc", study, "--db", db)
-    if "\t0\t" not in qc.splitlines()[1]:
+    lines = qc.splitlines()
+    header, row = lines[0].split("\t"), lines[1].split("\t")
+    if row[header.index("failed checks")] != "0":
         sys.exit(f"FAIL: {study}: attention checks answered correctly were counted as failed:\n{qc}")
+    if row[header.index("decision")] != "accepted" or lines[-1] != "1 accepted, 0 rejected of 1 submissions":
+        sys.exit(f"FAIL: {study}: QC did not accept the submission:\n{qc}")
+    with sqlite3.connect(db) as connection:
+        statuses = [status for (status,) in connection.execute(
+            "SELECT s.qcStatus FROM submission s JOIN study st ON st.id = s.studyId WHERE st.name = ?", (study,))]
+    if statuses != ["accepted"]:
+        sys.exit(f"FAIL: {study}: stored QC statuses {statuses}, expected ['accepted']")
 
 
 def likert_case(browser, work, db):
     """The paper's CIFAR-10 class-pair Likert study: URL parameters, validation, payload."""
     out = os.path.join(work, "likert")
-    run("study", "create", os.path.join(ROOT, "studies", "cifar10-class-likert.json"), "--db", db)
+    with open(os.path.join(ROOT, "studies", "cifar10-class-likert.json")) as f:
+        spec = json.load(f)
+    # A script answers far faster than a person: without this, QC rightly rejects it as too fast.
+    del spec["qc"]["minSecondsPerItem"]
+    spec_file = os.path.join(work, "cifar10-class-likert.json")
+    with open(spec_file, "w") as f:
+        json.dump(spec, f)
+    run("study", "create", spec_file, "--db", db)
     run("study", "tasks", "cifar10-class-likert", "--out", out, "--db", db)
     page = os.path.join(out, "study.html")
     open_page(browser, f"file://{page}?assignment=3&PROLIFIC_PID=browser-test-pid&STUDY_ID=s1&SESSION_ID=session-3", 17)
@@ -154,14 +193,15 @@ def likert_case(browser, work, db):
         sys.exit(f"FAIL: an unanswered form was accepted (message: {message!r})")
     screenshot(browser, os.path.join(work, "likert-page.png"))
     # Attention checks answered correctly, the rest with a spread of values.
-    payload = submit(browser, """(key, i) => key === 'attn:circle-triangle' ? '0'
+    payload, clicked = submit(browser, """(key, i) => key === 'attn:circle-triangle' ? '0'
         : key === 'attn:circle-circle' ? '4' : String(i % 5)""")
     data = json.loads(payload)
     if data["prolific_pid"] != "browser-test-pid" or data["session_id"] != "session-3" or data["assignment"] != 3:
         sys.exit(f"FAIL: URL parameters not in the payload: {data}")
     if len(data["responses"]) != 17 or any(r["rt_ms"] is None or r["rt_ms"] < 0 for r in data["responses"]):
         sys.exit("FAIL: payload responses are incomplete")
-    import_payload(work, db, "cifar10-class-likert", payload, 17)
+    # A Likert option reads "3 – Plausible": it must be stored as the number before the dash.
+    import_payload(work, db, "cifar10-class-likert", payload, 17, clicked, lambda label: float(label.split(" – ")[0]))
 
 
 def instance_label_case(browser, work, db):
@@ -171,6 +211,7 @@ def instance_label_case(browser, work, db):
         spec = json.load(f)
     spec.update(name="browser-instance-labels", ratingsPerItem=2, itemsPerAssignment=20,
                 attentionChecksPerAssignment=2, images={"source": "cifar10-test", "count": 40})
+    del spec["qc"]["minSecondsPerItem"]  # a script answers far faster than a person
     spec_file = os.path.join(work, "instance-labels.json")
     with open(spec_file, "w") as f:
         json.dump(spec, f)
@@ -190,11 +231,16 @@ def instance_label_case(browser, work, db):
         total = browser.evaluate("document.images.length")
         sys.exit(f"FAIL: {loaded} of {total} images loaded as 32x32 PNGs (expected 22)")
     screenshot(browser, os.path.join(work, "instance-page.png"))
-    payload = submit(browser, "(key, i) => String(%s[key] ?? (i %% 10))" % json.dumps(expected))
+    payload, clicked = submit(browser, "(key, i) => String(%s[key] ?? (i %% 10))" % json.dumps(expected))
     data = json.loads(payload)
     if len(data["responses"]) != 22:
         sys.exit(f"FAIL: expected 22 responses, got {len(data['responses'])}")
-    import_payload(work, db, "browser-instance-labels", payload, 22)
+    # A chosen class (the label's text, e.g. "frog") must be stored as its index in wordnet/cifar10.tsv.
+    with open(os.path.join(ROOT, "wordnet", "cifar10.tsv")) as f:
+        index = {row.split("\t")[1]: float(row.split("\t")[0]) for row in f.read().splitlines()[1:]}
+    if len(set(clicked.values())) < 2:
+        sys.exit("FAIL: every question was answered with the same class; the check would prove little")
+    import_payload(work, db, "browser-instance-labels", payload, 22, clicked, lambda label: index[label])
 
 
 def report_case(browser, work):
@@ -283,6 +329,11 @@ def served_case(browser, work):
         rows = urllib.request.urlopen(request).read().decode().strip().split("\n")
         if len(rows) != 18 or rows[0] != "annotator,assignment,item,value,rt_ms":
             sys.exit(f"FAIL: served export has {len(rows) - 1} answers, expected 17")
+        # Every stored value is the one clicked: the expected answer for attention checks, 3 otherwise.
+        exported = {row.split(",")[2]: row.split(",")[3] for row in rows[1:]}
+        wanted = {key: str(expected[key[5:]]) if key.startswith("attn:") else "3" for key in exported}
+        if exported != wanted:
+            sys.exit(f"FAIL: served export values differ from the options clicked: {exported} vs {wanted}")
     finally:
         server.terminate()
         server.wait(timeout=10)

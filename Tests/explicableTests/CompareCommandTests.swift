@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
 struct CompareCommandTests {
     /// Trains one tiny cnn-s run on real CIFAR-10 into `folder/first` and copies it to `folder/copy`.
@@ -14,9 +15,40 @@ struct CompareCommandTests {
         return (first, copy)
     }
 
+    /// Trains one tiny cnn-s run on real CIFAR-10 into `folder/name` (batches of `batchSize`; the
+    /// seed, which also draws the test subset, stays the default so runs are comparable).
+    func tinyRun(
+        _ name: String, batchSize: Int, data: String, folder: URL, subset: Int, testSubset: Int
+    ) throws -> URL {
+        let out = folder.appendingPathComponent(name)
+        let t = try runWithArguments(
+            ["train", "--data", data, "--arch", "cnn-s", "--subset", "\(subset)", "--test-subset", "\(testSubset)",
+             "--epochs", "1", "--batch-size", "\(batchSize)", "--out", out.path])
+        #expect(t.status == 0, "\(t.err)")
+        return out
+    }
+
+    /// A run's top-1, mistake severity and explicable-mistake rate, recomputed from its
+    /// `predictions.npy` and `labels.npy` under the paper's CHL similarities S (rows = true class):
+    /// severity is the mean of max(S) − S[y][p] over the mistakes, explicable the share with S[y][p] ≥ 2.
+    func recomputed(_ run: URL, data: String) throws -> (top1: Double, severity: Double, explicable: Double) {
+        func int64s(_ url: URL) throws -> [Int] {
+            guard case .int64(let v) = try NPYArray.read(url).storage else { throw CocoaError(.fileReadCorruptFile) }
+            return v.map(Int.init)
+        }
+        let predictions = try int64s(run.appendingPathComponent("predictions.npy"))
+        let labels = try int64s(run.appendingPathComponent("labels.npy"))
+        let s = try NPYArray.read(URL(fileURLWithPath: data + "/paper/cifar10_CHL_cmat.npy")).doubles
+        let top = s.max()!
+        let mistakes = zip(labels, predictions).filter { $0 != $1 }
+        let severity = mistakes.map { top - s[$0 * 10 + $1] }.reduce(0, +) / Double(mistakes.count)
+        let explicable = Double(mistakes.filter { s[$0 * 10 + $1] >= 2 }.count) / Double(mistakes.count)
+        return (Double(labels.count - mistakes.count) / Double(labels.count), severity, explicable)
+    }
+
     /// NAME=DIR,DIR: one model of several runs (seeds).
     @Test func comparesModelsOfSeveralRuns() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let (first, copy) = try tinyRunAndCopy(data: data, folder: try temporaryFolder(), subset: 100, testSubset: 50)
         let seeds = try runWithArguments(
             ["compare", "a=\(first.path),\(copy.path)", first.path, "--data", data, "--eval-matrix", "chl",
@@ -35,16 +67,38 @@ struct CompareCommandTests {
         #expect(groupOOD.status != 0 && groupOOD.err.contains("one run per model"), "\(groupOOD.err)")
     }
 
-    /// One tiny cnn-s run on real CIFAR-10, compared with a copy of itself, with and without OOD.
+    /// Two tiny cnn-s runs on real CIFAR-10 (batches of 50 and 20), compared: their scores equal those
+    /// recomputed from their prediction files; then a run and its copy, with OOD.
     @Test func comparesRunsAndEvaluatesOutOfDistribution() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let folder = try temporaryFolder()
         let (first, copy) = try tinyRunAndCopy(data: data, folder: folder, subset: 200, testSubset: 100)
+        let second = try tinyRun("second", batchSize: 20, data: data, folder: folder, subset: 200, testSubset: 100)
 
         let text = try runWithArguments(
             ["compare", first.path, copy.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100"])
         #expect(text.status == 0, "\(text.err)")
         #expect(text.out.contains("Images every model gets wrong") && text.out.contains("p=1.000"), "\(text.out)")
+
+        let two = try runWithArguments(
+            ["compare", first.path, second.path, "--data", data, "--eval-matrix", "chl", "--bootstrap", "100",
+             "--json"])
+        #expect(two.status == 0, "\(two.err)")
+        let compared = try #require(try JSONSerialization.jsonObject(with: Data(two.out.utf8)) as? [String: Any])
+        let scored = try #require(compared["models"] as? [[String: Any]])
+        #expect(scored.map { $0["name"] as? String } == ["first", "second"])
+        let (a, b) = (try recomputed(first, data: data), try recomputed(second, data: data))
+        #expect(a.top1 != b.top1 || a.severity != b.severity, "the two recipes gave the same predictions")
+        func value(_ model: [String: Any], _ key: String) throws -> Double {
+            try #require((model[key] as? [String: Any])?["value"] as? Double, "\(key) in \(model)")
+        }
+        for (model, expected) in zip(scored, [a, b]) {
+            #expect(try value(model, "top1").isApproximatelyEqual(to: expected.top1))
+            #expect(try value(model, "mistake_severity").isApproximatelyEqual(to: expected.severity))
+            #expect(try value(model, "explicable_mistake_rate").isApproximatelyEqual(to: expected.explicable))
+        }
+        #expect(try value(scored[1], "top1_difference").isApproximatelyEqual(to: b.top1 - a.top1))
+        #expect(try value(scored[1], "severity_difference").isApproximatelyEqual(to: b.severity - a.severity))
 
 
         // A data folder with the real CIFAR-10 and CHL matrix plus one extra OOD set of 4 images.

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 struct DemoCommandTests {
     /// The README's main command end to end on a tiny subset: matrices, two trainings, comparison,
     /// OOD, audit and the report.
     @Test func demoOnATinySubsetWritesTheReportAndASummary() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let out = try temporaryFolder().appendingPathComponent("demo")
         let r = try runWithArguments(["demo", "--out", out.path, "--data", data, "--subset", "200", "--test-subset", "200",
             "--epochs", "1", "--ood-images", "20", "--corruptions", "jpeg"])
@@ -30,7 +31,7 @@ struct DemoCommandTests {
     @Test func reportFromStoredMatricesAndAStudy() throws {
         let (db, _) = try MatrixCommandTests().likertStore()
         _ = try run("matrix", "build", "chl", "--from", "likert:cifar10-class-likert", "--db", db)
-        _ = try run("matrix", "build", "ihl", "--from", "cifar10h", "--data", try sharedData(), "--db", db)
+        _ = try run("matrix", "build", "ihl", "--from", "cifar10h", "--data", try dataFolder(), "--db", db)
         let out = try temporaryFolder().appendingPathComponent("r.html").path
         let r = try run("report", "--matrix", "chl", "--matrix", "ihl", "--study", "cifar10-class-likert", "--out", out,
             "--db", db)

@@ -1,4 +1,5 @@
 import ExplicableCore
+import TestSupport
 import Training
 import Foundation
 import Testing
@@ -7,7 +8,7 @@ struct MatrixCommandTests {
     /// A store holding the CIFAR-10 Likert study with 12 simulated annotators who rate every
     /// directed pair near the paper's published CHL (±1, clipped to 0…4), QC'd.
     func likertStore() throws -> (db: String, data: String) {
-        let data = try sharedData()
+        let data = try dataFolder()
         let db = try temporaryFolder().appendingPathComponent("m.sqlite").path
         _ = try run("study", "create", repositoryRoot.appendingPathComponent("studies/cifar10-class-likert.json").path, "--db", db)
         let chl = try NPYArray.read(URL(fileURLWithPath: data + "/paper/cifar10_CHL_cmat.npy")).doubles
@@ -60,7 +61,7 @@ struct MatrixCommandTests {
     }
 
     @Test func buildsIHLFromCIFAR10HAndEKLAndMergesThem() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let db = try temporaryFolder().appendingPathComponent("m.sqlite").path
         let ihl = try run("matrix", "build", "ihl", "--from", "cifar10h", "--data", data, "--db", db)
         #expect(ihl.status == 0 && ihl.out.contains("instance-labels") && ihl.out.contains("labels=511000"), "\(ihl.err)")
@@ -97,7 +98,7 @@ struct MatrixCommandTests {
         #expect(r.err.filter { $0 == "\n" }.count == 1)
         #expect(try run("matrix", "list", "--db", db).out.contains("bad") == false)
         // Sources over different class sets do not merge.
-        let data = try sharedData()
+        let data = try dataFolder()
         _ = try run("matrix", "import", "paper-chl", data + "/paper/cifar10_CHL_cmat.npy", "--classes", "cifar10", "--db", db)
         let mixed = try run("matrix", "build", "x", "--from", "matrix:paper-chl", "--from", "matrix:ekl", "--db", db)
         #expect(mixed.status == 2 && mixed.err.contains("differ in class set"), "\(mixed.err)")
@@ -134,7 +135,7 @@ struct AuditCommandTests {
 struct TorchExportTests {
     /// The Python loss module builds the same targets as the Swift trainer (NumPy only, to 1e-6).
     @Test func pythonTargetsEqualTheTrainersTargets() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let db = try temporaryFolder().appendingPathComponent("m.sqlite").path
         _ = try run("matrix", "import", "paper-chl", data + "/paper/cifar10_CHL_cmat.npy", "--classes", "cifar10", "--db", db)
         let folder = try temporaryFolder().appendingPathComponent("torch")

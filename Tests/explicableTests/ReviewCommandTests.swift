@@ -1,16 +1,11 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
-/// The CIFAR-10 binary test batch from `$EXPLICABLE_DATA`, else `../shared/data` beside the
-/// checkout; missing data fails the test.
+/// The shared data folder holding the CIFAR-10 binary test batch; missing data fails the test.
 func cifarData() throws -> String {
-    let env = ProcessInfo.processInfo.environment["EXPLICABLE_DATA"] ?? ""
-    let url = env.isEmpty ? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data") : URL(fileURLWithPath: env)
-    guard FileManager.default.fileExists(atPath: url.appendingPathComponent("cifar-10-batches-bin/test_batch.bin").path) else {
-        throw ExplicableError(.missingData, "test data missing: \(url.path)/cifar-10-batches-bin/test_batch.bin (set EXPLICABLE_DATA)")
-    }
-    return url.path
+    try requireCIFAR10Folder().deletingLastPathComponent().path
 }
 
 struct ReviewCommandTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 struct StudyCommandTests {
     let spec = repositoryRoot.appendingPathComponent("studies/cifar10-class-likert.json").path

@@ -1,22 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-func fixture(_ name: String) -> String {
-    Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!.path
-}
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("explicable-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+/// The path of a fixture shared through TestSupport (`mini.xml`, `mini.xml.gz`, `mini-classes.tsv`).
+func fixture(_ name: String) -> String { fixtureFile(name).path }
 
 /// Written by one background reader, read after `group.wait()`.
 final class DataBox: @unchecked Sendable {
@@ -38,7 +29,7 @@ func run(_ arguments: String..., environment: [String: String] = [:]) throws -> 
 /// ``run(_:environment:)`` with the arguments as an array.
 func runWithArguments(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
     let process = Process()
-    process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("explicable")
+    process.executableURL = productsFolder.appendingPathComponent("explicable")
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env["HOME"] = try temporaryFolder().path

@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 
 /// A fixture of the Training tests (small feature vectors over three classes).
 func trainingFixture(_ name: String) -> String {
@@ -19,14 +20,17 @@ func featureArguments(train features: String = "features-train.npy", labels: Str
 }
 
 /// The real data folder (`$EXPLICABLE_DATA`, else `../shared/data`); fails the test when CIFAR-10 is missing.
-func sharedData() throws -> String {
-    let path =
-        ProcessInfo.processInfo.environment["EXPLICABLE_DATA"]
-        ?? repositoryRoot.appendingPathComponent("../shared/data").standardizedFileURL.path
-    try #require(
-        FileManager.default.fileExists(atPath: path + "/cifar-10-batches-bin/test_batch.bin"),
-        "CIFAR-10 is missing from \(path): set EXPLICABLE_DATA or put it in ../shared/data")
-    return path
+func dataFolder() throws -> String {
+    try requireCIFAR10Folder().deletingLastPathComponent().path
+}
+
+/// The values of an int64 or uint8 `.npy` file.
+func integers(_ url: URL) throws -> [Int] {
+    switch try NPYArray.read(url).storage {
+    case .int64(let v): return v.map(Int.init)
+    case .uint8(let v): return v.map(Int.init)
+    default: throw ExplicableError.badInput("not an integer array", file: url.path)
+    }
 }
 
 struct TrainCommandTests {
@@ -82,7 +86,7 @@ struct TrainCommandTests {
         // Start a run that checkpoints every step, kill it once a checkpoint exists, then resume.
         let part = folder.appendingPathComponent("part")
         let process = Process()
-        process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("explicable")
+        process.executableURL = productsFolder.appendingPathComponent("explicable")
         process.arguments = common + ["--out", part.path, "--checkpoint-every", "1"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -172,20 +176,36 @@ struct TrainCommandTests {
 
     @Test func wordnetMatrixForTheDataClasses() throws {
         // The mini WordNet's class set (dog, cat, Rex, companion) over the fixture labels 0…2.
+        let out = try temporaryFolder().appendingPathComponent("run")
         let r = try runWithArguments(
             ["train", "--dataset", "features", "--arch", "mlp", "--features", trainingFixture("features-train.npy"),
              "--feature-labels", trainingFixture("labels-train.npy"), "--test-features", trainingFixture("features-test.npy"),
              "--test-feature-labels", trainingFixture("labels-test-u8.npy"), "--classes", fixture("mini-classes.tsv"),
              "--loss", "soft-labels", "--matrix", "wordnet:path", "--lmf", fixture("mini.xml"), "--epochs", "1",
-             "--batch-size", "10", "--json"])
+             "--batch-size", "10", "--out", out.path, "--json"])
         #expect(r.status == 0, "\(r.err)")
         let line = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         let test = try #require(line["test"] as? [String: Any])
-        #expect(test["hierarchical_distance_at_1"] is Double)
+        // Path similarity 1 / (1 + shortest path) on the mini WordNet, worked out by hand (see
+        // WordNetTests/MeasureTests): dog–cat 1/3 (via animal), dog–Rex 1/2, dog–companion 1/2,
+        // cat–Rex 1/4, cat–companion 1/7 (via entity), Rex–companion 1/3. Distances are 1 − s.
+        let s: [Double] = [1, 1.0 / 3, 1.0 / 2, 1.0 / 2, 1.0 / 3, 1, 1.0 / 4, 1.0 / 7,
+                           1.0 / 2, 1.0 / 4, 1, 1.0 / 3, 1.0 / 2, 1.0 / 7, 1.0 / 3, 1]
+        let d = s.map { 1 - $0 }
+        let labels = try integers(URL(fileURLWithPath: trainingFixture("labels-test-u8.npy")))
+        let predictions = try integers(out.appendingPathComponent("predictions.npy"))
+        #expect(labels.count == 30 && predictions.count == 30)
+        // hd@1: the distance of each prediction; hd@5 (k ≥ 4 classes): the mean distance of the true class's row.
+        let hd1 = zip(labels, predictions).map { d[$0 * 4 + $1] }.reduce(0, +) / 30
+        let hd5 = labels.map { y in (0..<4).map { d[y * 4 + $0] }.reduce(0, +) / 4 }.reduce(0, +) / 30
+        let printed1 = try #require(test["hierarchical_distance_at_1"] as? Double)
+        let printed5 = try #require(test["hierarchical_distance_at_5"] as? Double)
+        #expect(printed1.isApproximatelyEqual(to: hd1, relativeTolerance: 1e-9))
+        #expect(printed5.isApproximatelyEqual(to: hd5, relativeTolerance: 1e-9))
     }
 
     @Test func chlWithACIFARSubset() throws {
-        let data = try sharedData()
+        let data = try dataFolder()
         let out = try temporaryFolder()
         let r = try runWithArguments(
             ["train", "--data", data, "--subset", "40", "--test-subset", "20", "--epochs", "1", "--batch-size", "20",
@@ -211,11 +231,43 @@ struct TrainCommandTests {
         let t = try runWithArguments(["train"] + featureArguments() + ["--epochs", "2", "--batch-size", "10", "--out", out.path])
         #expect(t.status == 0, "\(t.err)")
         let checkpoint = out.appendingPathComponent("checkpoint.ckpt").path
+        let evaluation = out.appendingPathComponent("eval")
         let e = try runWithArguments(
             ["evaluate", checkpoint] + featureArguments().dropFirst(6)
-                + ["--dataset", "features", "--eval-matrix", trainingFixture("similarity.npy"), "--threshold", "2.5"])
+                + ["--dataset", "features", "--eval-matrix", trainingFixture("similarity.npy"), "--threshold", "2.5",
+                   "--out", evaluation.path])
         #expect(e.status == 0, "\(e.err)")
-        #expect(e.out.hasPrefix("30 samples, argmax: top-1 "), "\(e.out)")
+        // The printed line, recomputed from the written predictions, the fixture labels and the fixture
+        // similarities S (rows = true class, max 4): severity = mean of 4 − S[y][p] over the mistakes,
+        // explicable = share of mistakes with S[y][p] ≥ 2.5, hd@1 = mean of 4 − S[y][p] over all samples,
+        // hd@5 (5 ≥ 3 classes) = mean of the true class's row of 4 − S; top-5 is 100% with 3 classes.
+        let s = try NPYArray.read(URL(fileURLWithPath: trainingFixture("similarity.npy"))).doubles
+        let labels = try integers(URL(fileURLWithPath: trainingFixture("labels-test-u8.npy")))
+        let predictions = try integers(evaluation.appendingPathComponent("predictions.npy"))
+        let written = try NPYArray.read(evaluation.appendingPathComponent("probabilities.npy"))
+        guard case .float32(let probabilities) = written.storage else {
+            Issue.record("probabilities.npy is not float32")
+            return
+        }
+        for (i, p) in predictions.enumerated() {
+            let row = probabilities[(i * 3)..<(i * 3 + 3)]
+            #expect(p == row.firstIndex(of: row.max()!)! - i * 3, "sample \(i): argmax")
+        }
+        let pairs: [(y: Int, p: Int)] = zip(labels, predictions).map { ($0, $1) }
+        let distances: [Double] = pairs.map { 4 - s[$0.y * 3 + $0.p] }
+        let mistakes: [(y: Int, p: Int)] = pairs.filter { $0.y != $0.p }
+        let mistakeDistances: [Double] = mistakes.map { 4 - s[$0.y * 3 + $0.p] }
+        let explicable = mistakes.filter { s[$0.y * 3 + $0.p] >= 2.5 }.count
+        let rowMeans: [Double] = pairs.map { pair in (0..<3).map { 4 - s[pair.y * 3 + $0] }.reduce(0, +) / 3 }
+        let top1 = 100 * Double(30 - mistakes.count) / 30
+        var expected = String(format: "30 samples, argmax: top-1 %.2f%%  top-5 %.2f%%", top1, 100.0)
+        if !mistakes.isEmpty {
+            let severity = mistakeDistances.reduce(0, +) / Double(mistakes.count)
+            expected += String(format: "  severity %.3f  explicable %.1f%%", severity,
+                100 * Double(explicable) / Double(mistakes.count))
+        }
+        expected += String(format: "  hd@1 %.3f  hd@5 %.3f", distances.reduce(0, +) / 30, rowMeans.reduce(0, +) / 30)
+        #expect(e.out == expected + "\n")
         let crm = try runWithArguments(["evaluate", checkpoint] + featureArguments().dropFirst(6) + ["--dataset", "features", "--decode", "crm"])
         #expect(crm.status == 1 && crm.err.contains("--decode crm needs a matrix"))
         let damaged = try temporaryFolder().appendingPathComponent("bad.ckpt")

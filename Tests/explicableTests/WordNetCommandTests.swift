@@ -1,6 +1,7 @@
 import ExplicableCore
 import Foundation
 import Testing
+import TestSupport
 import WordNet
 
 struct WordNetCommandTests {
@@ -140,7 +141,7 @@ struct DataFetchTests {
     }
 
     @Test func publishedMatricesAreCheckedBySHA256() throws {
-        let chl = try Data(contentsOf: URL(fileURLWithPath: try sharedData() + "/paper/cifar10_CHL_cmat.npy"))
+        let chl = try Data(contentsOf: URL(fileURLWithPath: try dataFolder() + "/paper/cifar10_CHL_cmat.npy"))
         var damaged = chl
         damaged[damaged.count - 1] ^= 1
         let server = try LocalHTTPServer(routes: ["/chl.npy": (200, chl), "/bad.npy": (200, damaged)])
