@@ -1,5 +1,6 @@
 import ExplicableCore
 import Foundation
+import TestSupport
 import Testing
 
 /// The binary is installable by copying it: class sets, study specs, templates and the PyTorch
@@ -38,7 +39,7 @@ struct InstallTests {
         let binary = folder.appendingPathComponent("bin/explicable")
         try FileManager.default.createDirectory(at: binary.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            at: Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("explicable"), to: binary)
+            at: productsFolder.appendingPathComponent("explicable"), to: binary)
         // A built-in class set (wordnet/cifar10.tsv) and the report template (templates/report.mustache).
         let npy = folder.appendingPathComponent("m.npy")
         var values = [Double](repeating: 1, count: 100)
