@@ -96,7 +96,9 @@ extension ClassMatrix {
 
     /// Throws unless the matrix holds `kind`.
     ///
-    /// - Parameter operation: what needs that kind, for the message (`"wlf"`, `"row softmax"`).
+    /// - Parameters:
+    ///   - kind: the kind the operation needs.
+    ///   - operation: what needs that kind, for the message (`"wlf"`, `"row softmax"`).
     public func requireKind(_ kind: Kind, for operation: String) throws(ExplicableError) {
         guard self.kind == kind else {
             throw ExplicableError(

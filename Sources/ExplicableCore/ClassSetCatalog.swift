@@ -9,7 +9,10 @@ public enum ClassSetCatalog {
     public static let builtInNames = ["cifar10", "cifar100", "imagenet1k"]
 
     /// Loads `nameOrPath`: an existing file path, or the name of a built-in set.
-    /// - Parameter base: folder that relative paths are resolved against (a spec's folder), else the working directory.
+    /// - Parameters:
+    ///   - nameOrPath: a class-set TSV's path, or `cifar10`, `cifar100` or `imagenet1k`.
+    ///   - base: folder that relative paths are resolved against (a spec's folder), else the working directory.
+    ///   - environment: where `EXPLICABLE_HOME` is read (the process environment by default).
     public static func load(
         _ nameOrPath: String, relativeTo base: URL? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment

@@ -37,7 +37,10 @@ public struct DataFolder: Sendable, Equatable {
 
     /// The first of `candidates` (relative paths) that exists, or an error saying where to put it.
     ///
-    /// - Parameter fetchHint: the command that downloads the file, e.g. `explicable data fetch wordnet`.
+    /// - Parameters:
+    ///   - candidates: paths relative to the folder, most preferred first.
+    ///   - what: the file's name in the message (`"CIFAR-10 test batch"`).
+    ///   - fetchHint: the command that downloads the file, e.g. `explicable data fetch wordnet`.
     public func locate(_ candidates: [String], what: String, fetchHint: String) throws(ExplicableError) -> URL {
         for candidate in candidates {
             let u = file(candidate)

@@ -19,6 +19,9 @@ public struct Downloader: Sendable {
 
     /// Fetches `source` to `destination`.
     /// - Parameters:
+    ///   - source: the URL to download (http, https or file).
+    ///   - destination: where the file goes; written through a temporary file and renamed.
+    ///   - progress: called with bytes received and the expected total, when known.
     ///   - verify: checks the downloaded temporary file before it is moved into place.
     /// - Throws: ``ExplicableError`` of kind `.network` (with the URL) or `.io`.
     public func fetch(

@@ -1,10 +1,10 @@
 public import Foundation
 
 /// The repository's `wordnet/*.tsv`, `studies/*.json` and `templates/**` files, compiled into the
-/// binary by the `EmbedRepositoryFiles` build plugin (``contents`` is generated).
+/// binary by the `EmbedRepositoryFiles` build plugin (their contents are generated source).
 ///
 /// A binary copied out of the checkout finds its class sets, study specs, templates and PyTorch
-/// files here: ``folder(_:)`` writes them once into a cache folder keyed by their content and
+/// files here: ``folder(_:environment:)`` writes them once into a cache folder keyed by their content and
 /// returns it, so code that reads templates from a folder works unchanged.
 public enum EmbeddedFiles {
     /// The relative paths of the embedded files, sorted (`templates/report.mustache`, …).

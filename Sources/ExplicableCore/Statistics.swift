@@ -3,7 +3,7 @@
 ///
 /// Functions take paired samples as two arrays of equal length and return `Double.nan` when a
 /// statistic is undefined (fewer than two points, a constant sample). None of them skips NaN
-/// entries: callers drop unpaired cells first (see ``MatrixComparison``).
+/// entries: callers drop unpaired cells first (as `MatrixComparison` in Semantics does).
 public enum Statistics {
     /// The arithmetic mean; NaN for an empty sample.
     public static func mean(_ x: [Double]) -> Double {

@@ -1,4 +1,3 @@
-public import ExplicableCore
 public import Foundation
 
 /// A study design as written in `studies/*.json`.
