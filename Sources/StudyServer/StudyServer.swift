@@ -183,7 +183,38 @@ public struct StudyServer: Sendable {
 
     // MARK: Participant pages
 
-    /// The platform and raw id a request's query names, if any.
+    /// The query parameters that carry platform ids (participant, study, session, assignment, HIT).
+    static let platformIDParameters = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId",
+        "PARTICIPANT_ID"]
+    /// The longest platform id accepted.
+    static let maxPlatformIDLength = 128
+
+    /// The first platform-id parameter of `query` that is present but not an id: longer than
+    /// ``maxPlatformIDLength`` or holding anything but ASCII letters, digits and `. _ : -`
+    /// (Prolific and MTurk ids are letters and digits). Such a request is refused with 400 and
+    /// nothing is stored, so no id can carry markup or a spreadsheet formula into a page or an export.
+    static func invalidPlatformID(_ query: Parameters) -> String? {
+        platformIDParameters.first { name in
+            guard let value = query.get(name), !value.isEmpty else { return false }
+            return value.utf8.count > maxPlatformIDLength || !value.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                    UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
+        }
+    }
+
+    func invalidIDPage(_ name: String) -> Response {
+        message("Invalid link", "The study link's '\(name)' is not a valid id (at most \(Self.maxPlatformIDLength) "
+            + "letters, digits, '.', '_', ':' or '-'). Please open the link from the recruiting platform again.",
+            status: .badRequest)
+    }
+
+    /// The platform and raw id a request's query names, if any (ids checked by ``invalidPlatformID(_:)``).
     static func participant(_ query: Parameters) -> (platform: String, id: String)? {
         func value(_ name: String) -> String? {
             guard let v = query.get(name)?.trimmingCharacters(in: .whitespaces), !v.isEmpty, v.count <= 128 else {
@@ -225,6 +256,7 @@ public struct StudyServer: Sendable {
 
     func consent(_ request: Request) -> Response {
         let query = request.uri.queryParameters
+        if let bad = Self.invalidPlatformID(query) { return invalidIDPage(bad) }
         guard Self.participant(query) != nil else {
             return message("Participant id missing",
                 "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID). "
@@ -245,6 +277,7 @@ public struct StudyServer: Sendable {
     }
 
     func start(_ request: Request) async throws -> Response {
+        if let bad = Self.invalidPlatformID(request.uri.queryParameters) { return invalidIDPage(bad) }
         guard let (platform, rawID) = Self.participant(request.uri.queryParameters) else {
             return message("Participant id missing",
                 "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID).", status: .badRequest)
@@ -376,8 +409,16 @@ public struct StudyServer: Sendable {
 
     // MARK: API
 
-    /// The request body as JSON of `T`, or the response saying why not.
+    /// The request body as JSON of `T`, or the response saying why not: 415 unless the body is
+    /// declared `application/json`, 400 for malformed JSON or a key that repeats in an object
+    /// (decoders keep one of the two silently).
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async -> Result<T, ResponseBox> {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            return .failure(.init(Responses.error(.unsupportedMediaType,
+                "the request body must be JSON sent as 'Content-Type: application/json'")))
+        }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
             return .failure(.init(Responses.error(.contentTooLarge,
                 "request body too large (\(length) bytes; the limit is \(configuration.maxBodyBytes))")))
@@ -388,12 +429,62 @@ public struct StudyServer: Sendable {
                 "request body too large (the limit is \(configuration.maxBodyBytes) bytes)")))
         }
         do {
-            return .success(try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)))
+            let data = Data(buffer.readableBytesView)
+            let value = try JSONDecoder().decode(T.self, from: data)
+            if let key = Self.repeatedKey(in: data) {
+                return .failure(.init(Responses.error(.badRequest, "malformed JSON: key '\(key)' repeats in an object")))
+            }
+            return .success(value)
         } catch let error as DecodingError {
             return .failure(.init(Responses.error(.badRequest, "malformed JSON: \(Self.describe(error))")))
         } catch {
             return .failure(.init(Responses.error(.badRequest, "malformed JSON")))
         }
+    }
+
+    /// The first key that appears twice in one object of `json` (valid JSON), compared after
+    /// unescaping; `nil` when none does.
+    static func repeatedKey(in json: Data) -> String? {
+        var objects: [Set<String>?] = []  // one entry per open object (a key set) or array (nil)
+        var previous: UInt8 = 0  // the last structural byte outside strings
+        var index = json.startIndex
+        while index < json.endIndex {
+            let byte = json[index]
+            switch byte {
+            case UInt8(ascii: "{"): objects.append([])
+            case UInt8(ascii: "["): objects.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): if !objects.isEmpty { objects.removeLast() }
+            case UInt8(ascii: "\""):
+                var end = json.index(after: index)
+                var escaped = false
+                while end < json.endIndex, json[end] != UInt8(ascii: "\"") {
+                    if json[end] == UInt8(ascii: "\\") {
+                        escaped = true
+                        end = json.index(after: end)
+                    }
+                    if end < json.endIndex { end = json.index(after: end) }
+                }
+                guard end < json.endIndex else { return nil }
+                let isKey = objects.last.map { $0 != nil } ?? false
+                    && (previous == UInt8(ascii: "{") || previous == UInt8(ascii: ","))
+                if isKey {
+                    let literal = json[index...end]
+                    let key = escaped
+                        ? (try? JSONDecoder().decode(String.self, from: Data(literal))) ?? ""
+                        : String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+                    if objects[objects.count - 1]!.insert(key).inserted == false { return key }
+                }
+                index = end
+            default: break
+            }
+            if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r")
+                && byte != UInt8(ascii: "\t")
+            {
+                previous = byte
+            }
+            index = json.index(after: index)
+        }
+        return nil
     }
 
     struct ResponseBox: Error {
