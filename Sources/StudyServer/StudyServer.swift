@@ -1,8 +1,10 @@
 public import ExplicableCore
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
 public import LabelStore
 import Mustache
+import NIOCore
 public import Studies
 
 /// `explicable study serve`: a study's participant pages, its answer API and admin routes over
@@ -38,8 +40,24 @@ public struct StudyServer: Sendable {
         /// Token bucket per client address.
         public var requestsPerSecond = 50.0
         public var burst = 100.0
+        /// A connection that sends no complete request head for this long after it opens, or
+        /// after its last response, is closed (seconds; slow or half-open clients hold no place).
+        public var idleTimeout: TimeInterval = 30
+        /// A request whose body has not fully arrived this long after its head is closed (seconds).
+        public var requestTimeout: TimeInterval = 60
+        /// The most connections open at once; more are closed as they arrive, with a log line.
+        /// The default leaves 64 of the process's file descriptors for the database and files.
+        public var maxConnections = Configuration.defaultMaxConnections
+        /// Where the server's own log lines go (the connection limit); the command line prints them to stderr.
+        public var log: @Sendable (String) -> Void = { _ in }
 
         public init() {}
+
+        /// 64 below the soft limit on open files, between 8 and 4,096.
+        public static var defaultMaxConnections: Int {
+            let open = sysconf(Int32(_SC_OPEN_MAX))
+            return open > 0 ? max(8, min(4096, open - 64)) : 512
+        }
     }
 
     public let study: Study
@@ -174,8 +192,13 @@ public struct StudyServer: Sendable {
     public func run(handlingSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
+        let limiter = ConnectionLimiter(limit: configuration.maxConnections, log: configuration.log)
+        let requestTimeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout * 1e9))
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(limiter: limiter, requestTimeout: requestTimeout)],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) })
         if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
