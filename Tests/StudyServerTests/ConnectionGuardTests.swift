@@ -24,7 +24,8 @@ import Testing
                 try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1").status
             }
             #expect(consent == 200)
-            let closed = await offThread { slow.map { $0.waitsForClose(seconds: 20) } }
+            let deadline = Date().addingTimeInterval(20)
+            let closed = await offThread { slow.map { $0.waitsForClose(seconds: deadline.timeIntervalSinceNow) } }
             #expect(closed.allSatisfy { $0 }, "\(closed.filter { !$0 }.count) of 20 slow connections stayed open")
             #expect(Date().timeIntervalSince(opened) >= 1.2)
         }
@@ -60,7 +61,8 @@ import Testing
             let held = try await offThread { try (0..<4).map { _ in try RawClient(port: port, send: "") } }
             try await Task.sleep(for: .milliseconds(300))
             let extra = try await offThread { try (0..<3).map { _ in try RawClient(port: port, send: "") } }
-            #expect(await offThread { extra.allSatisfy { $0.waitsForClose(seconds: 20) } })
+            let deadline = Date().addingTimeInterval(20)
+            #expect(await offThread { extra.allSatisfy { $0.waitsForClose(seconds: deadline.timeIntervalSinceNow) } })
             #expect(await offThread { held.allSatisfy { !$0.waitsForClose(seconds: 0.2) } })
             let logged = lines.withLock { $0 }
             #expect(logged.count == 1 && logged[0].hasPrefix("connection limit reached: 4 connections open"), "\(logged)")
