@@ -213,13 +213,16 @@ public struct StudyServer: Sendable {
     static let maxPlatformIDLength = 128
 
     /// The first platform-id parameter of `query` that is present but not an id: longer than
-    /// ``maxPlatformIDLength`` or holding anything but ASCII letters, digits and `. _ : -`
-    /// (Prolific and MTurk ids are letters and digits). Such a request is refused with 400 and
-    /// nothing is stored, so no id can carry markup or a spreadsheet formula into a page or an export.
+    /// ``maxPlatformIDLength``, not starting with an ASCII letter or digit, or holding anything
+    /// but those and `. _ : -` (Prolific and MTurk ids are letters and digits). Such a request is
+    /// refused with 400 and nothing is stored, so no id can carry markup into a page or a
+    /// formula into an export (whose cells then never need neutralising, and import back as they are).
     static func invalidPlatformID(_ query: Parameters) -> String? {
         platformIDParameters.first { name in
-            guard let value = query.get(name), !value.isEmpty else { return false }
-            return value.utf8.count > maxPlatformIDLength || !value.utf8.allSatisfy { byte in
+            guard let value = query.get(name), let first = value.utf8.first else { return false }
+            let startsAlphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+            return value.utf8.count > maxPlatformIDLength || !startsAlphanumeric || !value.utf8.allSatisfy { byte in
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
@@ -233,7 +236,8 @@ public struct StudyServer: Sendable {
 
     func invalidIDPage(_ name: String) -> Response {
         message("Invalid link", "The study link's '\(name)' is not a valid id (at most \(Self.maxPlatformIDLength) "
-            + "letters, digits, '.', '_', ':' or '-'). Please open the link from the recruiting platform again.",
+            + "letters, digits, '.', '_', ':' or '-', starting with a letter or digit). Please open the link from the "
+            + "recruiting platform again.",
             status: .badRequest)
     }
 

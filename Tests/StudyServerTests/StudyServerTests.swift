@@ -277,6 +277,7 @@ import Testing
                     "workerId=F&assignmentId=\(formula)&hitId=H1", "workerId=%3Cscript%3E&assignmentId=A1",
                     "workerId=W1&assignmentId=A1&hitId=\(String(repeating: "h", count: 129))",
                     "PROLIFIC_PID=p%20q&STUDY_ID=s&SESSION_ID=x", "PROLIFIC_PID=p&STUDY_ID=s&SESSION_ID=%2B1",
+                    "PROLIFIC_PID=p&STUDY_ID=-2%2B3&SESSION_ID=x", "PARTICIPANT_ID=.hidden",
                 ] {
                     for path in ["/", "/start"] {
                         let r = try await client.fetch("\(path)?\(query)")
