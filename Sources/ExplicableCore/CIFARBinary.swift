@@ -18,6 +18,15 @@ public struct CIFARBinary: Sendable {
             throw ExplicableError.badInput(
                 "not a CIFAR-10 binary batch: \(data.count) bytes is not a multiple of \(Self.recordSize)", file: url.path)
         }
+        // A label byte above 9 would index past the ten classes wherever labels are used.
+        let recordSize = Self.recordSize
+        let bad = data.withUnsafeBytes { raw in
+            stride(from: 0, to: raw.count, by: recordSize).first { raw[$0] > 9 }
+        }
+        if let bad {
+            throw ExplicableError.badInput(
+                "record \(bad / recordSize): label byte \(data[data.startIndex + bad]) is out of range 0…9", file: url.path)
+        }
         self.url = url
     }
 
@@ -25,7 +34,10 @@ public struct CIFARBinary: Sendable {
     public var count: Int { data.count / Self.recordSize }
 
     /// The label of image `i` (0…9).
-    public func label(_ i: Int) -> Int { Int(data[data.startIndex + i * Self.recordSize]) }
+    public func label(_ i: Int) -> Int {
+        precondition((0..<count).contains(i), "image \(i) is outside the batch of \(count)")
+        return Int(data[data.startIndex + i * Self.recordSize])
+    }
 
     /// Image `i` as interleaved RGB bytes, row by row (32 × 32 × 3).
     public func rgb(_ i: Int) -> [UInt8] {

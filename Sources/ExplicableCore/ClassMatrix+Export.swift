@@ -99,8 +99,60 @@ extension ClassMatrix {
     }
 }
 
-/// Quotes `s` for a CSV cell when it holds a comma, quote or line break (RFC 4180).
-public func csvField(_ s: String) -> String {
-    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+/// One CSV cell holding `s`, safe to open in a spreadsheet.
+///
+/// The cell is quoted when it holds a comma, quote or line break (RFC 4180). Text that a
+/// spreadsheet would run as a formula — a cell starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, or the full-width `＝ ＋ － ＠` — gets a leading `'` (OWASP, "CSV
+/// injection"), so Excel, LibreOffice and Google Sheets show it as text: `=HYPERLINK(…)` becomes
+/// `'=HYPERLINK(…)`. A cell that is a plain decimal number (`-2`, `+0.5`, `-1.5e-3`) stays as
+/// it is, so numbers stay numeric; `-2+3` is not a plain number and is neutralised.
+public func csvField(_ s: String) -> String { csvField(s, neutralizingFormulas: true) }
+
+/// One CSV cell holding `s`, quoted as ``csvField(_:)-(String)`` quotes it; formulas are neutralised
+/// only when `neutralizingFormulas` is true (pass `false` for CSV that programs read back, not people).
+public func csvField(_ s: String, neutralizingFormulas: Bool) -> String {
+    var cell = s
+    if neutralizingFormulas, let first = s.unicodeScalars.first, csvFormulaStarts.contains(first), !isPlainNumber(s) {
+        cell = "'" + s
+    }
+    guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+    return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// One CSV cell holding a number: Swift's shortest round-tripping form, `nan`, `inf` or `-inf`
+/// (as NumPy writes them); never neutralised.
+public func csvField(_ value: Double) -> String {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    return "\(value)"
+}
+
+/// One CSV cell holding an integer; never neutralised.
+public func csvField(_ value: Int) -> String { String(value) }
+
+/// The characters a spreadsheet may read as the start of a formula (and CR, tab, which some strip first).
+private let csvFormulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+
+/// Whether `s` is a plain decimal number: optional sign, digits with at most one point, optional exponent.
+private func isPlainNumber(_ s: String) -> Bool {
+    var bytes = Substring(s).utf8[...]
+    if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+    func digits() -> Int {
+        let n = bytes.prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }).count
+        bytes = bytes.dropFirst(n)
+        return n
+    }
+    var mantissa = digits()
+    if bytes.first == UInt8(ascii: ".") {
+        bytes = bytes.dropFirst()
+        mantissa += digits()
+    }
+    guard mantissa > 0 else { return false }
+    if let e = bytes.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+        bytes = bytes.dropFirst()
+        if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        guard digits() > 0 else { return false }
+    }
+    return bytes.isEmpty
 }

@@ -172,8 +172,12 @@ public struct NPYArray: Sendable, Equatable {
         default:
             throw fail("header field 'descr' is '\(descr)'; supported: <f4, <f8, <i8, |u1")
         }
-        guard body.count == count * elementSize else {
-            throw fail("shape \(shape) of \(descr) needs \(count * elementSize) data bytes, found \(body.count)")
+        // The byte count is checked against the file before anything is allocated; a shape whose
+        // size overflows is refused rather than trapping.
+        let (byteCount, byteOverflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard !byteOverflow else { throw fail("header field 'shape' \(shapeText) is too large") }
+        guard body.count == byteCount else {
+            throw fail("shape \(shape) of \(descr) needs \(byteCount) data bytes, found \(body.count)")
         }
         func loadLittleEndian<T: FixedWidthInteger>(_: T.Type) -> [T] {
             [T](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -1,8 +1,10 @@
 public import ExplicableCore
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
 public import LabelStore
 import Mustache
+import NIOCore
 public import Studies
 
 /// `explicable study serve`: a study's participant pages, its answer API and admin routes over
@@ -38,8 +40,24 @@ public struct StudyServer: Sendable {
         /// Token bucket per client address.
         public var requestsPerSecond = 50.0
         public var burst = 100.0
+        /// A connection that sends no complete request head for this long after it opens, or
+        /// after its last response, is closed (seconds; slow or half-open clients hold no place).
+        public var idleTimeout: TimeInterval = 30
+        /// A request whose body has not fully arrived this long after its head is closed (seconds).
+        public var requestTimeout: TimeInterval = 60
+        /// The most connections open at once; more are closed as they arrive, with a log line.
+        /// The default leaves 64 of the process's file descriptors for the database and files.
+        public var maxConnections = Configuration.defaultMaxConnections
+        /// Where the server's own log lines go (the connection limit); the command line prints them to stderr.
+        public var log: @Sendable (String) -> Void = { _ in }
 
         public init() {}
+
+        /// 64 below the soft limit on open files, between 8 and 4,096.
+        public static var defaultMaxConnections: Int {
+            let open = sysconf(Int32(_SC_OPEN_MAX))
+            return open > 0 ? max(8, min(4096, open - 64)) : 512
+        }
     }
 
     public let study: Study
@@ -174,8 +192,13 @@ public struct StudyServer: Sendable {
     public func run(handlingSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
+        let limiter = ConnectionLimiter(limit: configuration.maxConnections, log: configuration.log)
+        let requestTimeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout * 1e9))
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(limiter: limiter, requestTimeout: requestTimeout)],
+                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) })
         if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
@@ -183,7 +206,42 @@ public struct StudyServer: Sendable {
 
     // MARK: Participant pages
 
-    /// The platform and raw id a request's query names, if any.
+    /// The query parameters that carry platform ids (participant, study, session, assignment, HIT).
+    static let platformIDParameters = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId",
+        "PARTICIPANT_ID"]
+    /// The longest platform id accepted.
+    static let maxPlatformIDLength = 128
+
+    /// The first platform-id parameter of `query` that is present but not an id: longer than
+    /// ``maxPlatformIDLength``, not starting with an ASCII letter or digit, or holding anything
+    /// but those and `. _ : -` (Prolific and MTurk ids are letters and digits). Such a request is
+    /// refused with 400 and nothing is stored, so no id can carry markup into a page or a
+    /// formula into an export (whose cells then never need neutralising, and import back as they are).
+    static func invalidPlatformID(_ query: Parameters) -> String? {
+        platformIDParameters.first { name in
+            guard let value = query.get(name), let first = value.utf8.first else { return false }
+            let startsAlphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+            return value.utf8.count > maxPlatformIDLength || !startsAlphanumeric || !value.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                    UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
+        }
+    }
+
+    func invalidIDPage(_ name: String) -> Response {
+        message("Invalid link", "The study link's '\(name)' is not a valid id (at most \(Self.maxPlatformIDLength) "
+            + "letters, digits, '.', '_', ':' or '-', starting with a letter or digit). Please open the link from the "
+            + "recruiting platform again.",
+            status: .badRequest)
+    }
+
+    /// The platform and raw id a request's query names, if any (ids checked by ``invalidPlatformID(_:)``).
     static func participant(_ query: Parameters) -> (platform: String, id: String)? {
         func value(_ name: String) -> String? {
             guard let v = query.get(name)?.trimmingCharacters(in: .whitespaces), !v.isEmpty, v.count <= 128 else {
@@ -225,6 +283,7 @@ public struct StudyServer: Sendable {
 
     func consent(_ request: Request) -> Response {
         let query = request.uri.queryParameters
+        if let bad = Self.invalidPlatformID(query) { return invalidIDPage(bad) }
         guard Self.participant(query) != nil else {
             return message("Participant id missing",
                 "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID). "
@@ -245,6 +304,7 @@ public struct StudyServer: Sendable {
     }
 
     func start(_ request: Request) async throws -> Response {
+        if let bad = Self.invalidPlatformID(request.uri.queryParameters) { return invalidIDPage(bad) }
         guard let (platform, rawID) = Self.participant(request.uri.queryParameters) else {
             return message("Participant id missing",
                 "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID).", status: .badRequest)
@@ -376,8 +436,16 @@ public struct StudyServer: Sendable {
 
     // MARK: API
 
-    /// The request body as JSON of `T`, or the response saying why not.
+    /// The request body as JSON of `T`, or the response saying why not: 415 unless the body is
+    /// declared `application/json`, 400 for malformed JSON or a key that repeats in an object
+    /// (decoders keep one of the two silently).
     func decode<T: Decodable>(_ type: T.Type, _ request: Request) async -> Result<T, ResponseBox> {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            return .failure(.init(Responses.error(.unsupportedMediaType,
+                "the request body must be JSON sent as 'Content-Type: application/json'")))
+        }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
             return .failure(.init(Responses.error(.contentTooLarge,
                 "request body too large (\(length) bytes; the limit is \(configuration.maxBodyBytes))")))
@@ -388,12 +456,62 @@ public struct StudyServer: Sendable {
                 "request body too large (the limit is \(configuration.maxBodyBytes) bytes)")))
         }
         do {
-            return .success(try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)))
+            let data = Data(buffer.readableBytesView)
+            let value = try JSONDecoder().decode(T.self, from: data)
+            if let key = Self.repeatedKey(in: data) {
+                return .failure(.init(Responses.error(.badRequest, "malformed JSON: key '\(key)' repeats in an object")))
+            }
+            return .success(value)
         } catch let error as DecodingError {
             return .failure(.init(Responses.error(.badRequest, "malformed JSON: \(Self.describe(error))")))
         } catch {
             return .failure(.init(Responses.error(.badRequest, "malformed JSON")))
         }
+    }
+
+    /// The first key that appears twice in one object of `json` (valid JSON), compared after
+    /// unescaping; `nil` when none does.
+    static func repeatedKey(in json: Data) -> String? {
+        var objects: [Set<String>?] = []  // one entry per open object (a key set) or array (nil)
+        var previous: UInt8 = 0  // the last structural byte outside strings
+        var index = json.startIndex
+        while index < json.endIndex {
+            let byte = json[index]
+            switch byte {
+            case UInt8(ascii: "{"): objects.append([])
+            case UInt8(ascii: "["): objects.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): if !objects.isEmpty { objects.removeLast() }
+            case UInt8(ascii: "\""):
+                var end = json.index(after: index)
+                var escaped = false
+                while end < json.endIndex, json[end] != UInt8(ascii: "\"") {
+                    if json[end] == UInt8(ascii: "\\") {
+                        escaped = true
+                        end = json.index(after: end)
+                    }
+                    if end < json.endIndex { end = json.index(after: end) }
+                }
+                guard end < json.endIndex else { return nil }
+                let isKey = objects.last.map { $0 != nil } ?? false
+                    && (previous == UInt8(ascii: "{") || previous == UInt8(ascii: ","))
+                if isKey {
+                    let literal = json[index...end]
+                    let key = escaped
+                        ? (try? JSONDecoder().decode(String.self, from: Data(literal))) ?? ""
+                        : String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+                    if objects[objects.count - 1]!.insert(key).inserted == false { return key }
+                }
+                index = end
+            default: break
+            }
+            if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r")
+                && byte != UInt8(ascii: "\t")
+            {
+                previous = byte
+            }
+            index = json.index(after: index)
+        }
+        return nil
     }
 
     struct ResponseBox: Error {

@@ -201,15 +201,29 @@ public enum DatasetReader {
             classes: classes)
     }
 
+    /// The most classes ``classCount(labels:)`` infers from labels (ImageNet-21k has 21,841); a
+    /// larger label is far more likely a corrupt file than a real class, and would size the
+    /// model's output layer from it.
+    public static let maxInferredClassCount = 100_000
+
     /// The largest label in a labels `.npy` file plus one (the class count when no class list is given).
+    /// - Throws: ``ExplicableError`` (`badInput`) for a negative label, or one at or above
+    ///   ``maxInferredClassCount`` (naming its index).
     public static func classCount(labels url: URL) throws(ExplicableError) -> Int {
         let y = try NPYArray.read(url)
+        let raw: [Int64]
         switch y.storage {
-        case .int64(let v): return Int(max(0, (v.max() ?? -1) + 1))
+        case .int64(let v): raw = v
         case .uint8(let v): return Int(v.max() ?? 0) + 1
         default:
             throw ExplicableError.badInput(
                 "labels must be int64 (<i8) or uint8 (|u1), got \(y.storage.descriptor)", file: url.path)
         }
+        if let bad = raw.firstIndex(where: { $0 < 0 || $0 >= maxInferredClassCount }) {
+            throw ExplicableError.badInput(
+                "label \(bad) is \(raw[bad]), out of range 0…\(maxInferredClassCount - 1) for classes inferred "
+                    + "from the labels (pass --classes for a class list)", file: url.path)
+        }
+        return Int(raw.max() ?? -1) + 1
     }
 }

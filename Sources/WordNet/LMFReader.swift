@@ -1,4 +1,5 @@
 internal import CLibXML2
+internal import CZlib
 public import ExplicableCore
 public import Foundation
 
@@ -6,13 +7,17 @@ public import Foundation
 ///
 /// The file is streamed through libxml2's `xmlTextReader`; no DOM is built. Unknown elements and
 /// attributes are skipped. The reader never touches the network (`XML_PARSE_NONET`), never loads
-/// the DTD and never substitutes entities (no `XML_PARSE_NOENT`), so external entities are not
-/// followed and libxml2's built-in limits refuse entity-expansion bombs.
+/// the DTD and never substitutes entities (no `XML_PARSE_NOENT`). WN-LMF files need no entities
+/// of their own, so a DOCTYPE that declares any (general or parameter, internal or external) is
+/// refused as soon as the DOCTYPE has been read, before any element: no entity is ever expanded,
+/// in content or in attribute values, and no external entity is followed.
 ///
 /// Bad input, decided per case:
 /// | problem | outcome |
 /// |---|---|
-/// | malformed XML | error `FILE:LINE:COL: message` from libxml2 |
+/// | malformed XML | error `FILE:LINE:COL: message` from libxml2, on one line |
+/// | DOCTYPE declaring an entity | error at the `<!ENTITY` declaration |
+/// | bytes after the end of the gzip stream | error (see ``GzipStream``) |
 /// | duplicate synset, entry or sense id | error at the second occurrence, naming the first line |
 /// | `Sense` whose `synset` does not exist | error |
 /// | `SynsetRelation` whose `target` does not exist | error (the taxonomy would be silently wrong) |
@@ -84,10 +89,42 @@ public enum LMFReader {
         xmlFreeTextReader(reader)
         // A damaged gzip file explains whatever the parser made of its last bytes: report it first.
         if let gzipError = stream.error { throw .badInput(gzipError, file: path) }
+        if let entity = source.declaredEntity {
+            let (line, column) = Self.entityDeclarationPosition(path) ?? (lastLine, nil)
+            throw .badInput(
+                "the DOCTYPE declares entity '\(entity)'; WN-LMF files need no entity declarations, and they are refused",
+                file: path, line: line, column: column)
+        }
         if let failure { throw failure }
         if let xmlError { throw xmlError }
         if status != 0 { throw .badInput("XML parse error", file: path, line: lastLine) }
         return try builder.finish()
+    }
+
+    /// The line and column (1-based, in bytes) of the first `<!ENTITY` in the first 64 MiB of the
+    /// decompressed file, for the error message of a refused DOCTYPE; read only on that path.
+    static func entityDeclarationPosition(_ path: String) -> (line: Int, column: Int)? {
+        guard let file = gzopen(path, "rb") else { return nil }
+        defer { gzclose(file) }
+        let needle = Array("<!ENTITY".utf8)
+        var line = 1, column = 1, matched = 0, total = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while total < 64 << 20 {
+            let n = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+            guard n > 0 else { return nil }
+            total += Int(n)
+            for byte in buffer[0..<Int(n)] {
+                matched = byte == needle[matched] ? matched + 1 : (byte == needle[0] ? 1 : 0)
+                if matched == needle.count { return (line, column - needle.count + 1) }
+                if byte == 0x0A {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            }
+        }
+        return nil
     }
 }
 
@@ -174,6 +211,8 @@ final class EventSource: @unchecked Sendable {
     let errors: ErrorSink
     private(set) var status: Int32 = 0
     private(set) var lastLine = 0
+    /// The first entity the DOCTYPE declares, if it declares any (reading stops there).
+    private(set) var declaredEntity: String?
 
     init(reader: xmlTextReaderPtr, file: String) {
         self.reader = reader
@@ -211,11 +250,27 @@ final class EventSource: @unchecked Sendable {
         var inSynset = false
         var isSlice = false
         defer { lastLine = Int(xmlTextReaderGetParserLineNumber(reader)) }
+        // Errors libxml2 raises outside the parser (buffers, memory) go to this thread's handler,
+        // not to stderr.
+        let sink = Unmanaged.passUnretained(errors).toOpaque()
+        xmlSetStructuredErrorFunc(sink) { context, error in
+            guard let context, let error else { return }
+            Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue().record(error)
+        }
+        defer { xmlSetStructuredErrorFunc(nil, nil) }
         while true {
             status = xmlTextReaderRead(reader)
             guard status == 1, errors.first == nil else { break }
             let type = xmlTextReaderNodeType(reader)
-            guard type == 1 || type == 15, let rawName = xmlTextReaderConstLocalName(reader) else { continue }
+            guard type == 1 || type == 15, let rawName = xmlTextReaderConstLocalName(reader) else {
+                // The DOCTYPE comes before any element, so refusing its entities here costs the
+                // element loop nothing and stops before any reference could be expanded.
+                if type == 10, let entity = CLibXML2_firstEntityDeclaration(xmlTextReaderCurrentNode(reader)) {
+                    declaredEntity = String(cString: entity)
+                    break
+                }
+                continue
+            }
             let name = UnsafeRawPointer(rawName).assumingMemoryBound(to: CChar.self)
             if type == 15 {  // end element
                 if strcmp(name, "Synset") == 0 {
@@ -331,8 +386,10 @@ final class ErrorSink {
     func record(_ error: xmlErrorPtr) {
         let e = error.pointee
         guard first == nil, e.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-        var message = e.message.map { String(cString: $0) } ?? "XML error \(e.code)"
-        message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = e.message.map { String(cString: $0) } ?? "XML error \(e.code)"
+        // Some libxml2 messages span lines ("Input is not proper UTF-8 …\nBytes: …"): one line here.
+        let message = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: "; ")
         first = .badInput(message, file: file, line: Int(e.line), column: e.int2 > 0 ? Int(e.int2) : nil)
     }
 }

@@ -65,6 +65,7 @@ extension StudyCommand {
                 configuration.imageFolder = imageDir.map { URL(fileURLWithPath: $0) }
                 configuration.requestsPerSecond = rateLimit
                 configuration.burst = rateLimit * 2
+                configuration.log = { printError($0) }
                 configuration.adminToken = ProcessInfo.processInfo.environment["EXPLICABLE_ADMIN_TOKEN"]
                     .flatMap { $0.isEmpty ? nil : $0 }
                 let labels = try store.open()

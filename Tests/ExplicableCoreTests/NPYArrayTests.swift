@@ -72,6 +72,11 @@ struct NPYArrayTests {
         (header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }") + Data(count: 8), "needs 16 data bytes, found 8"),
         (header("['descr']"), "not a dictionary"),
         (header("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }"), "too large"),
+        // The element count fits an Int, its byte count does not (2^60 × 8): refused, not a trap.
+        (header("{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }"), "too large"),
+        (header("{'descr': '<i8', 'fortran_order': False, 'shape': (1152921504606846976, 1), }"), "too large"),
+        (header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }"), "bad dimension"),
+        (header("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"), "bad dimension"),
     ])
     func rejectsMalformedHeaders(data: Data, message: String) {
         #expect {
@@ -80,6 +85,20 @@ struct NPYArrayTests {
             guard let e = error as? ExplicableError else { return false }
             return e.kind == .badInput && e.description.hasPrefix("bad.npy: not a valid .npy file") && e.message.contains(message)
         }
+    }
+
+    /// Any bytes give an array or an error, never a trap: every single-byte change to a valid
+    /// file's header and a sweep of truncations.
+    @Test func arbitraryBytesNeverTrap() throws {
+        let valid = NPYArray(shape: [2, 3], storage: .float64([1, 2, 3, 4, 5, 6])).encoded()
+        for position in 0..<128 {
+            for value: UInt8 in [0, 0x20, 0x28, 0x29, 0x2C, 0x31, 0x39, 0x7F, 0xFF] {
+                var bytes = valid
+                bytes[position] = value
+                _ = try? NPYArray.decode(bytes, file: "fuzz.npy")
+            }
+        }
+        for length in 0..<valid.count { _ = try? NPYArray.decode(valid.prefix(length), file: "fuzz.npy") }
     }
 }
 

@@ -302,3 +302,74 @@ import Testing
         }
     }
 }
+
+/// Input the server refuses before storing anything: malformed platform ids, non-JSON bodies,
+/// JSON objects with repeated keys.
+@Suite("StudyServer input") struct StudyServerInputTests {
+    @Test func malformedPlatformIDsAre400AndStoreNothing() async throws {
+        let (_, store, study) = try makeStudy(platform: "mturk")
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await withTestClient(port: port) { client in
+                let formula = "=HYPERLINK(%22http://evil%22,%22x%22)"
+                for query in [
+                    "workerId=F&assignmentId=\(formula)&hitId=H1", "workerId=%3Cscript%3E&assignmentId=A1",
+                    "workerId=W1&assignmentId=A1&hitId=\(String(repeating: "h", count: 129))",
+                    "PROLIFIC_PID=p%20q&STUDY_ID=s&SESSION_ID=x", "PROLIFIC_PID=p&STUDY_ID=s&SESSION_ID=%2B1",
+                    "PROLIFIC_PID=p&STUDY_ID=-2%2B3&SESSION_ID=x", "PARTICIPANT_ID=.hidden",
+                ] {
+                    for path in ["/", "/start"] {
+                        let r = try await client.fetch("\(path)?\(query)")
+                        #expect(r.status == 400, "\(path)?\(query)")
+                        #expect(r.body.contains("not a valid id"), "\(path)?\(query)")
+                    }
+                }
+                let fine = try await client.fetch("/start?workerId=W-1_a.b:c&assignmentId=\(String(repeating: "A", count: 128))")
+                #expect(fine.status == 303)
+            }
+        }
+        let (submissions, _, _) = try store.submissionsWithAnswers(studyId: study.id)
+        #expect(submissions.count == 1)
+    }
+
+    @Test func jsonBodiesNeedTheJSONContentTypeAndUniqueKeys() async throws {
+        let (_, store, study) = try makeStudy()
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await withTestClient(port: port) { client in
+                let token = try await client.admit("p1")
+                let item = try await client.items(token)[0].key
+                let body = "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1}"
+                for type in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", nil] {
+                    let r = try await client.execute(.init("/api/answer", method: .post,
+                        headers: type.map { [.contentType: $0] } ?? [:], body: ByteBuffer(string: body)))
+                    #expect(r.head.status.code == 415, "\(type ?? "no type")")
+                }
+                let repeated = try await client.post("/api/answer",
+                    "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1, \"val\\u0075e\": 4}")
+                #expect(repeated.status == 400)
+                #expect(repeated.json["error"] as? String == "malformed JSON: key 'value' repeats in an object")
+                let nested = try await client.post("/api/answer",
+                    "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1, \"x\": {\"a\": 1, \"a\": [{\"b\": \"a\"}]}}")
+                #expect(nested.json["error"] as? String == "malformed JSON: key 'a' repeats in an object")
+                let charset = try await client.execute(.init("/api/answer", method: .post,
+                    headers: [.contentType: "Application/JSON; charset=utf-8"], body: ByteBuffer(string: body)))
+                #expect(charset.head.status.code == 200)
+            }
+        }
+        let (_, answers, _) = try store.submissionsWithAnswers(studyId: study.id)
+        #expect(answers.values.map(\.count).reduce(0, +) == 1)
+    }
+
+    @Test(arguments: [
+        ("{\"a\": 1, \"b\": {\"a\": 2}}", nil),
+        ("{\"a\": \"a\", \"b\": \"a\"}", nil),
+        ("[{\"a\": 1}, {\"a\": 2}]", nil),
+        ("{\"a\\\"\": 1, \"a\": 2}", nil),
+        ("{\"a\": 1, \"a\": 2}", "a"),
+        ("{\"k\": [1, {\"x\": 1, \"y\": 2, \"x\": 3}]}", "x"),
+    ] as [(String, String?)])
+    func repeatedKeysAreFound(json: String, key: String?) {
+        #expect(StudyServer.repeatedKey(in: Data(json.utf8)) == key)
+    }
+}

@@ -135,4 +135,27 @@ struct DatasetReaderTests {
         #expect(error.kind == .badInput)
         #expect(error.description.contains(expected), "\(error.description)")
     }
+
+    /// Labels of `Int64.max` (once an overflow trap) or 10^12 (once a class list of a trillion
+    /// names) are refused when the class count is inferred from them.
+    @Test(arguments: [Int64.max, 1_000_000_000_000, Int64(DatasetReader.maxInferredClassCount), -1])
+    func refusesAbsurdLabelsWhenInferringClasses(label: Int64) throws {
+        let url = try temporaryFolder().appendingPathComponent("labels.npy")
+        try NPYArray(shape: [3], storage: .int64([0, label, 1])).write(to: url)
+        let error = try #require(throws: ExplicableError.self) { try DatasetReader.classCount(labels: url) }
+        #expect(error.kind == .badInput && error.file == url.path)
+        #expect(error.message.hasPrefix("label 1 is \(label), out of range 0…99999"), "\(error.message)")
+        try NPYArray(shape: [3], storage: .int64([0, 99_999, 1])).write(to: url)
+        #expect(try DatasetReader.classCount(labels: url) == 100_000)
+    }
+
+    /// `CIFARBinary` (the reader behind matrix building and study images) refuses a label byte above 9.
+    @Test func cifarBinaryRefusesALabelByteOutOfRange() throws {
+        let file = try temporaryFolder().appendingPathComponent("test_batch.bin")
+        try cifarRecords(labels: [[1], [200]]).write(to: file)
+        let error = try #require(throws: ExplicableError.self) { try CIFARBinary(url: file) }
+        #expect(error.description == "\(file.path): record 1: label byte 200 is out of range 0…9")
+        try cifarRecords(labels: [[1], [9]]).write(to: file)
+        #expect(try CIFARBinary(url: file).label(1) == 9)
+    }
 }

@@ -1,5 +1,6 @@
 import ExplicableCore
 import Foundation
+import Glibc
 import Testing
 import TestSupport
 @testable import WordNet
@@ -187,15 +188,97 @@ struct LMFReaderTests {
         }
     }
 
-    @Test func networkDTDIsNotFetched() throws {
-        // The DOCTYPE names a DTD on the network; reading must neither fetch it nor fail for it.
-        let url = try writeXML("""
+    /// A DOCTYPE naming a DTD on the network is read without fetching it (and without failing
+    /// for it); an external entity naming the network is refused without fetching it. A real
+    /// listener on 127.0.0.1 sees no connection either way.
+    @Test func networkDTDAndEntitiesAreNotFetched() throws {
+        let listener = try LoopbackListener()
+        let dtd = try writeXML("""
             <?xml version="1.0"?>
-            <!DOCTYPE LexicalResource SYSTEM "http://127.0.0.1:9/WN-LMF-1.3.dtd">
+            <!DOCTYPE LexicalResource SYSTEM "http://127.0.0.1:\(listener.port)/WN-LMF-1.3.dtd">
             <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">
             <Synset id="t-1" partOfSpeech="n"/></Lexicon></LexicalResource>
             """)
-        #expect(try LMFReader.read(url).synsetCount == 1)
+        #expect(try LMFReader.read(dtd).synsetCount == 1)
+        let entity = try writeXML("""
+            <?xml version="1.0"?>
+            <!DOCTYPE LexicalResource [ <!ENTITY probe SYSTEM "http://127.0.0.1:\(listener.port)/entity"> ]>
+            <LexicalResource><Lexicon id="t" label="&probe;" language="en" email="e" license="l" version="1">
+            <Synset id="t-1" partOfSpeech="n"><Definition>&probe;</Definition></Synset></Lexicon></LexicalResource>
+            """)
+        #expect(throws: ExplicableError.self) { try LMFReader.read(entity) }
+        #expect(listener.connectionArrived(within: 0.3) == false, "the reader connected to 127.0.0.1")
+    }
+
+    /// One 50 KB internal entity referenced 20,000 times in one attribute once took minutes and
+    /// gigabytes; the DOCTYPE's entity declaration is refused at once, at its line.
+    @Test func attributeEntityExpansionIsRefusedAtOnce() throws {
+        let url = try writeXML("""
+            <?xml version="1.0"?>
+            <!DOCTYPE LexicalResource [
+            <!ENTITY e "\(String(repeating: "A", count: 50_000))">
+            ]>
+            <LexicalResource><Lexicon id="t" label="\(String(repeating: "&e;", count: 20_000))" language="en" email="e"
+            license="l" version="1"><Synset id="t-1" partOfSpeech="n"/></Lexicon></LexicalResource>
+            """)
+        let start = Date()
+        let error = try #require(throws: ExplicableError.self) { try LMFReader.read(url) }
+        #expect(Date().timeIntervalSince(start) < 1)
+        #expect(error.description == "\(url.path):3:1: the DOCTYPE declares entity 'e'; WN-LMF files need no entity "
+            + "declarations, and they are refused")
+    }
+
+    /// Parameter entities are declarations too.
+    @Test func parameterEntityDeclarationIsRefused() throws {
+        try expectError("""
+            <?xml version="1.0"?>
+            <!DOCTYPE LexicalResource [ <!ENTITY % p "x"> ]>
+            <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1"/></LexicalResource>
+            """, "declares entity 'p'", line: 2)
+    }
+
+    /// libxml2's two-line messages ("… indicate encoding !" then "Bytes: …") become one line.
+    @Test func libxml2ErrorsAreOneLine() throws {
+        var bytes = Data(lmf("<Synset id=\"t-1\" partOfSpeech=\"n\"><Definition>X</Definition></Synset>").utf8)
+        let x = try #require(bytes.firstIndex(of: UInt8(ascii: "X")))
+        bytes[x] = 0xFF
+        let url = try temporaryFolder().appendingPathComponent("bad-utf8.xml")
+        try bytes.write(to: url)
+        let error = try #require(throws: ExplicableError.self) { try LMFReader.read(url) }
+        #expect(error.kind == .badInput && error.line == 4, "\(error)")
+        #expect(!error.description.contains("\n") && error.message.contains("Bytes:"), "\(error)")
+    }
+
+    /// Bytes after the gzip stream are refused; several gzip members (`cat a.gz b.gz`) are one stream.
+    @Test func gzipTrailingBytesAreRefusedAndMembersAreRead() throws {
+        let folder = try temporaryFolder()
+        let whole = try Data(contentsOf: fixture("mini.xml.gz"))
+        for tail in [Data("garbage".utf8), Data(count: 512), Data([0x1F])] {
+            let url = folder.appendingPathComponent("tail.xml.gz")
+            try (whole + tail).write(to: url)
+            let error = try #require(throws: ExplicableError.self) { try LMFReader.read(url) }
+            #expect(error.kind == .badInput && error.message.hasPrefix("cannot decompress"), "\(error)")
+            #expect(tail.count < 2 || error.message.contains("\(tail.count) bytes after the end of the gzip stream"),
+                "\(error)")
+        }
+        let text = try Data(contentsOf: fixture("mini.xml"))
+        let half = text.count / 2
+        let members = folder.appendingPathComponent("members.xml.gz")
+        try (gzip(text.prefix(half)) + gzip(text.suffix(from: half))).write(to: members)
+        #expect(try LMFReader.read(members).synsetCount == 11)
+    }
+
+    func gzip(_ data: Data) throws -> Data {
+        let process = Process(), input = Pipe(), output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+        process.arguments = ["-c"]
+        (process.standardInput, process.standardOutput) = (input, output)
+        try process.run()
+        input.fileHandleForWriting.write(data)
+        try input.fileHandleForWriting.close()
+        let compressed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return compressed
     }
 
     @Test func entityExpansionBombIsRefused() throws {
@@ -221,4 +304,36 @@ struct LMFReaderTests {
         }
         #expect(Date().timeIntervalSince(start) < 10)
     }
+}
+
+/// A TCP listener on 127.0.0.1 (any free port) that accepts nothing: it only tells whether a
+/// connection is waiting.
+final class LoopbackListener {
+    let socket: Int32
+    let port: Int
+
+    init() throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.socket = socket
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(socket, raw, length) == 0 && listen(socket, 16) == 0 && getsockname(socket, raw, &length) == 0
+            }
+        }
+        guard socket >= 0, bound else { throw ExplicableError(.io, "cannot listen on 127.0.0.1") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether a connection is waiting to be accepted, or arrives within `seconds`.
+    func connectionArrived(within seconds: Double) -> Bool {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, Int32(seconds * 1000)) > 0
+    }
+
+    deinit { close(socket) }
 }
