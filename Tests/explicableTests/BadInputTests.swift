@@ -1,5 +1,6 @@
 import ExplicableCore
 import Foundation
+import TestSupport
 import Testing
 import Training
 
