@@ -63,6 +63,9 @@ public struct QualityControl {
             {
                 why.append("\(status) on the platform")
             }
+            // Imports no longer store a submission without answers; older stores may hold some
+            // (`--skip-bad-rows` used to leave them): never approve one.
+            if mine.isEmpty, submission.importId != nil { why.append("no answers stored") }
             var failed = 0
             for answer in mine {
                 guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer else {
