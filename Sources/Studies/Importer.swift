@@ -17,7 +17,8 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     case counts
     /// jsPsych data: a JSON array of trials or its CSV; trials carry an `item` field.
     case jspsych
-    /// JATOS result files: JSON lines of jsPsych data arrays or page payloads.
+    /// JATOS results: a result file (JSON lines of jsPsych data arrays, trials or page payloads),
+    /// or a results archive as JATOS exports it, unpacked (a folder with `metadata.json`; a `.zip` is refused, saying so).
     case jatos
     /// A Prolific submissions export CSV, joined with the pages' payloads (``ImportOptions/payloads``).
     case prolific
@@ -125,7 +126,8 @@ public struct Importer {
             }
             try Self.checkReadable(payloads, format: .payload)
         }
-        var sha = try SHA256Digest.hex(ofFile: url)
+        let archive = options.format == .jatos ? try Self.jatosArchiveKind(url) : nil
+        var sha = archive == true ? try Self.folderDigest(url) : try SHA256Digest.hex(ofFile: url)
         // A Prolific import is the export joined with its payloads: the pair is what was imported.
         if options.format == .prolific, let payloads = options.payloads {
             sha = SHA256Digest.hex(of: Data((sha + (try SHA256Digest.hex(ofFile: payloads))).utf8))
@@ -146,7 +148,12 @@ public struct Importer {
                 }
             case .counts: try CountsFormat.read(url, into: &sink)
             case .jspsych: try JsPsychFormat.read(url, into: &sink)
-            case .jatos: try JATOSFormat.read(url, into: &sink)
+            case .jatos:
+                if archive == true {
+                    try JATOSArchiveFormat.read(url, into: &sink)
+                } else {
+                    try JATOSFormat.read(url, into: &sink)
+                }
             case .prolific: try ProlificFormat.read(url, payloads: options.payloads!, into: &sink)
             }
             try sink.finish()
@@ -170,24 +177,55 @@ public struct Importer {
         return report
     }
 
+    /// For `--format jatos`: `true` for a results folder, `false` for a zip archive, `nil` for a result file.
+    static func jatosArchiveKind(_ url: URL) throws(ExplicableError) -> Bool? {
+        var isFolder: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+        if isFolder.boolValue { return true }
+        return try isZip(url) ? false : nil
+    }
+
+    static func isZip(_ url: URL) throws(ExplicableError) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+        defer { try? handle.close() }
+        let magic = (try? handle.read(upToCount: 4)) ?? Data()
+        return magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06])
+    }
+
+    /// A folder's fingerprint: SHA-256 over its files' relative paths and SHA-256s, in path order.
+    static func folderDigest(_ url: URL) throws(ExplicableError) -> String {
+        let root = url.standardizedFileURL.path
+        var lines: [String] = []
+        if let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) {
+            for case let file as URL in walker
+            where (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
+                lines.append(String(file.standardizedFileURL.path.dropFirst(root.count + 1)) + " " + (try SHA256Digest.hex(ofFile: file)))
+            }
+        }
+        return SHA256Digest.hex(of: Data(lines.sorted().joined(separator: "\n").utf8))
+    }
+
     /// Refuses what no text importer can read, saying what it is: a folder, a zip archive, a missing file.
     static func checkReadable(_ url: URL, format: ImportFormat) throws(ExplicableError) {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
             throw ExplicableError(.io, "no such file", file: url.path)
         }
+        if format == .jatos, isFolder.boolValue { return }  // an unpacked results archive
         if isFolder.boolValue {
             throw ExplicableError.badInput(
-                "is a folder, not a file: --format \(format.rawValue) reads one file (a JATOS results folder: import its "
-                    + "data.txt files one by one with --format jatos)", file: url.path)
+                "is a folder, not a file: --format \(format.rawValue) reads one file (a JATOS results folder: "
+                    + "--format jatos)", file: url.path)
         }
         guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
         defer { try? handle.close() }
         let magic = (try? handle.read(upToCount: 4)) ?? Data()
         if format != .counts, magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
-            throw ExplicableError.badInput(
-                "is a zip archive, not a \(format.rawValue) file: unzip it and import the files inside (a JATOS results "
-                    + "archive holds one data.txt per component result: --format jatos)", file: url.path)
+            throw ExplicableError.badInput(format == .jatos
+                ? "is a zip archive (a JATOS results archive?): unpack it (unzip FILE -d FOLDER) and import the folder "
+                    + "with --format jatos"
+                : "is a zip archive, not a \(format.rawValue) file: unzip it and import the files inside (a JATOS results "
+                    + "archive: unpack it and import the folder with --format jatos)", file: url.path)
         }
     }
 }

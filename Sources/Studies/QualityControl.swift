@@ -59,7 +59,7 @@ public struct QualityControl {
             let mine = answers[id] ?? []
             var why: [String] = []
             if let status = submission.platformStatus,
-                ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT"].contains(status)
+                ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT", "ABORTED", "FAIL"].contains(status)
             {
                 why.append("\(status) on the platform")
             }

@@ -426,8 +426,11 @@ struct HostileValueTests {
         let (store, study) = try likertStudy()
         let folder = try temporaryFolder()
         #expect {
-            _ = try Importer(study: study, store: store).run(folder, options: .init(format: .jatos))
+            _ = try Importer(study: study, store: store).run(folder, options: .init(format: .long))
         } throws: { ($0 as? ExplicableError)?.message.hasPrefix("is a folder, not a file") == true }
+        #expect {
+            _ = try Importer(study: study, store: store).run(folder, options: .init(format: .jatos))
+        } throws: { ($0 as? ExplicableError)?.message.hasPrefix("holds no JATOS result data") == true }
         let zip = folder.appendingPathComponent("jatos_results_20261129.zip")
         try Data([0x50, 0x4B, 0x03, 0x04, 0x14, 0x00]).write(to: zip)
         #expect {
@@ -449,5 +452,67 @@ struct EmptySubmissionQCTests {
         let rows = try QualityControl(study: study, store: store).run()
         #expect(rows.count == 1 && rows[0].status == .rejected && rows[0].reason == "no answers stored")
         #expect(QualityControl.mturkDecisions(rows) == "AssignmentId,Approve,Reject\nA0,,no answers stored\n")
+    }
+}
+
+/// JATOS results archives as JATOS exports them, unpacked: both layouts; the zip itself is explained.
+struct JATOSArchiveTests {
+    @Test func anUnpackedResultsArchiveWithMetadata() throws {
+        let (store, study) = try likertStudy()
+        let report = try Importer(study: study, store: store).run(fixture("jatos_results_files_20261129"),
+            options: .init(format: .jatos))
+        #expect(report.rowsRead == 6 && report.submissionsAdded == 2 && report.responsesAdded == 4, "\(report)")
+        #expect(try answers(store) == [
+            "jatos:study_result_11 attn:circle-circle 4", "jatos:study_result_11 pair:0:1 3", "jatos:study_result_11 pair:1:0 2",
+            "jatos:study_result_12 pair:0:1 1",
+        ])
+        let submissions = try store.read { try SubmissionRecord.order(Column("assignmentID")).fetchAll($0) }
+        #expect(submissions.map(\.platformStatus) == ["FINISHED", "ABORTED"])
+        #expect(submissions[0].workSeconds == 180 && submissions[0].startedAt == Date(timeIntervalSince1970: 1_796_021_000))
+        // The ABORTED study result is rejected by quality control.
+        let qc = try QualityControl(study: study, store: store).run()
+        #expect(qc.first { $0.assignmentID == "jatos:study_result_12" }?.reason?.hasPrefix("ABORTED on the platform") == true)
+        // Study result 11's participant is its PROLIFIC_PID: the Prolific export of the same run is the same answers.
+        let again = try Importer(study: study, store: store).run(fixture("prolific-export.csv"),
+            options: .init(format: .prolific, rejectsFile: try temporaryFolder().appendingPathComponent("r.csv"),
+                payloads: fixture("prolific-payloads-all.jsonl")))
+        #expect(again.rowsRejected == 1 && again.submissionsAdded == 2, "\(again)")
+    }
+
+    @Test func theOlderLayoutOneResultFile() throws {
+        let (store, study) = try likertStudy()
+        let report = try Importer(study: study, store: store).run(fixture("jatos_results_old_layout"),
+            options: .init(format: .jatos))
+        #expect(report.submissionsAdded == 2 && report.responsesAdded == 4, "\(report)")
+        #expect(try answers(store).map { $0.split(separator: " ")[0] } == [
+            "jspsych:s1", "jspsych:s1", "jspsych:s1", "jspsych:s2",
+        ])
+    }
+
+    @Test func theZipIsExplained() throws {
+        let (store, study) = try likertStudy()
+        let zip = fixture("jatos_results_20261129.zip")
+        #expect {
+            _ = try Importer(study: study, store: store).run(zip, options: .init(format: .jatos))
+        } throws: {
+            ($0 as? ExplicableError)?.description == "\(zip.path): is a zip archive (a JATOS results archive?): unpack it "
+                + "(unzip FILE -d FOLDER) and import the folder with --format jatos"
+        }
+    }
+
+    @Test func aBadLineInAResultIsNamedWithItsPath() throws {
+        let (store, study) = try likertStudy()
+        let folder = try temporaryFolder()
+        let result = folder.appendingPathComponent("study_result_1/comp-result_1")
+        try FileManager.default.createDirectory(at: result, withIntermediateDirectories: true)
+        try Data("[{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"}]\n{oops\n".utf8)
+            .write(to: result.appendingPathComponent("data.txt"))
+        let before = try dump(store)
+        #expect {
+            _ = try Importer(study: study, store: store).run(folder, options: .init(format: .jatos))
+        } throws: {
+            ($0 as? ExplicableError)?.description == "\(folder.path)/study_result_1/comp-result_1/data.txt:2: not JSON"
+        }
+        #expect(try dump(store) == before)
     }
 }

@@ -68,8 +68,18 @@ struct StudyImportCommandTests {
     @Test func aFolderIsExplainedNotACocoaError() throws {
         let db = try freshStore()
         let folder = try temporaryFolder().path
-        let r = try run("study", "import", "cifar10-class-likert", folder, "--format", "jatos", "--db", db)
+        let r = try run("study", "import", "cifar10-class-likert", folder, "--format", "long", "--db", db)
         #expect(r.status == 2 && r.out.isEmpty && r.err.hasPrefix("Error: \(folder): is a folder, not a file"))
         #expect(r.err.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func aJATOSResultsFolderImportsAndItsZipIsExplained() throws {
+        let db = try freshStore()
+        let folder = studiesFixture("jatos_results_files_20261129")
+        let r = try run("study", "import", "cifar10-class-likert", folder, "--format", "jatos", "--db", db)
+        #expect(r.status == 0 && r.out == "\(folder): 6 rows, 4 answers added in 2 new submissions\n", "\(r.err)")
+        let zip = studiesFixture("jatos_results_20261129.zip")
+        let zipAsCSV = try run("study", "import", "cifar10-class-likert", zip, "--format", "long", "--db", db)
+        #expect(zipAsCSV.status == 2 && zipAsCSV.out.isEmpty && zipAsCSV.err.contains("is a zip archive, not a long file"))
     }
 }
