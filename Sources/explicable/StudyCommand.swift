@@ -204,8 +204,10 @@ struct StudyCommand: ParsableCommand {
             if r.countsAdded > 0 {
                 line += "\(n(r.countsAdded, "instance count")) added"
             } else {
-                line += "\(n(r.responsesAdded, "answer")) added in \(n(r.submissionsAdded, "new submission"))"
-                if r.submissionsExtended > 0 { line += " and \(n(r.submissionsExtended, "stored submission")) completed" }
+                var into: [String] = []
+                if r.submissionsAdded > 0 || r.submissionsExtended == 0 { into.append("in \(n(r.submissionsAdded, "new submission"))") }
+                if r.submissionsExtended > 0 { into.append("to \(n(r.submissionsExtended, "stored submission"))") }
+                line += "\(n(r.responsesAdded, "answer")) added " + into.joined(separator: " and ")
             }
             var notes: [String] = []
             if r.rowsRejected > 0 { notes.append("\(n(r.rowsRejected, "row")) rejected") }
