@@ -64,29 +64,82 @@ public final class ImportSession {
     /// Stores a new submission of this import and returns its id.
     public func insertSubmission(
         annotatorId: Int64, assignmentID: String, platformStatus: String?, startedAt: Date?, submittedAt: Date?,
-        workSeconds: Double?
+        workSeconds: Double?, platformFeedback: String? = nil
     ) throws -> Int64 {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
-                workSeconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                workSeconds, platformFeedback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try insert.execute(arguments: [studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
-            workSeconds])
+            workSeconds, platformFeedback])
         return db.lastInsertedRowID
     }
+
+    /// The study's submission with this platform assignment id, if any, with its annotator.
+    public func existingSubmission(assignmentID: String) throws -> (id: Int64, annotatorId: Int64)? {
+        let query = try db.cachedStatement(sql: "SELECT id, annotatorId FROM submission WHERE studyId = ? AND assignmentID = ?")
+        guard let row = try Row.fetchOne(query, arguments: [studyId, assignmentID]) else { return nil }
+        return (row[0], row[1])
+    }
+
+    /// The ids of the annotators stored under any of these hashes (one person's id hashed for
+    /// each platform an import may have filed them under).
+    public func annotatorIDs(idHashes: [String]) throws -> [Int64] {
+        guard !idHashes.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: idHashes.count).joined(separator: ", ")
+        return try Int64.fetchAll(db, sql: "SELECT id FROM annotator WHERE idHash IN (\(marks))",
+            arguments: StatementArguments(idHashes))
+    }
+
+    /// The stored answer of a submission to an item: its value (`nil` with "cannot tell") and whether it is "cannot tell".
+    public func storedAnswer(submissionId: Int64, itemId: Int64) throws -> (value: Double?, cannotTell: Bool)? {
+        let query = try db.cachedStatement(sql: "SELECT value, cannotTell FROM response WHERE submissionId = ? AND itemId = ?")
+        guard let row = try Row.fetchOne(query, arguments: [submissionId, itemId]) else { return nil }
+        return (row[0], row[1])
+    }
+
+    /// The assignment id of a submission of this study stored before this import (by an earlier
+    /// import or the study server), by one of `annotatorIds`, that answered `itemId` — the same
+    /// person answering the same item again, e.g. the same answers imported by two routes — or `nil`.
+    /// Submissions of this import are left out: one platform file may hold a worker's several
+    /// assignments, which quality control's `maxAssignmentsPerWorker` judges.
+    public func otherAnswer(annotatorIds: [Int64], itemId: Int64, excludingSubmission: Int64?) throws -> String? {
+        guard !annotatorIds.isEmpty else { return nil }
+        let marks = Array(repeating: "?", count: annotatorIds.count).joined(separator: ", ")
+        var arguments = StatementArguments([studyId, itemId, excludingSubmission ?? -1, importId])
+        arguments += StatementArguments(annotatorIds)
+        return try String.fetchOne(db, sql: """
+            SELECT s.assignmentID FROM submission s JOIN response r ON r.submissionId = s.id
+            WHERE s.studyId = ? AND r.itemId = ? AND s.id != ? AND (s.importId IS NULL OR s.importId != ?)
+                AND s.annotatorId IN (\(marks)) LIMIT 1
+            """, arguments: arguments)
+    }
+
+    /// Deletes the submissions this import made that hold no answer, and returns how many.
+    public func deleteEmptySubmissions() throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM submission WHERE importId = ? AND NOT EXISTS (SELECT 1 FROM response WHERE submissionId = submission.id)
+            """, arguments: [importId])
+        return db.changesCount
+    }
+
+    /// Whether an earlier import of this study read a file with the same SHA-256.
+    public internal(set) var fileSeenBefore = false
 
     /// Fills in what a platform's export says of a submission; `nil` keeps the stored value.
     /// A `rejectedReason` marks it rejected (on the platform, not by explicable's QC).
     public func updateSubmission(
         id: Int64, startedAt: Date? = nil, submittedAt: Date? = nil, workSeconds: Double? = nil,
-        rejectedReason: String? = nil
+        rejectedReason: String? = nil, platformStatus: String? = nil, platformFeedback: String? = nil
     ) throws {
         try db.execute(sql: """
             UPDATE submission SET startedAt = COALESCE(?, startedAt), submittedAt = COALESCE(?, submittedAt),
                 workSeconds = COALESCE(?, workSeconds),
-                qcStatus = CASE WHEN ? IS NULL THEN qcStatus ELSE 'rejected' END, qcReason = COALESCE(?, qcReason)
+                qcStatus = CASE WHEN ? IS NULL THEN qcStatus ELSE 'rejected' END, qcReason = COALESCE(?, qcReason),
+                platformStatus = COALESCE(?, platformStatus), platformFeedback = COALESCE(?, platformFeedback)
             WHERE id = ?
-            """, arguments: [startedAt, submittedAt, workSeconds, rejectedReason, rejectedReason, id])
+            """, arguments: [startedAt, submittedAt, workSeconds, rejectedReason, rejectedReason, platformStatus,
+                platformFeedback, id])
     }
 
     /// Sets a submission's work time where the file gave none.
@@ -122,6 +175,49 @@ public final class ImportSession {
 }
 
 extension LabelStore {
+    /// Imports one file in one transaction, idempotent per answer rather than per file: `body`
+    /// runs even when a file with this SHA-256 was imported before (``ImportSession/fileSeenBefore``)
+    /// and says whether to keep what it wrote. An import that keeps nothing is not recorded.
+    ///
+    /// Foreign-key checks are off for the transaction, as in
+    /// ``importFile(studyId:fileName:sha256:format:importedAt:_:)``.
+    public func importAnswers<T>(
+        studyId: Int64, fileName: String, sha256: String, format: String, importedAt: Date,
+        _ body: (ImportSession) throws -> (result: T, keep: Bool)
+    ) throws(ExplicableError) -> T {
+        do {
+            return try queue.writeWithoutTransaction { db -> T in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    let seen = try Bool.fetchOne(db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
+                        arguments: [studyId, sha256]) ?? false
+                    var record = ImportRecord(studyId: studyId, fileName: fileName, sha256: sha256, format: format,
+                        importedAt: importedAt, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0)
+                    try record.insert(db)
+                    let session = try ImportSession(db: db, studyId: studyId, importId: record.id!)
+                    session.fileSeenBefore = seen
+                    defer { session.close() }
+                    let (value, keep) = try body(session)
+                    result = value
+                    guard keep else { return .rollback }
+                    record.rowsRead = session.rowsRead
+                    record.rowsAccepted = session.rowsAccepted
+                    record.rowsRejected = session.rowsRejected
+                    try record.update(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as ExplicableError {
+            throw error
+        } catch {
+            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
+        }
+    }
+
     /// Imports one file in one transaction: records the import, runs `body` with the session
     /// that writes its rows, and stores the row counts the body left in the session. Any error
     /// rolls everything back.

@@ -148,12 +148,15 @@ public struct SubmissionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var qcStatus: QCStatus
     public var qcReason: String?
     public var qcOverridden: Bool
+    /// What the platform's export says to the worker besides the status (MTurk `RequesterFeedback`).
+    public var platformFeedback: String?
 
     public init(
         id: Int64? = nil, studyId: Int64, annotatorId: Int64, importId: Int64?, assignmentID: String,
         platformStatus: String? = nil, startedAt: Date? = nil, submittedAt: Date? = nil, workSeconds: Double? = nil,
-        qcStatus: QCStatus = .pending, qcReason: String? = nil, qcOverridden: Bool = false
+        qcStatus: QCStatus = .pending, qcReason: String? = nil, qcOverridden: Bool = false, platformFeedback: String? = nil
     ) {
+        self.platformFeedback = platformFeedback
         self.id = id
         self.studyId = studyId
         self.annotatorId = annotatorId

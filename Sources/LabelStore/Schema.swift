@@ -149,6 +149,33 @@ enum Schema {
             // (`turkSubmitTo`, one of MTurk's two origins; NULL elsewhere).
             try db.alter(table: "servedSession") { t in t.add(column: "submitTo", .text) }
         }
+        migrator.registerMigration("v6-import-per-answer") { db in
+            // Imports are idempotent per (assignment, item), no longer per file: the same file may
+            // be imported again and add what it did not add before (a Prolific export joined with
+            // more payloads, a rejected row fixed). `import` loses its unique (study, SHA-256) key;
+            // the table is rebuilt because SQLite cannot drop a constraint (GRDB defers foreign-key
+            // checks to the end of the migration).
+            try db.create(table: "import_v6") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade, indexed: false).notNull()
+                t.column("fileName", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("format", .text).notNull()
+                t.column("importedAt", .datetime).notNull()
+                t.column("rowsRead", .integer).notNull()
+                t.column("rowsAccepted", .integer).notNull()
+                t.column("rowsRejected", .integer).notNull()
+            }
+            try db.execute(sql: """
+                INSERT INTO import_v6 (id, studyId, fileName, sha256, format, importedAt, rowsRead, rowsAccepted, rowsRejected)
+                SELECT id, studyId, fileName, sha256, format, importedAt, rowsRead, rowsAccepted, rowsRejected FROM import
+                """)
+            try db.drop(table: "import")
+            try db.rename(table: "import_v6", to: "import")
+            try db.create(index: "import_study_sha256", on: "import", columns: ["studyId", "sha256"])
+            // What platforms say of a submission besides its status: MTurk's RequesterFeedback.
+            try db.alter(table: "submission") { t in t.add(column: "platformFeedback", .text) }
+        }
         return migrator
     }
 }

@@ -15,6 +15,9 @@ public struct CSVReader: ChunkedFileReading {
     var isAtEnd = false
     /// The line the next record starts on (1-based).
     public private(set) var line = 1
+    /// The largest record read, in bytes: a longer one is an error naming its line, not a
+    /// memory blow-up (a record costs several times its size once split into strings).
+    public var maxRecordBytes = 1 << 20
 
     public init(url: URL) throws(ExplicableError) {
         handle = try Self.open(url)
@@ -77,6 +80,7 @@ public struct CSVReader: ChunkedFileReading {
             if runEnd > position {
                 bytes.append(contentsOf: buffer[position..<runEnd])
                 position = runEnd
+                if bytes.count > maxRecordBytes { throw tooLong() }
                 continue
             }
             let byte = buffer[position]
@@ -142,7 +146,7 @@ public struct CSVReader: ChunkedFileReading {
                 }
                 return nil
             }
-            guard let (end, next) = found else { return false }
+            guard let (end, next) = found, end - position <= maxRecordBytes else { return false }
             recordLine = line
             line += 1
             if end == position {  // a blank line
@@ -161,6 +165,11 @@ public struct CSVReader: ChunkedFileReading {
             }
             return true
         }
+    }
+
+    private func tooLong() -> ExplicableError {
+        ExplicableError.badInput("a record longer than \(maxRecordBytes) bytes (the limit for one record)", file: file,
+            line: recordLine)
     }
 
     private func range(_ i: Int) -> Range<Int> { starts[i]..<ends[i] }

@@ -3,13 +3,18 @@ import Foundation
 import LabelStore
 
 /// jsPsych data: a JSON array of trial records (`jsPsych.data.get().json()`) or its CSV
-/// (`.csv()`). A trial answers an item when it carries an `item` field with the item's key
-/// (add it with the trial's `data` parameter); other trials (instructions, fixation) are skipped.
+/// (`.csv()`). A trial answers an item when it carries an item field (`item`, or
+/// ``ImportOptions/itemField``) with the item's key (add it with the trial's `data` parameter);
+/// other trials (instructions, fixation) are skipped.
 ///
-/// `response` may be a number, a numeric string, an object (survey plugins: its only value, or
-/// the value under the item's key) or missing (a time-out: the trial is skipped). The participant
-/// is the first of `PROLIFIC_PID`, `prolific_pid`, `participant_id`, `subject`, `workerId`,
-/// `worker_id`; the assignment is `SESSION_ID`/`session_id`, else one per participant.
+/// The answer (`response`, or ``ImportOptions/valueField``) may be a number, a numeric string, an
+/// object (survey plugins: its only value, or the value under the item's key) or missing (a
+/// time-out: the trial is skipped). The participant is ``ImportOptions/participantField``, else
+/// the one of `PROLIFIC_PID`, `prolific_pid`, `participant_id`, `subject`, `workerId`,
+/// `worker_id` the trial has; when it has several with different values the import stops and
+/// asks which (experiments use `subject` for other things). The assignment is
+/// `SESSION_ID`/`session_id`, else one per participant. A participant's trials are one
+/// submission, stored or rejected whole.
 enum JsPsychFormat {
     static let participantFields = ["PROLIFIC_PID", "prolific_pid", "participant_id", "subject", "workerId", "worker_id"]
     static let sessionFields = ["SESSION_ID", "session_id"]
@@ -17,68 +22,123 @@ enum JsPsychFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         if try startsWithArray(url) {
             var elements = try JSONArrayReader(url: url)
+            elements.maxElementBytes = sink.options.maxRecordBytes
             while let (bytes, line) = try elements.next() {
                 guard let trial = try? JSONSerialization.jsonObject(with: bytes) else {
                     throw ExplicableError.badInput("a jsPsych trial that is not valid JSON", file: url.path, line: line)
                 }
-                try add(trials: [trial], line: line, into: &sink)
+                try add(trials: [trial], line: line, fields: { [String(decoding: bytes, as: UTF8.self)] }, into: &sink)
             }
         } else {
-            var table = try CSVTable(url)
+            var table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes)
             sink.header = table.header
-            while let (cells, line) = try table.next() {
+            sink.noteFields(table.header)
+            while let (cells, line) = try table.next(into: &sink) {
+                sink.rowsRead -= 1  // counted again by add(trials:)
                 var trial: [String: Any] = [:]
                 for (name, index) in table.columns { trial[name] = cells[index] }
-                if let text = trial["response"] as? String, text.hasPrefix("{"),
+                let valueField = sink.valueField
+                if let text = trial[valueField] as? String, text.hasPrefix("{"),
                     let object = try? JSONSerialization.jsonObject(with: Data(text.utf8))
                 {
-                    trial["response"] = object
+                    trial[valueField] = object
                 }
-                try add(trials: [trial], line: line, fields: cells, into: &sink)
+                try add(trials: [trial], line: line, fields: { cells }, into: &sink)
             }
         }
     }
 
-    /// Adds jsPsych trial records (dictionaries); `line` locates them in the file for messages.
-    static func add(trials: [Any], line: Int, fields: [String] = [], into sink: inout ResponseSink) throws {
+    /// What the file around the trials says of them (a JATOS result's metadata): who, which
+    /// assignment, the platform's status and times. Fields of the trials themselves win.
+    struct Context {
+        var participant: String?
+        var assignment: String?
+        var status: String?
+        var startedAt: Date?
+        var submittedAt: Date?
+    }
+
+    /// Adds jsPsych trial records (dictionaries); `line` locates them in the file for messages,
+    /// `fields` gives the original record for the rejects file.
+    static func add(
+        trials: [Any], line: Int, fields: () -> [String], context: Context = Context(), into sink: inout ResponseSink
+    ) throws {
+        let itemField = sink.itemField
+        let valueField = sink.valueField
+        let mapping = sink.options.mapping
         for case let trial as [String: Any] in trials {
-            guard let key = string(trial["item"]), !key.isEmpty else { continue }
             sink.rowsRead += 1
-            let rowFields = fields.isEmpty ? [key] : fields
+            if sink.fieldsSeen.count < 40 { sink.noteFields(trial.keys.sorted()) }
+            guard var key = string(trial[itemField]), !key.isEmpty else { continue }
+            if let mapped = mapping?.items?[key] { key = mapped }
+            sink.itemRecords += 1
             if let study = string(trial["study"]), study != sink.study.spec.name {
                 try sink.reject(RowError(line: line,
-                    reason: "trial is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)", fields: rowFields))
+                    reason: "trial is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)",
+                    fields: fields()))
                 continue
             }
-            guard let participant = participantFields.lazy.compactMap({ string(trial[$0]) }).first(where: { !$0.isEmpty }) else {
-                try sink.reject(RowError(line: line,
-                    reason: "trial names no participant (\(participantFields.joined(separator: ", ")))", fields: rowFields))
-                continue
+            let participant: String
+            if let field = sink.participantField {
+                guard let value = string(trial[field]), !value.isEmpty else {
+                    try sink.reject(RowError(line: line, reason: "trial has no participant field '\(field)'", fields: fields()))
+                    continue
+                }
+                participant = value
+            } else {
+                let present = participantFields.compactMap { name in string(trial[name]).flatMap { $0.isEmpty ? nil : (name, $0) } }
+                guard let first = present.first ?? context.participant.map({ ("", $0) }) else {
+                    try sink.reject(RowError(line: line,
+                        reason: "trial names no participant (\(participantFields.joined(separator: ", ")); or say which "
+                            + "field does with --participant-field FIELD)", fields: fields()))
+                    continue
+                }
+                if present.contains(where: { $0.1 != first.1 }) {
+                    // Not a bad row: the whole file would be read wrongly.
+                    throw ExplicableError.badInput(
+                        "trials carry several participant fields with different values (\(present.map(\.0).joined(separator: ", "))); "
+                            + "say which one names the participant with --participant-field FIELD", file: sink.file, line: line)
+                }
+                participant = first.1
             }
             let session = sessionFields.lazy.compactMap { string(trial[$0]) }.first { !$0.isEmpty }
             let platform = trial["PROLIFIC_PID"] != nil || trial["prolific_pid"] != nil ? "prolific" : "jspsych"
-            guard let submission = try sink.submission(platform: platform, annotator: participant,
-                assignmentID: session ?? "jspsych:\(participant)")
-            else { continue }
+            let g = sink.group(platform: platform, annotator: participant,
+                assignmentID: session ?? context.assignment ?? "jspsych:\(participant)", status: context.status,
+                startedAt: context.startedAt, submittedAt: context.submittedAt,
+                workSeconds: context.startedAt.flatMap { start in context.submittedAt.map { $0.timeIntervalSince(start) } })
+            sink.attach(g, line: line, fields: fields())
             if let elapsed = number(trial["time_elapsed"]) {
-                sink.noteActivity(submission: submission, seconds: elapsed / 1000)
+                sink.noteActivity(g, seconds: elapsed / 1000)
             }
-            var response = trial["response"]
+            var response = trial[valueField]
             if let object = response as? [String: Any] { response = object[key] ?? (object.count == 1 ? object.first!.value : nil) }
             let cannotTell = (response as? String).map { ["cannot-tell", "cannot tell"].contains($0.lowercased()) } ?? false
             var value = number(response)
-            if value == nil, !cannotTell, let text = string(response), sink.study.spec.design == .instanceLabel {
-                value = sink.classIndex(text).map(Double.init)
+            if value == nil, !cannotTell, let text = string(response) {
+                if let mapped = mapping?.number(text) {
+                    value = mapped
+                } else if sink.study.spec.design == .instanceLabel {
+                    value = sink.classIndex(text).map(Double.init)
+                }
             }
             guard value != nil || cannotTell else {
                 if response == nil || response is NSNull || string(response) == "" { continue }  // time-out: no answer
-                try sink.reject(RowError(line: line, reason: "response '\(response!)' to item '\(key)' is not a value",
-                    fields: rowFields))
+                try sink.fail(g, RowError(line: line, reason: "response '\(response!)' to item '\(key)' is not a value",
+                    fields: []))
                 continue
             }
-            try sink.addResponse(submission: submission, itemKey: key, value: value, cannotTell: cannotTell,
-                reactionMs: number(trial["rt"]), position: number(trial["trial_index"]).map { Int($0) },
-                line: line, fields: rowFields)
+            var rt: Double?
+            if let raw = trial[mapping?.rt ?? "rt"], !(raw is NSNull), string(raw) != "" {
+                guard let number = number(raw) else {
+                    try sink.fail(g, RowError(line: line, reason: "field 'rt' of item '\(key)' is not a number", fields: []))
+                    continue
+                }
+                rt = number
+            }
+            let position = number(trial["trial_index"]).flatMap { Int(exactly: $0) }
+            try sink.answer(g, itemKey: key, value: value, cannotTell: cannotTell, reactionMs: rt, position: position,
+                line: line)
         }
     }
 
@@ -104,28 +164,43 @@ enum JsPsychFormat {
 enum JATOSFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         var lines = try LineReader(url: url)
+        lines.maxLineBytes = sink.options.maxRecordBytes
         while let content = try lines.next() {
-            let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            let line = lines.line
-            guard let document = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) else {
-                try sink.reject(RowError(line: line, reason: "not JSON", fields: [trimmed]))
-                continue
+            try add(line: content, number: lines.line, context: JsPsychFormat.Context(), into: &sink)
+        }
+    }
+
+    /// Adds one line of a result file: a jsPsych data array, one trial, or a page payload.
+    static func add(line content: String, number line: Int, context: JsPsychFormat.Context, into sink: inout ResponseSink)
+        throws
+    {
+        let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return }
+        guard let document = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) else {
+            sink.rowsRead += 1
+            try sink.reject(RowError(line: line, reason: "not JSON", fields: [trimmed]))
+            return
+        }
+        if let trials = document as? [Any] {
+            try JsPsychFormat.add(trials: trials, line: line, fields: { [trimmed] }, context: context, into: &sink)
+        } else if let object = document as? [String: Any], object["responses"] != nil {
+            sink.rowsRead += 1
+            do {
+                let payload = try JSONDecoder().decode(Payload.self, from: Data(trimmed.utf8))
+                let named = payload.prolific_pid != nil || payload.worker_id != nil || payload.session_id != nil
+                try payload.add(to: &sink, platform: "jatos", assignmentID: named ? nil : context.assignment,
+                    annotator: named ? nil : context.participant, status: context.status, startedAt: context.startedAt,
+                    submittedAt: context.submittedAt, line: line, fields: [trimmed])
+            } catch let error as DecodingError {
+                try sink.reject(RowError(line: line, reason: "not an explicable payload: \(PayloadFormat.describe(error))",
+                    fields: [trimmed]))
             }
-            if let trials = document as? [Any] {
-                try JsPsychFormat.add(trials: trials, line: line, into: &sink)
-            } else if let object = document as? [String: Any], object["responses"] != nil {
-                sink.rowsRead += 1
-                do {
-                    let payload = try JSONDecoder().decode(Payload.self, from: Data(trimmed.utf8))
-                    try payload.add(to: &sink, platform: "jatos", line: line, fields: [trimmed])
-                } catch let error as DecodingError {
-                    try sink.reject(RowError(line: line, reason: "not an explicable payload: \(PayloadFormat.describe(error))",
-                        fields: [trimmed]))
-                }
-            } else {
-                try sink.reject(RowError(line: line, reason: "neither jsPsych trials nor an explicable payload", fields: [trimmed]))
-            }
+        } else if let object = document as? [String: Any] {
+            // One jsPsych trial per line (a component that sends each trial as it ends).
+            try JsPsychFormat.add(trials: [object], line: line, fields: { [trimmed] }, context: context, into: &sink)
+        } else {
+            sink.rowsRead += 1
+            try sink.reject(RowError(line: line, reason: "neither jsPsych trials nor an explicable payload", fields: [trimmed]))
         }
     }
 }
@@ -134,52 +209,75 @@ enum JATOSFormat {
 ///
 /// Rows are matched to payloads by `Submission id` = the payload's `SESSION_ID`, else by
 /// `Participant id` = `PROLIFIC_PID`. The export's `Status` is kept (RETURNED, TIMED-OUT and
-/// REJECTED submissions are rejected by quality control) and `Time taken` becomes the work time.
-/// A row with a `CONSENT_REVOKED` placeholder is not imported: the participant withdrew.
+/// REJECTED submissions are rejected by quality control), `Started at` and `Completed at` become
+/// the submission's times and `Time taken` its work time. A row with a `CONSENT_REVOKED`
+/// placeholder is not imported: the participant withdrew. A completed row (APPROVED, AWAITING
+/// REVIEW, REJECTED, or with a `Completed at`) without a payload refuses the import, listing
+/// them all, unless ``ImportOptions/allowMissingPayloads``.
 enum ProlificFormat {
-    static func read(_ url: URL, payloads: URL?, into sink: inout ResponseSink) throws {
-        guard let payloads else {
-            throw ExplicableError(.invalidArgument, "--format prolific needs --payloads FILE (the pages' JSON payloads)")
-        }
-        var table = try CSVTable(url)
+    static let completedStatuses: Set<String> = ["APPROVED", "AWAITING REVIEW", "REJECTED"]
+
+    static func read(_ url: URL, payloads: URL, into sink: inout ResponseSink) throws {
+        var table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes)
         sink.header = table.header
         let participantColumn = ["Participant id", "participant_id", "Participant ID"].first { table.columns[$0] != nil }
         guard let participantColumn else { throw ExplicableError.badInput("missing column 'Participant id'", file: url.path, line: 1) }
         let submissionColumn = ["Submission id", "session_id", "Submission ID"].first { table.columns[$0] != nil }
         var byID: [String: (payload: Payload, line: Int)] = [:]
-        for (payload, line) in try loadPayloads(payloads) {
+        for (payload, line) in try loadPayloads(payloads, maxRecordBytes: sink.options.maxRecordBytes) {
             if let session = payload.session_id { byID["s:" + session] = (payload, line) }
             if let pid = payload.prolific_pid { byID["p:" + pid] = (payload, line) }
         }
         var used: Set<Int> = []
-        while let (cells, line) = try table.next() {
-            sink.rowsRead += 1
+        var missing: [String] = []
+        var firstMissingLine = 0
+        while let (cells, line) = try table.next(into: &sink) {
             let participant = table.cell(cells, participantColumn) ?? ""
             let submissionID = submissionColumn.flatMap { table.cell(cells, $0) } ?? ""
-            if cells.contains("CONSENT_REVOKED") { continue }
-            guard let match = byID["s:" + submissionID] ?? byID["p:" + participant] else { continue }
+            if cells.contains("CONSENT_REVOKED") {
+                sink.rowsAccepted += 1
+                continue
+            }
+            let status = table.cell(cells, "Status")
+            let completedAt = table.cell(cells, "Completed at").flatMap(Payload.date)
+            guard let match = byID["s:" + submissionID] ?? byID["p:" + participant] else {
+                if completedStatuses.contains(status?.uppercased() ?? "") || completedAt != nil {
+                    if missing.isEmpty { firstMissingLine = line }
+                    missing.append("line \(line) (\(submissionID.isEmpty ? "no submission id" : submissionID), \(status ?? "no status"))")
+                } else {
+                    sink.rowsAccepted += 1  // not completed: no payload expected
+                }
+                continue
+            }
             guard used.insert(match.line).inserted else {
                 try sink.reject(RowError(line: line, reason: "a second export row for the same payload", fields: cells))
                 continue
             }
-            let status = table.cell(cells, "Status")
+            let seconds = table.cell(cells, "Time taken").flatMap(Double.init).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
             try match.payload.add(to: &sink, platform: "prolific",
                 assignmentID: submissionID.isEmpty ? nil : submissionID, annotator: participant, status: status,
-                line: line, fields: cells)
-            if let id = sink.submissions[submissionID.isEmpty ? (match.payload.session_id ?? "") : submissionID],
-                let seconds = table.cell(cells, "Time taken").flatMap(Double.init)
-            {
-                try sink.session.updateSubmission(id: id, workSeconds: seconds)
+                startedAt: table.cell(cells, "Started at").flatMap(Payload.date), submittedAt: completedAt,
+                workSeconds: seconds, line: line, fields: cells)
+        }
+        if !missing.isEmpty {
+            guard sink.options.allowMissingPayloads else {
+                let shown = missing.prefix(10).joined(separator: ", ") + (missing.count > 10 ? ", …" : "")
+                throw ExplicableError.badInput(
+                    "\(missing.count) completed submission\(missing.count == 1 ? " has" : "s have") no payload in "
+                        + "\(payloads.lastPathComponent): \(shown); add the missing payloads, or import the others with "
+                        + "--allow-missing-payloads", file: url.path, line: firstMissingLine)
             }
+            sink.rowsWithoutPayload = missing
         }
     }
 
     /// The payloads to join with the export, with the line each starts on: a JSON array or JSON lines.
-    static func loadPayloads(_ url: URL) throws -> [(Payload, Int)] {
+    static func loadPayloads(_ url: URL, maxRecordBytes: Int) throws -> [(Payload, Int)] {
         let decoder = JSONDecoder()
         var result: [(Payload, Int)] = []
         if try startsWithArray(url) {
             var elements = try JSONArrayReader(url: url)
+            elements.maxElementBytes = maxRecordBytes
             while let (bytes, line) = try elements.next() {
                 do { result.append((try decoder.decode(Payload.self, from: bytes), line)) } catch {
                     throw ExplicableError.badInput("not an explicable payload: \(PayloadFormat.describe(error))", file: url.path, line: line)
@@ -188,6 +286,7 @@ enum ProlificFormat {
             return result
         }
         var lines = try LineReader(url: url)
+        lines.maxLineBytes = maxRecordBytes
         while let text = try lines.next() {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }

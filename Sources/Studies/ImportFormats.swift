@@ -2,20 +2,29 @@ import ExplicableCore
 import Foundation
 import LabelStore
 
-/// A CSV file with a header, read row by row; short rows are padded with empty cells (MTurk
-/// stops rows before the trailing `Approve`/`Reject` cells).
+/// A CSV file with a header, read row by row. A row with more or fewer fields than the header
+/// is a bad row (empty trailing cells excepted: spreadsheets add them), except that rows may stop
+/// before the `optionalTrailing` columns (MTurk leaves off the trailing `Approve`/`Reject` cells).
 struct CSVTable {
     var reader: CSVReader
     let header: [String]
     let columns: [String: Int]
+    /// How many fields a row may have at least.
+    let minimumWidth: Int
 
-    init(_ url: URL) throws(ExplicableError) {
+    init(_ url: URL, maxRecordBytes: Int = ImportOptions.defaultMaxRecordBytes, optionalTrailing: Set<String> = [])
+        throws(ExplicableError)
+    {
         reader = try CSVReader(url: url)
+        reader.maxRecordBytes = maxRecordBytes
         guard let first = try reader.next() else { throw ExplicableError.badInput("empty file (no header row)", file: url.path, line: 1) }
         header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         var columns: [String: Int] = [:]
         for (i, name) in header.enumerated() where columns[name] == nil { columns[name] = i }
         self.columns = columns
+        var width = header.count
+        while width > 0, optionalTrailing.contains(header[width - 1]) { width -= 1 }
+        minimumWidth = width
     }
 
     func require(_ names: String...) throws(ExplicableError) {
@@ -24,18 +33,26 @@ struct CSVTable {
         }
     }
 
-    /// The next row as cells in header order, with its line.
-    mutating func next() throws(ExplicableError) -> (cells: [String], line: Int)? {
-        guard let (first, line) = try reader.next() else { return nil }
-        var fields = first
-        if fields.count < header.count { fields += Array(repeating: "", count: header.count - fields.count) }
-        if fields.count > header.count, fields[header.count...].allSatisfy(\.isEmpty) {
-            fields.removeLast(fields.count - header.count)
+    /// The next row as cells in header order, with its line; rows of the wrong width are counted
+    /// and rejected through `sink` (which stops the import unless rejects are collected).
+    mutating func next(into sink: inout ResponseSink) throws(ExplicableError) -> (cells: [String], line: Int)? {
+        while let (first, line) = try reader.next() {
+            sink.rowsRead += 1
+            var fields = first
+            if fields.count > header.count, fields[header.count...].allSatisfy(\.isEmpty) {
+                fields.removeLast(fields.count - header.count)
+            }
+            if fields.count < header.count, fields.count >= minimumWidth {
+                fields += Array(repeating: "", count: header.count - fields.count)
+            }
+            guard fields.count == header.count else {
+                try sink.reject(RowError(line: line, reason: "\(first.count) fields, but the header has \(header.count)",
+                    fields: first))
+                continue
+            }
+            return (fields, line)
         }
-        guard fields.count == header.count else {
-            throw ExplicableError.badInput("\(fields.count) fields, but the header has \(header.count)", file: reader.file, line: line)
-        }
-        return (fields, line)
+        return nil
     }
 
     func cell(_ cells: [String], _ name: String) -> String? {
@@ -43,17 +60,17 @@ struct CSVTable {
     }
 }
 
-/// `annotator,item,value[,rt_ms]` or `annotator,class_a,class_b,value[,rt_ms]`.
+/// `annotator,item,value[,rt_ms]` or `annotator,class_a,class_b,value[,rt_ms]`, with optional
+/// `assignment`, `status` (the platform's status) and `work_seconds` columns.
 enum LongCSVFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
-        var table = try CSVTable(url)
+        var table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes)
         sink.header = table.header
         try table.require("annotator", "value")
         let byPair = table.columns["item"] == nil
         if byPair { try table.require("class_a", "class_b") }
         let labels = sink.study.classes.labels
-        while let (cells, line) = try table.next() {
-            sink.rowsRead += 1
+        while let (cells, line) = try table.next(into: &sink) {
             let annotator = table.cell(cells, "annotator") ?? ""
             guard !annotator.isEmpty else {
                 try sink.reject(RowError(line: line, reason: "field 'annotator' is empty", fields: cells))
@@ -88,12 +105,30 @@ enum LongCSVFormat {
                 try sink.reject(RowError(line: line, reason: "field 'value' is '\(raw)', not a number", fields: cells))
                 continue
             }
+            var rt: Double?
+            if let text = table.cell(cells, "rt_ms"), !text.isEmpty {
+                guard let number = Double(text) else {
+                    try sink.reject(RowError(line: line, reason: "field 'rt_ms' is '\(text)', not a number", fields: cells))
+                    continue
+                }
+                rt = number
+            }
+            var workSeconds: Double?
+            if let text = table.cell(cells, "work_seconds"), !text.isEmpty {
+                guard let number = Double(text), number.isFinite, number >= 0 else {
+                    try sink.reject(RowError(line: line, reason: "field 'work_seconds' is '\(text)', not a number of seconds ≥ 0",
+                        fields: cells))
+                    continue
+                }
+                workSeconds = number
+            }
+            let status = table.cell(cells, "status").flatMap { $0.isEmpty ? nil : $0 }
             let assignment = table.cell(cells, "assignment").flatMap { $0.isEmpty ? nil : $0 } ?? "long:\(annotator)"
-            guard let submission = try sink.submission(platform: "long", annotator: annotator, assignmentID: assignment)
-            else { continue }
+            let submission = try sink.submission(platform: "long", annotator: annotator, assignmentID: assignment,
+                status: status, workSeconds: workSeconds)
             try sink.addResponse(
                 submission: submission, itemKey: key, value: value, cannotTell: cannotTell,
-                reactionMs: table.cell(cells, "rt_ms").flatMap(Double.init), position: nil, line: line, fields: cells)
+                reactionMs: rt, position: nil, line: line, fields: cells)
         }
     }
 }
@@ -104,7 +139,7 @@ enum LongCSVFormat {
 /// the submission of the previous row is reused while the annotator stays the same.
 enum CIFAR10HRawFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
-        let table = try CSVTable(url)
+        let table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes)
         sink.header = table.header
         try table.require("annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
             "cifar10_test_set_idx", "reaction_time", "time_elapsed")
@@ -132,7 +167,9 @@ enum CIFAR10HRawFormat {
             let line = reader.recordLine
             sink.rowsRead += 1
             guard reader.fieldCount == width else {
-                throw ExplicableError.badInput("\(reader.fieldCount) fields, but the header has \(width)", file: url.path, line: line)
+                try sink.reject(RowError(line: line, reason: "\(reader.fieldCount) fields, but the header has \(width)",
+                    fields: cells()))
+                continue
             }
             let isCheck = try reader.int(c[2]).map { $0 == 1 } ?? (reader.string(c[2]).lowercased() == "true")
             let item: Int?
@@ -156,6 +193,10 @@ enum CIFAR10HRawFormat {
                 lastAnnotator = Array(annotator.utf8)
             }
             guard let submission = lastSubmission else { continue }
+            if !reader.isEmpty(c[6]), reader.double(c[6]) == nil {
+                try sink.reject(RowError(line: line, reason: "field 'reaction_time' is not a number", fields: cells()))
+                continue
+            }
             if let elapsed = reader.double(c[7]) {
                 sink.noteActivity(submission: submission, seconds: elapsed / 1000)
             }
@@ -182,8 +223,10 @@ enum CountsFormat {
             }
             for c in 0..<classes {
                 let v = values[i * classes + c]
-                guard v >= 0, v == v.rounded(), v.isFinite else {
-                    throw ExplicableError.badInput("row \(i), class \(c): count \(v) is not a whole number ≥ 0", file: url.path)
+                // Compared as a double: 1e300 must not reach Int(_:), which would trap.
+                guard v >= 0, v == v.rounded(), v.isFinite, v <= 1e9 else {
+                    throw ExplicableError.badInput("row \(i), class \(c): count \(v) is not a whole number 0…1000000000",
+                        file: url.path)
                 }
                 if v > 0 {
                     try sink.session.setInstanceCount(itemId: itemId, classIndex: c, count: Int(v))
@@ -216,16 +259,25 @@ struct Payload: Decodable {
     var submitted_at: String?
     var responses: [Response?]
 
+    /// An ISO 8601 time, with or without fractional seconds (Prolific writes microseconds, which
+    /// are dropped when the formatter refuses them).
     static func date(_ text: String?) -> Date? {
-        guard let text else { return nil }
+        guard let text, !text.isEmpty else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+        if let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) { return date }
+        guard let dot = text.firstIndex(of: "."), let end = text[dot...].dropFirst().firstIndex(where: { !$0.isNumber })
+        else { return nil }
+        let fraction = Double("0" + text[dot..<end]) ?? 0
+        return ISO8601DateFormatter().date(from: String(text[..<dot] + text[end...])).map { $0 + fraction }
     }
 
-    /// Adds this payload's submission and answers.
+    /// Adds this payload's submission and answers, all or nothing: `explicit*` values (an export's
+    /// columns) win over the payload's own.
     func add(to sink: inout ResponseSink, platform defaultPlatform: String, assignmentID explicitID: String? = nil,
-        annotator explicitAnnotator: String? = nil, status: String? = nil, line: Int, fields: [String]) throws
+        annotator explicitAnnotator: String? = nil, status: String? = nil, startedAt explicitStart: Date? = nil,
+        submittedAt explicitSubmit: Date? = nil, workSeconds explicitSeconds: Double? = nil, feedback: String? = nil,
+        rejectedOnPlatform: Bool = false, line: Int, fields: [String]) throws
     {
         guard study == sink.study.spec.name else {
             try sink.reject(RowError(line: line,
@@ -240,20 +292,20 @@ struct Payload: Decodable {
             return
         }
         let assignmentID = explicitID ?? assignment_id ?? session_id ?? "\(annotator):\(assignment ?? -1)"
-        let started = Self.date(started_at), submitted = Self.date(submitted_at)
-        var seconds: Double?
-        if let started, let submitted { seconds = submitted.timeIntervalSince(started) }
-        guard let submission = try sink.submission(platform: platform, annotator: annotator, assignmentID: assignmentID,
-            status: status, startedAt: started, submittedAt: submitted, workSeconds: seconds)
-        else { return }
+        let started = explicitStart ?? Self.date(started_at), submitted = explicitSubmit ?? Self.date(submitted_at)
+        var seconds = explicitSeconds
+        if seconds == nil, let started, let submitted { seconds = submitted.timeIntervalSince(started) }
+        let g = sink.group(platform: platform, annotator: annotator, assignmentID: assignmentID, status: status,
+            startedAt: started, submittedAt: submitted, workSeconds: seconds, feedback: feedback,
+            rejectedOnPlatform: rejectedOnPlatform)
+        sink.attach(g, line: line, fields: fields)
         for (position, response) in responses.enumerated() {
             guard let response else {
-                try sink.reject(RowError(line: line, reason: "response \(position) is empty", fields: fields))
+                try sink.fail(g, RowError(line: line, reason: "response \(position) is empty", fields: fields))
                 continue
             }
-            try sink.addResponse(submission: submission, itemKey: response.item, value: response.value,
-                cannotTell: response.cannot_tell ?? false, reactionMs: response.rt_ms,
-                position: response.position ?? position, line: line, fields: fields)
+            try sink.answer(g, itemKey: response.item, value: response.value, cannotTell: response.cannot_tell ?? false,
+                reactionMs: response.rt_ms, position: response.position ?? position, line: line)
         }
     }
 }
@@ -262,6 +314,7 @@ enum PayloadFormat {
     /// One payload object, a JSON array of them, or JSON lines (read line by line).
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         var lines = try LineReader(url: url)
+        lines.maxLineBytes = sink.options.maxRecordBytes
         guard var first = try lines.next() else { return }
         while first.trimmingCharacters(in: .whitespaces).isEmpty, let next = try lines.next() { first = next }
         let start = first.trimmingCharacters(in: .whitespaces)
@@ -286,11 +339,13 @@ enum PayloadFormat {
         }
         if start.hasPrefix("[") {
             var elements = try JSONArrayReader(url: url)
+            elements.maxElementBytes = sink.options.maxRecordBytes
             while let (bytes, line) = try elements.next() {
                 sink.rowsRead += 1
                 do {
                     let payload = try decoder.decode(Payload.self, from: bytes)
-                    try payload.add(to: &sink, platform: "self-hosted", line: line, fields: [])
+                    try payload.add(to: &sink, platform: "self-hosted", line: line,
+                        fields: [String(decoding: bytes, as: UTF8.self)])
                 } catch let error as DecodingError {
                     try sink.reject(RowError(line: line, reason: "not an explicable payload: \(describe(error))",
                         fields: [String(decoding: bytes, as: UTF8.self)]))
@@ -299,16 +354,22 @@ enum PayloadFormat {
             return
         }
         // One payload object, possibly spread over several lines.
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size <= sink.options.maxRecordBytes else {
+            throw ExplicableError.badInput("one JSON document of \(size) bytes, more than the \(sink.options.maxRecordBytes)-byte "
+                + "limit for one record (write payloads as JSON lines or an array)", file: url.path, line: 1)
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: url.path)
         }
         sink.rowsRead += 1
+        let text = String(decoding: data, as: UTF8.self)
         do {
             let payload = try decoder.decode(Payload.self, from: data)
-            try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [])
+            try payload.add(to: &sink, platform: "self-hosted", line: 1, fields: [text])
         } catch let error as DecodingError {
-            try sink.reject(RowError(line: 1, reason: "not an explicable payload: \(describe(error))", fields: []))
+            try sink.reject(RowError(line: 1, reason: "not an explicable payload: \(describe(error))", fields: [text]))
         }
     }
 
@@ -327,7 +388,7 @@ enum PayloadFormat {
 /// MTurk batch results from HITs built on explicable's `mturk-hit.html`.
 enum MTurkFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
-        var table = try CSVTable(url)
+        var table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes, optionalTrailing: ["Approve", "Reject"])
         sink.header = table.header
         try table.require("AssignmentId", "WorkerId", "AssignmentStatus")
         let answerColumn = ["Answer.answers", "Answer.taskAnswers"].first { table.columns[$0] != nil }
@@ -336,8 +397,7 @@ enum MTurkFormat {
         let mturkDate = DateFormatter()
         mturkDate.locale = Locale(identifier: "en_US_POSIX")
         mturkDate.dateFormat = "EEE MMM dd HH:mm:ss zzz yyyy"
-        while let (cells, line) = try table.next() {
-            sink.rowsRead += 1
+        while let (cells, line) = try table.next(into: &sink) {
             let assignment = table.cell(cells, "AssignmentId") ?? ""
             let worker = table.cell(cells, "WorkerId") ?? ""
             guard !assignment.isEmpty, !worker.isEmpty else {
@@ -349,39 +409,48 @@ enum MTurkFormat {
                 continue
             }
             let raw = table.cell(cells, answerColumn) ?? ""
-            guard let payload = decodePayload(raw) else {
-                try sink.reject(RowError(line: line, reason: "column '\(answerColumn)' holds no explicable payload", fields: cells))
+            let payload: Payload
+            switch decodePayload(raw) {
+            case .success(let decoded): payload = decoded
+            case .failure(let why):
+                try sink.reject(RowError(line: line, reason: "column '\(answerColumn)' holds no explicable payload: \(why.reason)",
+                    fields: cells))
                 continue
             }
             let status = table.cell(cells, "AssignmentStatus")
-            let before = sink.submissions[assignment]
+            let seconds = table.cell(cells, "WorkTimeInSeconds").flatMap(Double.init).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
             try payload.add(to: &sink, platform: "mturk", assignmentID: assignment, annotator: worker, status: status,
-                line: line, fields: cells)
-            if before == nil, let id = sink.submissions[assignment] {
-                let accepted = table.cell(cells, "AcceptTime").flatMap { mturkDate.date(from: $0) }
-                let submitted = table.cell(cells, "SubmitTime").flatMap { mturkDate.date(from: $0) }
-                let seconds = table.cell(cells, "WorkTimeInSeconds").flatMap(Double.init)
-                try sink.session.updateSubmission(id: id, startedAt: accepted, submittedAt: submitted, workSeconds: seconds,
-                    rejectedReason: status == "Rejected" ? "rejected on MTurk" : nil)
-            }
+                startedAt: table.cell(cells, "AcceptTime").flatMap { mturkDate.date(from: $0) },
+                submittedAt: table.cell(cells, "SubmitTime").flatMap { mturkDate.date(from: $0) }, workSeconds: seconds,
+                feedback: table.cell(cells, "RequesterFeedback").flatMap { $0.isEmpty ? nil : $0 },
+                rejectedOnPlatform: status == "Rejected", line: line, fields: cells)
         }
     }
 
     /// The payload in an answer cell: the hidden `answers` input (flatten-objects), or crowd-form's
     /// `taskAnswers` JSON array holding it; HTML entities are undone where MTurk left them.
-    static func decodePayload(_ raw: String) -> Payload? {
+    /// On failure, says what is missing or malformed.
+    static func decodePayload(_ raw: String) -> Result<Payload, RowError> {
+        if raw.isEmpty { return .failure(RowError(line: 0, reason: "the cell is empty", fields: [])) }
         let decoder = JSONDecoder()
+        var why = "not JSON"
         for text in [raw, unescapeEntities(raw)] {
             guard let data = text.data(using: .utf8) else { continue }
-            if let payload = try? decoder.decode(Payload.self, from: data) { return payload }
-            if let array = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
-                let answers = array.first?["answers"] as? String,
-                let payload = try? decoder.decode(Payload.self, from: Data(answers.utf8))
-            {
-                return payload
+            do { return .success(try decoder.decode(Payload.self, from: data)) } catch {
+                if (try? JSONSerialization.jsonObject(with: data)) is [String: Any] { why = PayloadFormat.describe(error) }
+            }
+            if let array = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] {
+                guard let answers = array.first?["answers"] as? String else {
+                    why = "a taskAnswers array without an 'answers' field (a HIT not made from explicable's mturk-hit.html? "
+                        + "describe its columns with --mapping)"
+                    continue
+                }
+                do { return .success(try decoder.decode(Payload.self, from: Data(answers.utf8))) } catch {
+                    why = "its 'answers' field: \(PayloadFormat.describe(error))"
+                }
             }
         }
-        return nil
+        return .failure(RowError(line: 0, reason: why, fields: []))
     }
 
     static func unescapeEntities(_ s: String) -> String {

@@ -15,6 +15,8 @@ public struct JSONArrayReader: ChunkedFileReading {
     var position = 0
     var isAtEnd = false
     private var line = 1
+    /// The largest element read, in bytes: a larger one is an error naming the line it starts on.
+    public var maxElementBytes = 1 << 20
     private var started = false
     private var finished = false
 
@@ -102,6 +104,10 @@ public struct JSONArrayReader: ChunkedFileReading {
             position += 1
             element.append(byte)
             if byte == 0x0A { line += 1 }
+            if element.count > maxElementBytes {
+                throw ExplicableError.badInput("an array element longer than \(maxElementBytes) bytes (the limit for one record)",
+                    file: file, line: startLine)
+            }
             if inString {
                 if escaped {
                     escaped = false

@@ -10,6 +10,8 @@ public struct LineReader: ChunkedFileReading {
     var isAtEnd = false
     /// The number of the line last returned (1-based).
     public private(set) var line = 0
+    /// The longest line read, in bytes: a longer one is an error naming it.
+    public var maxLineBytes = 1 << 20
 
     public init(url: URL) throws(ExplicableError) {
         handle = try Self.open(url)
@@ -21,11 +23,19 @@ public struct LineReader: ChunkedFileReading {
     public mutating func next() throws(ExplicableError) -> String? {
         while true {
             if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                if newline - position > maxLineBytes {
+                    throw ExplicableError.badInput("a line longer than \(maxLineBytes) bytes (the limit for one record)",
+                        file: file, line: line + 1)
+                }
                 var end = newline
                 if end > position && buffer[end - 1] == 0x0D { end -= 1 }
                 let bytes = buffer[position..<end]
                 position = newline + 1
                 return try text(bytes)
+            }
+            if buffer.count - position > maxLineBytes {
+                throw ExplicableError.badInput("a line longer than \(maxLineBytes) bytes (the limit for one record)",
+                    file: file, line: line + 1)
             }
             if isAtEnd {
                 guard position < buffer.count else { return nil }

@@ -59,10 +59,13 @@ public struct QualityControl {
             let mine = answers[id] ?? []
             var why: [String] = []
             if let status = submission.platformStatus,
-                ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT"].contains(status)
+                ["Rejected", "REJECTED", "RETURNED", "TIMED-OUT", "ABORTED", "FAIL"].contains(status)
             {
                 why.append("\(status) on the platform")
             }
+            // Imports no longer store a submission without answers; older stores may hold some
+            // (`--skip-bad-rows` used to leave them): never approve one.
+            if mine.isEmpty, submission.importId != nil { why.append("no answers stored") }
             var failed = 0
             for answer in mine {
                 guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer else {

@@ -147,6 +147,18 @@ struct LabelStoreTests {
         #expect(byItem == [items[0]: 1, items[1]: 1] && byStatus == [.pending: 1])
     }
 
+    @Test func importAnswersRecordsAFileAgainOnlyWhenItKeepsSomething() throws {
+        let (store, study) = try storeWithStudy()
+        func load(keep: Bool) throws -> Bool {
+            try store.importAnswers(studyId: study.record.id!, fileName: "f.csv", sha256: "abc", format: "long",
+                importedAt: Date()) { session in (session.fileSeenBefore, keep) }
+        }
+        #expect(try load(keep: true) == false)
+        #expect(try load(keep: false) == true)  // seen, nothing kept: not recorded
+        #expect(try load(keep: true) == true)  // the same SHA-256 again, keeping something: a second record
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM import") } == 2)
+    }
+
     @Test func aFailedImportLeavesNothingAndForeignKeysOn() throws {
         let (store, study) = try storeWithStudy()
         #expect(throws: ExplicableError.self) {

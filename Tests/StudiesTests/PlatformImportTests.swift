@@ -23,7 +23,7 @@ struct JsPsychImportTests {
             ]
             """, name: "data.json")
         let report = try Importer(study: study, store: store).run(file, options: .init(format: .jspsych))
-        #expect(report.rowsRead == 4 && report.responsesAdded == 3 && report.rowsRejected == 0, "\(report)")
+        #expect(report.rowsRead == 5 && report.responsesAdded == 3 && report.rowsRejected == 0, "\(report)")
         let values = try store.read { try Double.fetchAll($0, sql: "SELECT value FROM response ORDER BY position") }
         #expect(values == [3, 1, 4])
         #expect(try store.read { try Double.fetchOne($0, sql: "SELECT workSeconds FROM submission") } == 20)
@@ -109,7 +109,10 @@ struct ProlificImportTests {
         #expect(rows.map { $0["platformStatus"] as String } == ["APPROVED", "RETURNED"])
         #expect(rows.map { $0["workSeconds"] as Double } == [180, 95])
         let qc = try QualityControl(study: study, store: store).run()
-        #expect(qc.map(\.status) == [.accepted, .rejected] && qc[1].reason == "RETURNED on the platform")
+        // Ordered by submission time: S2 (RETURNED) has no Completed at.
+        let byAssignment = Dictionary(uniqueKeysWithValues: qc.map { ($0.assignmentID, $0) })
+        #expect(byAssignment["S1"]?.status == .accepted)
+        #expect(byAssignment["S2"]?.status == .rejected && byAssignment["S2"]?.reason == "RETURNED on the platform")
     }
 
     @Test func prolificNeedsPayloads() throws {

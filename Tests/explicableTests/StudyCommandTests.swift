@@ -18,9 +18,9 @@ struct StudyCommandTests {
         try Data("annotator,class_a,class_b,value\nw1,cat,dog,4\nw1,dog,cat,3\nw1,ship,frog,0\n".utf8).write(to: csv)
         let imported = try run("study", "import", "cifar10-class-likert", csv.path, "--format", "long", "--db", db)
         #expect(imported.status == 0)
-        #expect(imported.out == "\(csv.path): 3 rows read, 3 accepted, 0 rejected; 1 submissions and 3 responses added\n")
+        #expect(imported.out == "\(csv.path): 3 rows, 3 answers added in 1 new submission\n")
         let again = try run("study", "import", "cifar10-class-likert", csv.path, "--format", "long", "--db", db)
-        #expect(again.out == "\(csv.path): already imported (same SHA-256); nothing added\n")
+        #expect(again.out == "\(csv.path): already imported; nothing new (3 answers already stored)\n")
         let qc = try run("study", "qc", "cifar10-class-likert", "--db", db)
         #expect(qc.status == 0 && qc.out.hasSuffix("1 accepted, 0 rejected of 1 submissions\n"), "\(qc.out)")
         let status = try run("study", "status", "cifar10-class-likert", "--db", db)
@@ -44,7 +44,7 @@ struct StudyCommandTests {
         let rejects = try temporaryFolder().appendingPathComponent("rejects.csv").path
         let skipped = try run("study", "import", "cifar10-class-likert", csv.path, "--format", "long", "--db", db,
             "--skip-bad-rows", rejects)
-        #expect(skipped.status == 0 && skipped.out.contains("2 rows read, 1 accepted, 1 rejected"))
+        #expect(skipped.status == 0 && skipped.out == "\(csv.path): 2 rows, 1 answer added in 1 new submission; 1 row rejected\n")
         #expect(try String(contentsOfFile: rejects, encoding: .utf8).contains("3,\"unknown class 'unicorn'"))
     }
 
