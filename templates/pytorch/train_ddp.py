@@ -387,7 +387,7 @@ def main(argv=None):
               f"{args.epochs} epochs, {world} process(es)" + (f", resuming at step {step}" if step else ""),
               file=sys.stderr, flush=True)
     model.train()
-    train_seconds, train_images = 0.0, 0
+    train_seconds, train_images, last_lr = 0.0, 0, optimizer.param_groups[0]["lr"]
     while step < total_steps:
         if args.max_steps is not None and step >= args.max_steps:
             checkpoint()
@@ -410,6 +410,7 @@ def main(argv=None):
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            last_lr = optimizer.param_groups[0]["lr"]
             schedule.step()
             step += 1
             sums[0] += loss.item() * len(labels)
@@ -431,7 +432,7 @@ def main(argv=None):
         if rank == 0:
             _, metrics, _, _ = D.evaluate(probabilities, test.labels, similarity, distance, args.threshold)
             line = D.history_line(epoch + 1, step, loss_sum / seen, correct / seen,
-                                  optimizer.param_groups[0]["lr"], seconds, seen / seconds, metrics)
+                                  last_lr, seconds, seen / seconds, metrics)
             print(line, end="", flush=True)
             if history_path:
                 with open(history_path, "a", encoding="utf-8") as f:
