@@ -55,8 +55,8 @@ public struct ComparedRun: Sendable {
             }
             checkpoint = nil
             do { classes = try ClassSet(name: folder.name, labels: labels) } catch {
-                let source =
-                    FileManager.default.fileExists(atPath: folder.classList.path) ? folder.classList : folder.file(.metrics)
+                let hasList = FileManager.default.fileExists(atPath: folder.classList.path)
+                let source = hasList ? folder.classList : folder.file(.metrics)
                 throw ExplicableError(error.kind, error.message, file: source.path)
             }
         }
