@@ -15,7 +15,8 @@ public struct ComparedRun: Sendable {
     public var classes: ClassSet
     /// How the run decoded its predictions (from `metrics.json`; argmax when it does not say).
     public var decoding: Decoding
-    /// The trained model, when the run was read from a folder.
+    /// The trained model, when the run was read from a folder of `explicable train` (`nil` for a
+    /// run of another trainer, such as the exported PyTorch recipe).
     public var checkpoint: Checkpoint?
 
     public init(
@@ -33,13 +34,32 @@ public struct ComparedRun: Sendable {
 
     /// Reads a run folder (``RunFolder``): `checkpoint.ckpt` (the classes and the model),
     /// `predictions.npy` and `labels.npy` (int64, one per test image), and `metrics.json` when
-    /// present (its `decode`).
+    /// present (its `decode`). A folder without a checkpoint (a run of another trainer, such as
+    /// the exported PyTorch recipe) is read with the classes of `classes.txt`, else of
+    /// `metrics.json`'s `classes`, and ``checkpoint`` `nil`.
     ///
     /// - Throws: ``ExplicableError`` naming the file that is missing or malformed.
     public static func read(_ url: URL) throws(ExplicableError) -> ComparedRun {
         let folder = RunFolder(url)
-        let checkpoint = try folder.readCheckpoint()
-        let classes = checkpoint.header.configuration.classes
+        let checkpoint: Checkpoint?
+        let classes: ClassSet
+        if folder.contains(.checkpoint) || !folder.contains(.predictions) {
+            checkpoint = try folder.readCheckpoint()
+            classes = checkpoint!.header.configuration.classes
+        } else {
+            guard let labels = try folder.readClassLabels() else {
+                throw ExplicableError(
+                    .missingData,
+                    "missing, and no classes.txt or metrics.json 'classes' gives the class order of the predictions",
+                    file: folder.file(.checkpoint).path)
+            }
+            checkpoint = nil
+            do { classes = try ClassSet(name: folder.name, labels: labels) } catch {
+                let hasList = FileManager.default.fileExists(atPath: folder.classList.path)
+                let source = hasList ? folder.classList : folder.file(.metrics)
+                throw ExplicableError(error.kind, error.message, file: source.path)
+            }
+        }
         let predictions = try folder.readClassVector(.predictions, classCount: classes.count)
         let labels = try folder.readClassVector(.labels, classCount: classes.count)
         guard predictions.count == labels.count else {

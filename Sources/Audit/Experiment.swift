@@ -38,12 +38,18 @@ public enum Experiment {
     /// Compares `models` under `matrix`, and out of distribution when `ood` is given.
     ///
     /// - Throws: ``ExplicableError`` when the runs do not share classes and test labels, when a
-    ///   model of several runs is asked for OOD (it evaluates one checkpoint per model), or when the
-    ///   OOD test set's classes are not the runs'.
+    ///   model of several runs is asked for OOD (it evaluates one checkpoint per model) or a run
+    ///   without a checkpoint is (before any work), or when the OOD test set's classes are not the runs'.
     public static func compare(
         _ models: [ComparedModel], matrix: EvaluationMatrix, threshold: Double, bootstrap: Int, seed: UInt64,
         ood: OODRequest?
     ) throws(ExplicableError) -> ModelComparison {
+        if ood != nil, let run = models.flatMap(\.runs).first(where: { $0.checkpoint == nil }) {
+            throw ExplicableError(
+                .invalidArgument,
+                "--ood runs each model from its checkpoint.ckpt; run \(run.name) has none (written by another "
+                    + "trainer, e.g. the PyTorch recipe): compare it without --ood")
+        }
         var result = try ModelComparison.compare(
             models: models, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed)
         guard let ood else { return result }

@@ -2,10 +2,16 @@ public import ExplicableCore
 public import Foundation
 
 /// The folder `matrix export --torch` writes for PyTorch users: the matrix in both forms, the
-/// class list, and the loss module and `torchrun` example from `templates/pytorch/`.
+/// class list, and the PyTorch recipe from `templates/pytorch/`.
+///
+/// The recipe (`train_ddp.py`, run by `torchrun` or plain `python`) trains explicable's models
+/// and losses on CIFAR-10/100 from the data folder or on `ImageFolder` trees, with
+/// DistributedDataParallel, and writes a run folder that `explicable compare` and `report` read
+/// (the `RunFolder` layout, without `checkpoint.ckpt`). `docs/pytorch.md` describes it.
 public enum TorchExport {
-    /// The files from `templates/pytorch/` copied beside the matrices.
-    public static let templateFiles = ["explicable_loss.py", "train_ddp.py"]
+    /// The files from `templates/pytorch/` copied beside the matrices: the WLF and soft-label
+    /// targets and losses, the NumPy data and run-folder helpers, and the training recipe.
+    public static let templateFiles = ["explicable_loss.py", "explicable_data.py", "train_ddp.py"]
 
     /// Writes `similarity.npy` and `distance.npy` (float64; a similarity s becomes max s − s and a
     /// distance d becomes max d − d, as ``ClassMatrix/asSimilarity()`` defines), `classes.txt` (one label per line,

@@ -4,6 +4,9 @@ public import Foundation
 /// A training run's folder: what `explicable train --out DIR` (and the demo, and the exported
 /// PyTorch recipe) write, and what `compare`, `report` and `evaluate` read.
 ///
+/// A run of another trainer (the PyTorch recipe of `matrix export --torch`) has no
+/// `checkpoint.ckpt`; its classes come from `classes.txt` (or `metrics.json`), see ``readClassLabels()``.
+///
 /// | file | contents |
 /// |---|---|
 /// | `checkpoint.ckpt` | the model, optimiser state and the whole ``TrainingConfiguration`` |
@@ -12,6 +15,7 @@ public import Foundation
 /// | `labels.npy` | int64, the true class of every test sample |
 /// | `metrics.json` | ``Metrics`` in snake case, per-class accuracy, confusion, classes, decode |
 /// | `history.jsonl` | one ``HistoryPoint`` per epoch (a resumed run appends) |
+/// | `classes.txt` | runs of other trainers only: the class labels in the model's order, one a line |
 ///
 /// ```swift
 /// let folder = RunFolder(URL(fileURLWithPath: "runs/wlf"))
@@ -33,6 +37,9 @@ public struct RunFolder: Sendable, Equatable {
         case metrics = "metrics.json"
         case history = "history.jsonl"
     }
+
+    /// `classes.txt`: the class order of a run that has no checkpoint (one label a line).
+    public var classList: URL { url.appendingPathComponent("classes.txt") }
 
     public init(_ url: URL) { self.url = url }
 
@@ -107,6 +114,34 @@ public struct RunFolder: Sendable, Equatable {
                 "entry \(bad) is \(values[bad]), not a class index of the model's \(classCount) classes", file: url.path)
         }
         return values.map { Int($0) }
+    }
+
+    /// The class labels in the model's order from `classes.txt` (one a line; blank lines are
+    /// skipped), else from `metrics.json`'s `classes`; `nil` when the folder has neither.
+    ///
+    /// - Throws: ``ExplicableError`` naming the file when it is unreadable or lists no class.
+    public func readClassLabels() throws(ExplicableError) -> [String]? {
+        let text = classList
+        if FileManager.default.fileExists(atPath: text.path) {
+            guard let content = try? String(contentsOf: text, encoding: .utf8) else {
+                throw ExplicableError(.io, "cannot read file as UTF-8", file: text.path)
+            }
+            let labels = content.split(whereSeparator: \.isNewline).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            guard !labels.isEmpty else { throw ExplicableError.badInput("lists no class", file: text.path) }
+            return labels
+        }
+        let metrics = file(.metrics)
+        guard FileManager.default.fileExists(atPath: metrics.path) else { return nil }
+        guard let data = try? Data(contentsOf: metrics),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw ExplicableError.badInput("not a JSON object", file: metrics.path) }
+        guard let value = object["classes"] else { return nil }
+        guard let labels = value as? [String], !labels.isEmpty else {
+            throw ExplicableError.badInput("'classes' must be a non-empty array of labels", file: metrics.path)
+        }
+        return labels
     }
 
     /// The decoding `metrics.json` names (`argmax` when the file or the key is absent).

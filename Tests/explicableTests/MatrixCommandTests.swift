@@ -132,49 +132,6 @@ struct AuditCommandTests {
     }
 }
 
-struct TorchExportTests {
-    /// The Python loss module builds the same targets as the Swift trainer (NumPy only, to 1e-6).
-    @Test func pythonTargetsEqualTheTrainersTargets() throws {
-        let data = try dataFolder()
-        let db = try temporaryFolder().appendingPathComponent("m.sqlite").path
-        _ = try run("matrix", "import", "paper-chl", data + "/paper/cifar10_CHL_cmat.npy", "--classes", "cifar10", "--db", db)
-        let folder = try temporaryFolder().appendingPathComponent("torch")
-        let export = try run("matrix", "export", "paper-chl", "--torch", folder.path, "--db", db)
-        #expect(export.status == 0, "\(export.err)")
-        for file in ["similarity.npy", "distance.npy", "classes.txt", "matrix.json", "explicable_loss.py", "train_ddp.py"] {
-            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
-        }
-        let script = """
-            import sys, numpy as np
-            sys.path.insert(0, sys.argv[1])
-            import explicable_loss as L
-            s, d, classes = L.load_export(sys.argv[1])
-            assert classes[3] == "cat", classes
-            np.save(sys.argv[1] + "/wlf-2.npy", L.wlf_targets(s, scale=2.0))
-            np.save(sys.argv[1] + "/soft-4.npy", L.soft_label_targets(d, beta=4.0))
-            """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", script, folder.path]
-        try python.run()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "python3 with NumPy must run the exported module")
-        let classes = try ClassSetCatalogForTests.cifar10()
-        let chl = ClassMatrix(classes: classes, kind: .similarity,
-            values: try NPYArray.read(URL(fileURLWithPath: data + "/paper/cifar10_CHL_cmat.npy")).doubles,
-            provenance: .init(source: "paper"))
-        let distance = ClassMatrix(classes: classes, kind: .distance, values: chl.values.map { 4 - $0 },
-            provenance: .init(source: "paper"))
-        let wlf = try Loss.weighted(similarity: chl, scale: 2, classes: classes).targets
-        let soft = try Loss.softLabels(distance: distance, beta: 4, classes: classes).targets
-        let pyWLF = try NPYArray.read(folder.appendingPathComponent("wlf-2.npy")).doubles
-        let pySoft = try NPYArray.read(folder.appendingPathComponent("soft-4.npy")).doubles
-        #expect(pyWLF.count == 100 && pySoft.count == 100)
-        #expect(zip(wlf, pyWLF).map { abs(Double($0) - $1) }.max()! < 1e-6)
-        #expect(zip(soft, pySoft).map { abs(Double($0) - $1) }.max()! < 1e-6)
-    }
-}
-
 enum ClassSetCatalogForTests {
     static func cifar10() throws -> ClassSet {
         try ClassSet.readTSV(repositoryRoot.appendingPathComponent("wordnet/cifar10.tsv"))
