@@ -304,8 +304,9 @@ enum WordNetSnapshot {
         guard recordedKeys.count == recordedValues.count else { throw Invalid("bad recorded hyponym counts") }
         g.recordedHyponymCount.reserveCapacity(recordedKeys.count)
         for (k, v) in zip(recordedKeys, recordedValues) { g.recordedHyponymCount[k] = v }
-        g.synsetIndex = try r.dictionary(valuesBelow: synsets)
-        g.iliIndex = try r.dictionary(valuesBelow: synsets)
+        // The three big dictionaries are read here and built at the end, in parallel.
+        let synsetIndex = try r.keysAndValues(valuesBelow: synsets)
+        let iliIndex = try r.keysAndValues(valuesBelow: synsets)
         try check([g.synsetPOS.count, g.synsetILI.count, g.synsetDefinition.count, g.synsetLine.count,
             g.synsetLexicon.count], equal: synsets, "synset arrays")
         try checkIndexes(g.synsetLexicon, below: g.lexicons.count, "synset lexicons")
@@ -329,11 +330,6 @@ enum WordNetSnapshot {
         let lemmaKeys = try r.strings()
         let lemmaStart = try r.int32s(), lemmaSenses = try r.int32s()
         try checkCSR(lemmaStart, rows: lemmaKeys.count, targets: lemmaSenses, below: g.senseIDs.count, "lemma index")
-        g.lemmaIndex.reserveCapacity(lemmaKeys.count)
-        for (i, key) in lemmaKeys.enumerated() {
-            g.lemmaIndex[key] = Array(lemmaSenses[Int(lemmaStart[i])..<Int(lemmaStart[i + 1])])
-        }
-        guard g.lemmaIndex.count == lemmaKeys.count else { throw Invalid("duplicate lemma key") }
         // The taxonomy.
         g.hypernymStart = try r.int32s()
         g.hypernymTargets = try r.int32s()
@@ -363,7 +359,47 @@ enum WordNetSnapshot {
                 column: column == 0 ? nil : column - 1))
         }
         guard r.isAtEnd else { throw Invalid("\(r.remaining) bytes left after the graph") }
+        // Hashing some 330,000 keys is most of the decoding time: build the dictionaries side by side.
+        let built = Built()
+        ParallelWork.forEachChunk(count: 3, chunksPerWorker: 1) { _, jobs in
+            for job in jobs {
+                switch job {
+                case 0: built.synsetIndex = dictionary(synsetIndex)
+                case 1: built.iliIndex = dictionary(iliIndex)
+                default:
+                    var index: [String: [Int32]] = [:]
+                    index.reserveCapacity(lemmaKeys.count)
+                    for (i, key) in lemmaKeys.enumerated() {
+                        index[key] = Array(lemmaSenses[Int(lemmaStart[i])..<Int(lemmaStart[i + 1])])
+                    }
+                    built.lemmaIndex = index
+                }
+            }
+        }
+        guard let synsetIndex = built.synsetIndex, let iliIndex = built.iliIndex,
+            built.lemmaIndex.count == lemmaKeys.count
+        else {
+            throw Invalid("duplicate dictionary key")
+        }
+        g.synsetIndex = synsetIndex
+        g.iliIndex = iliIndex
+        g.lemmaIndex = built.lemmaIndex
         return g
+    }
+
+    /// The dictionaries of ``decodePayload(_:)``, each written by one job of a parallel loop.
+    private final class Built: @unchecked Sendable {
+        var synsetIndex: [String: Int32]?
+        var iliIndex: [String: Int32]?
+        var lemmaIndex: [String: [Int32]] = [:]
+    }
+
+    /// A dictionary of distinct keys, or `nil` when a key repeats.
+    private static func dictionary(_ pairs: (keys: [String], values: [Int32])) -> [String: Int32]? {
+        var d: [String: Int32] = [:]
+        d.reserveCapacity(pairs.keys.count)
+        for (k, v) in zip(pairs.keys, pairs.values) { d[k] = v }
+        return d.count == pairs.keys.count ? d : nil
     }
 
     private static func check(_ counts: [Int], equal expected: Int, _ what: String) throws(Invalid) {
@@ -489,16 +525,13 @@ enum WordNetSnapshot {
             return result
         }
 
-        mutating func dictionary(valuesBelow bound: Int) throws(Invalid) -> [String: Int32] {
+        /// A dictionary's keys and values, checked for length and range; ``WordNetSnapshot/dictionary(_:)`` builds it.
+        mutating func keysAndValues(valuesBelow bound: Int) throws(Invalid) -> (keys: [String], values: [Int32]) {
             let keys = try strings()
             let values = try int32s()
             guard keys.count == values.count else { throw Invalid("dictionary: \(keys.count) keys, \(values.count) values") }
             try WordNetSnapshot.checkIndexes(values, below: bound, "dictionary")
-            var d: [String: Int32] = [:]
-            d.reserveCapacity(keys.count)
-            for (k, v) in zip(keys, values) { d[k] = v }
-            guard d.count == keys.count else { throw Invalid("dictionary: duplicate key") }
-            return d
+            return (keys, values)
         }
 
         mutating func characterDictionary() throws(Invalid) -> [Character: Int] {
