@@ -18,8 +18,9 @@ import Darwin
 public struct WordNetCache: Sendable {
     /// Where snapshots go.
     public enum Location: Sendable, Equatable {
-        /// Beside the LMF file (`NAME.graph`) when its folder is writable, else
-        /// `~/.cache/explicable/wordnet/NAME-HASH.graph` (`$XDG_CACHE_HOME` when set).
+        /// Beside the LMF file (`NAME.graph`) when its folder is writable (mode bits and `access`),
+        /// else, or when writing there fails, `~/.cache/explicable/wordnet/NAME-HASH.graph`
+        /// (`$XDG_CACHE_HOME` when set).
         case automatic
         /// In this folder, as `NAME-HASH.graph` (HASH: of the LMF file's absolute path).
         case directory(URL)
@@ -59,7 +60,11 @@ public struct WordNetCache: Sendable {
     public static let disabled = WordNetCache(.disabled)
 
     /// The snapshot file for the LMF file `source`, or `nil` when the cache is disabled.
-    public func snapshotURL(for source: URL) -> URL? {
+    public func snapshotURL(for source: URL) -> URL? { snapshotURLs(for: source).first }
+
+    /// Where a snapshot of `source` may be, in the order they are tried: for ``Location/automatic``
+    /// beside the file when its folder is writable, then in the user's cache folder.
+    func snapshotURLs(for source: URL) -> [URL] {
         let source = source.standardizedFileURL
         let name = source.lastPathComponent
         let tagged = { (folder: URL) -> URL in
@@ -68,42 +73,58 @@ public struct WordNetCache: Sendable {
         }
         switch location {
         case .disabled:
-            return nil
+            return []
         case .directory(let folder):
-            return tagged(folder)
+            return [tagged(folder)]
         case .automatic:
             let folder = source.deletingLastPathComponent()
-            if access(folder.path, W_OK) == 0 { return folder.appendingPathComponent(name + ".graph") }
             let env = ProcessInfo.processInfo.environment
             let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
                 ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-            return tagged(base.appendingPathComponent("explicable/wordnet"))
+            let userCache = tagged(base.appendingPathComponent("explicable/wordnet"))
+            return Self.isWritableFolder(folder.path) ? [folder.appendingPathComponent(name + ".graph"), userCache] : [userCache]
         }
+    }
+
+    /// Whether `path` is a folder we may write to. Write bits are required as well as `access`, so that
+    /// root does not write into a folder marked read-only (such as a shared data folder).
+    static func isWritableFolder(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, (info.st_mode & 0o222) != 0 else { return false }
+        return access(path, W_OK) == 0
     }
 
     /// Loads the graph of the LMF file `url` from its snapshot, or parses it and writes the snapshot.
     /// - Throws: what ``LMFReader/read(_:)`` throws; never an error about the cache.
     public func load(_ url: URL) throws(ExplicableError) -> (graph: WordNetGraph, outcome: Outcome) {
-        guard let snapshot = snapshotURL(for: url) else { return (try LMFReader.read(url), .disabled) }
+        let snapshots = snapshotURLs(for: url)
+        guard !snapshots.isEmpty else { return (try LMFReader.read(url), .disabled) }
         // The key of the LMF file as it is now; unreadable → let the reader report it.
         guard let before = Self.sourceKey(of: url) else { return (try LMFReader.read(url), .disabled) }
-        let reason: String
-        do throws(WordNetSnapshot.Invalid) {
-            return (try Self.read(snapshot, expecting: before), .loaded)
-        } catch {
-            reason = error.description
+        var reason = ""
+        for snapshot in snapshots {
+            do throws(WordNetSnapshot.Invalid) {
+                return (try Self.read(snapshot, expecting: before), .loaded)
+            } catch {
+                if reason.isEmpty { reason = error.description }
+            }
         }
         let graph = try LMFReader.read(url)
         // Don't record a key for bytes that changed while they were parsed.
         guard Self.sourceKey(of: url) == before else {
             return (graph, .notWritten(reason: "the LMF file changed while it was read"))
         }
-        do {
-            try Self.write(WordNetSnapshot.encode(graph, source: before), to: snapshot)
-        } catch {
-            return (graph, .notWritten(reason: "\(reason); writing \(snapshot.path) failed: \(error)"))
+        let bytes = WordNetSnapshot.encode(graph, source: before)
+        var failures: [String] = []
+        for snapshot in snapshots {
+            do {
+                try Self.write(bytes, to: snapshot)
+                return (graph, .rebuilt(reason: reason))
+            } catch {
+                failures.append("writing \(snapshot.path) failed: \(error)")
+            }
         }
-        return (graph, .rebuilt(reason: reason))
+        return (graph, .notWritten(reason: ([reason] + failures).joined(separator: "; ")))
     }
 
     // MARK: Files

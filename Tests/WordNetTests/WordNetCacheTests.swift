@@ -200,6 +200,16 @@ struct WordNetCacheTests {
         expectSameGraph(graph, try LMFReader.read(lmf))
     }
 
+    @Test func readOnlyFolderIsNotWrittenEvenByRoot() throws {
+        let folder = try temporaryFolder()
+        #expect(WordNetCache.isWritableFolder(folder.path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path) }
+        #expect(!WordNetCache.isWritableFolder(folder.path))
+        let urls = WordNetCache(.automatic).snapshotURLs(for: folder.appendingPathComponent("x.xml"))
+        #expect(urls.count == 1 && urls[0].path.contains("explicable/wordnet/x.xml-"))
+    }
+
     @Test func parseErrorsAreStillReported() throws {
         let (_, cache) = try setUp()
         let url = try writeXML("<?xml version=\"1.0\"?>\n<LexicalResource>\n  <Lexicon id=\"x\">\n  </Lexicn>\n</LexicalResource>\n")
