@@ -318,7 +318,7 @@ extension MatrixBuilder {
         let cache = TaxonomyCache()
         return { () throws(ExplicableError) -> Taxonomy in
             if let taxonomy = cache.taxonomy { return taxonomy }
-            let taxonomy = Taxonomy(try LMFReader.read(try lmf()))
+            let taxonomy = Taxonomy(try WordNetGraph.load(try lmf()))
             cache.taxonomy = taxonomy
             return taxonomy
         }

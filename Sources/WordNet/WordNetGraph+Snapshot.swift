@@ -1,0 +1,549 @@
+import ExplicableCore
+import Foundation
+
+/// The binary snapshot of a ``WordNetGraph`` that ``WordNetCache`` keeps beside an LMF file.
+///
+/// Layout, every integer little-endian:
+/// ```
+/// header (64 bytes)
+///   0  magic "EXWNGRPH"           8  format version (UInt32)   12 header size (UInt32, 64)
+///   16 source size (UInt64)       24 source mtime (Int64, nanoseconds since 1970)
+///   32 source hash (UInt64, ``WordNetSnapshot/hash(_:)`` of the LMF file's bytes)
+///   40 payload length (UInt64)    48 payload hash (UInt64)    56 reserved (zero)
+/// payload: the graph's fields in a fixed order, each one of
+///   integer        UInt64
+///   integer array  count (UInt64), then count × 4 bytes (Int32) or count bytes (Bool, UInt8)
+///   string table   count n (UInt64), n + 1 UInt32 offsets into the blob, blob length (UInt64), UTF-8 blob
+///   optional strings  a string table and a UInt8 array (1 = present)
+///   dictionary     a string table of keys and an array of values, in the same order
+/// ```
+/// Decoding trusts nothing: every count and offset is checked against the bytes left before use
+/// (overflow-safe), index arrays are checked against the counts they index, and any failure is a
+/// thrown ``WordNetSnapshot/Invalid``, never a trap.
+enum WordNetSnapshot {
+    static let magic = Array("EXWNGRPH".utf8)
+    /// Bump when the payload layout or ``WordNetGraph``'s fields change.
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 64
+
+    /// Why a snapshot was refused.
+    struct Invalid: Error, Equatable, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// What the snapshot says about the LMF file it was built from.
+    struct SourceKey: Equatable {
+        var size: UInt64
+        var modificationNanoseconds: Int64
+        var contentHash: UInt64
+    }
+
+    // MARK: Hash
+
+    /// A fast 64-bit hash of `bytes` (four multiply-rotate lanes over 8-byte words, then a
+    /// murmur-style finalizer): several GB/s in a release build, so hashing the 12 MB OEWN file on
+    /// every load costs a few milliseconds. It detects changed or damaged files; it is not a
+    /// cryptographic hash and does not have to be: whoever can write the cache can also write the
+    /// LMF file, and decoding validates everything it reads anyway.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let m: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var a: UInt64 = 0x243F_6A88_85A3_08D3, b: UInt64 = 0x1319_8A2E_0370_7344
+        var c: UInt64 = 0xA409_3822_299F_31D0, d: UInt64 = 0x082E_FA98_EC4E_6C89
+        let count = bytes.count
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 32 <= count {
+                a = ((a ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* m)
+                b = ((b ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))) &* m)
+                c = ((c ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))) &* m)
+                d = ((d ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))) &* m)
+                a = (a << 31) | (a >> 33); b = (b << 29) | (b >> 35)
+                c = (c << 27) | (c >> 37); d = (d << 25) | (d >> 39)
+                i += 32
+            }
+        }
+        var h = (a &* 3) ^ (b &* 5) ^ (c &* 7) ^ (d &* 11) ^ UInt64(count)
+        while i < count {
+            h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
+            i += 1
+        }
+        h ^= h >> 33; h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33; h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
+    }
+
+    // MARK: Encoding
+
+    /// The snapshot file's bytes: header and payload.
+    static func encode(_ graph: WordNetGraph, source: SourceKey) -> [UInt8] {
+        seal(payload: encodePayload(graph), source: source)
+    }
+
+    /// Header + `payload`, with the payload's length and hash filled in.
+    static func seal(payload: [UInt8], source: SourceKey) -> [UInt8] {
+        var out = Writer()
+        out.bytes.reserveCapacity(headerSize + payload.count)
+        out.bytes += magic
+        out.u32(formatVersion)
+        out.u32(UInt32(headerSize))
+        out.u64(source.size)
+        out.u64(UInt64(bitPattern: source.modificationNanoseconds))
+        out.u64(source.contentHash)
+        out.u64(UInt64(payload.count))
+        out.u64(payload.withUnsafeBytes { hash($0) })
+        out.u64(0)
+        out.bytes += payload
+        return out.bytes
+    }
+
+    static func encodePayload(_ g: WordNetGraph) -> [UInt8] {
+        var w = Writer()
+        w.bytes.reserveCapacity(1 << 25)
+        // Lexicons.
+        w.int(g.lexicons.count)
+        for lexicon in g.lexicons {
+            w.strings([lexicon.id, lexicon.label, lexicon.language, lexicon.version, lexicon.license, lexicon.email])
+            w.optionalStrings([lexicon.url, lexicon.citation])
+            if let statistics = lexicon.sliceStatistics {
+                w.int(1)
+                w.characterDictionary(statistics.taxonomyDepth)
+                w.characterDictionary(statistics.synsetCount)
+            } else {
+                w.int(0)
+            }
+        }
+        // Synsets.
+        w.strings(g.synsetIDs)
+        w.characters(g.synsetPOS)
+        w.optionalStrings(g.synsetILI)
+        w.optionalStrings(g.synsetDefinition)
+        w.int32s(g.synsetLine)
+        w.int32s(g.synsetLexicon)
+        let recorded = g.recordedHyponymCount.sorted { $0.key < $1.key }
+        w.int32s(recorded.map(\.key))
+        w.int32s(recorded.map(\.value))
+        w.dictionary(g.synsetIndex)
+        w.dictionary(g.iliIndex)
+        // Entries and senses.
+        w.strings(g.entryIDs)
+        w.strings(g.entryLemma)
+        w.characters(g.entryPOS)
+        w.int32s(g.entryLexicon)
+        w.strings(g.senseIDs)
+        w.int32s(g.senseEntry)
+        w.int32s(g.senseSynset)
+        w.int32s(g.synsetSenseStart)
+        w.int32s(g.synsetSenses)
+        // The lemma index as keys + CSR of senses.
+        let lemmas = Array(g.lemmaIndex)
+        w.strings(lemmas.map(\.key))
+        var start: [Int32] = [0]
+        start.reserveCapacity(lemmas.count + 1)
+        var senses: [Int32] = []
+        for (_, list) in lemmas {
+            senses += list
+            start.append(Int32(truncatingIfNeeded: senses.count))
+        }
+        w.int32s(start)
+        w.int32s(senses)
+        // The taxonomy.
+        w.int32s(g.hypernymStart)
+        w.int32s(g.hypernymTargets)
+        w.bytes(g.hypernymIsInstance.map { $0 ? 1 : 0 })
+        w.int32s(g.hyponymStart)
+        w.int32s(g.hyponymTargets)
+        // Relation counts.
+        let relations = g.relationCounts.sorted { $0.key < $1.key }
+        w.strings(relations.map(\.key))
+        w.int(relations.count)
+        for (_, n) in relations { w.int(n) }
+        w.int(g.synsetRelationCount)
+        w.int(g.senseRelationCount)
+        // Warnings.
+        w.int(g.warnings.count)
+        for warning in g.warnings {
+            w.strings([warning.kind.rawValue, warning.message])
+            w.optionalStrings([warning.file])
+            for n in [warning.line, warning.column] {
+                w.int(n.map { $0 + 1 } ?? 0)  // 0 = none
+            }
+        }
+        return w.bytes
+    }
+
+    struct Writer {
+        var bytes: [UInt8] = []
+
+        mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        mutating func int(_ v: Int) { u64(UInt64(bitPattern: Int64(v))) }
+
+        mutating func int32s(_ values: [Int32]) {
+            int(values.count)
+            #if _endian(big)
+            for v in values { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+            #else
+            values.withUnsafeBytes { bytes += $0 }
+            #endif
+        }
+
+        mutating func bytes(_ values: [UInt8]) {
+            int(values.count)
+            bytes += values
+        }
+
+        mutating func strings(_ values: [String]) {
+            int(values.count)
+            var blob: [UInt8] = []
+            var offsets: [UInt32] = [0]
+            offsets.reserveCapacity(values.count + 1)
+            for var s in values {
+                s.withUTF8 { blob += $0 }
+                offsets.append(UInt32(truncatingIfNeeded: blob.count))
+            }
+            for o in offsets { u32(o) }
+            int(blob.count)
+            bytes += blob
+        }
+
+        mutating func optionalStrings(_ values: [String?]) {
+            strings(values.map { $0 ?? "" })
+            bytes(values.map { $0 == nil ? 0 : 1 })
+        }
+
+        mutating func characters(_ values: [Character?]) {
+            // A palette of the distinct characters (a handful of POS letters), then one code per value.
+            var palette: [Character] = []
+            var codes: [Int32] = []
+            codes.reserveCapacity(values.count)
+            for value in values {
+                guard let value else {
+                    codes.append(0)
+                    continue
+                }
+                if let k = palette.firstIndex(of: value) {
+                    codes.append(Int32(k + 1))
+                } else {
+                    palette.append(value)
+                    codes.append(Int32(palette.count))
+                }
+            }
+            strings(palette.map(String.init))
+            int32s(codes)
+        }
+
+        mutating func dictionary(_ d: [String: Int32]) {
+            strings(Array(d.keys))
+            int32s(Array(d.values))
+        }
+
+        mutating func characterDictionary(_ d: [Character: Int]) {
+            let pairs = d.sorted { $0.key < $1.key }
+            strings(pairs.map { String($0.key) })
+            int(pairs.count)
+            for (_, v) in pairs { int(v) }
+        }
+    }
+
+    // MARK: Decoding
+
+    /// Checks the header of `file` and returns the source key it records and its payload.
+    static func open(_ file: UnsafeRawBufferPointer) throws(Invalid) -> (source: SourceKey, payload: UnsafeRawBufferPointer) {
+        guard file.count >= headerSize else { throw Invalid("shorter than its header (\(file.count) bytes)") }
+        guard Array(file[0..<8]) == magic else { throw Invalid("not a WordNet graph snapshot (bad magic)") }
+        var header = Reader(file[8..<headerSize])
+        let version = try header.u32()
+        guard version == formatVersion else { throw Invalid("format version \(version), expected \(formatVersion)") }
+        guard try header.u32() == UInt32(headerSize) else { throw Invalid("bad header size") }
+        let source = SourceKey(
+            size: try header.u64(), modificationNanoseconds: Int64(bitPattern: try header.u64()),
+            contentHash: try header.u64())
+        let length = try header.u64()
+        let payloadHash = try header.u64()
+        guard length == UInt64(file.count - headerSize) else {
+            throw Invalid("payload is \(file.count - headerSize) bytes, header says \(length) (truncated?)")
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: file[headerSize...])
+        guard hash(payload) == payloadHash else { throw Invalid("payload checksum mismatch") }
+        return (source, payload)
+    }
+
+    /// Rebuilds the graph from a payload, validating it.
+    static func decodePayload(_ payload: UnsafeRawBufferPointer) throws(Invalid) -> WordNetGraph {
+        var r = Reader(payload[...])
+        var g = WordNetGraph()
+        // Lexicons.
+        let lexiconCount = try r.count(minimumBytesEach: 8)
+        for _ in 0..<lexiconCount {
+            let s = try r.strings()
+            let o = try r.optionalStrings()
+            guard s.count == 6, o.count == 2 else { throw Invalid("bad lexicon record") }
+            var lexicon = WordNetGraph.Lexicon(
+                id: s[0], label: s[1], language: s[2], version: s[3], license: s[4], email: s[5], url: o[0],
+                citation: o[1], sliceStatistics: nil)
+            switch try r.int() {
+            case 0: break
+            case 1:
+                lexicon.sliceStatistics = WordNetGraph.SliceStatistics(
+                    taxonomyDepth: try r.characterDictionary(), synsetCount: try r.characterDictionary())
+            default: throw Invalid("bad slice statistics flag")
+            }
+            g.lexicons.append(lexicon)
+        }
+        // Synsets.
+        g.synsetIDs = try r.strings()
+        let synsets = g.synsetIDs.count
+        g.synsetPOS = try r.characters()
+        g.synsetILI = try r.optionalStrings()
+        g.synsetDefinition = try r.optionalStrings()
+        g.synsetLine = try r.int32s()
+        g.synsetLexicon = try r.int32s()
+        let recordedKeys = try r.int32s(), recordedValues = try r.int32s()
+        guard recordedKeys.count == recordedValues.count else { throw Invalid("bad recorded hyponym counts") }
+        g.recordedHyponymCount.reserveCapacity(recordedKeys.count)
+        for (k, v) in zip(recordedKeys, recordedValues) { g.recordedHyponymCount[k] = v }
+        // The three big dictionaries are read here and built at the end, in parallel.
+        let synsetIndex = try r.keysAndValues(valuesBelow: synsets)
+        let iliIndex = try r.keysAndValues(valuesBelow: synsets)
+        try check([g.synsetPOS.count, g.synsetILI.count, g.synsetDefinition.count, g.synsetLine.count,
+            g.synsetLexicon.count], equal: synsets, "synset arrays")
+        try checkIndexes(g.synsetLexicon, below: g.lexicons.count, "synset lexicons")
+        // Entries and senses.
+        g.entryIDs = try r.strings()
+        g.entryLemma = try r.strings()
+        g.entryPOS = try r.characters()
+        g.entryLexicon = try r.int32s()
+        try check([g.entryLemma.count, g.entryPOS.count, g.entryLexicon.count], equal: g.entryIDs.count, "entry arrays")
+        try checkIndexes(g.entryLexicon, below: g.lexicons.count, "entry lexicons")
+        g.senseIDs = try r.strings()
+        g.senseEntry = try r.int32s()
+        g.senseSynset = try r.int32s()
+        try check([g.senseEntry.count, g.senseSynset.count], equal: g.senseIDs.count, "sense arrays")
+        try checkIndexes(g.senseEntry, below: g.entryIDs.count, "sense entries")
+        try checkIndexes(g.senseSynset, below: synsets, "sense synsets")
+        g.synsetSenseStart = try r.int32s()
+        g.synsetSenses = try r.int32s()
+        try checkCSR(g.synsetSenseStart, rows: synsets, targets: g.synsetSenses, below: g.senseIDs.count, "synset senses")
+        // The lemma index.
+        let lemmaKeys = try r.strings()
+        let lemmaStart = try r.int32s(), lemmaSenses = try r.int32s()
+        try checkCSR(lemmaStart, rows: lemmaKeys.count, targets: lemmaSenses, below: g.senseIDs.count, "lemma index")
+        // The taxonomy.
+        g.hypernymStart = try r.int32s()
+        g.hypernymTargets = try r.int32s()
+        g.hypernymIsInstance = try r.bytes().map { $0 != 0 }
+        g.hyponymStart = try r.int32s()
+        g.hyponymTargets = try r.int32s()
+        try checkCSR(g.hypernymStart, rows: synsets, targets: g.hypernymTargets, below: synsets, "hypernyms")
+        try checkCSR(g.hyponymStart, rows: synsets, targets: g.hyponymTargets, below: synsets, "hyponyms")
+        try check([g.hypernymIsInstance.count], equal: g.hypernymTargets.count, "instance flags")
+        // Relation counts.
+        let relationKeys = try r.strings()
+        guard try r.int() == relationKeys.count else { throw Invalid("bad relation counts") }
+        g.relationCounts.reserveCapacity(relationKeys.count)
+        for key in relationKeys { g.relationCounts[key] = try r.int() }
+        g.synsetRelationCount = try r.int()
+        g.senseRelationCount = try r.int()
+        // Warnings.
+        let warningCount = try r.count(minimumBytesEach: 8)
+        for _ in 0..<warningCount {
+            let s = try r.strings(), file = try r.optionalStrings()
+            guard s.count == 2, file.count == 1, let kind = ExplicableError.Kind(rawValue: s[0]) else {
+                throw Invalid("bad warning record")
+            }
+            let line = try r.int(), column = try r.int()
+            guard line >= 0, column >= 0 else { throw Invalid("bad warning position") }
+            g.warnings.append(ExplicableError(kind, s[1], file: file[0], line: line == 0 ? nil : line - 1,
+                column: column == 0 ? nil : column - 1))
+        }
+        guard r.isAtEnd else { throw Invalid("\(r.remaining) bytes left after the graph") }
+        // Hashing some 330,000 keys is most of the decoding time: build the dictionaries side by side.
+        let built = Built()
+        ParallelWork.forEachChunk(count: 3, chunksPerWorker: 1) { _, jobs in
+            for job in jobs {
+                switch job {
+                case 0: built.synsetIndex = dictionary(synsetIndex)
+                case 1: built.iliIndex = dictionary(iliIndex)
+                default:
+                    var index: [String: [Int32]] = [:]
+                    index.reserveCapacity(lemmaKeys.count)
+                    for (i, key) in lemmaKeys.enumerated() {
+                        index[key] = Array(lemmaSenses[Int(lemmaStart[i])..<Int(lemmaStart[i + 1])])
+                    }
+                    built.lemmaIndex = index
+                }
+            }
+        }
+        guard let synsetIndex = built.synsetIndex, let iliIndex = built.iliIndex,
+            built.lemmaIndex.count == lemmaKeys.count
+        else {
+            throw Invalid("duplicate dictionary key")
+        }
+        g.synsetIndex = synsetIndex
+        g.iliIndex = iliIndex
+        g.lemmaIndex = built.lemmaIndex
+        return g
+    }
+
+    /// The dictionaries of ``decodePayload(_:)``, each written by one job of a parallel loop.
+    private final class Built: @unchecked Sendable {
+        var synsetIndex: [String: Int32]?
+        var iliIndex: [String: Int32]?
+        var lemmaIndex: [String: [Int32]] = [:]
+    }
+
+    /// A dictionary of distinct keys, or `nil` when a key repeats.
+    private static func dictionary(_ pairs: (keys: [String], values: [Int32])) -> [String: Int32]? {
+        var d: [String: Int32] = [:]
+        d.reserveCapacity(pairs.keys.count)
+        for (k, v) in zip(pairs.keys, pairs.values) { d[k] = v }
+        return d.count == pairs.keys.count ? d : nil
+    }
+
+    private static func check(_ counts: [Int], equal expected: Int, _ what: String) throws(Invalid) {
+        guard counts.allSatisfy({ $0 == expected }) else { throw Invalid("\(what): lengths \(counts), expected \(expected)") }
+    }
+
+    private static func checkIndexes(_ values: [Int32], below bound: Int, _ what: String) throws(Invalid) {
+        for v in values where v < 0 || Int(v) >= bound { throw Invalid("\(what): index \(v) out of 0..<\(bound)") }
+    }
+
+    /// A compressed sparse row: `rows + 1` non-decreasing starts from 0 to `targets.count`, targets below `bound`.
+    private static func checkCSR(_ start: [Int32], rows: Int, targets: [Int32], below bound: Int, _ what: String)
+        throws(Invalid)
+    {
+        guard start.count == rows + 1, start.first == 0, Int(start[rows]) == targets.count else {
+            throw Invalid("\(what): bad row starts")
+        }
+        for i in 0..<rows where start[i] > start[i + 1] { throw Invalid("\(what): row starts decrease") }
+        try checkIndexes(targets, below: bound, what)
+    }
+
+    /// A bounds-checked cursor over untrusted bytes.
+    struct Reader {
+        private let buffer: UnsafeRawBufferPointer
+        private var offset = 0
+
+        init(_ slice: Slice<UnsafeRawBufferPointer>) { buffer = UnsafeRawBufferPointer(rebasing: slice) }
+
+        var remaining: Int { buffer.count - offset }
+        var isAtEnd: Bool { offset == buffer.count }
+
+        private mutating func take(_ n: Int) throws(Invalid) -> UnsafeRawBufferPointer {
+            guard n >= 0, n <= remaining else { throw Invalid("truncated: \(n) bytes wanted, \(remaining) left") }
+            defer { offset += n }
+            return UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n])
+        }
+
+        mutating func u32() throws(Invalid) -> UInt32 {
+            UInt32(littleEndian: try take(4).loadUnaligned(as: UInt32.self))
+        }
+
+        mutating func u64() throws(Invalid) -> UInt64 {
+            UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self))
+        }
+
+        mutating func int() throws(Invalid) -> Int {
+            let v = Int64(bitPattern: try u64())
+            guard let n = Int(exactly: v) else { throw Invalid("integer out of range") }
+            return n
+        }
+
+        /// A count of items that take at least `minimumBytesEach` bytes each: refused when the bytes
+        /// left cannot hold them, so a hostile count never drives a huge allocation.
+        mutating func count(minimumBytesEach: Int) throws(Invalid) -> Int {
+            let n = try u64()
+            guard n <= UInt64(remaining / max(1, minimumBytesEach)) else {
+                throw Invalid("count \(n) exceeds the \(remaining) bytes left")
+            }
+            return Int(n)
+        }
+
+        mutating func int32s() throws(Invalid) -> [Int32] {
+            let n = try count(minimumBytesEach: 4)
+            let raw = try take(n * 4)
+            return [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+                #if _endian(big)
+                for i in 0..<n { out[i] = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+                #else
+                if n > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: raw) }
+                #endif
+                initialized = n
+            }
+        }
+
+        mutating func bytes() throws(Invalid) -> [UInt8] {
+            let n = try count(minimumBytesEach: 1)
+            return Array(try take(n))
+        }
+
+        mutating func strings() throws(Invalid) -> [String] {
+            let n = try count(minimumBytesEach: 4)
+            let offsets = try take((n + 1) * 4)
+            let blobLength = try int()
+            let blob = try take(blobLength)
+            var result: [String] = []
+            result.reserveCapacity(n)
+            var previous = 0
+            for i in 1...n + 1 {
+                let end = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: 4 * i - 4, as: UInt32.self)))
+                if i == 1 {
+                    guard end == 0 else { throw Invalid("string table does not start at 0") }
+                    continue
+                }
+                guard end >= previous, end <= blobLength else { throw Invalid("string offset \(end) out of bounds") }
+                // Invalid UTF-8 is repaired (U+FFFD), never trusted; the checksum catches accidents.
+                result.append(String(decoding: UnsafeRawBufferPointer(rebasing: blob[previous..<end]), as: UTF8.self))
+                previous = end
+            }
+            return result
+        }
+
+        mutating func optionalStrings() throws(Invalid) -> [String?] {
+            let values = try strings()
+            let present = try bytes()
+            guard present.count == values.count else { throw Invalid("optional strings: flag count mismatch") }
+            return zip(values, present).map { $1 == 0 ? nil : $0 }
+        }
+
+        mutating func characters() throws(Invalid) -> [Character?] {
+            let palette = try strings()
+            var characters: [Character?] = [nil]
+            for s in palette {
+                guard s.count == 1, let c = s.first else { throw Invalid("palette entry is not one character") }
+                characters.append(c)
+            }
+            let codes = try int32s()
+            var result: [Character?] = []
+            result.reserveCapacity(codes.count)
+            for code in codes {
+                guard code >= 0, Int(code) < characters.count else { throw Invalid("character code out of range") }
+                result.append(characters[Int(code)])
+            }
+            return result
+        }
+
+        /// A dictionary's keys and values, checked for length and range; ``WordNetSnapshot/dictionary(_:)`` builds it.
+        mutating func keysAndValues(valuesBelow bound: Int) throws(Invalid) -> (keys: [String], values: [Int32]) {
+            let keys = try strings()
+            let values = try int32s()
+            guard keys.count == values.count else { throw Invalid("dictionary: \(keys.count) keys, \(values.count) values") }
+            try WordNetSnapshot.checkIndexes(values, below: bound, "dictionary")
+            return (keys, values)
+        }
+
+        mutating func characterDictionary() throws(Invalid) -> [Character: Int] {
+            let keys = try strings()
+            guard try int() == keys.count else { throw Invalid("bad character dictionary") }
+            var d: [Character: Int] = [:]
+            for key in keys {
+                guard key.count == 1, let c = key.first else { throw Invalid("key is not one character") }
+                d[c] = try int()
+            }
+            guard d.count == keys.count else { throw Invalid("character dictionary: duplicate key") }
+            return d
+        }
+    }
+}
