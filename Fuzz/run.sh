@@ -19,7 +19,7 @@ root="$(dirname "$here")"
 cd "$here"
 
 all_targets=(lmf csv jsonl json-array import-payload import-mturk import-long import-cifar10h-raw import-counts
-    import-jspsych import-jatos import-prolific npy cifar checkpoint answer study-spec)
+    import-jspsych import-jatos import-prolific npy npy-header cifar checkpoint checkpoint-header answer study-spec)
 
 mode=fuzz
 seconds=60
@@ -57,6 +57,8 @@ bin="$(swift build "${build_flags[@]}" --show-bin-path)/ExplicableFuzz"
 # Leak checks would flag the Swift runtime's own caches; libFuzzer's are off below too.
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export EXPLICABLE_ROOT="$root"
+# Let libFuzzer and ASan report crashes: the Swift runtime's backtracer trips ASan on its own reads.
+export SWIFT_BACKTRACE=enable=no
 
 # Fixture files of the main package that make good seeds, per target.
 fixtures() {
@@ -78,7 +80,10 @@ borrowed() {
 extra_flags() {
     case $1 in
     cifar) echo -max_len=12300 ;;
-    lmf | import-*) echo -max_len=16384 ;;
+    lmf) echo -max_len=16384 -dict="$here/dicts/lmf.dict" ;;
+    import-*) echo -max_len=16384 ;;
+    npy | npy-header | import-counts) echo -max_len=4096 -dict="$here/dicts/npy-header.dict" ;;
+    checkpoint | checkpoint-header) echo -max_len=4096 -dict="$here/dicts/checkpoint-header.dict" ;;
     *) echo -max_len=4096 ;;
     esac
 }
@@ -112,11 +117,11 @@ if [[ $mode == replay ]]; then
             [[ -f $f ]] || continue
             log="$work/replay.log"
             mkdir -p "$work"
-            if EXPLICABLE_FUZZ_TARGET=$t "$bin" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" -detect_leaks=0 \
+            if EXPLICABLE_FUZZ_FRESH_STORE=1 EXPLICABLE_FUZZ_TARGET=$t "$bin" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" -detect_leaks=0 \
                 -runs=1 "$f" >"$log" 2>&1; then
                 echo "ok       $t ${f#"$here"/}"
             else
-                echo "FAILS    $t ${f#"$here"/}: $(grep -m1 -E 'ERROR|Fatal error|timeout|out-of-memory' "$log")"
+                echo "FAILS    $t ${f#"$here"/}: $(grep -m1 -E 'ERROR: |Fatal error' "$log")"
                 failed+=("$t:${f#"$here"/}")
             fi
         done
@@ -147,7 +152,7 @@ for t in "${targets[@]}"; do
     corp="$(grep -oE 'corp: [0-9]+' <<<"$last" | grep -oE '[0-9]+')"
     result=ok
     if [[ $rc -ne 0 ]]; then
-        what="$(grep -m1 -oE 'ERROR: (AddressSanitizer|libFuzzer): [a-z-]+|Fatal error: .*|out-of-memory|timeout after [0-9]+ seconds' "$log")"
+        what="$(grep -m1 -oE 'ERROR: (AddressSanitizer|libFuzzer): [a-z -]+|Fatal error: .*|out-of-memory|timeout after [0-9]+ seconds' "$log")"
         unit="$(grep -m1 -oE 'Test unit written to [^ ]+' "$log" | sed 's/Test unit written to //')"
         result="FINDING (${what:-exit $rc}) ${unit:-see $log}"
         failed+=("$t")

@@ -33,6 +33,11 @@ enum FuzzTarget: String, CaseIterable {
     case cifar
     /// ``Checkpoint/read(_:)``.
     case checkpoint
+    /// As `npy` and `checkpoint`, with the input as header text, a zero byte, then the data: the
+    /// harness writes the magic and a header length that fits, so mutations reach the header's
+    /// fields instead of stopping at a length that no longer matches.
+    case npyHeader = "npy-header"
+    case checkpointHeader = "checkpoint-header"
     /// The study server's `POST /api/answer` and `/api/finish` bodies (see ``AnswerBody``).
     case answer
     /// ``StudySpec/decode(_:file:)``: the study spec JSON that `study create` reads.
@@ -45,9 +50,9 @@ enum FuzzTarget: String, CaseIterable {
         case .csv, .importMTurk, .importLong, .importCIFAR10HRaw, .importProlific: "input.csv"
         case .jsonl, .importJATOS: "input.jsonl"
         case .jsonArray, .importPayload, .importJsPsych, .answer, .studySpec: "input.json"
-        case .importCounts, .npy: "input.npy"
+        case .importCounts, .npy, .npyHeader: "input.npy"
         case .cifar: "test_batch.bin"
-        case .checkpoint: "input.ckpt"
+        case .checkpoint, .checkpointHeader: "input.ckpt"
         }
     }
 
@@ -73,6 +78,10 @@ enum FuzzTarget: String, CaseIterable {
         case .cifar: readCIFAR(data)
         case .checkpoint:
             guard let checkpoint = try? Checkpoint.read(scratch(data)) else { return }
+            _ = checkpoint.tensors("parameter").count
+        case .npyHeader: readNPY(Framing.npy(data))
+        case .checkpointHeader:
+            guard let checkpoint = try? Checkpoint.read(scratch(Framing.checkpoint(data))) else { return }
             _ = checkpoint.tensors("parameter").count
         case .answer: AnswerBody.check(data)
         case .studySpec:

@@ -4,8 +4,13 @@ import LabelStore
 import Studies
 
 /// What the importer targets share: the repository's CIFAR-10 class-pair Likert and instance-label
-/// study specs, loaded once; each input is imported into a fresh in-memory store, so a finding
-/// replays from its input alone.
+/// study specs, loaded once, and an in-memory store holding the study.
+///
+/// Making the study takes longer than most imports (the instance-label study has 10,000 items),
+/// so one store serves ``reuse`` inputs in a row; each file is new to it (imports are keyed by
+/// SHA-256), and earlier accepted answers only add the "already present" paths. A finding that
+/// does not replay alone needs the inputs before it; `EXPLICABLE_FUZZ_FRESH_STORE=1` (set by
+/// `run.sh replay`) makes a fresh store for every input.
 ///
 /// Imports run with a rejects file, so a bad row does not stop the file and every row is parsed.
 final class ImportFixture {
@@ -29,17 +34,23 @@ final class ImportFixture {
         }
     }
 
+    static let reuse = ProcessInfo.processInfo.environment["EXPLICABLE_FUZZ_FRESH_STORE"] == "1" ? 1 : 256
+    private var current: (store: LabelStore, study: Study, uses: Int)?
+
     func run(_ url: URL, format: ImportFormat) {
-        let (spec, json) = format == .cifar10hRaw || format == .counts ? instance : likert
-        let study: Study
-        let store: LabelStore
-        do {
-            store = try LabelStore()
-            study = try Study.create(spec: spec, specJSON: json, classes: classes, in: store,
-                now: Date(timeIntervalSince1970: 1_780_000_000))
-        } catch {
-            fatalError("cannot make the study: \(error)")
+        if current == nil || current!.uses >= Self.reuse {
+            let (spec, json) = format == .cifar10hRaw || format == .counts ? instance : likert
+            do {
+                let store = try LabelStore()
+                let study = try Study.create(spec: spec, specJSON: json, classes: classes, in: store,
+                    now: Date(timeIntervalSince1970: 1_780_000_000))
+                current = (store, study, 0)
+            } catch {
+                fatalError("cannot make the study: \(error)")
+            }
         }
+        current!.uses += 1
+        let (store, study, _) = current!
         let options = ImportOptions(format: format, rejectsFile: rejects, payloads: format == .prolific ? payloads : nil)
         _ = try? Importer(study: study, store: store).run(url, options: options, now: Date(timeIntervalSince1970: 1_780_000_100))
     }

@@ -24,7 +24,17 @@ enum Seeds {
                 ("cifar100-1.bin", records([[1, 42]])), ("cifar100-2.bin", records([[19, 99], [0, 0]])),
             ]
         case .checkpoint:
-            return [("mlp.ckpt", try checkpoint())]
+            // A seed the reader refuses would only teach the fuzzer the first check: make sure it reads.
+            let seed = try checkpoint()
+            let url = Scratch.folder.appendingPathComponent("seed.ckpt")
+            try seed.write(to: url)
+            _ = try Checkpoint.read(url)
+            return [("mlp.ckpt", seed)]
+        case .npyHeader:
+            // The `.npy` seeds unframed: version 1.0 headers start at byte 10.
+            return try generated(for: .npy).map { name, data in (name, Framing.unframe(data, headerStart: 10, lengthBytes: 2)) }
+        case .checkpointHeader:
+            return [("mlp.ckpt", Framing.unframe(try checkpoint(), headerStart: 20, lengthBytes: 8))]
         default:
             return []
         }
@@ -55,5 +65,43 @@ enum Seeds {
             withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
         }
         return data
+    }
+}
+
+/// The header-and-data inputs of the `npy-header` and `checkpoint-header` targets: header text, a
+/// zero byte, then the data bytes.
+enum Framing {
+    static func split(_ input: Data) -> (header: Data, body: Data) {
+        guard let zero = input.firstIndex(of: 0) else { return (input, Data()) }
+        return (input[..<zero], input[(zero + 1)...])
+    }
+
+    /// A `.npy` file, format 1.0 (2-byte header length) or 2.0 when the header does not fit.
+    static func npy(_ input: Data) -> Data {
+        let (header, body) = split(input)
+        var data = Data([0x93] + Array("NUMPY".utf8))
+        if header.count <= 0xFFFF {
+            data.append(contentsOf: [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)])
+        } else {
+            data.append(contentsOf: [2, 0])
+            withUnsafeBytes(of: UInt32(header.count).littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data + header + body
+    }
+
+    /// A checkpoint file: magic, version 1, the header's length, header, data.
+    static func checkpoint(_ input: Data) -> Data {
+        let (header, body) = split(input)
+        var data = Data("EXPLCKPT".utf8)
+        withUnsafeBytes(of: UInt32(1).littleEndian) { data.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { data.append(contentsOf: $0) }
+        return data + header + body
+    }
+
+    /// The inverse, for seeds: the header after `headerStart`, a zero byte, the rest.
+    static func unframe(_ file: Data, headerStart: Int, lengthBytes: Int) -> Data {
+        let bytes = [UInt8](file)
+        let length = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[headerStart - lengthBytes + $1]) << (8 * $1) }
+        return Data(bytes[headerStart..<(headerStart + length)]) + Data([0]) + Data(bytes[(headerStart + length)...])
     }
 }
