@@ -71,7 +71,7 @@ struct WordNetOptions: ParsableArguments {
         let url = try lmfOptions.locate(in: dataOptions.folder)
         if stderrIsTerminal { printError("reading \(url.path) …") }
         let start = Date()
-        let graph = try LMFReader.read(url)
+        let graph = try WordNetGraph.load(url)
         let seconds = Date().timeIntervalSince(start)
         for warning in graph.warnings.prefix(5) { printError("warning: \(warning.description)") }
         if graph.warnings.count > 5 { printError("warning: … and \(graph.warnings.count - 5) more") }
