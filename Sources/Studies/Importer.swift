@@ -280,7 +280,6 @@ struct ResponseSink {
     let itemIds: [String: Int64]
     /// Index into `study.items` per item key.
     let items: [String: Int]
-    let scale: Set<Double>
 
     var rowsRead = 0
     var rowsAccepted = 0
@@ -328,7 +327,6 @@ struct ResponseSink {
         collectRejects = options.rejectsFile != nil
         items = Dictionary(uniqueKeysWithValues: study.items.enumerated().map { ($1.key, $0) })
         itemIds = Dictionary(uniqueKeysWithValues: study.items.map { ($0.key, $0.id!) })
-        scale = Set(study.spec.effectiveScale.map { Double($0.value) })
     }
 
     func report(file: String, format: ImportFormat) -> ImportReport {
@@ -414,32 +412,21 @@ struct ResponseSink {
     func check(item: Int, value: Double?, cannotTell: Bool, reactionMs: Double? = nil, line: Int,
         fields: @autoclosure () -> [String]) -> Result<Double?, RowError>
     {
-        if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= 86_400_000) {
-            return .failure(RowError(line: line,
-                reason: "reaction time \(reactionMs) ms for item '\(study.items[item].key)' is not 0…86400000 ms",
-                fields: fields()))
-        }
-        if cannotTell {
-            guard study.spec.allowCannotTell == true, !study.items[item].isAttentionCheck else {
-                return .failure(RowError(line: line, reason: "'cannot tell' is not allowed for item '\(study.items[item].key)'",
-                    fields: fields()))
+        let key = study.items[item].key
+        switch study.check(value: value, cannotTell: cannotTell, reactionMs: reactionMs, for: study.items[item]) {
+        case .success(let stored): return .success(stored)
+        case .failure(let problem):
+            let reason: String
+            switch problem {
+            case .reactionTime(let ms): reason = "reaction time \(ms) ms for item '\(key)' is not 0…86400000 ms"
+            case .cannotTellNotAllowed: reason = "'cannot tell' is not allowed for item '\(key)'"
+            case .missingValue: reason = "missing value for item '\(key)'"
+            case .notAClass(let v, let count): reason = "value \(v) is not a class index 0…\(count - 1)"
+            case .offScale(let v, let accepted):
+                reason = "value \(v) is off the scale (\(accepted.sorted().map { String(Int($0)) }.joined(separator: ", ")))"
             }
-            return .success(nil)
+            return .failure(RowError(line: line, reason: reason, fields: fields()))
         }
-        guard let value, value.isFinite else {
-            return .failure(RowError(line: line, reason: "missing value for item '\(study.items[item].key)'", fields: fields()))
-        }
-        if study.spec.design == .instanceLabel {
-            // Compared as doubles: 1e300 or 2^63 must not reach Int(_:), which would trap.
-            guard value == value.rounded(), value >= 0, value < Double(study.classes.count) else {
-                return .failure(RowError(line: line,
-                    reason: "value \(value) is not a class index 0…\(study.classes.count - 1)", fields: fields()))
-            }
-        } else if !scale.contains(value) {
-            let points = scale.sorted().map { String(Int($0)) }.joined(separator: ", ")
-            return .failure(RowError(line: line, reason: "value \(value) is off the scale (\(points))", fields: fields()))
-        }
-        return .success(value)
     }
 
     /// Adds one answer to the item with key `itemKey`; an unknown item is a bad row.

@@ -572,21 +572,24 @@ public struct StudyServer: Sendable {
             return Responses.error(.badRequest, "item '\(body.item)' is not in this participant's assignment")
         }
         let cannotTell = body.cannotTell ?? false
-        if cannotTell {
-            guard study.acceptsCannotTell(item) else {
-                return Responses.error(.badRequest, "item '\(body.item)' does not accept 'cannot tell'")
-            }
-            guard body.value == nil else { return Responses.error(.badRequest, "give either a value or cannot_tell, not both") }
-        } else {
-            let accepted = study.acceptedValues(for: item)
-            guard let value = body.value else { return Responses.error(.badRequest, "missing field 'value'") }
-            guard accepted.contains(value) else {
-                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (accepted: "
-                    + accepted.map(Self.format).joined(separator: ", ") + ")")
-            }
+        if cannotTell && body.value != nil {
+            return Responses.error(.badRequest, "give either a value or cannot_tell, not both")
         }
-        if let rt = body.rtMs, !(rt.isFinite && rt >= 0) {
-            return Responses.error(.badRequest, "field 'rt_ms' must be a non-negative number")
+        // The same check as the importers' (Study.check); only the wording is the API's.
+        if case .failure(let problem) = study.check(
+            value: body.value, cannotTell: cannotTell, reactionMs: body.rtMs, for: item)
+        {
+            switch problem {
+            case .cannotTellNotAllowed:
+                return Responses.error(.badRequest, "item '\(body.item)' does not accept 'cannot tell'")
+            case .missingValue:
+                return Responses.error(.badRequest, "missing field 'value'")
+            case .notAClass(let value, _), .offScale(let value, _):
+                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (accepted: "
+                    + study.acceptedValues(for: item).map(Self.format).joined(separator: ", ") + ")")
+            case .reactionTime:
+                return Responses.error(.badRequest, "field 'rt_ms' must be a number of milliseconds in 0…86400000")
+            }
         }
         let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
             value: cannotTell ? nil : body.value, cannotTell: cannotTell, reactionMs: body.rtMs, position: position)

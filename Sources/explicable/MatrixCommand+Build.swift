@@ -12,7 +12,7 @@ extension MatrixCommand {
             abstract: "Build a matrix from one source, or merge several, and store it under a name.",
             discussion: """
                 Likert sources are aggregated per directed pair from accepted submissions (run 'study qc' \
-                first). Several --from are merged on the first one's scale with --weight (see the README). \
+                first). Several --from are merged on the first one's scale with --weight (see docs/matrices.md). \
                 --prior fills sparse pairs of a single likert: source with weight n/(n+k), k = --shrinkage.
                 """)
 

@@ -134,7 +134,7 @@ struct StudyCommand: ParsableCommand {
 
         @Option(help: ArgumentHelp(
             "mturk/jspsych/jatos: a JSON file saying which columns or fields hold participant, item and value "
-                + "(see the README).", valueName: "file"))
+                + "(see docs/studies.md).", valueName: "file"))
         var mapping: String?
 
         @OptionGroup var store: StoreOptions

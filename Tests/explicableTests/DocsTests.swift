@@ -87,9 +87,12 @@ struct DocsTests {
         func discover(_ path: [String]) throws {
             let text = try help(path)
             guard let range = text.range(of: "SUBCOMMANDS:") else { return }
-            for line in text[range.upperBound...].split(separator: "\n") {
+            // The section's entries are indented by two spaces; wrapped descriptions by more.
+            for line in text[range.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { break }
+                guard line.hasPrefix("  "), !line.hasPrefix("   ") else { continue }
                 let name = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
-                guard !name.isEmpty, line.hasPrefix("  "), !name.hasPrefix("See") else { continue }
+                guard !name.isEmpty, !name.hasPrefix("See"), name.allSatisfy({ $0.isLowercase || $0 == "-" }) else { continue }
                 let full = path + [name]
                 if known.insert(full.joined(separator: " ")).inserted { try discover(full) }
             }

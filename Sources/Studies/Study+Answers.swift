@@ -1,0 +1,46 @@
+import ExplicableCore
+public import LabelStore
+
+/// What is wrong with one answer. The importers (which add file and line) and `study serve`
+/// (which answers 400) check answers with the same ``Study/check(value:cannotTell:reactionMs:for:)``.
+public enum AnswerProblem: Error, Equatable, Sendable {
+    /// "Cannot tell" was given where the spec does not allow it (or for an attention check).
+    case cannotTellNotAllowed
+    /// No value (or NaN / infinity) and no "cannot tell".
+    case missingValue
+    /// An instance-label answer that is not a class index `0..<classCount`.
+    case notAClass(Double, classCount: Int)
+    /// A rating that is not one of the scale's points.
+    case offScale(Double, accepted: [Double])
+    /// A reaction time that is not a finite number of milliseconds in 0…86,400,000 (one day).
+    case reactionTime(Double)
+}
+
+extension Study {
+    /// The longest reaction time an answer may report, in milliseconds (one day).
+    public static let longestReactionMs = 86_400_000.0
+
+    /// Checks one answer to `item` and returns the value to store (`nil` for "cannot tell").
+    ///
+    /// Image items (and attention checks of instance-label studies) take class indices, everything
+    /// else the scale's points (``acceptedValues(for:)``); "cannot tell" only where
+    /// ``acceptsCannotTell(_:)``; a reaction time, when given, in 0…``longestReactionMs``.
+    public func check(value: Double?, cannotTell: Bool, reactionMs: Double?, for item: ItemRecord)
+        -> Result<Double?, AnswerProblem>
+    {
+        if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
+            return .failure(.reactionTime(reactionMs))
+        }
+        if cannotTell {
+            return acceptsCannotTell(item) ? .success(nil) : .failure(.cannotTellNotAllowed)
+        }
+        guard let value, value.isFinite else { return .failure(.missingValue) }
+        let accepted = acceptedValues(for: item)
+        // Compared as doubles: 1e300 or 2^63 never reach Int(_:), which would trap.
+        guard accepted.contains(value) else {
+            let takesClasses = item.kind == .image || (item.kind == .attention && spec.design == .instanceLabel)
+            return .failure(takesClasses ? .notAClass(value, classCount: classes.count) : .offScale(value, accepted: accepted))
+        }
+        return .success(value)
+    }
+}
