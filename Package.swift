@@ -116,7 +116,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AuditTests",
-            dependencies: ["Audit", "ExplicableCore", "LabelStore", "Semantics", "Training", "CLibXML2", "TestSupport"],
+            dependencies: [
+                "Audit", "ExplicableCore", "LabelStore", "Semantics", "Studies", "Training", "WordNet", "CLibXML2",
+                "TestSupport",
+            ],
             exclude: ["__Snapshots__"],
             swiftSettings: strict
         ),
@@ -145,7 +148,9 @@ let package = Package(
         ),
         .testTarget(
             name: "explicableTests",
-            dependencies: ["explicable", "ExplicableCore", "WordNet", "Training", "TestSupport"],
+            dependencies: [
+                "explicable", "ExplicableCore", "LabelStore", "Semantics", "Studies", "WordNet", "Training", "TestSupport",
+            ],
             swiftSettings: strict
         ),
     ]

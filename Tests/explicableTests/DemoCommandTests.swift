@@ -1,6 +1,10 @@
+import ExplicableCore
 import Foundation
+import LabelStore
+import Semantics
 import Testing
 import TestSupport
+import WordNet
 
 struct DemoCommandTests {
     /// The README's main command end to end on a tiny subset: matrices, two trainings, comparison,
@@ -24,14 +28,21 @@ struct DemoCommandTests {
         for file in ["runs/ce/checkpoint.ckpt", "runs/wlf-chl/predictions.npy", "runs/wlf-chl/history.jsonl", "explicable.sqlite"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
-        let list = try runWithArguments(["matrix", "list", "--db", out.appendingPathComponent("explicable.sqlite").path])
-        #expect(list.out.contains("chl ") && list.out.contains("ihl ") && list.out.contains("ekl "))
+        let stored = try LabelStore(path: out.appendingPathComponent("explicable.sqlite").path).matrixSummaries().map(\.name)
+        #expect(stored.contains("chl") && stored.contains("ihl") && stored.contains("ekl"), "\(stored)")
     }
 
     @Test func reportFromStoredMatricesAndAStudy() throws {
-        let (db, _) = try MatrixCommandTests().likertStore()
-        _ = try run("matrix", "build", "chl", "--from", "likert:cifar10-class-likert", "--db", db)
-        _ = try run("matrix", "build", "ihl", "--from", "cifar10h", "--data", try dataFolder(), "--db", db)
+        let db = try likertStore()
+        // What `matrix build chl --from likert:…` and `matrix build ihl --from cifar10h` store.
+        let store = try LabelStore(path: db)
+        let builder = MatrixBuilder(store: store, data: DataFolder(url: URL(fileURLWithPath: try dataFolder())),
+            taxonomy: { () throws(ExplicableError) -> Taxonomy in throw ExplicableError(.missingData, "not needed") })
+        let sources: [(String, MatrixSource)] = [("chl", .likert(study: "cifar10-class-likert")), ("ihl", .cifar10h)]
+        for (name, source) in sources {
+            let built = try builder.build([(source, 1)], options: MatrixBuilder.Options())
+            try store.saveMatrix(StoredMatrix(name: name, matrix: built.matrix, counts: built.counts))
+        }
         let out = try temporaryFolder().appendingPathComponent("r.html").path
         let r = try run("report", "--matrix", "chl", "--matrix", "ihl", "--study", "cifar10-class-likert", "--out", out,
             "--db", db)
