@@ -38,9 +38,8 @@ let package = Package(
         // unoptimised intrinsics would make debug-built tests slower than the BLAS path they replace.
         .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // wordnet/, studies/ and templates/ are compiled into ExplicableCore (EmbeddedFiles), so a copied
-        // binary works from any folder; the plugin's tool only runs at build time.
-        .executableTarget(name: "EmbedFiles"),
-        .plugin(name: "EmbedRepositoryFiles", capability: .buildTool(), dependencies: ["EmbedFiles"]),
+        // binary works from any folder (the plugin runs a small shell script with base64 at build time).
+        .plugin(name: "EmbedRepositoryFiles", capability: .buildTool()),
         .target(name: "ExplicableCore", swiftSettings: strict, plugins: ["EmbedRepositoryFiles"]),
         .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CZlib"], swiftSettings: strict),
         .target(

@@ -32,13 +32,13 @@ public struct ComparedRun: Sendable {
         self.checkpoint = checkpoint
     }
 
-    /// Reads a run folder (``RunFolder``): `checkpoint.ckpt` (the classes and the model),
+    /// Reads a run folder (`RunFolder`): `checkpoint.ckpt` (the classes and the model),
     /// `predictions.npy` and `labels.npy` (int64, one per test image), and `metrics.json` when
     /// present (its `decode`). A folder without a checkpoint (a run of another trainer, such as
     /// the exported PyTorch recipe) is read with the classes of `classes.txt`, else of
     /// `metrics.json`'s `classes`, and ``checkpoint`` `nil`.
     ///
-    /// - Throws: ``ExplicableError`` naming the file that is missing or malformed.
+    /// - Throws: `ExplicableError` naming the file that is missing or malformed.
     public static func read(_ url: URL) throws(ExplicableError) -> ComparedRun {
         let folder = RunFolder(url)
         let checkpoint: Checkpoint?

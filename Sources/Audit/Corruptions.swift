@@ -9,7 +9,7 @@ import Foundation
 /// `ImageNet-C/create_c/make_cifar_c.py` in the hendrycks/robustness repository (quoted on each
 /// case). Their functions take a PIL image and return floats in 0…255 (or a PIL image); the data
 /// set stores `np.uint8(result)`, which truncates toward zero, and so does ``apply(to:severity:generator:)``.
-/// The noise corruptions draw from a ``SeededGenerator`` instead of NumPy's global generator, so they
+/// The noise corruptions draw from a `SeededGenerator` instead of NumPy's global generator, so they
 /// match the reference in distribution, not in bytes; the others match it byte for byte on the
 /// test image (see `Benchmarks/corruption_reference.py`).
 public enum Corruption: String, CaseIterable, Sendable {
@@ -47,11 +47,11 @@ public enum Corruption: String, CaseIterable, Sendable {
     /// Corrupts one image.
     ///
     /// - Parameters:
-    ///   - rgb: 32×32×3 bytes, interleaved RGB, row by row (as ``CIFARBinary/rgb(_:)`` gives them).
+    ///   - rgb: 32×32×3 bytes, interleaved RGB, row by row (as `CIFARBinary/rgb(_:)` gives them).
     ///   - severity: 1…5, as in CIFAR-10-C.
     ///   - generator: the source of randomness for the noise corruptions; the others leave it alone.
     /// - Returns: the corrupted image, same layout.
-    /// - Throws: ``ExplicableError`` (`.invalidArgument`) for a severity outside 1…5 or an image that
+    /// - Throws: `ExplicableError` (`.invalidArgument`) for a severity outside 1…5 or an image that
     ///   is not 3,072 bytes.
     public func apply(
         to rgb: [UInt8], severity: Int, generator: inout SeededGenerator
@@ -81,7 +81,7 @@ public enum Corruption: String, CaseIterable, Sendable {
     ///   - severity: 1…5.
     ///   - seed: fixes the noise; ignored by the deterministic corruptions.
     /// - Returns: N×3,072 corrupted bytes, in the same order.
-    /// - Throws: ``ExplicableError`` (`.invalidArgument`) for a severity outside 1…5 or a byte count
+    /// - Throws: `ExplicableError` (`.invalidArgument`) for a severity outside 1…5 or a byte count
     ///   that is not a multiple of 3,072.
     public func corrupt(images: [UInt8], severity: Int, seed: UInt64) throws(ExplicableError) -> [UInt8] {
         try checkSeverity(severity)

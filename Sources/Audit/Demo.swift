@@ -84,7 +84,7 @@ public enum Demo {
 
     /// Runs the pipeline.
     ///
-    /// - Throws: ``ExplicableError`` when data are missing (offline) or malformed, ``TrainingError``
+    /// - Throws: `ExplicableError` when data are missing (offline) or malformed, `TrainingError`
     ///   when training diverges.
     public static func run(_ options: Options, observer: Observer = Observer()) throws -> Result {
         let started = Date()

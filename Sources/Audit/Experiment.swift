@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 public import Training
 
 /// What an out-of-distribution evaluation runs on: corruptions of a stratified test subset, and
@@ -37,7 +37,7 @@ public struct OODRequest: Sendable {
 public enum Experiment {
     /// Compares `models` under `matrix`, and out of distribution when `ood` is given.
     ///
-    /// - Throws: ``ExplicableError`` when the runs do not share classes and test labels, when a
+    /// - Throws: `ExplicableError` when the runs do not share classes and test labels, when a
     ///   model of several runs is asked for OOD (it evaluates one checkpoint per model) or a run
     ///   without a checkpoint is (before any work), or when the OOD test set's classes are not the runs'.
     public static func compare(
@@ -72,7 +72,7 @@ public enum Experiment {
     /// The models of `compare`'s RUN arguments: a folder is one model; `NAME=DIR,DIR,…` is one
     /// model of several runs (seeds).
     ///
-    /// - Throws: ``ExplicableError`` when a folder is not a run folder.
+    /// - Throws: `ExplicableError` when a folder is not a run folder.
     public static func models(_ arguments: [String]) throws(ExplicableError) -> [ComparedModel] {
         var models: [ComparedModel] = []
         for argument in arguments {

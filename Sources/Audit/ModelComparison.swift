@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 import Semantics
 public import Training
 
@@ -8,16 +8,16 @@ public import Training
 /// model's mistake is closest to the truth on the images that every model gets wrong.
 ///
 /// Statistics, all over test images resampled with replacement (`bootstrap` replicates of `n`
-/// images drawn by a ``SeededGenerator`` from `seed`; every model sees the same replicates):
+/// images drawn by a `SeededGenerator` from `seed`; every model sees the same replicates):
 /// - an interval is the percentile interval, the 2.5% and 97.5% quantiles (NumPy's linear
-///   interpolation, ``Statistics/quantile(sorted:_:)``) of the replicate statistics; a replicate
+///   interpolation, `Statistics/quantile(sorted:_:)`) of the replicate statistics; a replicate
 ///   where a model makes no mistake has no severity or explicable rate and is left out of those;
 /// - a difference is `model − first model` on the same replicate, its interval the quantiles of
 ///   those replicate differences, and its p-value the two-sided bootstrap share
 ///   `min(1, 2 · min(#(Δ ≤ 0), #(Δ ≥ 0)) / B)`: twice the share of replicates on the far side of 0
 ///   (identical models give Δ = 0 everywhere and p = 1).
 ///
-/// Point estimates are ``Metrics``' definitions: top-1 is the share of correct images, mistake
+/// Point estimates are `Metrics`' definitions: top-1 is the share of correct images, mistake
 /// severity the mean distance d(true, predicted) over the mistakes, the explicable-mistake rate
 /// the share of mistakes with similarity S(true, predicted) ≥ `threshold`.
 ///
@@ -101,7 +101,7 @@ public struct ModelComparison: Sendable, Codable, Equatable {
     ///   - threshold: similarity at or above which a mistake is explicable.
     ///   - bootstrap: replicates (≥ 1).
     ///   - seed: fixes the replicates.
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) when the runs' labels or classes differ.
+    /// - Throws: `ExplicableError` (`invalidArgument`) when the runs' labels or classes differ.
     public static func compare(
         runs: [ComparedRun], matrix: EvaluationMatrix, threshold: Double = 2, bootstrap: Int = 1000, seed: UInt64 = 0
     ) throws(ExplicableError) -> ModelComparison {
@@ -117,7 +117,7 @@ public struct ModelComparison: Sendable, Codable, Equatable {
     ///   - threshold: similarity at or above which a mistake is explicable.
     ///   - bootstrap: replicates (≥ 1).
     ///   - seed: fixes the replicates.
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) when the runs' labels or classes differ.
+    /// - Throws: `ExplicableError` (`invalidArgument`) when the runs' labels or classes differ.
     public static func compare(
         models groups: [ComparedModel], matrix: EvaluationMatrix, threshold: Double = 2, bootstrap: Int = 1000,
         seed: UInt64 = 0

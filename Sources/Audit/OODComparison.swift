@@ -18,7 +18,7 @@ public struct OODModel {
     }
 
     /// The run's trained model (from its checkpoint), with the run's own normalisation and decoding.
-    /// - Throws: ``ExplicableError`` when the run has no checkpoint or it is not an image model.
+    /// - Throws: `ExplicableError` when the run has no checkpoint or it is not an image model.
     public init(run: ComparedRun) throws(ExplicableError) {
         guard let checkpoint = run.checkpoint else {
             throw ExplicableError(.invalidArgument, "run \(run.name) has no checkpoint to evaluate out of distribution")
@@ -48,7 +48,7 @@ public struct OODSet: Sendable {
     }
 
     /// Reads every subfolder of `folder` (usually `DATA/ood`), sorted by name; none when `folder` is absent.
-    /// - Throws: ``ExplicableError`` naming the file that is missing or malformed.
+    /// - Throws: `ExplicableError` naming the file that is missing or malformed.
     public static func readAll(in folder: URL, classes: ClassSet) throws(ExplicableError) -> [OODSet] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
@@ -109,7 +109,7 @@ public struct OODSet: Sendable {
     }
 }
 
-/// Interleaved RGB (N×32×32×3) to the channel planes ``Dataset`` keeps (N×3×32×32).
+/// Interleaved RGB (N×32×32×3) to the channel planes `Dataset` keeps (N×3×32×32).
 func planar(_ rgb: [UInt8]) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: rgb.count)
     let pixels = 32 * 32
@@ -138,7 +138,7 @@ func interleaved(_ planes: [UInt8]) -> [UInt8] {
 /// Accuracy and mistake metrics of several models on corrupted test images (CIFAR-10-C
 /// corruptions, ``Corruption``) and on extra out-of-distribution sets.
 public struct OODComparison: Sendable, Codable, Equatable {
-    /// One model's metrics on one set of images (``Metrics``' definitions; averages of them for
+    /// One model's metrics on one set of images (`Metrics`' definitions; averages of them for
     /// several severities or corruptions, undefined values left out of the average).
     public struct Score: Sendable, Codable, Equatable {
         public var top1: Double
@@ -189,7 +189,7 @@ public struct OODComparison: Sendable, Codable, Equatable {
     ///   - images: how many to draw (all when ≥ `test.count`); stratified by class with `seed`.
     ///   - seed: fixes the subset and the noise (corruption `k` at severity `s` uses `seed + 16k + s`).
     ///   - sets: extra sets, evaluated as they are.
-    /// - Throws: ``ExplicableError`` for a severity outside 1…5 or an image count below 1.
+    /// - Throws: `ExplicableError` for a severity outside 1…5 or an image count below 1.
     public static func evaluate(
         models: [OODModel], test: Dataset, corruptions: [Corruption] = Corruption.allCases,
         severities: [Int] = [1, 2, 3, 4, 5], images: Int = 1000, seed: UInt64 = 0, sets: [OODSet] = [],

@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 public import Semantics
 public import Training
 

@@ -2,7 +2,7 @@ import Dispatch
 import ExplicableCore
 import Foundation
 
-/// Normal and Poisson variates from a ``SeededGenerator``.
+/// Normal and Poisson variates from a `SeededGenerator`.
 enum Sampling {
     /// A uniform double in [0, 1) from the top 53 bits.
     @inline(__always)

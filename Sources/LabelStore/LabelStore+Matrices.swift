@@ -104,7 +104,7 @@ extension LabelStore {
     }
 
     /// The matrix stored under `name`.
-    /// - Throws: ``ExplicableError`` naming the stored matrices when there is none of that name.
+    /// - Throws: `ExplicableError` naming the stored matrices when there is none of that name.
     public func matrix(named name: String) throws(ExplicableError) -> StoredMatrix {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: """

@@ -34,7 +34,7 @@ extension LabelStore {
 
     /// Stores a new study with its class set and items in one transaction, or returns the stored
     /// one when a study of that name exists with the same spec text.
-    /// - Throws: ``ExplicableError`` when a study of that name exists with a different spec.
+    /// - Throws: `ExplicableError` when a study of that name exists with a different spec.
     ///
     /// - Parameter reviewModels: for mistake-review studies, the models (runs) whose prediction each
     ///   item shows, by item key; stored with the items. A study that exists already must have the same.
@@ -89,7 +89,7 @@ extension LabelStore {
     }
 
     /// The study named `name`.
-    /// - Throws: ``ExplicableError`` naming the studies the store has when there is none of that name.
+    /// - Throws: `ExplicableError` naming the studies the store has when there is none of that name.
     public func study(named name: String) throws(ExplicableError) -> StoredStudy {
         try read { db in
             guard let record = try StudyRecord.filter(Column("name") == name).fetchOne(db) else {
@@ -148,7 +148,7 @@ extension LabelStore {
     }
 
     /// Records a decision made by hand, which later quality-control runs keep.
-    /// - Throws: ``ExplicableError`` when the study has no such assignment.
+    /// - Throws: `ExplicableError` when the study has no such assignment.
     public func overrideDecision(studyId: Int64, studyName: String, assignmentID: String, accept: Bool, reason: String?)
         throws(ExplicableError)
     {

@@ -18,7 +18,7 @@ public final class LabelStore: Sendable {
     let answerCommits: GroupCommit<ServedAnswer, ServedAnswerOutcome>
 
     /// Opens (creating if needed) the store at `path`.
-    /// - Throws: ``ExplicableError`` when the file is not an explicable store or is newer than this binary.
+    /// - Throws: `ExplicableError` when the file is not an explicable store or is newer than this binary.
     public init(path: String) throws(ExplicableError) {
         self.path = path
         var configuration = Configuration()
@@ -92,7 +92,7 @@ public final class LabelStore: Sendable {
     }
 
     /// Runs `body` in one write transaction; any error rolls everything back.
-    /// Errors other than ``ExplicableError`` are reported as I/O errors on the store.
+    /// Errors other than `ExplicableError` are reported as I/O errors on the store.
     public func write<T>(_ body: (Database) throws -> T) throws(ExplicableError) -> T {
         do {
             return try queue.write(body)

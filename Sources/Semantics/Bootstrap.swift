@@ -31,7 +31,7 @@ public struct CellIntervals: Sendable, Equatable {
 /// replicate's pooled mean and SD). A cell with no rating in a replicate is skipped for that
 /// replicate. The bounds are the `(1 - confidence) / 2` and `(1 + confidence) / 2` quantiles of each
 /// cell's replicate values with linear interpolation, NumPy's default: with `n` sorted values the
-/// `p`-quantile sits at index `(n - 1) p` (``Statistics/quantile(sorted:_:)``), as `np.percentile`.
+/// `p`-quantile sits at index `(n - 1) p` (`Statistics/quantile(sorted:_:)`), as `np.percentile`.
 ///
 /// Replicate `r` draws from its own generator, derived from `seed` and `r` alone, so the result
 /// depends only on the inputs and the seed, not on how replicates are spread over threads.

@@ -42,7 +42,7 @@ public struct LikertAggregation: Sendable, Equatable, Codable {
 
     /// Creates and checks aggregation options.
     ///
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) when `trim` is not in `0..<0.5`, `diagonal`
+    /// - Throws: `ExplicableError` (`invalidArgument`) when `trim` is not in `0..<0.5`, `diagonal`
     ///   is not finite or `minCount` is negative.
     public init(
         statistic: Statistic = .mean, trim: Double = 0.1, zScore: Bool = false, diagonal: Double? = nil,

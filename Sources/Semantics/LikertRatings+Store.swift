@@ -6,7 +6,7 @@ extension LikertRatings {
     /// - Parameters:
     ///   - classes: the study's class set (its items' class indices refer to it).
     ///   - scale: the study's scale, lowest to highest point.
-    /// - Throws: ``ExplicableError`` when the study has no accepted ratings (QC not run yet?).
+    /// - Throws: `ExplicableError` when the study has no accepted ratings (QC not run yet?).
     public static func load(studyId: Int64, study name: String, classes: ClassSet, scale: ClosedRange<Double>,
         from store: LabelStore) throws(ExplicableError) -> LikertRatings
     {

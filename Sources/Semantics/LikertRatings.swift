@@ -18,7 +18,7 @@ public struct LikertRatings: Sendable, Equatable {
     public private(set) var columns: [Int32]
     public private(set) var values: [Double]
 
-    /// - Throws: ``ExplicableError`` (`badInput`) when the arrays differ in length, an index is
+    /// - Throws: `ExplicableError` (`badInput`) when the arrays differ in length, an index is
     ///   out of range, a pair is a diagonal cell, or a value is not finite or off the scale.
     public init(
         classes: ClassSet, scale: ClosedRange<Double>, annotatorCount: Int, annotators: [Int32], rows: [Int32],

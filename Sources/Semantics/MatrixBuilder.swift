@@ -47,7 +47,7 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses one of the spellings in the table above.
     ///
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) for an unknown prefix or WordNet measure.
+    /// - Throws: `ExplicableError` (`invalidArgument`) for an unknown prefix or WordNet measure.
     public init(parsing text: String) throws(ExplicableError) {
         let (head, rest) = text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
             ?? (text, "")
@@ -147,7 +147,7 @@ public struct MatrixBuilder {
     }
 
     /// Builds one source, or the weighted merge of several (see ``Merge``).
-    /// - Throws: ``ExplicableError`` when a source cannot be read, class sets differ, or the
+    /// - Throws: `ExplicableError` when a source cannot be read, class sets differ, or the
     ///   result has cells without a value (Likert pairs nobody rated and no prior).
     public func build(_ sources: [(MatrixSource, weight: Double)], options: Options) throws(ExplicableError) -> BuiltMatrix {
         guard !sources.isEmpty else { throw ExplicableError(.invalidArgument, "give at least one source (--from)") }
@@ -190,7 +190,7 @@ public struct MatrixBuilder {
     ///   - classes: the classes the matrix must be over, in this order (a file's rows and columns
     ///     are read in it; WordNet synsets come from the built-in class set of the same name).
     ///   - fileKind: what a matrix file holds.
-    /// - Throws: ``ExplicableError`` when the name is unknown, the source cannot be read, the
+    /// - Throws: `ExplicableError` when the name is unknown, the source cannot be read, the
     ///   matrix is incomplete, or its classes differ from `classes`.
     public func matrix(named text: String, over classes: ClassSet, fileKind: ClassMatrix.Kind = .similarity)
         throws(ExplicableError) -> ClassMatrix

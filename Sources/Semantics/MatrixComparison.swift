@@ -47,7 +47,7 @@ public struct MatrixComparison: Sendable, Equatable {
     /// - Parameters:
     ///   - neighbours: `k` for the neighbour agreement, at least 1.
     ///   - disagreements: how many class pairs to list.
-    /// - Throws: ``ExplicableError`` `badInput` when the class sets differ, `invalidArgument` when
+    /// - Throws: `ExplicableError` `badInput` when the class sets differ, `invalidArgument` when
     ///   one matrix holds similarities and the other distances.
     public init(_ first: ClassMatrix, _ second: ClassMatrix, neighbours: Int = 5, disagreements: Int = 10)
         throws(ExplicableError)

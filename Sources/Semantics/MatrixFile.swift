@@ -10,7 +10,7 @@ public enum MatrixFile {
     ///     labels, which must equal these in order.
     ///   - kind: whether the file holds similarities or distances (JSON files say so themselves
     ///     and must agree).
-    /// - Throws: ``ExplicableError`` naming the file (and line or field) when the matrix is not
+    /// - Throws: `ExplicableError` naming the file (and line or field) when the matrix is not
     ///   square, has the wrong class count or labels, or holds NaN or infinity.
     public static func read(_ url: URL, classes: ClassSet, kind: ClassMatrix.Kind) throws(ExplicableError) -> ClassMatrix {
         guard let format = MatrixFormat(pathExtension: url.pathExtension) else {

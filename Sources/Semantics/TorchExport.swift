@@ -14,7 +14,7 @@ public enum TorchExport {
     public static let templateFiles = ["explicable_loss.py", "explicable_data.py", "train_ddp.py"]
 
     /// Writes `similarity.npy` and `distance.npy` (float64; a similarity s becomes max s − s and a
-    /// distance d becomes max d − d, as ``ClassMatrix/asSimilarity()`` defines), `classes.txt` (one label per line,
+    /// distance d becomes max d − d, as `ClassMatrix/asSimilarity()` defines), `classes.txt` (one label per line,
     /// the matrices' row order), `matrix.json` (labels, values as stored, provenance) and the templates.
     /// - Returns: the files written, in order.
     @discardableResult

@@ -116,7 +116,7 @@ public struct Importer {
     }
 
     /// Imports `url`.
-    /// - Throws: ``ExplicableError`` `FILE:LINE: reason` for the first bad record (and the store is
+    /// - Throws: `ExplicableError` `FILE:LINE: reason` for the first bad record (and the store is
     ///   unchanged), unless `options.rejectsFile` is set; for a file that yields no answer at all.
     public func run(_ url: URL, options: ImportOptions, now: Date = Date()) throws(ExplicableError) -> ImportReport {
         try Self.checkReadable(url, format: options.format)

@@ -46,7 +46,7 @@ public struct JSONArrayReader: ChunkedFileReading {
     }
 
     /// The next element's bytes and the line it starts on, or `nil` after the closing `]`.
-    /// - Throws: ``ExplicableError`` naming the line when the file is not a JSON array, an element
+    /// - Throws: `ExplicableError` naming the line when the file is not a JSON array, an element
     ///   is cut off, or something other than white space follows the array.
     public mutating func next() throws(ExplicableError) -> (bytes: Data, line: Int)? {
         if finished { return nil }

@@ -20,7 +20,7 @@ public struct ReviewRun: Sendable, Equatable {
 
     /// Reads `predictions.npy` and `labels.npy` (integer or float dtype, one class index per test
     /// image) from the run folder `folder`.
-    /// - Throws: ``ExplicableError`` naming the file when one is missing, not one-dimensional, of a
+    /// - Throws: `ExplicableError` naming the file when one is missing, not one-dimensional, of a
     ///   different length than the other, or holds a value that is not a class index below `classCount`.
     public static func load(_ folder: URL, classCount: Int) throws(ExplicableError) -> ReviewRun {
         func classes(_ file: String) throws(ExplicableError) -> [Int] {
@@ -82,9 +82,9 @@ public struct MistakeReview: Sendable, Equatable {
     /// Chooses `count` test images misclassified by every run, seeded, and makes their items.
     ///
     /// The choice is a Fisher–Yates shuffle of the candidates (ascending test index) driven by
-    /// ``SeededGenerator``, of which the first `count` are kept: the same runs, count and seed
+    /// `SeededGenerator`, of which the first `count` are kept: the same runs, count and seed
     /// always give the same images.
-    /// - Throws: ``ExplicableError`` when runs share a name, differ in test-set size or labels, or
+    /// - Throws: `ExplicableError` when runs share a name, differ in test-set size or labels, or
     ///   fewer than `count` images are misclassified by all of them (the message says how many are).
     public static func select(runs: [ReviewRun], count: Int, seed: UInt64) throws(ExplicableError) -> MistakeReview {
         guard let first = runs.first else { throw ExplicableError(.invalidArgument, "no training runs given") }

@@ -62,7 +62,7 @@ public struct Study: Sendable {
     /// Creates the study in the store with all its items, in one transaction.
     /// - Parameter reviewModels: for mistake-review studies, the models whose prediction each item
     ///   shows, by item key (see ``MistakeReview``).
-    /// - Throws: ``ExplicableError`` when a study of that name exists with a different spec or models.
+    /// - Throws: `ExplicableError` when a study of that name exists with a different spec or models.
     @discardableResult
     public static func create(
         spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore,

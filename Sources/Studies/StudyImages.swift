@@ -24,7 +24,7 @@ public final class StudyImages: Sendable {
     }
 
     /// The PNG of `reference`.
-    /// - Throws: ``ExplicableError`` when the reference is malformed or the batch file is missing.
+    /// - Throws: `ExplicableError` when the reference is malformed or the batch file is missing.
     public func png(_ reference: String) throws(ExplicableError) -> Data {
         let parts = reference.split(separator: ":")
         guard parts.count == 2, let n = Int(parts[1]), n >= 0 else {

@@ -17,7 +17,7 @@ public struct TaskPlan: Sendable, Equatable {
     public let assignments: [Assignment]
 
     /// Deals the items of `study` out.
-    /// - Throws: ``ExplicableError`` when the study has no items yet or assignments would repeat an item.
+    /// - Throws: `ExplicableError` when the study has no items yet or assignments would repeat an item.
     public init(study: Study) throws(ExplicableError) {
         let spec = study.spec
         let regular = study.items.filter { !$0.isAttentionCheck }

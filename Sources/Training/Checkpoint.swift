@@ -98,7 +98,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// Reads and checks a checkpoint file.
-    /// - Throws: ``ExplicableError`` (`badInput`) naming the file and the field at fault when it is
+    /// - Throws: `ExplicableError` (`badInput`) naming the file and the field at fault when it is
     ///   not a checkpoint, is truncated or damaged (checksum), or its header does not describe its
     ///   contents or a model that can be built (see ``TrainingConfiguration/problem(parameterCount:)``).
     public static func read(_ url: URL) throws(ExplicableError) -> Checkpoint {

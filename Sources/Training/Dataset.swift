@@ -75,7 +75,7 @@ public struct Dataset: Sendable {
     /// by largest remainder), the samples of a class drawn at random with `seed`. The result keeps
     /// data-set order.
     ///
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) when `size` is not in `1...count`.
+    /// - Throws: `ExplicableError` (`invalidArgument`) when `size` is not in `1...count`.
     public func stratifiedSubset(_ size: Int, seed: UInt64) throws(ExplicableError) -> Dataset {
         guard size >= 1 && size <= count else {
             throw ExplicableError(.invalidArgument, "--subset \(size) must be between 1 and the \(count) samples of \(source)")

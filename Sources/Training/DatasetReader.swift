@@ -9,7 +9,7 @@ public enum Split: String, Sendable, Codable {
 
 /// Reads the data sets the trainer knows: CIFAR-10 and CIFAR-100 in their binary layouts, and
 /// feature vectors with labels from `.npy` files. Every reader checks the whole input before it
-/// returns and reports the first problem as one ``ExplicableError`` naming the file.
+/// returns and reports the first problem as one `ExplicableError` naming the file.
 public enum DatasetReader {
     /// CIFAR-10's class names in label order (as `batches.meta.txt` lists them).
     public static let cifar10Labels = [
@@ -53,7 +53,7 @@ public enum DatasetReader {
 
     /// Reads a CIFAR-10 split from `folder` (the folder holding `data_batch_1.bin` …).
     ///
-    /// - Throws: ``ExplicableError``: `missingData` for a missing file, `badInput` for a file whose
+    /// - Throws: `ExplicableError`: `missingData` for a missing file, `badInput` for a file whose
     ///   size is not a whole, positive number of 3,073-byte records or whose label byte is above 9.
     public static func cifar10(folder: URL, split: Split) throws(ExplicableError) -> Dataset {
         var bytes: [UInt8] = [], labels: [Int32] = []
@@ -70,7 +70,7 @@ public enum DatasetReader {
     ///
     /// Each record has a coarse and a fine label byte, then the image.
     /// - Parameter coarse: use the 20 superclasses instead of the 100 fine classes.
-    /// - Throws: ``ExplicableError`` as ``cifar10(folder:split:)``, with 3,074-byte records, coarse
+    /// - Throws: `ExplicableError` as ``cifar10(folder:split:)``, with 3,074-byte records, coarse
     ///   labels below 20 and fine labels below 100.
     public static func cifar100(folder: URL, split: Split, coarse: Bool = false) throws(ExplicableError) -> Dataset {
         var bytes: [UInt8] = [], labels: [Int32] = []
@@ -155,7 +155,7 @@ public enum DatasetReader {
     /// or uint8 `.npy`).
     ///
     /// - Parameter classes: the classes; labels must be below its count.
-    /// - Throws: ``ExplicableError`` (`badInput`) naming the file: wrong dtype or rank, a value that
+    /// - Throws: `ExplicableError` (`badInput`) naming the file: wrong dtype or rank, a value that
     ///   is NaN or infinite (with its row and column), a label out of range (with its index), or a
     ///   label count that differs from the feature rows.
     public static func features(features: URL, labels labelsURL: URL, classes: ClassSet) throws(ExplicableError)
@@ -207,7 +207,7 @@ public enum DatasetReader {
     public static let maxInferredClassCount = 100_000
 
     /// The largest label in a labels `.npy` file plus one (the class count when no class list is given).
-    /// - Throws: ``ExplicableError`` (`badInput`) for a negative label, or one at or above
+    /// - Throws: `ExplicableError` (`badInput`) for a negative label, or one at or above
     ///   ``maxInferredClassCount`` (naming its index).
     public static func classCount(labels url: URL) throws(ExplicableError) -> Int {
         let y = try NPYArray.read(url)

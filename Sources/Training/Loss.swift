@@ -57,7 +57,7 @@ public struct Loss: Sendable, Equatable {
     ///   - similarity: S, a similarity matrix over the model's classes, in the model's class order.
     ///   - scale: the temperature applied to S before the softmax (the paper's default 1).
     ///   - classes: the classes of the model's outputs; S must have the same labels in the same order.
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) when S holds distances, has other classes,
+    /// - Throws: `ExplicableError` (`invalidArgument`) when S holds distances, has other classes,
     ///   or holds a value that is not finite, or when `scale` is not finite.
     public static func weighted(similarity: ClassMatrix, scale: Double = 1, classes: ClassSet) throws(ExplicableError)
         -> Loss
@@ -75,7 +75,7 @@ public struct Loss: Sendable, Equatable {
     ///     `max d` is its largest entry and must be positive.
     ///   - beta: how sharply the targets fall with distance (larger is closer to one-hot).
     ///   - classes: the classes of the model's outputs; d must have the same labels in the same order.
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) when d holds similarities, has other classes,
+    /// - Throws: `ExplicableError` (`invalidArgument`) when d holds similarities, has other classes,
     ///   holds a value that is not finite, or has no positive entry, or when `beta` is not finite.
     public static func softLabels(distance: ClassMatrix, beta: Double, classes: ClassSet) throws(ExplicableError)
         -> Loss

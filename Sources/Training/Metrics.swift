@@ -18,7 +18,7 @@ public struct EvaluationMatrix: Sendable, Equatable {
     public let source: String
 
     /// Both forms of `matrix`, which must be over `classes` (same labels, same order).
-    /// - Throws: ``ExplicableError`` (`invalidArgument`) for other classes or a value that is not finite.
+    /// - Throws: `ExplicableError` (`invalidArgument`) for other classes or a value that is not finite.
     public init(_ matrix: ClassMatrix, classes: ClassSet) throws(ExplicableError) {
         try classes.requireSameOrder(as: matrix.classes, "the evaluation matrix", "the model")
         try matrix.requireFinite()

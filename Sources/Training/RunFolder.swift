@@ -119,7 +119,7 @@ public struct RunFolder: Sendable, Equatable {
     /// The class labels in the model's order from `classes.txt` (one a line; blank lines are
     /// skipped), else from `metrics.json`'s `classes`; `nil` when the folder has neither.
     ///
-    /// - Throws: ``ExplicableError`` naming the file when it is unreadable or lists no class.
+    /// - Throws: `ExplicableError` naming the file when it is unreadable or lists no class.
     public func readClassLabels() throws(ExplicableError) -> [String]? {
         let text = classList
         if FileManager.default.fileExists(atPath: text.path) {
@@ -160,7 +160,7 @@ public struct RunFolder: Sendable, Equatable {
 
     /// The epochs of `history.jsonl` (`[]` when the run has none).
     ///
-    /// - Throws: ``ExplicableError`` naming the file and line when a line is not an epoch record.
+    /// - Throws: `ExplicableError` naming the file and line when a line is not an epoch record.
     public func readHistory() throws(ExplicableError) -> [HistoryPoint] {
         let url = file(.history)
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }

@@ -88,7 +88,7 @@ public final class Trainer {
     /// Starts a run from freshly initialised weights, or from `initial`'s weights (fine-tuning:
     /// weights and batch-norm statistics are copied, the optimiser starts afresh).
     ///
-    /// - Throws: ``ExplicableError`` when the data do not fit the configuration or `initial` is
+    /// - Throws: `ExplicableError` when the data do not fit the configuration or `initial` is
     ///   not a checkpoint of the same architecture, classes and sample shape.
     public init(configuration: TrainingConfiguration, training: Dataset, initial: Checkpoint? = nil) throws(ExplicableError) {
         let architecture = try configuration.resolvedArchitecture()
@@ -150,7 +150,7 @@ public final class Trainer {
     }
 
     /// Continues the run saved in `checkpoint` on the same training data.
-    /// - Throws: ``ExplicableError`` when the data differ from the checkpoint's (fingerprint) or
+    /// - Throws: `ExplicableError` when the data differ from the checkpoint's (fingerprint) or
     ///   the checkpoint's tensors do not fit.
     public convenience init(resuming checkpoint: Checkpoint, training: Dataset) throws(ExplicableError) {
         let header = checkpoint.header
@@ -236,7 +236,7 @@ public final class Trainer {
     ///   - onEpoch: called after every epoch's checkpoint is written.
     /// - Throws: ``TrainingError/nonFinite(what:step:checkpoint:checkpointStep:)`` when the loss
     ///   or a weight stops being finite (no checkpoint is written for that step), an
-    ///   ``ExplicableError`` when a checkpoint cannot be written, or what `onEpoch` throws.
+    ///   `ExplicableError` when a checkpoint cannot be written, or what `onEpoch` throws.
     public func run(
         stopAfter: Int? = nil, checkpointURL: URL? = nil, checkpointEvery: Int = 0,
         onBatch: (BatchReport) -> Void = { _ in }, onEpoch: (EpochReport) throws -> Void = { _ in }
@@ -340,7 +340,7 @@ public final class Trainer {
 
 extension Checkpoint {
     /// Copies the saved weights and batch-norm statistics into `model`.
-    /// - Throws: ``ExplicableError`` (`badInput`) when the tensors do not fit the model.
+    /// - Throws: `ExplicableError` (`badInput`) when the tensors do not fit the model.
     public func restoreWeights(into model: Sequential) throws(ExplicableError) {
         let parameters = tensors("parameter"), statistics = tensors("statistic")
         guard parameters.map(\.shape) == model.parameters.map(\.value.shape),

@@ -1,5 +1,5 @@
 public import ExplicableCore
-public import Foundation
+import Foundation
 
 /// A training run from start (or resume) to its run folder: train, evaluate on the test set after
 /// every epoch, append `history.jsonl`, and at the end write the evaluation files.
@@ -27,7 +27,7 @@ public struct TrainingSession {
     /// More `metrics.json` keys (e.g. `eval_matrix`).
     public var extraMetrics: [String: String?] = [:]
 
-    /// - Throws: ``ExplicableError`` when the test set's classes or sample shape are not the model's.
+    /// - Throws: `ExplicableError` when the test set's classes or sample shape are not the model's.
     public init(
         trainer: Trainer, test: Dataset, matrix: EvaluationMatrix?, threshold: Double, decoding: Decoding,
         folder: RunFolder?
@@ -59,7 +59,7 @@ public struct TrainingSession {
     ///   - onEpoch: called after every epoch with the test metrics (argmax), after the history line
     ///     is written.
     /// - Returns: the final evaluation (also written to the folder), or `nil` when stopped early.
-    /// - Throws: ``ExplicableError`` for I/O, ``TrainingError`` when the loss or a weight is not finite.
+    /// - Throws: `ExplicableError` for I/O, ``TrainingError`` when the loss or a weight is not finite.
     @discardableResult
     public func run(
         stopAfter: Int? = nil, checkpointEvery: Int = 0, onBatch: (BatchReport) -> Void = { _ in },

@@ -1,6 +1,6 @@
 public import ExplicableCore
 
-/// Resolves the classes of a ``ClassSet`` to noun synsets of a wordnet and explains failures.
+/// Resolves the classes of a `ClassSet` to noun synsets of a wordnet and explains failures.
 ///
 /// A class resolves through, in order: its OEWN synset id, its ILI, else its label looked up as
 /// a noun lemma (`_` read as space). It must end at exactly one noun synset, and when both a

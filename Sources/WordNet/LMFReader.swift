@@ -31,7 +31,7 @@ public enum LMFReader {
     /// Three threads share the work: one decompresses (``GzipStream``; plain `.xml` passes
     /// through), one drives libxml2 and turns elements into ``LMFEvent``s, and the caller's
     /// thread builds the graph from them as they arrive.
-    /// - Throws: ``ExplicableError`` (`.badInput` with file, line and column; `.io` when unreadable).
+    /// - Throws: `ExplicableError` (`.badInput` with file, line and column; `.io` when unreadable).
     public static func read(_ url: URL) throws(ExplicableError) -> WordNetGraph {
         let path = url.path
         guard FileManager.default.isReadableFile(atPath: path) else {

@@ -52,7 +52,7 @@ public struct SimilarityCalculator: Sendable {
     }
 
     /// The value of `measure` between synsets `a` and `b`.
-    /// - Throws: ``ExplicableError`` when the parts of speech differ, or when the synsets share no
+    /// - Throws: `ExplicableError` when the parts of speech differ, or when the synsets share no
     ///   ancestor and the measure is undefined then (`wup`, `lch`, `lca-height`, `res`, `lin`, `jcn`).
     public func value(_ measure: Measure, _ a: Int32, _ b: Int32) throws(ExplicableError) -> Double {
         var cache: [Int32: Taxonomy.Ancestors] = [:]

@@ -148,7 +148,7 @@ struct TorchExportTests {
         let written = try TorchExport.write(chl, to: folder,
             templates: repositoryRoot.appendingPathComponent("templates/pytorch"))
         #expect(written.map(\.lastPathComponent).sorted()
-            == ["classes.txt", "distance.npy", "explicable_loss.py", "matrix.json", "similarity.npy", "train_ddp.py"])
+            == ["classes.txt", "distance.npy", "explicable_data.py", "explicable_loss.py", "matrix.json", "similarity.npy", "train_ddp.py"])
         for file in ["similarity.npy", "distance.npy", "classes.txt", "matrix.json", "explicable_loss.py", "train_ddp.py"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
         }
