@@ -149,7 +149,7 @@ def import_payload(work, db, study, payload, expected, clicked, value_of_label):
     with open(payload_file, "w") as f:
         f.write(payload)
     report = run("study", "import", study, payload_file, "--format", "payload", "--db", db)
-    if f"{expected} accepted, 0 rejected" not in report or "1 submissions" not in report:
+    if f"{expected} answers added in 1 new submission" not in report or "rejected" in report:
         sys.exit(f"FAIL: the {study} payload did not import cleanly: {report}")
     stored = stored_answers(db, study)
     wanted = {key: value_of_label(label) for key, label in clicked.items()}
