@@ -134,6 +134,12 @@ public struct LabelCostAudit: Sendable, Equatable, Codable {
 
     /// Audits `study` in `store`.
     /// - Parameters:
+    ///   - name: the study's name, for the report.
+    ///   - studyId: the study's id in `store`.
+    ///   - pay: what an assignment pays, and the platform's fees.
+    ///   - store: the label store holding the study's submissions.
+    ///   - baseline: the instance labelling the study is compared with (CIFAR-10H by default).
+    ///   - target: the reliability a class-pair design should reach (0.9 by default).
     ///   - curve: the study's reliability curve, when it was computed; with it the audit says
     ///     how many raters per pair were enough for `target`.
     ///   - ratersPerPair: the raters per pair collected (the median over pairs).

@@ -59,12 +59,17 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
 
     /// Computes the report.
     /// - Parameters:
+    ///   - study: the mistake-review study's name, for the report.
     ///   - ratings: the accepted ratings of the study's items (`nil` values: "cannot tell").
     ///   - modelsByItem: the models whose prediction each item shows, by item key.
     ///   - models: the models in the order to report them.
     ///   - imageOfItem: the image each item shows, by item key (pairs models' scores by image).
     ///   - scale: the lowest and highest points of the rating scale.
     ///   - confidence: the bootstrap interval's coverage, e.g. 0.95.
+    ///   - replicates: bootstrap replicates over images.
+    ///   - seed: the bootstrap's seed.
+    ///   - continuityCorrection: whether the Wilcoxon test's normal approximation is continuity-corrected.
+    ///   - pendingSubmissions: submissions not yet quality-checked, mentioned in the report.
     public init(
         study: String, ratings: [ReviewRating], modelsByItem: [String: [String]], models: [String],
         imageOfItem: [String: String], scale: ClosedRange<Double>, confidence: Double = 0.95,

@@ -74,7 +74,10 @@ public struct RunFolder: Sendable, Equatable {
 
     /// Writes `predictions.npy`, `probabilities.npy`, `labels.npy` and `metrics.json`.
     ///
-    /// - Parameter extra: more `metrics.json` keys, e.g. `decode` and `eval_matrix` (`nil` → JSON null).
+    /// - Parameters:
+    ///   - evaluation: the model's predictions, probabilities and metrics on `test`.
+    ///   - test: the test set they are for (its labels and class order are written too).
+    ///   - extra: more `metrics.json` keys, e.g. `decode` and `eval_matrix` (`nil` → JSON null).
     public func writeEvaluation(_ evaluation: Evaluation, test: Dataset, extra: [String: String?] = [:])
         throws(ExplicableError)
     {
@@ -247,6 +250,9 @@ public struct Evaluation: Sendable {
     /// Evaluates `model` on `test`.
     ///
     /// - Parameters:
+    ///   - model: the trained network (evaluated without changing it).
+    ///   - test: the samples to evaluate, in order.
+    ///   - normalization: the per-channel normalisation the model was trained with.
     ///   - matrix: the matrix of the mistake metrics (severity, explicable rate), if any.
     ///   - threshold: similarity at or above which a mistake is explicable.
     ///   - decoding: how predictions are read off the probabilities.

@@ -19,19 +19,7 @@ struct InstallTests {
         env["HOME"] = folder.appendingPathComponent("home").path
         env["EXPLICABLE_OFFLINE"] = "1"
         process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-            err: String(decoding: errBox.data, as: UTF8.self))
+        return try runProcess(process)
     }
 
     @Test func aCopiedBinaryFindsItsClassSetsTemplatesAndSpecs() throws {

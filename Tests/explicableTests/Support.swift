@@ -38,6 +38,11 @@ func runWithArguments(_ arguments: [String], environment: [String: String] = [:]
     env["EXPLICABLE_OFFLINE"] = "1"  // tests never reach the network
     for (k, v) in environment { env[k] = v }
     process.environment = env
+    return try runProcess(process)
+}
+
+/// Runs a configured `process` to its end and returns its exit status, stdout and stderr.
+func runProcess(_ process: Process) throws -> Run {
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -25,20 +25,9 @@ struct TorchExportTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        #expect(
-            process.terminationStatus == 0,
-            "python3 with NumPy must run it: \(String(decoding: errBox.data, as: UTF8.self))")
-        return String(decoding: output, as: UTF8.self)
+        let result = try runProcess(process)
+        #expect(result.status == 0, "python3 with NumPy must run it: \(result.err)")
+        return result.out
     }
 
     /// The Python loss module builds the same targets as the Swift trainer (NumPy only, to 1e-6).
