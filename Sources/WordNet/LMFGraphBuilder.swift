@@ -6,6 +6,8 @@ struct GraphBuilder {
     let file: String
     var graph = WordNetGraph()
 
+    private var synsetIndex: [String: Int32] = [:]
+    private var iliIndex: [String: Int32] = [:]
     private var entryIndex: [String: Int32] = [:]
     private var entryLine: [Int32] = []
     private var senseIndex: [String: Int32] = [:]
@@ -20,8 +22,8 @@ struct GraphBuilder {
 
     init(file: String, expectedElements: Int = 0) {
         self.file = file
-        graph.synsetIndex.reserveCapacity(expectedElements)
-        graph.iliIndex.reserveCapacity(expectedElements)
+        synsetIndex.reserveCapacity(expectedElements)
+        iliIndex.reserveCapacity(expectedElements)
         senseIndex.reserveCapacity(expectedElements * 2)
         entryIndex.reserveCapacity(expectedElements)
     }
@@ -78,7 +80,7 @@ struct GraphBuilder {
         case .synset(let id, let pos, let rawILI, let note, let isEmpty, let line):
             guard let id else { throw fail("<Synset> has no 'id' attribute", line: line) }
             let index = Int32(graph.synsetIDs.count)
-            if let first = graph.synsetIndex.updateValue(index, forKey: id) {
+            if let first = synsetIndex.updateValue(index, forKey: id) {
                 throw fail("duplicate synset id '\(id)' (first at line \(graph.synsetLine[Int(first)]))", line: line)
             }
             graph.synsetIDs.append(id)
@@ -86,7 +88,7 @@ struct GraphBuilder {
             // "in" marks a proposed new ILI concept: no ILI yet.
             let ili = rawILI.flatMap { $0.isEmpty || $0 == "in" ? nil : $0 }
             graph.synsetILI.append(ili)
-            if let ili, graph.iliIndex[ili] == nil { graph.iliIndex[ili] = index }
+            if let ili, iliIndex[ili] == nil { iliIndex[ili] = index }
             graph.synsetDefinition.append(nil)
             graph.synsetLine.append(line)
             graph.synsetLexicon.append(Int32(max(0, graph.lexicons.count - 1)))
@@ -124,7 +126,7 @@ struct GraphBuilder {
         graph.senseSynset.reserveCapacity(senseSynsetID.count)
         var sensesPerSynset = [Int32](repeating: 0, count: n + 1)
         for (i, id) in senseSynsetID.enumerated() {
-            guard let s = graph.synsetIndex[id] else {
+            guard let s = synsetIndex[id] else {
                 throw fail("sense '\(graph.senseIDs[i])' refers to synset '\(id)', which does not exist",
                     line: senseLine[i])
             }
@@ -140,10 +142,12 @@ struct GraphBuilder {
             fill[Int(s)] += 1
         }
         let entryKeys = graph.entryLemma.map(WordNetGraph.lemmaKey)
-        graph.lemmaIndex.reserveCapacity(entryKeys.count)
+        var lemmaIndex: [String: [Int32]] = [:]
+        lemmaIndex.reserveCapacity(entryKeys.count)
         for (sense, entry) in graph.senseEntry.enumerated() {
-            graph.lemmaIndex[entryKeys[Int(entry)], default: []].append(Int32(sense))
+            lemmaIndex[entryKeys[Int(entry)], default: []].append(Int32(sense))
         }
+        graph.lookups = Lookups(synset: synsetIndex, ili: iliIndex, lemma: lemmaIndex)
         // Synsets without a part of speech take the one their entries agree on.
         for s in 0..<n where graph.synsetPOS[s] == nil {
             let candidates = Set(graph.senses(of: Int32(s)).compactMap { graph.entryPOS[Int(graph.senseEntry[Int($0)])] })
@@ -157,13 +161,13 @@ struct GraphBuilder {
         // Relations: resolve every target, keep the taxonomy.
         var up: [(Int32, Int32, Bool)] = []
         for i in relationSource.indices {
-            guard let target = graph.synsetIndex[relationTarget[i]] else {
+            guard let target = synsetIndex[relationTarget[i]] else {
                 throw fail("relation target '\(relationTarget[i])' of synset '\(graph.synsetIDs[Int(relationSource[i])])'"
                     + " does not exist", line: relationLine[i])
             }
             if relationIsTaxonomic[i] != 0 { up.append((relationSource[i], target, relationIsTaxonomic[i] == 2)) }
         }
-        for (target, line) in senseRelationTargets where senseIndex[target] == nil && graph.synsetIndex[target] == nil {
+        for (target, line) in senseRelationTargets where senseIndex[target] == nil && synsetIndex[target] == nil {
             graph.warnings.append(.badInput("sense relation target '\(target)' does not exist; relation ignored",
                 file: file, line: Int(line)))
         }

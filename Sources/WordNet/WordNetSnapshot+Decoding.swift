@@ -59,7 +59,7 @@ extension WordNetSnapshot {
         guard recordedKeys.count == recordedValues.count else { throw Invalid("bad recorded hyponym counts") }
         g.recordedHyponymCount.reserveCapacity(recordedKeys.count)
         for (k, v) in zip(recordedKeys, recordedValues) { g.recordedHyponymCount[k] = v }
-        // The three big dictionaries are read here and built at the end, in parallel.
+        // The three big dictionaries are read here and built when first used (``Lookups``).
         let synsetIndex = try r.keysAndValues(valuesBelow: synsets)
         let iliIndex = try r.keysAndValues(valuesBelow: synsets)
         try check([g.synsetPOS.count, g.synsetILI.count, g.synsetDefinition.count, g.synsetLine.count,
@@ -82,7 +82,7 @@ extension WordNetSnapshot {
         g.synsetSenses = try r.int32s()
         try checkCSR(g.synsetSenseStart, rows: synsets, targets: g.synsetSenses, below: g.senseIDs.count, "synset senses")
         // The lemma index.
-        let lemmaKeys = try r.strings()
+        let lemmaKeys = try r.packedStrings()
         let lemmaStart = try r.int32s(), lemmaSenses = try r.int32s()
         try checkCSR(lemmaStart, rows: lemmaKeys.count, targets: lemmaSenses, below: g.senseIDs.count, "lemma index")
         // The taxonomy.
@@ -114,47 +114,27 @@ extension WordNetSnapshot {
                 column: column == 0 ? nil : column - 1))
         }
         guard r.isAtEnd else { throw Invalid("\(r.remaining) bytes left after the graph") }
-        // Hashing some 330,000 keys is most of the decoding time: build the dictionaries side by side.
-        let built = Built()
-        ParallelWork.forEachChunk(count: 3, chunksPerWorker: 1) { _, jobs in
-            for job in jobs {
-                switch job {
-                case 0: built.synsetIndex = dictionary(synsetIndex)
-                case 1: built.iliIndex = dictionary(iliIndex)
-                default:
-                    var index: [String: [Int32]] = [:]
-                    index.reserveCapacity(lemmaKeys.count)
-                    for (i, key) in lemmaKeys.enumerated() {
-                        index[key] = Array(lemmaSenses[Int(lemmaStart[i])..<Int(lemmaStart[i + 1])])
-                    }
-                    built.lemmaIndex = index
+        g.lookups = Lookups(
+            synset: { dictionary(synsetIndex) }, ili: { dictionary(iliIndex) },
+            lemma: {
+                var index: [String: [Int32]] = [:]
+                index.reserveCapacity(lemmaKeys.count)
+                for i in 0..<lemmaKeys.count {
+                    index[lemmaKeys[i], default: []] += lemmaSenses[Int(lemmaStart[i])..<Int(lemmaStart[i + 1])]
                 }
-            }
-        }
-        guard let synsetIndex = built.synsetIndex, let iliIndex = built.iliIndex,
-            built.lemmaIndex.count == lemmaKeys.count
-        else {
-            throw Invalid("duplicate dictionary key")
-        }
-        g.synsetIndex = synsetIndex
-        g.iliIndex = iliIndex
-        g.lemmaIndex = built.lemmaIndex
+                return index
+            })
         return g
     }
 
-    /// The dictionaries of ``decodePayload(_:)``, each written by one job of a parallel loop.
-    private final class Built: @unchecked Sendable {
-        var synsetIndex: [String: Int32]?
-        var iliIndex: [String: Int32]?
-        var lemmaIndex: [String: [Int32]] = [:]
-    }
-
-    /// A dictionary of distinct keys, or `nil` when a key repeats.
-    private static func dictionary(_ pairs: (keys: [String], values: [Int32])) -> [String: Int32]? {
+    /// A dictionary of the keys and values of a snapshot table. A key that repeats (which only a
+    /// forged snapshot with a valid checksum could hold: explicable writes distinct keys) keeps
+    /// its first value.
+    private static func dictionary(_ table: (keys: PackedStrings, values: [Int32])) -> [String: Int32] {
         var d: [String: Int32] = [:]
-        d.reserveCapacity(pairs.keys.count)
-        for (k, v) in zip(pairs.keys, pairs.values) { d[k] = v }
-        return d.count == pairs.keys.count ? d : nil
+        d.reserveCapacity(table.keys.count)
+        for i in 0..<table.keys.count where d[table.keys[i]] == nil { d[table.keys[i]] = table.values[i] }
+        return d
     }
 
     private static func check(_ counts: [Int], equal expected: Int, _ what: String) throws(Invalid) {
@@ -235,25 +215,33 @@ extension WordNetSnapshot {
         }
 
         mutating func strings() throws(Invalid) -> [String] {
+            let table = try packedStrings()
+            var result: [String] = []
+            result.reserveCapacity(table.count)
+            for i in 0..<table.count { result.append(table[i]) }
+            return result
+        }
+
+        /// A string table copied out of the snapshot with its offsets checked, for strings made
+        /// only when asked for.
+        mutating func packedStrings() throws(Invalid) -> PackedStrings {
             let n = try count(minimumBytesEach: 4)
             let offsets = try take((n + 1) * 4)
             let blobLength = try int()
             let blob = try take(blobLength)
-            var result: [String] = []
-            result.reserveCapacity(n)
-            var previous = 0
-            for i in 1...n + 1 {
-                let end = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: 4 * i - 4, as: UInt32.self)))
-                if i == 1 {
-                    guard end == 0 else { throw Invalid("string table does not start at 0") }
-                    continue
+            let ends = [UInt32](unsafeUninitializedCapacity: n + 1) { out, initialized in
+                for i in 0...n {
+                    out[i] = UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
                 }
-                guard end >= previous, end <= blobLength else { throw Invalid("string offset \(end) out of bounds") }
-                // Invalid UTF-8 is repaired (U+FFFD), never trusted; the checksum catches accidents.
-                result.append(String(decoding: UnsafeRawBufferPointer(rebasing: blob[previous..<end]), as: UTF8.self))
+                initialized = n + 1
+            }
+            guard ends[0] == 0 else { throw Invalid("string table does not start at 0") }
+            var previous: UInt32 = 0
+            for end in ends {
+                guard end >= previous, Int(end) <= blobLength else { throw Invalid("string offset \(end) out of bounds") }
                 previous = end
             }
-            return result
+            return PackedStrings(offsets: ends, bytes: Array(blob))
         }
 
         mutating func optionalStrings() throws(Invalid) -> [String?] {
@@ -281,8 +269,8 @@ extension WordNetSnapshot {
         }
 
         /// A dictionary's keys and values, checked for length and range; ``WordNetSnapshot/dictionary(_:)`` builds it.
-        mutating func keysAndValues(valuesBelow bound: Int) throws(Invalid) -> (keys: [String], values: [Int32]) {
-            let keys = try strings()
+        mutating func keysAndValues(valuesBelow bound: Int) throws(Invalid) -> (keys: PackedStrings, values: [Int32]) {
+            let keys = try packedStrings()
             let values = try int32s()
             guard keys.count == values.count else { throw Invalid("dictionary: \(keys.count) keys, \(values.count) values") }
             try WordNetSnapshot.checkIndexes(values, below: bound, "dictionary")
@@ -299,6 +287,22 @@ extension WordNetSnapshot {
             }
             guard d.count == keys.count else { throw Invalid("character dictionary: duplicate key") }
             return d
+        }
+    }
+}
+
+/// Strings stored end to end, with checked offsets: `offsets[i]..<offsets[i + 1]` are string `i`'s
+/// UTF-8 bytes. Invalid UTF-8 is repaired (U+FFFD) when a string is made, never trusted; the
+/// payload checksum catches accidents.
+struct PackedStrings: Sendable {
+    let offsets: [UInt32]
+    let bytes: [UInt8]
+
+    var count: Int { offsets.count - 1 }
+
+    subscript(i: Int) -> String {
+        bytes.withUnsafeBufferPointer { b in
+            String(decoding: UnsafeBufferPointer(rebasing: b[Int(offsets[i])..<Int(offsets[i + 1])]), as: UTF8.self)
         }
     }
 }
