@@ -23,8 +23,17 @@ public struct ImportOptions: Sendable {
     /// The largest record (CSV row, JSON line or array element) read, in bytes.
     public var maxRecordBytes = ImportOptions.defaultMaxRecordBytes
 
+    /// A JATOS `.zip`: the most entries it may list (files and folders).
+    public var maxArchiveEntries = ImportOptions.defaultMaxArchiveEntries
+    /// A JATOS `.zip`: the most bytes its result files may unpack to, all together (a zip bomb stops here).
+    public var maxArchiveBytes = ImportOptions.defaultMaxArchiveBytes
+
     /// 1 MiB: far above any real record, far below what would exhaust memory.
     public static let defaultMaxRecordBytes = 1 << 20
+    /// 100,000 entries: a study of 30,000 results with a folder and a file each, and room to spare.
+    public static let defaultMaxArchiveEntries = 100_000
+    /// 1 GiB unpacked: results are text; a real export of that size would be millions of trials.
+    public static let defaultMaxArchiveBytes: UInt64 = 1 << 30
 
     public init(
         format: ImportFormat, rejectsFile: URL? = nil, keepRawIDs: Bool = false, payloads: URL? = nil,

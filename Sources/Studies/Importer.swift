@@ -18,7 +18,7 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     /// jsPsych data: a JSON array of trials or its CSV; trials carry an `item` field.
     case jspsych
     /// JATOS results: a result file (JSON lines of jsPsych data arrays, trials or page payloads),
-    /// or a results archive as JATOS exports it, unpacked (a folder with `metadata.json`; a `.zip` is refused, saying so).
+    /// or a results archive as JATOS exports it: the `.zip` or the folder it unpacks to (``JATOSArchiveFormat``).
     case jatos
     /// A Prolific submissions export CSV, joined with the pages' payloads (``ImportOptions/payloads``).
     case prolific
@@ -70,8 +70,8 @@ public struct Importer {
             case .counts: try CountsFormat.read(url, into: &sink)
             case .jspsych: try JsPsychFormat.read(url, into: &sink)
             case .jatos:
-                if archive == true {
-                    try JATOSArchiveFormat.read(url, into: &sink)
+                if let archive {
+                    try JATOSArchiveFormat.read(url, isZip: !archive, into: &sink)
                 } else {
                     try JATOSFormat.read(url, into: &sink)
                 }
@@ -141,12 +141,11 @@ public struct Importer {
         guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
         defer { try? handle.close() }
         let magic = (try? handle.read(upToCount: 4)) ?? Data()
-        if format != .counts, magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
-            throw ExplicableError.badInput(format == .jatos
-                ? "is a zip archive (a JATOS results archive?): unpack it (unzip FILE -d FOLDER) and import the folder "
-                    + "with --format jatos"
-                : "is a zip archive, not a \(format.rawValue) file: unzip it and import the files inside (a JATOS results "
-                    + "archive: unpack it and import the folder with --format jatos)", file: url.path)
+        if format != .counts, format != .jatos,
+            magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06])
+        {
+            throw ExplicableError.badInput("is a zip archive, not a \(format.rawValue) file: a JATOS results archive "
+                + "is read by --format jatos; any other zip: unzip it and import the files inside", file: url.path)
         }
     }
 }

@@ -74,13 +74,23 @@ struct StudyImportCommandTests {
         #expect(r.err.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test func aJATOSResultsFolderImportsAndItsZipIsExplained() throws {
+    @Test func aJATOSResultsFolderAndItsZipImport() throws {
         let db = try freshStore()
         let folder = studiesFixture("jatos_results_files_20261129")
         let r = try run("study", "import", "cifar10-class-likert", folder, "--format", "jatos", "--db", db)
         #expect(r.status == 0 && r.out == "\(folder): 6 rows, 4 answers added in 2 new submissions\n", "\(r.err)")
         let zip = studiesFixture("jatos_results_20261129.zip")
         let zipAsCSV = try run("study", "import", "cifar10-class-likert", zip, "--format", "long", "--db", db)
-        #expect(zipAsCSV.status == 2 && zipAsCSV.out.isEmpty && zipAsCSV.err.contains("is a zip archive, not a long file"))
+        #expect(zipAsCSV.status == 2 && zipAsCSV.out.isEmpty && zipAsCSV.err.contains("is a zip archive, not a long file: "
+            + "a JATOS results archive is read by --format jatos"))
+        let zipDB = try freshStore()
+        let fromZip = try run("study", "import", "cifar10-class-likert", zip, "--format", "jatos", "--db", zipDB)
+        #expect(fromZip.status == 0 && fromZip.out == "\(zip): 6 rows, 4 answers added in 2 new submissions\n",
+            "\(fromZip.err)")
+        let truncated = try temporaryFolder().appendingPathComponent("cut.zip")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: zip)).prefix(200)).write(to: truncated)
+        let cut = try run("study", "import", "cifar10-class-likert", truncated.path, "--format", "jatos", "--db", zipDB)
+        #expect(cut.status == 2 && cut.out.isEmpty && cut.err == "Error: \(truncated.path): is not a readable zip archive "
+            + "(no central directory: truncated or damaged?)\n")
     }
 }
