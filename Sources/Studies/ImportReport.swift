@@ -25,7 +25,12 @@ public struct ImportReport: Sendable, Equatable {
     public var emptySubmissions = 0
     /// Cells left empty in a one-column-per-item file (an item the worker was not shown).
     public var emptyCellsSkipped = 0
+    /// Where the first ``emptyCellsListed`` of them were: `line N: COLUMN` (or the `taskAnswers` key).
+    public var emptyCellsSkippedAt: [String] = []
     /// Export rows without a payload, imported nothing (only with ``ImportOptions/allowMissingPayloads``):
     /// `line N (submission id)`.
     public var rowsWithoutPayload: [String] = []
+
+    /// How many skipped empty cells a report lists by place.
+    public static let emptyCellsListed = 5
 }

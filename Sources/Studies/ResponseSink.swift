@@ -38,6 +38,8 @@ struct ResponseSink {
     var answersAlreadyStored = 0
     var emptySubmissions = 0
     var emptyCellsSkipped = 0
+    /// Where the first skipped empty cells were: `line N: COLUMN`.
+    var emptyCellsSkippedAt: [String] = []
     var rowsWithoutPayload: [String] = []
     var submissionsAdded = 0
     var submissionsExtended = 0
@@ -82,6 +84,7 @@ struct ResponseSink {
         r.countsAdded = countsAdded
         r.emptySubmissions = emptySubmissions
         r.emptyCellsSkipped = emptyCellsSkipped
+        r.emptyCellsSkippedAt = emptyCellsSkippedAt
         r.rowsWithoutPayload = rowsWithoutPayload
         return r
     }
@@ -93,6 +96,12 @@ struct ResponseSink {
             fieldsSeen.append(name)
             if fieldsSeen.count >= 40 { break }
         }
+    }
+
+    /// Counts an empty answer cell (an item the worker was not shown) and notes the first ones' places.
+    mutating func skipEmptyCell(line: Int, source: String) {
+        emptyCellsSkipped += 1
+        if emptyCellsSkippedAt.count < ImportReport.emptyCellsListed { emptyCellsSkippedAt.append("line \(line): \(source)") }
     }
 
     /// Handles a bad record that belongs to no submission: collect it, or stop the import.

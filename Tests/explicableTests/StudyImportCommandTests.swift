@@ -74,6 +74,29 @@ struct StudyImportCommandTests {
         #expect(r.err.filter { $0 == "\n" }.count == 1)
     }
 
+    @Test func theSummaryListsSkippedEmptyCellsAndAgreesInNumber() throws {
+        let db = try freshStore()
+        let file = studiesFixture("mturk-own-template.csv")
+        let r = try run("study", "import", "cifar10-class-likert", file, "--format", "mturk", "--mapping",
+            studiesFixture("mapping-rating.json"), "--db", db)
+        #expect(r.status == 0 && r.out == "\(file): 2 rows, 22 answers added in 2 new submissions; 2 empty cells skipped: "
+            + "line 3: Answer.Rating__4, line 3: Answer.Rating__11\n", "\(r.err)")
+        let mapping = try temporaryFolder().appendingPathComponent("m.json")
+        try Data(#"{"item": "Input.pair_{n}", "value": "Answer.taskAnswers:rating_{n}"}"#.utf8).write(to: mapping)
+        let crowd = studiesFixture("mturk-crowd-form-checkboxes.csv")
+        let before = try state(db)
+        let refused = try run("study", "import", "cifar10-class-likert", crowd, "--format", "mturk", "--mapping", mapping.path,
+            "--db", db)
+        #expect(refused.status == 2 && refused.out.isEmpty && refused.err == "Error: \(crowd):4: 'rating_1' has 2 options "
+            + "chosen (3, 4): a multi-select answer, but each item takes one value\n")
+        #expect(try state(db) == before)
+        let rejects = try temporaryFolder().appendingPathComponent("r.csv").path
+        let skipped = try run("study", "import", "cifar10-class-likert", crowd, "--format", "mturk", "--mapping", mapping.path,
+            "--skip-bad-rows", rejects, "--db", db)
+        #expect(skipped.status == 0 && skipped.out == "\(crowd): 3 rows, 5 answers added in 2 new submissions; 1 row rejected; "
+            + "1 empty cell skipped: line 2: rating_3\n", "\(skipped.err)")
+    }
+
     @Test func aJATOSResultsFolderAndItsZipImport() throws {
         let db = try freshStore()
         let folder = studiesFixture("jatos_results_files_20261129")
