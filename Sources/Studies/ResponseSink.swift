@@ -171,6 +171,7 @@ struct ResponseSink {
             case .cannotTellNotAllowed: reason = "'cannot tell' is not allowed for item '\(key)'"
             case .missingValue: reason = "missing value for item '\(key)'"
             case .notAClass(let v, let count): reason = "value \(v) is not a class index 0…\(count - 1)"
+            case .offContinuousScale(let v, let scale): reason = "value \(v) is off the scale (\(scale))"
             case .offScale(let v, let accepted):
                 reason = "value \(v) is off the scale (\(accepted.sorted().map { String(Int($0)) }.joined(separator: ", ")))"
             }
