@@ -102,6 +102,12 @@ public struct StudySpec: Codable, Sendable, Equatable {
     /// any value from `min` to `max` in steps of `step`, e.g. 0…10 in steps of 0.25 accepts 7.5 and
     /// 9.75. ``scale``, when given too, labels anchor points on it (Likert designs).
     public var continuousScale: ContinuousScale?
+    /// Whether annotators may answer "not applicable" (the question does not apply to this item),
+    /// an option besides "cannot tell" (not for attention checks). Stored as its own kind of
+    /// answer: counted as a judgment, never part of a matrix or an agreement statistic.
+    public var allowNotApplicable: Bool?
+    /// The option's wording on the pages (default "Not applicable").
+    public var notApplicableLabel: String?
     /// Ratings each item gets (k).
     public var ratingsPerItem: Int
     /// Items (excluding attention checks) in one assignment.
@@ -259,6 +265,12 @@ extension StudySpec {
         }
         guard pay.rewardPerAssignment >= 0 else { throw fail("pay.rewardPerAssignment", "must not be negative") }
         guard pay.currency.count == 3 else { throw fail("pay.currency", "must be a 3-letter code such as USD") }
+        if let label = notApplicableLabel {
+            guard allowNotApplicable == true else { throw fail("notApplicableLabel", "needs allowNotApplicable: true") }
+            guard !label.trimmingCharacters(in: .whitespaces).isEmpty, label.count <= 100 else {
+                throw fail("notApplicableLabel", "must be 1 to 100 characters")
+            }
+        }
         if let c = continuousScale {
             guard design != .instanceLabel else {
                 throw fail("continuousScale", "is for rating designs; instance-label answers are classes")

@@ -211,6 +211,11 @@ enum MappedMTurkFormat {
                     try sink.fail(g, RowError(line: line, reason: error.reason, fields: cells))
                     continue
                 }
+                if mapping.number(text) == nil, ResponseSink.isNotApplicable(text) {
+                    try sink.answer(g, itemKey: key, value: nil, cannotTell: false, notApplicable: true, reactionMs: nil,
+                        position: Int(n).map { $0 - 1 }, line: line)
+                    continue
+                }
                 guard let value = mapping.number(text) else {
                     try sink.fail(g, RowError(line: line,
                         reason: "'\(source)' is '\(text)', neither a number nor one of the mapping's values"

@@ -114,15 +114,16 @@ enum JsPsychFormat {
             var response = trial[valueField]
             if let object = response as? [String: Any] { response = object[key] ?? (object.count == 1 ? object.first!.value : nil) }
             let cannotTell = (response as? String).map { ["cannot-tell", "cannot tell"].contains($0.lowercased()) } ?? false
+            let notApplicable = (response as? String).map(ResponseSink.isNotApplicable) ?? false
             var value = number(response)
-            if value == nil, !cannotTell, let text = string(response) {
+            if value == nil, !cannotTell, !notApplicable, let text = string(response) {
                 if let mapped = mapping?.number(text) {
                     value = mapped
                 } else if sink.study.spec.design == .instanceLabel {
                     value = sink.classIndex(text).map(Double.init)
                 }
             }
-            guard value != nil || cannotTell else {
+            guard value != nil || cannotTell || notApplicable else {
                 if response == nil || response is NSNull || string(response) == "" { continue }  // time-out: no answer
                 try sink.fail(g, RowError(line: line, reason: "response '\(response!)' to item '\(key)' is not a value",
                     fields: []))
@@ -137,8 +138,8 @@ enum JsPsychFormat {
                 rt = number
             }
             let position = number(trial["trial_index"]).flatMap { Int(exactly: $0) }
-            try sink.answer(g, itemKey: key, value: value, cannotTell: cannotTell, reactionMs: rt, position: position,
-                line: line)
+            try sink.answer(g, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: rt,
+                position: position, line: line)
         }
     }
 

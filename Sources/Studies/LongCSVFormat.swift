@@ -34,8 +34,9 @@ enum LongCSVFormat {
             }
             let raw = table.cell(cells, "value") ?? ""
             let cannotTell = ["cannot-tell", "cannot tell"].contains(raw.lowercased())
+            let notApplicable = ResponseSink.isNotApplicable(raw)
             var value: Double? = Double(raw)
-            if value == nil, !cannotTell, sink.study.spec.design == .instanceLabel {
+            if value == nil, !cannotTell, !notApplicable, sink.study.spec.design == .instanceLabel {
                 guard let index = sink.classIndex(raw) else {
                     try sink.reject(RowError(line: line,
                         reason: "unknown class '\(raw)' (expected one of: \(labels.joined(separator: ", ")))", fields: cells))
@@ -43,7 +44,7 @@ enum LongCSVFormat {
                 }
                 value = Double(index)
             }
-            guard value != nil || cannotTell else {
+            guard value != nil || cannotTell || notApplicable else {
                 try sink.reject(RowError(line: line, reason: "field 'value' is '\(raw)', not a number", fields: cells))
                 continue
             }
@@ -69,7 +70,7 @@ enum LongCSVFormat {
             let submission = try sink.submission(platform: "long", annotator: annotator, assignmentID: assignment,
                 status: status, workSeconds: workSeconds)
             try sink.addResponse(
-                submission: submission, itemKey: key, value: value, cannotTell: cannotTell,
+                submission: submission, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable,
                 reactionMs: rt, position: nil, line: line, fields: cells)
         }
     }

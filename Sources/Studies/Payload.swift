@@ -8,6 +8,7 @@ struct Payload: Decodable {
         var item: String
         var value: Double?
         var cannot_tell: Bool?
+        var not_applicable: Bool?
         var rt_ms: Double?
         var position: Int?
     }
@@ -69,7 +70,8 @@ struct Payload: Decodable {
                 continue
             }
             try sink.answer(g, itemKey: response.item, value: response.value, cannotTell: response.cannot_tell ?? false,
-                reactionMs: response.rt_ms, position: response.position ?? position, line: line)
+                notApplicable: response.not_applicable ?? false, reactionMs: response.rt_ms,
+                position: response.position ?? position, line: line)
         }
     }
 }

@@ -12,6 +12,7 @@ struct PendingAnswer {
     var item: Int
     var value: Double?
     var cannotTell: Bool
+    var notApplicable = false
     var reactionMs: Double?
     var position: Int?
     var line: Int

@@ -33,7 +33,8 @@ extension ResponseSink {
     /// Adds an answer to a pending submission, checked now; an unknown item, a value off the
     /// scale or a second answer to an item marks the whole submission bad.
     mutating func answer(
-        _ g: Int, itemKey: String, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?, line: Int
+        _ g: Int, itemKey: String, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double?,
+        position: Int?, line: Int
     ) throws {
         answersSeen += 1
         guard let item = items[itemKey] else {
@@ -41,7 +42,9 @@ extension ResponseSink {
                 reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: []))
             return
         }
-        switch check(item: item, value: value, cannotTell: cannotTell, reactionMs: reactionMs, line: line, fields: []) {
+        switch check(item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+            line: line, fields: [])
+        {
         case .failure(let error):
             try fail(g, error)
         case .success(let stored):
@@ -51,7 +54,7 @@ extension ResponseSink {
                 return
             }
             pending[g].answers.append(PendingAnswer(item: item, value: stored, cannotTell: cannotTell,
-                reactionMs: reactionMs, position: position, line: line))
+                notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line))
         }
     }
 
@@ -79,8 +82,10 @@ extension ResponseSink {
         var already = 0
         for answer in p.answers {
             let itemId = study.items[answer.item].id!
-            if let existing, let old = try session.storedAnswer(submissionId: existing.id, itemId: itemId) {
-                if old.value == answer.value && old.cannotTell == answer.cannotTell {
+            if let existing, let old = try session.storedAnswerKind(submissionId: existing.id, itemId: itemId) {
+                if old.value == answer.value && old.cannotTell == answer.cannotTell
+                    && old.notApplicable == answer.notApplicable
+                {
                     already += 1
                     continue
                 }
@@ -118,7 +123,8 @@ extension ResponseSink {
         }
         for answer in fresh {
             guard try session.insertResponse(submissionId: id, itemId: study.items[answer.item].id!, value: answer.value,
-                cannotTell: answer.cannotTell, reactionMs: answer.reactionMs, position: answer.position)
+                cannotTell: answer.cannotTell, notApplicable: answer.notApplicable, reactionMs: answer.reactionMs,
+                position: answer.position)
             else { preconditionFailure("an answer checked against the store was refused") }
             responsesAdded += 1
         }

@@ -158,17 +158,21 @@ struct ResponseSink {
     }
 
     /// Checks an answer to `study.items[item]` and returns the value to store.
-    func check(item: Int, value: Double?, cannotTell: Bool, reactionMs: Double? = nil, line: Int,
-        fields: @autoclosure () -> [String]) -> Result<Double?, RowError>
+    func check(item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double? = nil,
+        line: Int, fields: @autoclosure () -> [String]) -> Result<Double?, RowError>
     {
         let key = study.items[item].key
-        switch study.check(value: value, cannotTell: cannotTell, reactionMs: reactionMs, for: study.items[item]) {
+        switch study.check(value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+            for: study.items[item])
+        {
         case .success(let stored): return .success(stored)
         case .failure(let problem):
             let reason: String
             switch problem {
             case .reactionTime(let ms): reason = "reaction time \(ms) ms for item '\(key)' is not 0…86400000 ms"
             case .cannotTellNotAllowed: reason = "'cannot tell' is not allowed for item '\(key)'"
+            case .notApplicableNotAllowed: reason = "'not applicable' is not allowed for item '\(key)'"
+            case .conflictingAnswer: reason = "'not applicable' for item '\(key)' together with a value or 'cannot tell'"
             case .missingValue: reason = "missing value for item '\(key)'"
             case .notAClass(let v, let count): reason = "value \(v) is not a class index 0…\(count - 1)"
             case .offContinuousScale(let v, let scale): reason = "value \(v) is off the scale (\(scale))"
@@ -181,26 +185,28 @@ struct ResponseSink {
 
     /// Adds one answer to the item with key `itemKey`; an unknown item is a bad row.
     mutating func addResponse(
-        submission: Int64, itemKey: String, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?,
-        line: Int, fields: [String]
+        submission: Int64, itemKey: String, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
+        reactionMs: Double?, position: Int?, line: Int, fields: [String]
     ) throws {
         guard let item = items[itemKey] else {
             try reject(RowError(line: line,
                 reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: fields))
             return
         }
-        try addResponse(submission: submission, item: item, value: value, cannotTell: cannotTell, reactionMs: reactionMs,
-            position: position, line: line, fields: fields)
+        try addResponse(submission: submission, item: item, value: value, cannotTell: cannotTell,
+            notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line, fields: fields)
     }
 
     /// Adds one answer to `study.items[item]`; a second answer to the same item in the same
     /// submission, or an answer the person already gave in another submission, is a bad row.
     mutating func addResponse(
-        submission: Int64, item: Int, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?,
-        line: Int, fields: @autoclosure () -> [String]
+        submission: Int64, item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double?,
+        position: Int?, line: Int, fields: @autoclosure () -> [String]
     ) throws {
         answersSeen += 1
-        switch check(item: item, value: value, cannotTell: cannotTell, reactionMs: reactionMs, line: line, fields: fields()) {
+        switch check(item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+            line: line, fields: fields())
+        {
         case .failure(let error):
             try reject(error)
         case .success(let stored):
@@ -213,13 +219,13 @@ struct ResponseSink {
                 return
             }
             if try session.insertResponse(submissionId: submission, itemId: itemId, value: stored,
-                cannotTell: cannotTell, reactionMs: reactionMs, position: position)
+                cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs, position: position)
             {
                 responsesAdded += 1
                 rowsAccepted += 1
                 if !info.gotAnswers { directInfo[submission]!.gotAnswers = true }
-            } else if info.isExisting, let old = try session.storedAnswer(submissionId: submission, itemId: itemId) {
-                if old.value == stored && old.cannotTell == cannotTell {
+            } else if info.isExisting, let old = try session.storedAnswerKind(submissionId: submission, itemId: itemId) {
+                if old.value == stored && old.cannotTell == cannotTell && old.notApplicable == notApplicable {
                     answersAlreadyStored += 1
                     rowsAccepted += 1
                 } else {
@@ -238,8 +244,8 @@ struct ResponseSink {
             + "(the same answers imported twice, by another route?)"
     }
 
-    func differsReason(item: Int, old: (value: Double?, cannotTell: Bool)) -> String {
-        let stored = old.cannotTell ? "cannot tell" : old.value.map { "\($0)" } ?? "none"
+    func differsReason(item: Int, old: (value: Double?, cannotTell: Bool, notApplicable: Bool)) -> String {
+        let stored = old.cannotTell ? "cannot tell" : old.notApplicable ? "not applicable" : old.value.map { "\($0)" } ?? "none"
         return "answer to item '\(study.items[item].key)' differs from the one already stored for this assignment (\(stored))"
     }
 
@@ -280,6 +286,11 @@ struct ResponseSink {
         default:
             return "\(rowsRead) \(noun) but no answer (fields seen: \(list))"
         }
+    }
+
+    /// Whether an answer's text says "not applicable" (`not-applicable`, `not applicable`, `n/a`, any case).
+    static func isNotApplicable(_ text: String) -> Bool {
+        ["not-applicable", "not applicable", "n/a"].contains(text.trimmingCharacters(in: .whitespaces).lowercased())
     }
 
     /// The class index of a label (exact, then case-insensitive), or of a decimal index.

@@ -6,6 +6,10 @@ public import LabelStore
 public enum AnswerProblem: Error, Equatable, Sendable {
     /// "Cannot tell" was given where the spec does not allow it (or for an attention check).
     case cannotTellNotAllowed
+    /// "Not applicable" was given where the spec does not allow it (or for an attention check).
+    case notApplicableNotAllowed
+    /// Both "cannot tell" and "not applicable", or either with a value.
+    case conflictingAnswer
     /// No value (or NaN / infinity) and no "cannot tell".
     case missingValue
     /// An instance-label answer that is not a class index `0..<classCount`.
@@ -30,6 +34,21 @@ extension Study {
     public func check(value: Double?, cannotTell: Bool, reactionMs: Double?, for item: ItemRecord)
         -> Result<Double?, AnswerProblem>
     {
+        check(value: value, cannotTell: cannotTell, notApplicable: false, reactionMs: reactionMs, for: item)
+    }
+
+    /// Checks one answer to `item`, which may be "not applicable" (``acceptsNotApplicable(_:)``),
+    /// and returns the value to store (`nil` for "cannot tell" and "not applicable").
+    public func check(value: Double?, cannotTell: Bool, notApplicable: Bool, reactionMs: Double?, for item: ItemRecord)
+        -> Result<Double?, AnswerProblem>
+    {
+        if notApplicable {
+            if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
+                return .failure(.reactionTime(reactionMs))
+            }
+            guard !cannotTell, value == nil else { return .failure(.conflictingAnswer) }
+            return acceptsNotApplicable(item) ? .success(nil) : .failure(.notApplicableNotAllowed)
+        }
         if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
             return .failure(.reactionTime(reactionMs))
         }

@@ -41,6 +41,11 @@ extension Study {
         !(item.kind == .image || (item.kind == .attention && spec.design == .instanceLabel))
     }
 
+    /// Whether "not applicable" is an accepted answer to `item`.
+    public func acceptsNotApplicable(_ item: ItemRecord) -> Bool {
+        (spec.allowNotApplicable ?? false) && item.kind != .attention
+    }
+
     /// Whether "cannot tell" is an accepted answer to `item`.
     public func acceptsCannotTell(_ item: ItemRecord) -> Bool {
         (spec.allowCannotTell ?? false) && item.kind != .attention

@@ -17,9 +17,9 @@ public import Studies
 ///   `GET /session/TOKEN/done` completion code, or a redirect to the spec's completion URL; for an
 ///   MTurk participant who arrived with `turkSubmitTo` (one of MTurk's origins) and an
 ///   `assignmentId`, a form that posts the assignment back to MTurk's `/mturk/externalSubmit`;
-/// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "rt_ms"}`: saves one answer
+/// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "not_applicable", "rt_ms"}`: saves one answer
 ///   (atomically, in its own savepoint) and replies once it is committed; answers arriving
-///   together share one commit (`LabelStore/saveServedAnswer(studyId:token:itemId:value:cannotTell:reactionMs:position:now:)`). Re-sending the stored answer is idempotent (200, `"duplicate": true`);
+///   together share one commit (`LabelStore/saveServedAnswer(studyId:token:itemId:value:cannotTell:notApplicable:reactionMs:position:now:)`). Re-sending the stored answer is idempotent (200, `"duplicate": true`);
 ///   a different answer to an answered item is 409 (the first answer stands);
 /// - `POST /api/finish` `{"token"}`: marks the submission submitted once every item is answered;
 /// - `GET /admin/status`, `GET /admin/export.csv` with `Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN`
@@ -381,7 +381,12 @@ public struct StudyServer: Sendable {
                 options = scale.map { .init(value: String($0.value), label: "\($0.value) – \($0.label)") }
             }
             if study.acceptsCannotTell(item) { options.append(.init(value: "cannot-tell", label: "Cannot tell")) }
-            let stored = session.answers[key].map { $0.cannotTell ? "cannot-tell" : $0.value.map(Self.format) ?? "" }
+            if study.acceptsNotApplicable(item) {
+                options.append(.init(value: "not-applicable", label: study.spec.notApplicableLabel ?? "Not applicable"))
+            }
+            let stored = session.answers[key].map {
+                $0.cannotTell ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(Self.format) ?? ""
+            }
             let image = item.image.flatMap { imageSources[$0] }
             return PageItem(key: key, text: study.text(of: item), image: image, options: options, slider: slider,
                 answer: stored)
@@ -541,11 +546,13 @@ public struct StudyServer: Sendable {
         var item: String
         var value: Double?
         var cannotTell: Bool?
+        var notApplicable: Bool?
         var rtMs: Double?
 
         enum CodingKeys: String, CodingKey {
             case token, item, value
             case cannotTell = "cannot_tell"
+            case notApplicable = "not_applicable"
             case rtMs = "rt_ms"
         }
     }
@@ -581,13 +588,18 @@ public struct StudyServer: Sendable {
         if cannotTell && body.value != nil {
             return Responses.error(.badRequest, "give either a value or cannot_tell, not both")
         }
+        let notApplicable = body.notApplicable ?? false
         // The same check as the importers' (Study.check); only the wording is the API's.
         if case .failure(let problem) = study.check(
-            value: body.value, cannotTell: cannotTell, reactionMs: body.rtMs, for: item)
+            value: body.value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: body.rtMs, for: item)
         {
             switch problem {
             case .cannotTellNotAllowed:
                 return Responses.error(.badRequest, "item '\(body.item)' does not accept 'cannot tell'")
+            case .notApplicableNotAllowed:
+                return Responses.error(.badRequest, "item '\(body.item)' does not accept 'not applicable'")
+            case .conflictingAnswer:
+                return Responses.error(.badRequest, "give one of value, cannot_tell and not_applicable")
             case .missingValue:
                 return Responses.error(.badRequest, "missing field 'value'")
             case .notAClass(let value, _), .offScale(let value, _):
@@ -600,7 +612,8 @@ public struct StudyServer: Sendable {
             }
         }
         let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
-            value: cannotTell ? nil : body.value, cannotTell: cannotTell, reactionMs: body.rtMs, position: position)
+            value: cannotTell || notApplicable ? nil : body.value, cannotTell: cannotTell, notApplicable: notApplicable,
+            reactionMs: body.rtMs, position: position)
         let total = assignment.itemKeys.count
         switch outcome {
         case .saved(let answered):
@@ -718,7 +731,8 @@ public struct StudyServer: Sendable {
     func export() async throws -> Response {
         var csv = "annotator,assignment,item,value,rt_ms\n"
         for row in try await store.longAnswers(studyId: study.id) {
-            let value = row.cannotTell ? "cannot-tell" : row.value.map(Self.format) ?? ""
+            let value = row.cannotTell ? "cannot-tell"
+                : row.notApplicable ? "not-applicable" : row.value.map(Self.format) ?? ""
             let rt = row.reactionMs.map(Self.format) ?? ""
             csv += [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(csvField).joined(separator: ",") + "\n"
         }
