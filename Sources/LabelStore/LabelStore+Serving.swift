@@ -123,7 +123,8 @@ extension LabelStore {
             WHERE r.submissionId = ?
             """, arguments: [session.submissionId])
         {
-            session.answers[answer[0]] = StoredServedAnswer(value: answer[1], cannotTell: answer[2], notApplicable: answer[3])
+            session.answers[answer[0]] = StoredServedAnswer(value: answer[1], cannotTell: answer[2],
+                notApplicable: answer[3])
         }
         return session
     }
@@ -308,8 +309,8 @@ extension LabelStore {
             INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (submissionId, itemId) DO NOTHING
-            """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs, answer.position,
-                answer.notApplicable])
+            """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs,
+                answer.position, answer.notApplicable])
         let inserted = db.changesCount == 1
         try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [answer.now, sessionId])
         let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",

@@ -212,8 +212,8 @@ enum MappedMTurkFormat {
                     continue
                 }
                 if mapping.number(text) == nil, ResponseSink.isNotApplicable(text) {
-                    try sink.answer(g, itemKey: key, value: nil, cannotTell: false, notApplicable: true, reactionMs: nil,
-                        position: Int(n).map { $0 - 1 }, line: line)
+                    try sink.answer(g, itemKey: key, value: nil, cannotTell: false, notApplicable: true,
+                        reactionMs: nil, position: Int(n).map { $0 - 1 }, line: line)
                     continue
                 }
                 guard let value = mapping.number(text) else {
@@ -266,18 +266,24 @@ enum MappedMTurkFormat {
         }
         if options.count == 1, let on = options["on"] {
             guard let checked = isTrue(on) else {
-                return .failure(RowError(line: 0, reason: "is a checkbox whose 'on' is neither true nor false", fields: []))
+                return .failure(RowError(line: 0, reason: "is a checkbox whose 'on' is neither true nor false",
+                    fields: []))
             }
             return .success(checked ? "1" : "0")
         }
         if let odd = options.keys.sorted().first(where: { isTrue(options[$0]) == nil }) {
-            return .failure(RowError(line: 0, reason: "option '\(odd)' is neither true nor false (a radio or checkbox group "
-                + "is {\"option\": true|false, …})", fields: []))
+            return .failure(RowError(line: 0,
+                reason: "option '\(odd)' is neither true nor false (a radio or checkbox group is "
+                    + "{\"option\": true|false, …})",
+                fields: []))
         }
         let chosen = options.keys.filter { isTrue(options[$0]) == true }.sorted()
         guard chosen.count <= 1 else {
-            return .failure(RowError(line: 0, reason: "has \(chosen.count) options chosen (\(chosen.joined(separator: ", "))): "
-                + "a multi-select answer, but each item takes one value", fields: []))
+            let names = chosen.joined(separator: ", ")
+            return .failure(RowError(line: 0,
+                reason: "has \(chosen.count) options chosen (\(names)): a multi-select answer, but each item takes "
+                    + "one value",
+                fields: []))
         }
         return .success(chosen.first ?? "")
     }

@@ -138,8 +138,8 @@ enum JsPsychFormat {
                 rt = number
             }
             let position = number(trial["trial_index"]).flatMap { Int(exactly: $0) }
-            try sink.answer(g, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: rt,
-                position: position, line: line)
+            try sink.answer(g, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable,
+                reactionMs: rt, position: position, line: line)
         }
     }
 
