@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // JATOS results archives (`study import --format jatos FILE.zip`). It brings its own zlib module,
+        // `CZLib`: ours is `CExplicableZlib` so the two never clash.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // `swift package generate-documentation`: DocC for the library targets (Sources/*/*.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // Tests only (through TestSupport): golden files for rendered HTML and exported CSV (STYLE.md §5).
@@ -31,7 +34,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CExplicableZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Our own direct 3×3 convolution kernels (AVX2 + FMA behind a run-time check). No unsafeFlags, so
@@ -42,7 +45,7 @@ let package = Package(
         // binary works from any folder (the plugin runs a small shell script with base64 at build time).
         .plugin(name: "EmbedRepositoryFiles", capability: .buildTool()),
         .target(name: "ExplicableCore", swiftSettings: strict, plugins: ["EmbedRepositoryFiles"]),
-        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CZlib"], swiftSettings: strict),
+        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CExplicableZlib"], swiftSettings: strict),
         .target(
             name: "LabelStore",
             dependencies: [
@@ -55,8 +58,9 @@ let package = Package(
         .target(
             name: "Studies",
             dependencies: [
-                "ExplicableCore", "LabelStore", "CZlib",
+                "ExplicableCore", "LabelStore", "CExplicableZlib",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),
@@ -64,7 +68,8 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: [
-                "ExplicableCore", "COpenBLAS", "CConvKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                "ExplicableCore", "COpenBLAS", "CConvKernels", "CExplicableZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -106,7 +111,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StudiesTests",
-            dependencies: ["Studies", "LabelStore", "ExplicableCore", "CZlib", "TestSupport"],
+            dependencies: [
+                "Studies", "LabelStore", "ExplicableCore", "CExplicableZlib", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             exclude: ["__Snapshots__"], resources: [.copy("Fixtures")], swiftSettings: strict
         ),
         .testTarget(

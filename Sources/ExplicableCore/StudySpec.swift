@@ -38,6 +38,32 @@ public struct StudySpec: Codable, Sendable, Equatable {
         public var tolerance: Double?
     }
 
+    /// A slider's range and resolution: `min`…`max` in steps of `step`.
+    public struct ContinuousScale: Codable, Sendable, Equatable, CustomStringConvertible {
+        public var min: Double
+        public var max: Double
+        public var step: Double
+
+        public init(min: Double, max: Double, step: Double) {
+            self.min = min
+            self.max = max
+            self.step = step
+        }
+
+        /// Whether `value` lies in `min…max` on the grid of `step` (to 1e-9 of a step, so 0.1 + 0.2 counts as 0.3).
+        public func contains(_ value: Double) -> Bool {
+            guard value.isFinite, value >= min - step * 1e-9, value <= max + step * 1e-9 else { return false }
+            let steps = (value - min) / step
+            return abs(steps - steps.rounded()) <= 1e-9 * Swift.max(1, abs(steps))
+        }
+
+        /// `0…10 in steps of 0.25`.
+        public var description: String {
+            func text(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+            return "\(text(min))…\(text(max)) in steps of \(text(step))"
+        }
+    }
+
     public struct Pay: Codable, Sendable, Equatable {
         /// Reward per assignment, in `currency`.
         public var rewardPerAssignment: Double
@@ -72,6 +98,16 @@ public struct StudySpec: Codable, Sendable, Equatable {
     public var scale: [ScalePoint]?
     /// Whether annotators may answer "cannot tell" (`mistake-review`).
     public var allowCannotTell: Bool?
+    /// A continuous or fine-grained rating scale (a slider), instead of the points of ``scale``:
+    /// any value from `min` to `max` in steps of `step`, e.g. 0…10 in steps of 0.25 accepts 7.5 and
+    /// 9.75. ``scale``, when given too, labels anchor points on it (Likert designs).
+    public var continuousScale: ContinuousScale?
+    /// Whether annotators may answer "not applicable" (the question does not apply to this item),
+    /// an option besides "cannot tell" (not for attention checks). Stored as its own kind of
+    /// answer: counted as a judgment, never part of a matrix or an agreement statistic.
+    public var allowNotApplicable: Bool?
+    /// The option's wording on the pages (default "Not applicable").
+    public var notApplicableLabel: String?
     /// Ratings each item gets (k).
     public var ratingsPerItem: Int
     /// Items (excluding attention checks) in one assignment.
@@ -159,9 +195,11 @@ extension StudySpec {
     /// The scale in use: the spec's, or the paper's default.
     public var effectiveScale: [ScalePoint] { scale ?? Self.paperScale }
 
-    /// The scale's lowest and highest points (validation guarantees at least two, increasing).
+    /// The scale's lowest and highest points (validation guarantees at least two, increasing), or
+    /// the continuous scale's `min…max`.
     public var scaleRange: ClosedRange<Double> {
-        Double(effectiveScale.first!.value)...Double(effectiveScale.last!.value)
+        if let continuousScale { return continuousScale.min...continuousScale.max }
+        return Double(effectiveScale.first!.value)...Double(effectiveScale.last!.value)
     }
 
     /// Reads and validates a spec file; returns the spec and its JSON text as it was on disk.
@@ -227,7 +265,34 @@ extension StudySpec {
         }
         guard pay.rewardPerAssignment >= 0 else { throw fail("pay.rewardPerAssignment", "must not be negative") }
         guard pay.currency.count == 3 else { throw fail("pay.currency", "must be a 3-letter code such as USD") }
-        if design != .instanceLabel {
+        if let label = notApplicableLabel {
+            guard allowNotApplicable == true else { throw fail("notApplicableLabel", "needs allowNotApplicable: true") }
+            guard !label.trimmingCharacters(in: .whitespaces).isEmpty, label.count <= 100 else {
+                throw fail("notApplicableLabel", "must be 1 to 100 characters")
+            }
+        }
+        if let c = continuousScale {
+            guard design != .instanceLabel else {
+                throw fail("continuousScale", "is for rating designs; instance-label answers are classes")
+            }
+            guard c.min.isFinite, c.max.isFinite, c.min < c.max else {
+                throw fail("continuousScale", "needs finite min < max (found \(c.min)…\(c.max))")
+            }
+            guard c.step.isFinite, c.step > 0, c.step <= c.max - c.min else {
+                throw fail("continuousScale.step", "must be positive and at most max - min (found \(c.step))")
+            }
+            let steps = (c.max - c.min) / c.step
+            guard steps <= 100_000, c.contains(c.max) else {
+                throw fail("continuousScale.step", "must divide max - min into at most 100000 whole steps (found "
+                    + "\(steps) steps)")
+            }
+            for (i, point) in (scale ?? []).enumerated() where !c.contains(Double(point.value)) {
+                throw fail("scale[\(i)].value", "is \(point.value), not on the continuous scale \(c)")
+            }
+            for (i, check) in attentionChecks.enumerated() where !c.contains(check.expected) {
+                throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not on the continuous scale \(c)")
+            }
+        } else if design != .instanceLabel {
             let points = effectiveScale
             guard points.count >= 2 else { throw fail("scale", "needs at least 2 points") }
             guard zip(points, points.dropFirst()).allSatisfy({ $0.value < $1.value }) else {

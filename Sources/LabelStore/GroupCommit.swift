@@ -8,6 +8,7 @@ struct ServedAnswer: Sendable {
     var itemId: Int64
     var value: Double?
     var cannotTell: Bool
+    var notApplicable = false
     var reactionMs: Double?
     var position: Int
     var now: Date

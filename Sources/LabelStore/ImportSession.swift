@@ -27,7 +27,8 @@ public final class ImportSession {
         self.importId = importId
         salt = try LabelStore.annotatorSalt(db)
         let sql = """
-            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """
         let code = sqlite3_prepare_v3(db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT),
             &insertResponseStatement, nil)
@@ -91,11 +92,20 @@ public final class ImportSession {
             arguments: StatementArguments(idHashes))
     }
 
-    /// The stored answer of a submission to an item: its value (`nil` with "cannot tell") and whether it is "cannot tell".
+    /// The stored answer of a submission to an item: its value (`nil` with "cannot tell" or "not
+    /// applicable") and whether it is "cannot tell".
     public func storedAnswer(submissionId: Int64, itemId: Int64) throws -> (value: Double?, cannotTell: Bool)? {
-        let query = try db.cachedStatement(sql: "SELECT value, cannotTell FROM response WHERE submissionId = ? AND itemId = ?")
+        try storedAnswerKind(submissionId: submissionId, itemId: itemId).map { ($0.value, $0.cannotTell) }
+    }
+
+    /// The stored answer of a submission to an item, with whether it is "not applicable".
+    public func storedAnswerKind(submissionId: Int64, itemId: Int64) throws
+        -> (value: Double?, cannotTell: Bool, notApplicable: Bool)?
+    {
+        let query = try db.cachedStatement(
+            sql: "SELECT value, cannotTell, notApplicable FROM response WHERE submissionId = ? AND itemId = ?")
         guard let row = try Row.fetchOne(query, arguments: [submissionId, itemId]) else { return nil }
-        return (row[0], row[1])
+        return (row[0], row[1], row[2])
     }
 
     /// The assignment id of a submission of this study stored before this import (by an earlier
@@ -151,7 +161,8 @@ public final class ImportSession {
     /// Adds one answer. Returns `false`, adding nothing, when the submission already has an
     /// answer to the item. The caller has checked that both ids belong to this study.
     public func insertResponse(
-        submissionId: Int64, itemId: Int64, value: Double?, cannotTell: Bool, reactionMs: Double?, position: Int?
+        submissionId: Int64, itemId: Int64, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
+        reactionMs: Double?, position: Int?
     ) throws -> Bool {
         let statement = insertResponseStatement
         sqlite3_bind_int64(statement, 1, submissionId)
@@ -160,6 +171,7 @@ public final class ImportSession {
         sqlite3_bind_int(statement, 4, cannotTell ? 1 : 0)
         if let reactionMs { sqlite3_bind_double(statement, 5, reactionMs) } else { sqlite3_bind_null(statement, 5) }
         if let position { sqlite3_bind_int64(statement, 6, Int64(position)) } else { sqlite3_bind_null(statement, 6) }
+        sqlite3_bind_int(statement, 7, notApplicable ? 1 : 0)
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
         if code == SQLITE_DONE { return true }

@@ -24,6 +24,8 @@ public struct ServedSession: Sendable, Equatable {
 public struct StoredServedAnswer: Sendable, Equatable {
     public var value: Double?
     public var cannotTell: Bool
+    /// The answer was "not applicable".
+    public var notApplicable = false
 }
 
 /// What happened when a participant arrived.
@@ -70,6 +72,8 @@ public struct LongAnswerRow: Sendable, Equatable {
     public var value: Double?
     public var cannotTell: Bool
     public var reactionMs: Double?
+    /// The answer was "not applicable" (value `nil`).
+    public var notApplicable = false
 }
 
 /// Served participants of a study, by state.
@@ -115,10 +119,12 @@ extension LabelStore {
             startedAt: row[4], finishedAt: row[5], releasedAt: row[6], assignmentID: row[7], submitTo: row[8],
             answers: [:])
         for answer in try Row.fetchAll(db, sql: """
-            SELECT i.key, r.value, r.cannotTell FROM response r JOIN item i ON i.id = r.itemId WHERE r.submissionId = ?
+            SELECT i.key, r.value, r.cannotTell, r.notApplicable FROM response r JOIN item i ON i.id = r.itemId
+            WHERE r.submissionId = ?
             """, arguments: [session.submissionId])
         {
-            session.answers[answer[0]] = StoredServedAnswer(value: answer[1], cannotTell: answer[2])
+            session.answers[answer[0]] = StoredServedAnswer(value: answer[1], cannotTell: answer[2],
+                notApplicable: answer[3])
         }
         return session
     }
@@ -256,11 +262,11 @@ extension LabelStore {
     /// error does not undo the others. The caller has checked that the item belongs to the
     /// session's assignment and the value to the scale.
     public func saveServedAnswer(
-        studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, reactionMs: Double?,
-        position: Int, now: Date = Date()
+        studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
+        reactionMs: Double?, position: Int, now: Date = Date()
     ) async throws(ExplicableError) -> ServedAnswerOutcome {
         let answer = ServedAnswer(studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
-            reactionMs: reactionMs, position: position, now: now)
+            notApplicable: notApplicable, reactionMs: reactionMs, position: position, now: now)
         do {
             return try await answerCommits.submit(answer)
         } catch let error as ExplicableError {
@@ -300,17 +306,23 @@ extension LabelStore {
         if row[3] as Bool { return .released }
         if row[2] as Bool { return .finished }
         try db.execute(sql: """
-            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (submissionId, itemId) DO NOTHING
-            """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs, answer.position])
+            """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs,
+                answer.position, answer.notApplicable])
         let inserted = db.changesCount == 1
         try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [answer.now, sessionId])
         let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
             arguments: [submissionId]) ?? 0
         if inserted { return .saved(answered: answered) }
-        let stored = try Row.fetchOne(db, sql: "SELECT value, cannotTell FROM response WHERE submissionId = ? AND itemId = ?",
-            arguments: [submissionId, answer.itemId])
-        let same = stored.map { ($0[0] as Double?) == answer.value && ($0[1] as Bool) == answer.cannotTell } ?? false
+        let stored = try Row.fetchOne(db, sql: """
+            SELECT value, cannotTell, notApplicable FROM response WHERE submissionId = ? AND itemId = ?
+            """, arguments: [submissionId, answer.itemId])
+        let same = stored.map {
+            ($0[0] as Double?) == answer.value && ($0[1] as Bool) == answer.cannotTell
+                && ($0[2] as Bool) == answer.notApplicable
+        } ?? false
         return same ? .duplicate(answered: answered) : .conflict
     }
 
@@ -351,13 +363,13 @@ extension LabelStore {
     public func longAnswers(studyId: Int64) async throws(ExplicableError) -> [LongAnswerRow] {
         try await readAsync { db in
             try Row.fetchAll(db, sql: """
-                SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs
+                SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs, r.notApplicable
                 FROM response r JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
                 JOIN item i ON i.id = r.itemId
                 WHERE s.studyId = ? ORDER BY s.id, r.position, i.id
                 """, arguments: [studyId]
             ).map { LongAnswerRow(annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
-                cannotTell: $0[4], reactionMs: $0[5]) }
+                cannotTell: $0[4], reactionMs: $0[5], notApplicable: $0[6]) }
         }
     }
 

@@ -173,7 +173,8 @@ extension LabelStore {
             var ratings: [Int64: Int] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT r.itemId, count(*) FROM response r JOIN submission s ON s.id = r.submissionId
-                WHERE s.studyId = ? AND s.qcStatus != 'rejected' AND (r.value IS NOT NULL OR r.cannotTell)
+                WHERE s.studyId = ? AND s.qcStatus != 'rejected'
+                    AND (r.value IS NOT NULL OR r.cannotTell OR r.notApplicable)
                 GROUP BY r.itemId
                 UNION ALL
                 SELECT c.itemId, sum(c.count) FROM instanceCount c JOIN item i ON i.id = c.itemId

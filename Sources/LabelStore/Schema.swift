@@ -176,6 +176,13 @@ enum Schema {
             // What platforms say of a submission besides its status: MTurk's RequesterFeedback.
             try db.alter(table: "submission") { t in t.add(column: "platformFeedback", .text) }
         }
+        migrator.registerMigration("v7-response-not-applicable") { db in
+            // An explicit "not applicable" answer (spec allowNotApplicable), distinct from "cannot
+            // tell": no value, counted as a judgment, never part of a matrix.
+            try db.alter(table: "response") { t in
+                t.add(column: "notApplicable", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

@@ -192,18 +192,16 @@ enum MappedMTurkFormat {
                 case let s as String: text = s.trimmingCharacters(in: .whitespaces)
                 case let number as NSNumber: text = number.stringValue
                 case let options as [String: Any]:
-                    let chosen = options.filter { ($0.value as? Bool) == true || ($0.value as? NSNumber)?.boolValue == true }
-                    guard chosen.count <= 1 else {
-                        try sink.fail(g, RowError(line: line,
-                            reason: "'\(source)' has \(chosen.count) options chosen (\(chosen.keys.sorted().joined(separator: ", "))), "
-                                + "expected one", fields: cells))
+                    switch chosenOption(options) {
+                    case .success(let option): text = option
+                    case .failure(let why):
+                        try sink.fail(g, RowError(line: line, reason: "'\(source)' \(why.reason)", fields: cells))
                         continue
                     }
-                    text = chosen.first?.key ?? ""
                 default: text = ""
                 }
                 if text.isEmpty {
-                    sink.emptyCellsSkipped += 1
+                    sink.skipEmptyCell(line: line, source: source)
                     continue
                 }
                 let key: String
@@ -211,6 +209,11 @@ enum MappedMTurkFormat {
                 case .success(let found): key = found
                 case .failure(let error):
                     try sink.fail(g, RowError(line: line, reason: error.reason, fields: cells))
+                    continue
+                }
+                if mapping.number(text) == nil, ResponseSink.isNotApplicable(text) {
+                    try sink.answer(g, itemKey: key, value: nil, cannotTell: false, notApplicable: true,
+                        reactionMs: nil, position: Int(n).map { $0 - 1 }, line: line)
                     continue
                 }
                 guard let value = mapping.number(text) else {
@@ -245,6 +248,44 @@ enum MappedMTurkFormat {
             return failure("unknown class '\(sink.classIndex(a) == nil ? a : b)' for answer \(n)")
         }
         return .success("pair:\(i):\(j)")
+    }
+
+    /// The option a crowd-form group chose, as text: `{"neutral": false, "reasonable": true}` (radio
+    /// buttons named by option) and `{"0": false, "3": true}` (named by value) give the one that is
+    /// `true`, `""` when none is; a lone checkbox, `{"on": true}`, gives `"1"` when ticked and `"0"`
+    /// when not, unless the mapping's `values` names `on`/`off`. Several options `true` is a
+    /// multi-select answer, which the study's single-value responses cannot hold: refused, naming them.
+    static func chosenOption(_ options: [String: Any]) -> Result<String, RowError> {
+        func isTrue(_ value: Any?) -> Bool? {
+            switch value {
+            case let flag as Bool: flag
+            case let number as NSNumber: number.boolValue
+            case let text as String where ["true", "false"].contains(text.lowercased()): text.lowercased() == "true"
+            default: nil
+            }
+        }
+        if options.count == 1, let on = options["on"] {
+            guard let checked = isTrue(on) else {
+                return .failure(RowError(line: 0, reason: "is a checkbox whose 'on' is neither true nor false",
+                    fields: []))
+            }
+            return .success(checked ? "1" : "0")
+        }
+        if let odd = options.keys.sorted().first(where: { isTrue(options[$0]) == nil }) {
+            return .failure(RowError(line: 0,
+                reason: "option '\(odd)' is neither true nor false (a radio or checkbox group is "
+                    + "{\"option\": true|false, …})",
+                fields: []))
+        }
+        let chosen = options.keys.filter { isTrue(options[$0]) == true }.sorted()
+        guard chosen.count <= 1 else {
+            let names = chosen.joined(separator: ", ")
+            return .failure(RowError(line: 0,
+                reason: "has \(chosen.count) options chosen (\(names)): a multi-select answer, but each item takes "
+                    + "one value",
+                fields: []))
+        }
+        return .success(chosen.first ?? "")
     }
 
     /// crowd-form's `taskAnswers`: a JSON array holding one object (HTML entities undone where MTurk left them).

@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CExplicableZlib
 public import Foundation
 
 /// Encodes 8-bit RGB images as PNG (filter type 0, zlib-compressed IDAT).

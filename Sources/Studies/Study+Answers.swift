@@ -1,4 +1,4 @@
-import ExplicableCore
+public import ExplicableCore
 public import LabelStore
 
 /// What is wrong with one answer. The importers (which add file and line) and `study serve`
@@ -6,12 +6,18 @@ public import LabelStore
 public enum AnswerProblem: Error, Equatable, Sendable {
     /// "Cannot tell" was given where the spec does not allow it (or for an attention check).
     case cannotTellNotAllowed
+    /// "Not applicable" was given where the spec does not allow it (or for an attention check).
+    case notApplicableNotAllowed
+    /// Both "cannot tell" and "not applicable", or either with a value.
+    case conflictingAnswer
     /// No value (or NaN / infinity) and no "cannot tell".
     case missingValue
     /// An instance-label answer that is not a class index `0..<classCount`.
     case notAClass(Double, classCount: Int)
     /// A rating that is not one of the scale's points.
     case offScale(Double, accepted: [Double])
+    /// A rating outside a continuous scale's range or between its steps.
+    case offContinuousScale(Double, StudySpec.ContinuousScale)
     /// A reaction time that is not a finite number of milliseconds in 0…86,400,000 (one day).
     case reactionTime(Double)
 }
@@ -23,11 +29,26 @@ extension Study {
     /// Checks one answer to `item` and returns the value to store (`nil` for "cannot tell").
     ///
     /// Image items (and attention checks of instance-label studies) take class indices, everything
-    /// else the scale's points (``acceptedValues(for:)``); "cannot tell" only where
+    /// else the scale's points (``acceptedValues(for:)``) or any step of the continuous scale; "cannot tell" only where
     /// ``acceptsCannotTell(_:)``; a reaction time, when given, in 0…``longestReactionMs``.
     public func check(value: Double?, cannotTell: Bool, reactionMs: Double?, for item: ItemRecord)
         -> Result<Double?, AnswerProblem>
     {
+        check(value: value, cannotTell: cannotTell, notApplicable: false, reactionMs: reactionMs, for: item)
+    }
+
+    /// Checks one answer to `item`, which may be "not applicable" (``acceptsNotApplicable(_:)``),
+    /// and returns the value to store (`nil` for "cannot tell" and "not applicable").
+    public func check(value: Double?, cannotTell: Bool, notApplicable: Bool, reactionMs: Double?, for item: ItemRecord)
+        -> Result<Double?, AnswerProblem>
+    {
+        if notApplicable {
+            if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
+                return .failure(.reactionTime(reactionMs))
+            }
+            guard !cannotTell, value == nil else { return .failure(.conflictingAnswer) }
+            return acceptsNotApplicable(item) ? .success(nil) : .failure(.notApplicableNotAllowed)
+        }
         if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
             return .failure(.reactionTime(reactionMs))
         }
@@ -35,6 +56,9 @@ extension Study {
             return acceptsCannotTell(item) ? .success(nil) : .failure(.cannotTellNotAllowed)
         }
         guard let value, value.isFinite else { return .failure(.missingValue) }
+        if let continuous = spec.continuousScale, takesScale(item) {
+            return continuous.contains(value) ? .success(value) : .failure(.offContinuousScale(value, continuous))
+        }
         let accepted = acceptedValues(for: item)
         // Compared as doubles: 1e300 or 2^63 never reach Int(_:), which would trap.
         guard accepted.contains(value) else {

@@ -36,6 +36,16 @@ extension Study {
         return spec.effectiveScale.map { Double($0.value) }
     }
 
+    /// Whether `item` is answered on the rating scale (else with a class index).
+    public func takesScale(_ item: ItemRecord) -> Bool {
+        !(item.kind == .image || (item.kind == .attention && spec.design == .instanceLabel))
+    }
+
+    /// Whether "not applicable" is an accepted answer to `item`.
+    public func acceptsNotApplicable(_ item: ItemRecord) -> Bool {
+        (spec.allowNotApplicable ?? false) && item.kind != .attention
+    }
+
     /// Whether "cannot tell" is an accepted answer to `item`.
     public func acceptsCannotTell(_ item: ItemRecord) -> Bool {
         (spec.allowCannotTell ?? false) && item.kind != .attention

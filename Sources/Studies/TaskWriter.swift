@@ -17,7 +17,12 @@ public struct TaskWriter: Sendable {
     struct StudyView: Encodable {
         var name, design, title, instructions, question: String
         var scale: [StudySpec.ScalePoint]
+        /// A slider instead of the scale's points (absent from the JSON when the spec has none).
+        var continuousScale: StudySpec.ContinuousScale?
         var allowCannotTell: Bool
+        /// Present only when the spec allows "not applicable".
+        var allowNotApplicable: Bool?
+        var notApplicableLabel: String?
         var classes: [String]
         var submitURL: String?
         var completionURL: String?
@@ -73,7 +78,9 @@ public struct TaskWriter: Sendable {
         let isURL = completion.map { $0.hasPrefix("http://") || $0.hasPrefix("https://") } ?? false
         return StudyView(
             name: spec.name, design: spec.design.rawValue, title: spec.title, instructions: spec.instructions,
-            question: spec.question, scale: spec.effectiveScale, allowCannotTell: spec.allowCannotTell ?? false,
+            question: spec.question, scale: spec.effectiveScale, continuousScale: spec.continuousScale,
+            allowCannotTell: spec.allowCannotTell ?? false,
+            allowNotApplicable: spec.allowNotApplicable == true ? true : nil, notApplicableLabel: spec.notApplicableLabel,
             classes: study.classes.labels, submitURL: spec.submitURL, completionURL: isURL ? completion : nil,
             completionCode: isURL ? nil : completion)
     }

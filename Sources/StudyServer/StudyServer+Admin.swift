@@ -74,7 +74,8 @@ extension StudyServer {
     func export() async throws -> Response {
         var csv = "annotator,assignment,item,value,rt_ms\n"
         for row in try await store.longAnswers(studyId: study.id) {
-            let value = row.cannotTell ? "cannot-tell" : row.value.map(Self.format) ?? ""
+            let value = row.cannotTell ? "cannot-tell"
+                : row.notApplicable ? "not-applicable" : row.value.map(Self.format) ?? ""
             let rt = row.reactionMs.map(Self.format) ?? ""
             csv += [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(csvField).joined(separator: ",") + "\n"
         }

@@ -12,11 +12,13 @@ extension StudyServer {
         var item: String
         var value: Double?
         var cannotTell: Bool?
+        var notApplicable: Bool?
         var rtMs: Double?
 
         enum CodingKeys: String, CodingKey {
             case token, item, value
             case cannotTell = "cannot_tell"
+            case notApplicable = "not_applicable"
             case rtMs = "rt_ms"
         }
     }
@@ -52,24 +54,32 @@ extension StudyServer {
         if cannotTell && body.value != nil {
             return Responses.error(.badRequest, "give either a value or cannot_tell, not both")
         }
+        let notApplicable = body.notApplicable ?? false
         // The same check as the importers' (Study.check); only the wording is the API's.
         if case .failure(let problem) = study.check(
-            value: body.value, cannotTell: cannotTell, reactionMs: body.rtMs, for: item)
+            value: body.value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: body.rtMs, for: item)
         {
             switch problem {
             case .cannotTellNotAllowed:
                 return Responses.error(.badRequest, "item '\(body.item)' does not accept 'cannot tell'")
+            case .notApplicableNotAllowed:
+                return Responses.error(.badRequest, "item '\(body.item)' does not accept 'not applicable'")
+            case .conflictingAnswer:
+                return Responses.error(.badRequest, "give one of value, cannot_tell and not_applicable")
             case .missingValue:
                 return Responses.error(.badRequest, "missing field 'value'")
             case .notAClass(let value, _), .offScale(let value, _):
                 return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (accepted: "
                     + study.acceptedValues(for: item).map(Self.format).joined(separator: ", ") + ")")
+            case .offContinuousScale(let value, let scale):
+                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (\(scale))")
             case .reactionTime:
                 return Responses.error(.badRequest, "field 'rt_ms' must be a number of milliseconds in 0…86400000")
             }
         }
         let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
-            value: cannotTell ? nil : body.value, cannotTell: cannotTell, reactionMs: body.rtMs, position: position)
+            value: cannotTell || notApplicable ? nil : body.value, cannotTell: cannotTell, notApplicable: notApplicable,
+            reactionMs: body.rtMs, position: position)
         let total = assignment.itemKeys.count
         switch outcome {
         case .saved(let answered):

@@ -146,6 +146,8 @@ extension StudyServer {
         var key, text: String
         var image: String?
         var options: [Option]
+        /// A continuous scale's slider (the options then hold only "cannot tell", if allowed).
+        var slider: StudySpec.ContinuousScale?
         /// The stored answer: a value, `cannot-tell`, or nil.
         var answer: String?
     }
@@ -172,15 +174,24 @@ extension StudyServer {
         let items = plan.assignments[session.assignmentIndex].itemKeys.compactMap { key -> PageItem? in
             guard let item = study.item(key: key) else { return nil }
             var options: [PageItem.Option]
+            let slider = study.takesScale(item) ? study.spec.continuousScale : nil
             if item.kind == .image || (item.kind == .attention && study.spec.design == .instanceLabel) {
                 options = study.classes.labels.enumerated().map { .init(value: String($0), label: $1) }
+            } else if slider != nil {
+                options = []
             } else {
                 options = scale.map { .init(value: String($0.value), label: "\($0.value) – \($0.label)") }
             }
             if study.acceptsCannotTell(item) { options.append(.init(value: "cannot-tell", label: "Cannot tell")) }
-            let stored = session.answers[key].map { $0.cannotTell ? "cannot-tell" : $0.value.map(Self.format) ?? "" }
+            if study.acceptsNotApplicable(item) {
+                options.append(.init(value: "not-applicable", label: study.spec.notApplicableLabel ?? "Not applicable"))
+            }
+            let stored = session.answers[key].map {
+                $0.cannotTell ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(Self.format) ?? ""
+            }
             let image = item.image.flatMap { imageSources[$0] }
-            return PageItem(key: key, text: study.text(of: item), image: image, options: options, answer: stored)
+            return PageItem(key: key, text: study.text(of: item), image: image, options: options, slider: slider,
+                answer: stored)
         }
         return render("serve-session", [
             "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,

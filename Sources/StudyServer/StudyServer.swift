@@ -17,9 +17,9 @@ public import Studies
 ///   `GET /session/TOKEN/done` completion code, or a redirect to the spec's completion URL; for an
 ///   MTurk participant who arrived with `turkSubmitTo` (one of MTurk's origins) and an
 ///   `assignmentId`, a form that posts the assignment back to MTurk's `/mturk/externalSubmit`;
-/// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "rt_ms"}`: saves one answer
+/// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "not_applicable", "rt_ms"}`: saves one answer
 ///   (atomically, in its own savepoint) and replies once it is committed; answers arriving
-///   together share one commit (`LabelStore/saveServedAnswer(studyId:token:itemId:value:cannotTell:reactionMs:position:now:)`). Re-sending the stored answer is idempotent (200, `"duplicate": true`);
+///   together share one commit (`LabelStore/saveServedAnswer(studyId:token:itemId:value:cannotTell:notApplicable:reactionMs:position:now:)`). Re-sending the stored answer is idempotent (200, `"duplicate": true`);
 ///   a different answer to an answered item is 409 (the first answer stands);
 /// - `POST /api/finish` `{"token"}`: marks the submission submitted once every item is answered;
 /// - `GET /admin/status`, `GET /admin/export.csv` with `Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN`

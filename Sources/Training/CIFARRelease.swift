@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CExplicableZlib
 internal import Crypto
 public import ExplicableCore
 public import Foundation

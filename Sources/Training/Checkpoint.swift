@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CExplicableZlib
 public import ExplicableCore
 public import Foundation
 

@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CExplicableZlib
 import ExplicableCore
 import Foundation
 

@@ -1,5 +1,5 @@
 internal import CLibXML2
-internal import CZlib
+internal import CExplicableZlib
 public import ExplicableCore
 public import Foundation
 

@@ -93,7 +93,8 @@ struct StudyCommand: ParsableCommand {
                 (batch results CSV of explicable's HIT layout), long (CSV annotator,item,value[,rt_ms] or \
                 annotator,class_a,class_b,value[,rt_ms], optional assignment,status,work_seconds), cifar10h-raw \
                 (CIFAR-10H's trial CSV), counts (.npy images × classes), jspsych (JSON array or CSV of trials \
-                carrying an 'item' field, or --item-field), jatos (JSON lines of jsPsych arrays or payloads), prolific \
+                carrying an 'item' field, or --item-field), jatos (a result file of JSON lines, or a results archive: \
+                the .zip or its unpacked folder), prolific \
                 (submissions export CSV, with --payloads). Imports are idempotent per (assignment, item): importing \
                 a file again adds only the answers the store does not hold. A submission is stored whole or not at all.
                 """)
@@ -195,7 +196,11 @@ struct StudyCommand: ParsableCommand {
             if r.rowsRejected > 0 { notes.append("\(n(r.rowsRejected, "row")) rejected") }
             if r.answersAlreadyStored > 0 { notes.append("\(n(r.answersAlreadyStored, "answer")) already stored") }
             if r.emptySubmissions > 0 { notes.append("\(n(r.emptySubmissions, "submission")) without answers skipped") }
-            if r.emptyCellsSkipped > 0 { notes.append("\(n(r.emptyCellsSkipped, "empty cell")) skipped") }
+            if r.emptyCellsSkipped > 0 {
+                let more = r.emptyCellsSkipped > r.emptyCellsSkippedAt.count ? ", …" : ""
+                notes.append("\(n(r.emptyCellsSkipped, "empty cell")) skipped: "
+                    + r.emptyCellsSkippedAt.joined(separator: ", ") + more)
+            }
             if !r.rowsWithoutPayload.isEmpty {
                 notes.append("\(n(r.rowsWithoutPayload.count, "completed row")) without payload: "
                     + r.rowsWithoutPayload.joined(separator: ", "))

@@ -1,4 +1,4 @@
-import CZlib
+import CExplicableZlib
 import Foundation
 import Testing
 

@@ -456,7 +456,7 @@ struct EmptySubmissionQCTests {
     }
 }
 
-/// JATOS results archives as JATOS exports them, unpacked: both layouts; the zip itself is explained.
+/// JATOS results archives as JATOS exports them, unpacked: both layouts (the `.zip`: JATOSZipTests).
 struct JATOSArchiveTests {
     @Test func anUnpackedResultsArchiveWithMetadata() throws {
         let (store, study) = try likertStudy()
@@ -488,17 +488,6 @@ struct JATOSArchiveTests {
         #expect(try answers(store).map { $0.split(separator: " ")[0] } == [
             "jspsych:s1", "jspsych:s1", "jspsych:s1", "jspsych:s2",
         ])
-    }
-
-    @Test func theZipIsExplained() throws {
-        let (store, study) = try likertStudy()
-        let zip = fixture("jatos_results_20261129.zip")
-        #expect {
-            _ = try Importer(study: study, store: store).run(zip, options: .init(format: .jatos))
-        } throws: {
-            ($0 as? ExplicableError)?.description == "\(zip.path): is a zip archive (a JATOS results archive?): unpack it "
-                + "(unzip FILE -d FOLDER) and import the folder with --format jatos"
-        }
     }
 
     @Test func aBadLineInAResultIsNamedWithItsPath() throws {

@@ -2,7 +2,7 @@ import ExplicableCore
 import Foundation
 import GRDB
 import LabelStore
-import Studies
+@testable import Studies
 import TestSupport
 import Testing
 
@@ -44,6 +44,56 @@ struct ImportMappingTests {
             "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSXR attn:circle-circle 4", "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSXR pair:0:1 1",
             "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSXR pair:1:0 0",
         ])
+    }
+
+    @Test func crowdFormGroupsNamedByValueAndLoneCheckboxes() throws {
+        let (store, study) = try likertStudy()
+        var options = ImportOptions(format: .mturk)
+        options.mapping = ImportMapping(item: "Input.pair_{n}", value: "Answer.taskAnswers:rating_{n}")
+        let rejects = try temporaryFolder().appendingPathComponent("rejects.csv")
+        options.rejectsFile = rejects
+        let report = try Importer(study: study, store: store).run(fixture("mturk-crowd-form-checkboxes.csv"), options: options)
+        // Row 1: {"3": true} and {"1": true}, rating_3 with nothing chosen is skipped; row 2: {"on": true} = 1,
+        // {"on": false} = 0, {"4": true}; row 3 chose two options for rating_1 and is rejected whole.
+        #expect(report.rowsRead == 3 && report.submissionsAdded == 2 && report.responsesAdded == 5 && report.rowsRejected == 1
+            && report.emptyCellsSkipped == 1 && report.emptyCellsSkippedAt == ["line 2: rating_3"], "\(report)")
+        #expect(try answers(store) == [
+            "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSY1 pair:0:1 3", "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSY1 pair:1:0 1",
+            "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSY2 pair:0:1 1", "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSY2 pair:1:0 0",
+            "3X0H8UUITCYCN2C3SCZ6CP4YQ3WSY2 pair:2:3 4",
+        ])
+        let rejected = try csvRows(rejects)
+        #expect(rejected.count == 2 && rejected[1][0] == "4" && rejected[1][1] == "'rating_1' has 2 options chosen (3, 4): "
+            + "a multi-select answer, but each item takes one value")
+    }
+
+    @Test func aMultiSelectAnswerWithoutRejectsRefusesTheFileInOneLine() throws {
+        let (store, study) = try likertStudy()
+        var options = ImportOptions(format: .mturk)
+        options.mapping = ImportMapping(item: "Input.pair_{n}", value: "Answer.taskAnswers:rating_{n}")
+        let file = fixture("mturk-crowd-form-checkboxes.csv")
+        let before = try dump(store)
+        #expect {
+            _ = try Importer(study: study, store: store).run(file, options: options)
+        } throws: {
+            ($0 as? ExplicableError)?.description == "\(file.path):4: 'rating_1' has 2 options chosen (3, 4): a multi-select "
+                + "answer, but each item takes one value"
+        }
+        #expect(try dump(store) == before)
+    }
+
+    @Test func chosenOptionOfEachGroupShape() {
+        func chosen(_ options: [String: Any]) -> String {
+            switch MappedMTurkFormat.chosenOption(options) {
+            case .success(let text): text
+            case .failure(let error): "error: " + error.reason
+            }
+        }
+        #expect(chosen(["on": true]) == "1" && chosen(["on": false]) == "0")
+        #expect(chosen(["0": false, "3": true]) == "3" && chosen(["x": false]) == "")
+        #expect(chosen(["a": true, "b": "maybe"])
+            == "error: option 'b' is neither true nor false (a radio or checkbox group is {\"option\": true|false, …})")
+        #expect(chosen(["on": "yes"]) == "error: is a checkbox whose 'on' is neither true nor false")
     }
 
     @Test func anOptionOutsideTheValueTableRejectsTheRow() throws {

@@ -1,4 +1,4 @@
-import CZlib
+import CExplicableZlib
 import ExplicableCore
 import Foundation
 import Studies

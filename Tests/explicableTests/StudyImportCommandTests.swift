@@ -74,13 +74,46 @@ struct StudyImportCommandTests {
         #expect(r.err.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test func aJATOSResultsFolderImportsAndItsZipIsExplained() throws {
+    @Test func theSummaryListsSkippedEmptyCellsAndAgreesInNumber() throws {
+        let db = try freshStore()
+        let file = studiesFixture("mturk-own-template.csv")
+        let r = try run("study", "import", "cifar10-class-likert", file, "--format", "mturk", "--mapping",
+            studiesFixture("mapping-rating.json"), "--db", db)
+        #expect(r.status == 0 && r.out == "\(file): 2 rows, 22 answers added in 2 new submissions; 2 empty cells skipped: "
+            + "line 3: Answer.Rating__4, line 3: Answer.Rating__11\n", "\(r.err)")
+        let mapping = try temporaryFolder().appendingPathComponent("m.json")
+        try Data(#"{"item": "Input.pair_{n}", "value": "Answer.taskAnswers:rating_{n}"}"#.utf8).write(to: mapping)
+        let crowd = studiesFixture("mturk-crowd-form-checkboxes.csv")
+        let before = try state(db)
+        let refused = try run("study", "import", "cifar10-class-likert", crowd, "--format", "mturk", "--mapping", mapping.path,
+            "--db", db)
+        #expect(refused.status == 2 && refused.out.isEmpty && refused.err == "Error: \(crowd):4: 'rating_1' has 2 options "
+            + "chosen (3, 4): a multi-select answer, but each item takes one value\n")
+        #expect(try state(db) == before)
+        let rejects = try temporaryFolder().appendingPathComponent("r.csv").path
+        let skipped = try run("study", "import", "cifar10-class-likert", crowd, "--format", "mturk", "--mapping", mapping.path,
+            "--skip-bad-rows", rejects, "--db", db)
+        #expect(skipped.status == 0 && skipped.out == "\(crowd): 3 rows, 5 answers added in 2 new submissions; 1 row rejected; "
+            + "1 empty cell skipped: line 2: rating_3\n", "\(skipped.err)")
+    }
+
+    @Test func aJATOSResultsFolderAndItsZipImport() throws {
         let db = try freshStore()
         let folder = studiesFixture("jatos_results_files_20261129")
         let r = try run("study", "import", "cifar10-class-likert", folder, "--format", "jatos", "--db", db)
         #expect(r.status == 0 && r.out == "\(folder): 6 rows, 4 answers added in 2 new submissions\n", "\(r.err)")
         let zip = studiesFixture("jatos_results_20261129.zip")
         let zipAsCSV = try run("study", "import", "cifar10-class-likert", zip, "--format", "long", "--db", db)
-        #expect(zipAsCSV.status == 2 && zipAsCSV.out.isEmpty && zipAsCSV.err.contains("is a zip archive, not a long file"))
+        #expect(zipAsCSV.status == 2 && zipAsCSV.out.isEmpty && zipAsCSV.err.contains("is a zip archive, not a long file: "
+            + "a JATOS results archive is read by --format jatos"))
+        let zipDB = try freshStore()
+        let fromZip = try run("study", "import", "cifar10-class-likert", zip, "--format", "jatos", "--db", zipDB)
+        #expect(fromZip.status == 0 && fromZip.out == "\(zip): 6 rows, 4 answers added in 2 new submissions\n",
+            "\(fromZip.err)")
+        let truncated = try temporaryFolder().appendingPathComponent("cut.zip")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: zip)).prefix(200)).write(to: truncated)
+        let cut = try run("study", "import", "cifar10-class-likert", truncated.path, "--format", "jatos", "--db", zipDB)
+        #expect(cut.status == 2 && cut.out.isEmpty && cut.err == "Error: \(truncated.path): is not a readable zip archive "
+            + "(no central directory: truncated or damaged?)\n")
     }
 }
