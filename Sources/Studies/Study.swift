@@ -23,17 +23,25 @@ public struct Study: Sendable {
     public var id: Int64 { record.id! }
 
     /// The items of a spec over a class set, in a fixed order, not yet stored.
-    public static func makeItems(_ spec: StudySpec, classes: ClassSet) -> [ItemRecord] {
+    ///
+    /// Class-pair designs get one `pair:a:b` item per pair of ``selectPairs(_:classes:inputs:)``;
+    /// `class-neighbours` also gets its decoys (see ``screens``).
+    /// - Throws: `ExplicableError` when the spec's pairs need a prior or a pair file that is missing or bad.
+    public static func makeItems(_ spec: StudySpec, classes: ClassSet, inputs: PairDesignInputs = .init())
+        throws(ExplicableError) -> [ItemRecord]
+    {
         var items: [ItemRecord] = []
         let k = spec.ratingsPerItem
         switch spec.design {
         case .classPairLikert:
-            for a in 0..<classes.count {
-                for b in 0..<classes.count where a != b {
-                    items.append(ItemRecord(studyId: 0, key: "pair:\(a):\(b)", kind: .pair, classA: a, classB: b,
-                        targetRatings: k))
-                }
+            let pairs = try selectPairs(spec, classes: classes, inputs: inputs)
+            items.reserveCapacity(pairs.count + spec.attentionChecks.count)
+            for p in pairs {
+                items.append(ItemRecord(studyId: 0, key: "pair:\(p.a):\(p.b)", kind: .pair, classA: p.a, classB: p.b,
+                    targetRatings: k))
             }
+        case .classNeighbours:
+            items = try neighbourItems(spec, classes: classes, inputs: inputs)
         case .instanceLabel, .mistakeReview:
             let kind: ItemRecord.Kind = spec.design == .instanceLabel ? .image : .review
             switch spec.images {
@@ -62,16 +70,17 @@ public struct Study: Sendable {
     /// Creates the study in the store with all its items, in one transaction.
     /// - Parameter reviewModels: for mistake-review studies, the models whose prediction each item
     ///   shows, by item key (see ``MistakeReview``).
+    /// - Parameter inputs: the prior matrix and spec folder a sparse class-pair design needs.
     /// - Throws: `ExplicableError` when a study of that name exists with a different spec or models.
     @discardableResult
     public static func create(
         spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore,
-        reviewModels: [String: [String]] = [:], now: Date = Date()
+        inputs: PairDesignInputs = .init(), reviewModels: [String: [String]] = [:], now: Date = Date()
     ) throws(ExplicableError) -> Study {
         let record = StudyRecord(name: spec.name, design: spec.design.rawValue, classSetId: 0, specJSON: specJSON,
             createdAt: now)
-        return try load(store.createStudy(record, classes: classes, items: makeItems(spec, classes: classes),
-            reviewModels: reviewModels))
+        return try load(store.createStudy(record, classes: classes,
+            items: makeItems(spec, classes: classes, inputs: inputs), reviewModels: reviewModels))
     }
 
     /// The names of all studies in the store, sorted.

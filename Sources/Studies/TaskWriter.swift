@@ -29,6 +29,8 @@ public struct TaskWriter: Sendable {
         struct Item: Encodable {
             var key, kind, text: String
             var image: String?
+            /// The screen a `class-neighbours` candidate belongs to.
+            var screen: ScreenView?
         }
 
         var index: Int
@@ -43,6 +45,8 @@ public struct TaskWriter: Sendable {
     /// How many times the CIFAR-10 PNGs are enlarged, by nearest neighbour (no blur): 1 writes them
     /// at 32×32; the default is 4 (128×128) for `mistake-review` studies and 1 for the other designs.
     public var imageScale: Int
+    /// Definitions and example images of the classes `class-neighbours` screens show.
+    public var details = ClassDetails()
     let library: MustacheLibrary
 
     /// - Parameter templates: the folder holding `study-page.mustache`, `study-core.mustache`,
@@ -81,7 +85,8 @@ public struct TaskWriter: Sendable {
     /// The text of an item as the annotator reads it.
     func view(_ item: ItemRecord) -> AssignmentView.Item {
         .init(key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
-            image: item.image.map { Self.imagePath($0, base: imageBaseURL) })
+            image: item.image.map { Self.imagePath($0, base: imageBaseURL) },
+            screen: study.screenView(of: item, details: details) { Self.imagePath($0, base: imageBaseURL) })
     }
 
     /// Where the page loads an image reference from: `cifar10-test:42` → `../images/cifar10-test-42.png`
@@ -117,6 +122,10 @@ public struct TaskWriter: Sendable {
         for assignment in plan.assignments {
             for key in assignment.itemKeys {
                 if let image = byKey[key]?.image, image.hasPrefix("cifar10-") { references.insert(image) }
+                if let a = byKey[key]?.classA, study.spec.design == .classNeighbours {
+                    for image in details.examples(a).prefix(study.spec.effectiveScreen.examples!)
+                    where image.hasPrefix("cifar10-") { references.insert(image) }
+                }
             }
         }
         guard !references.isEmpty else { return }

@@ -77,6 +77,8 @@ public struct StudyServer: Sendable {
     let imageSources: [String: String]
     /// The origins of item images given as `http(s)` URLs (the pages' CSP allows them).
     let imageOrigins: [String]
+    /// Definitions and example images of the classes (`class-neighbours`).
+    let details: ClassDetails
     /// Session tokens' assignment indices (a session never changes assignment), so an answer
     /// costs one write transaction and no read.
     let assignmentsByToken = AssignmentCache()
@@ -86,13 +88,17 @@ public struct StudyServer: Sendable {
     /// - Parameters:
     ///   - templates: the folder holding the `serve-*.mustache` templates.
     ///   - images: renders the CIFAR-10 images the study's items show (`GET /images/NAME.png`).
+    ///   - details: definitions and example images of the classes `class-neighbours` screens show.
     public init(
-        study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil
+        study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil,
+        details: ClassDetails = .init()
     ) throws(ExplicableError) {
         self.study = study
         self.images = images
+        self.details = details
         (imageReferences, imageFiles, imageSources, imageOrigins) = try Self.itemImages(
-            study: study, cifar: images != nil, folder: configuration.imageFolder)
+            study: study, cifar: images != nil, folder: configuration.imageFolder,
+            extra: details.examples.flatMap { $0.prefix(study.spec.effectiveScreen.examples ?? 0) })
         self.store = store
         self.configuration = configuration
         plan = try TaskPlan(study: study)
@@ -118,14 +124,15 @@ public struct StudyServer: Sendable {
     /// `http(s)` URLs (shown as they are, their origins allowed by the CSP) and file paths
     /// (relative to `folder`, checked now: a missing file or an unknown type stops the server
     /// before it serves anyone).
-    static func itemImages(study: Study, cifar: Bool, folder: URL?) throws(ExplicableError) -> (
+    static func itemImages(study: Study, cifar: Bool, folder: URL?, extra: [String] = []) throws(ExplicableError) -> (
         cifar: [String: String], files: [String: URL], sources: [String: String], origins: [String]
     ) {
         var references: [String: String] = [:], files: [String: URL] = [:], sources: [String: String] = [:]
         var origins = Set<String>()
         let base = folder ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for item in study.items {
-            guard let reference = item.image, sources[reference] == nil else { continue }
+        let shown = study.items.compactMap { item in item.image.map { (item.key, $0) } } + extra.map { ("example", $0) }
+        for (key, reference) in shown {
+            guard sources[reference] == nil else { continue }
             if StudyImages.isCIFAR(reference) {
                 guard cifar else { continue }
                 references[StudyImages.fileName(reference)] = reference
@@ -134,7 +141,7 @@ public struct StudyServer: Sendable {
                 guard let parts = URLComponents(string: reference), let scheme = parts.scheme, let host = parts.host,
                     !host.isEmpty
                 else {
-                    throw ExplicableError(.badInput, "item \(item.key): image '\(reference)' is not a valid URL")
+                    throw ExplicableError(.badInput, "item \(key): image '\(reference)' is not a valid URL")
                 }
                 origins.insert("\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? ""))
                 sources[reference] = reference
@@ -143,12 +150,12 @@ public struct StudyServer: Sendable {
                 let ext = url.pathExtension.lowercased()
                 guard imageTypes[ext] != nil else {
                     throw ExplicableError(.badInput,
-                        "item \(item.key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file", file: url.path)
+                        "item \(key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file", file: url.path)
                 }
                 var directory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory), !directory.boolValue else {
                     throw ExplicableError(.missingData,
-                        "item \(item.key): image file not found (relative paths are read from --image-dir, "
+                        "item \(key): image file not found (relative paths are read from --image-dir, "
                             + "default the current folder)", file: url.path)
                 }
                 let name = "file-\(files.count).\(ext)"
@@ -346,6 +353,8 @@ public struct StudyServer: Sendable {
         var options: [Option]
         /// The stored answer: a value, `cannot-tell`, or nil.
         var answer: String?
+        /// The screen a `class-neighbours` candidate belongs to.
+        var screen: ScreenView?
     }
 
     struct PageData: Encodable {
@@ -378,7 +387,8 @@ public struct StudyServer: Sendable {
             if study.acceptsCannotTell(item) { options.append(.init(value: "cannot-tell", label: "Cannot tell")) }
             let stored = session.answers[key].map { $0.cannotTell ? "cannot-tell" : $0.value.map(Self.format) ?? "" }
             let image = item.image.flatMap { imageSources[$0] }
-            return PageItem(key: key, text: study.text(of: item), image: image, options: options, answer: stored)
+            return PageItem(key: key, text: study.text(of: item), image: image, options: options, answer: stored,
+                screen: study.screenView(of: item, details: details) { imageSources[$0] })
         }
         return render("serve-session", [
             "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,

@@ -11,7 +11,9 @@ extension StudyCommand {
             discussion: """
                 Writes assignments.json, mturk-batch.csv + mturk-hit.html (MTurk), and study.html with \
                 pages/assignment-NNNN.html (Prolific or self-hosted; works offline), and images/*.png for \
-                the CIFAR-10 images the study shows.
+                the CIFAR-10 images the study shows. class-neighbours pages show each class's WordNet \
+                definition (from --lmf or the data folder) and, with "images": {"source": "cifar10-test"}, \
+                example test images.
                 """)
 
         @Argument(help: "The study's name.")
@@ -21,6 +23,8 @@ extension StudyCommand {
         var out: String
 
         @OptionGroup var dataFolder: DataFolderOptions
+
+        @OptionGroup var lmf: LMFOptions
 
         @Option(help: ArgumentHelp(
             "URL the pages load images from (MTurk HITs need one); default: the images/ folder written beside the pages.",
@@ -41,6 +45,7 @@ extension StudyCommand {
             let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
             var writer = try TaskWriter(study: loaded, plan: plan, templates: templates)
             writer.imageBaseURL = imageBaseURL
+            writer.details = try StudyInputs.details(of: loaded, data: dataFolder.folder, lmf: lmf)
             try writer.write(to: URL(fileURLWithPath: out), data: dataFolder.folder)
             writeStdout("\(plan.assignments.count) assignments written to \(out)\n")
         }
