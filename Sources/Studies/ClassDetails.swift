@@ -44,7 +44,9 @@ public struct ClassDetails: Sendable, Equatable {
 
 /// The screen of a `class-neighbours` candidate as a page shows it (embedded in the page JSON).
 public struct ScreenView: Encodable, Equatable, Sendable {
-    /// The class shown, by index; consecutive items with the same `shown` form one screen.
+    /// The screen's position in ``Study/screens``; consecutive items with the same `id` form one screen.
+    public var id: Int
+    /// The class shown, by index.
     public var shown: Int
     /// The spec's question with `{{a}}` filled in.
     public var question: String
@@ -57,8 +59,8 @@ extension Study {
     /// The screen view of a candidate or decoy item of a `class-neighbours` study, else `nil`.
     /// - Parameter imagePath: maps an example's reference to what the page loads.
     public func screenView(of item: ItemRecord, details: ClassDetails, imagePath: (String) -> String?) -> ScreenView? {
-        guard spec.design == .classNeighbours, let a = item.classA else { return nil }
-        return ScreenView(shown: a, question: screenQuestion(shown: a), definition: details.definition(a),
+        guard spec.design == .classNeighbours, let a = item.classA, let id = screenIndex[item.key] else { return nil }
+        return ScreenView(id: id, shown: a, question: screenQuestion(shown: a), definition: details.definition(a),
             examples: details.examples(a).prefix(spec.effectiveScreen.examples!).compactMap(imagePath))
     }
 }

@@ -52,7 +52,8 @@ extension Study {
             let count = extra.count(of: n * (n - 1) - n * perRow)
             return PairDesign.neighbours(prior: prior, k: k, extra: count, seed: spec.seed)
         case .file(let path):
-            let url = URL(fileURLWithPath: path, relativeTo: inputs.specFolder).standardizedFileURL
+            let url = path.hasPrefix("/") || inputs.specFolder == nil ? URL(fileURLWithPath: path)
+                : inputs.specFolder!.appendingPathComponent(path).standardizedFileURL
             return try PairList.read(url, classes: classes)
         }
     }
@@ -113,12 +114,12 @@ extension Study {
         return items
     }
 
-    /// The screens of a `class-neighbours` study, in item order; empty for other designs.
+    /// The screens of a `class-neighbours` study, in item order; empty for other designs (``screens``).
     ///
     /// Rebuilt from the stored items: class `a`'s pair items in creation order, cut into
     /// `screen.candidates`, and its decoys in creation order, `screen.decoys` per screen (what
     /// ``neighbourItems(_:classes:inputs:)`` made).
-    public var screens: [ClassScreen] {
+    static func screens(spec: StudySpec, items: [ItemRecord]) -> [ClassScreen] {
         guard spec.design == .classNeighbours else { return [] }
         let s = spec.effectiveScreen
         var pairKeys: [Int: [String]] = [:], decoyKeys: [Int: [String]] = [:], order: [Int] = []

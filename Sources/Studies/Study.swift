@@ -11,6 +11,9 @@ public struct Study: Sendable {
     public let items: [ItemRecord]
     /// The items by key.
     let itemsByKey: [String: ItemRecord]
+    /// The screens of a `class-neighbours` study (see ``screens``), and each item's screen by key.
+    public let screens: [ClassScreen]
+    let screenIndex: [String: Int]
 
     init(record: StudyRecord, spec: StudySpec, classes: ClassSet, items: [ItemRecord]) {
         self.record = record
@@ -18,6 +21,10 @@ public struct Study: Sendable {
         self.classes = classes
         self.items = items
         itemsByKey = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0) })
+        screens = Self.screens(spec: spec, items: items)
+        var index: [String: Int] = [:]
+        for (i, screen) in screens.enumerated() { for key in screen.keys { index[key] = i } }
+        screenIndex = index
     }
 
     public var id: Int64 { record.id! }

@@ -11,7 +11,7 @@ import LabelStore
 /// A `class-neighbours` study is dealt by screen instead (``Study/screens``): every screen appears
 /// in `ratingsPerItem` assignments, `itemsPerAssignment` screens to an assignment, screens in a
 /// shuffled order with their candidates and decoys shuffled within the screen; the screen's
-/// items stay together, so pages show one screen per run of items of the same class.
+/// items stay together (pages group them by their screen).
 public struct TaskPlan: Sendable, Equatable {
     /// One assignment: item keys in the order shown.
     public struct Assignment: Sendable, Equatable, Codable {
