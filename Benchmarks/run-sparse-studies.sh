@@ -3,7 +3,8 @@
 # `study status`, `study tasks`, `study import` (long CSV), `study qc` and `matrix build` for
 #   - neighbours: a class-neighbours study, 8 nearest classes under OEWN `path` + 2,000 sampled
 #     pairs (10,000 of 999,000 directed pairs), 12 candidates + 2 decoys a screen, 5 raters;
-#   - full: the class-pair-likert design over all 999,000 pairs (create, status, tasks only).
+#   - full: the class-pair-likert design over all 999,000 pairs (create and status only: its 333,000
+#     assignment pages are not a practical thing to write).
 # The ratings imported are SYNTHETIC (seeded uniform 0–4 on every pair, 0 on decoys; 5 raters a
 # pair): they exercise the store and the aggregation, not the quality of a matrix. Prints one JSON
 # line per step and run, then the medians (RUNS=3 runs, alternating the two designs).
@@ -57,7 +58,7 @@ PY
     step neighbours matrix-build "$bin" matrix build m --from likert:imagenet-neighbours --db "$work/n.sqlite" --data "$data" --json
     step full create "$bin" study create "$work/full.json" --db "$work/f.sqlite"
     step full status "$bin" study status imagenet-full --db "$work/f.sqlite"
-    step full tasks "$bin" study tasks imagenet-full --out "$work/tasks-full" --db "$work/f.sqlite"
+
 done
 python3 - "$out" <<'PY'
 import json, statistics, sys
