@@ -32,7 +32,7 @@ extension StudyCommand {
             let regular = study.items.filter { !$0.isAttentionCheck }.count
             let checks = study.items.count - regular
             var line = "study \(loaded.name): \(loaded.design.rawValue), \(classes.count) classes, "
-            if loaded.isClassPairDesign {
+            if loaded.isClassPairDesign, loaded.design == .classNeighbours || loaded.effectivePairs != .all {
                 let all = classes.count * (classes.count - 1)
                 line += "\(regular) of \(all) pairs × \(loaded.ratingsPerItem) ratings"
             } else {
