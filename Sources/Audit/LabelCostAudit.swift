@@ -285,7 +285,7 @@ extension LabelCostAudit {
         throws(ExplicableError) -> (ratersPerPair: Int, curve: ReliabilityCurve)?
     {
         let spec = try study.spec()
-        guard spec.design == .classPairLikert,
+        guard spec.isClassPairDesign,
             let ratings = try LikertRatings.loadIfAny(
                 studyId: study.record.id!, classes: study.classes, scale: spec.scaleRange, from: store)
         else { return nil }

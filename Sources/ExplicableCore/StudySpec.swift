@@ -2,13 +2,16 @@ public import Foundation
 
 /// A study design as written in `studies/*.json`.
 ///
-/// Three designs: `class-pair-likert` (rate how reasonable it is to mistake class a for class b,
-/// the paper's CHL study), `instance-label` (pick the class of an image, CIFAR-10H's design) and
-/// `mistake-review` (rate a model's predictions for an image). ``load(_:)`` validates every field
-/// and names the one at fault.
+/// Four designs: `class-pair-likert` (rate how reasonable it is to mistake class a for class b,
+/// the paper's CHL study), `class-neighbours` (one screen per class: tick which candidate classes
+/// could be mistaken for it and how reasonably; unticked candidates count as 0),
+/// `instance-label` (pick the class of an image, CIFAR-10H's design) and `mistake-review` (rate a
+/// model's predictions for an image). Class-pair designs may ask about a subset of the pairs
+/// (``pairs``). ``load(_:)`` validates every field and names the one at fault.
 public struct StudySpec: Codable, Sendable, Equatable {
     public enum Design: String, Codable, Sendable, CaseIterable {
         case classPairLikert = "class-pair-likert"
+        case classNeighbours = "class-neighbours"
         case instanceLabel = "instance-label"
         case mistakeReview = "mistake-review"
     }
@@ -128,6 +131,125 @@ public struct StudySpec: Codable, Sendable, Equatable {
     public var qc: QualityControl
     /// Seed for every random choice (assignment order, attention-check positions).
     public var seed: UInt64
+    /// Which directed pairs a class-pair design asks about (default: all of them).
+    public var pairs: PairSelection?
+    /// How `class-neighbours` screens are made (default: ``NeighbourScreen/init()``).
+    public var screen: NeighbourScreen?
+
+    /// The pairs a class-pair study asks about, as written in the spec's `pairs` field.
+    ///
+    /// `"all"` (the default), `{"neighbours": K, "prior": SOURCE, "extra": N}` (each class's `K`
+    /// nearest classes under the prior matrix `SOURCE`, in `matrix build`'s grammar such as
+    /// `wordnet:path`, plus `N` other pairs drawn at random with the spec's seed; a number between 0
+    /// and 1 is a share of the remaining pairs) or `{"file": "pairs.tsv"}` (a pair list, relative to
+    /// the spec: one `a<TAB>b` line per directed pair, class labels or indices, `#` comments).
+    public enum PairSelection: Codable, Sendable, Equatable {
+        case all
+        case neighbours(k: Int, prior: String, extra: ExtraPairs)
+        case file(String)
+
+        /// How many pairs beyond the neighbours: a count, or a share of the pairs left.
+        public enum ExtraPairs: Sendable, Equatable {
+            case count(Int)
+            case share(Double)
+
+            /// The count for `remaining` pairs not yet chosen (a share rounds to the nearest).
+            public func count(of remaining: Int) -> Int {
+                switch self {
+                case .count(let n): min(n, remaining)
+                case .share(let s): Int((s * Double(remaining)).rounded())
+                }
+            }
+        }
+
+        enum CodingKeys: String, CodingKey { case neighbours, prior, extra, file }
+
+        public init(from decoder: any Decoder) throws {
+            if let text = try? decoder.singleValueContainer().decode(String.self) {
+                guard text == "all" else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                        debugDescription: "expected \"all\", {\"neighbours\": K, \"prior\": SOURCE} or {\"file\": PATH}"))
+                }
+                self = .all
+                return
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            if let file = try c.decodeIfPresent(String.self, forKey: .file) {
+                self = .file(file)
+                return
+            }
+            let k = try c.decode(Int.self, forKey: .neighbours)
+            let prior = try c.decode(String.self, forKey: .prior)
+            let extra = try c.decodeIfPresent(Double.self, forKey: .extra) ?? 0
+            guard extra.isFinite, extra >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .extra, in: c,
+                    debugDescription: "must be a count (0, 1, 2 …) or a share between 0 and 1")
+            }
+            if extra == extra.rounded() {
+                guard extra <= 1e9 else {
+                    throw DecodingError.dataCorruptedError(forKey: .extra, in: c, debugDescription: "is too large")
+                }
+                self = .neighbours(k: k, prior: prior, extra: .count(Int(extra)))
+            } else {
+                guard extra < 1 else {
+                    throw DecodingError.dataCorruptedError(forKey: .extra, in: c,
+                        debugDescription: "must be a whole count or a share between 0 and 1")
+                }
+                self = .neighbours(k: k, prior: prior, extra: .share(extra))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .all:
+                var c = encoder.singleValueContainer()
+                try c.encode("all")
+            case .neighbours(let k, let prior, let extra):
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(k, forKey: .neighbours)
+                try c.encode(prior, forKey: .prior)
+                switch extra {
+                case .count(let n): try c.encode(n, forKey: .extra)
+                case .share(let s): try c.encode(s, forKey: .extra)
+                }
+            case .file(let path):
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(path, forKey: .file)
+            }
+        }
+
+        /// The prior matrix's source, when the selection has one.
+        public var prior: String? {
+            if case .neighbours(_, let prior, _) = self { return prior }
+            return nil
+        }
+    }
+
+    /// How a `class-neighbours` study builds its screens; every field has a default.
+    public struct NeighbourScreen: Codable, Sendable, Equatable {
+        /// Most candidate pairs on one screen, decoys not counted (default 10); a class with more
+        /// pairs gets more screens.
+        public var candidates: Int?
+        /// Decoys per screen (default 2): classes far from the shown one under the prior, which an
+        /// attentive annotator leaves unticked. They are the design's attention checks.
+        public var decoys: Int?
+        /// Decoys are drawn from this share of each class's ranking, the farthest end (default 0.25).
+        public var decoyPool: Double?
+        /// A decoy rated above this fails (default: the scale's midpoint point, 2 on 0–4).
+        public var decoyPassMax: Double?
+        /// Example images of the shown class per screen, when the spec's `images` has them (default 3).
+        public var examples: Int?
+
+        public init(candidates: Int? = nil, decoys: Int? = nil, decoyPool: Double? = nil, decoyPassMax: Double? = nil,
+            examples: Int? = nil)
+        {
+            self.candidates = candidates
+            self.decoys = decoys
+            self.decoyPool = decoyPool
+            self.decoyPassMax = decoyPassMax
+            self.examples = examples
+        }
+    }
 
     /// The images a design shows.
     public enum ImageSource: Codable, Sendable, Equatable {
@@ -194,6 +316,20 @@ extension StudySpec {
 
     /// The scale in use: the spec's, or the paper's default.
     public var effectiveScale: [ScalePoint] { scale ?? Self.paperScale }
+
+    /// Whether the design asks about class pairs (`class-pair-likert`, `class-neighbours`).
+    public var isClassPairDesign: Bool { design == .classPairLikert || design == .classNeighbours }
+
+    /// The pair selection in use: the spec's, or all pairs.
+    public var effectivePairs: PairSelection { pairs ?? .all }
+
+    /// The neighbour screen settings in use.
+    public var effectiveScreen: NeighbourScreen {
+        let s = screen ?? NeighbourScreen()
+        let points = effectiveScale.map { Double($0.value) }
+        return NeighbourScreen(candidates: s.candidates ?? 10, decoys: s.decoys ?? 2, decoyPool: s.decoyPool ?? 0.25,
+            decoyPassMax: s.decoyPassMax ?? points[(points.count - 1) / 2], examples: s.examples ?? 3)
+    }
 
     /// The scale's lowest and highest points (validation guarantees at least two, increasing), or
     /// the continuous scale's `min…max`.
@@ -306,8 +442,35 @@ extension StudySpec {
             guard question.contains("{{a}}") && question.contains("{{b}}") else {
                 throw fail("question", "must contain {{a}} and {{b}} for the two classes")
             }
+        } else if design == .classNeighbours {
+            guard question.contains("{{a}}") else { throw fail("question", "must contain {{a}} for the class shown") }
+            guard case .neighbours = effectivePairs else {
+                throw fail("pairs", "must be {\"neighbours\": K, \"prior\": SOURCE} for the class-neighbours design "
+                    + "(candidates and decoys come from the prior)")
+            }
+            guard attentionChecksPerAssignment == 0 else {
+                throw fail("attentionChecksPerAssignment", "must be 0 for class-neighbours (its decoys are the checks)")
+            }
+            let s = screen ?? NeighbourScreen()
+            if let v = s.candidates, !(1...50).contains(v) { throw fail("screen.candidates", "must be between 1 and 50") }
+            if let v = s.decoys, !(0...10).contains(v) { throw fail("screen.decoys", "must be between 0 and 10") }
+            if let v = s.decoyPool, !(v > 0 && v <= 1) { throw fail("screen.decoyPool", "must be a share in (0, 1]") }
+            if let v = s.examples, !(0...10).contains(v) { throw fail("screen.examples", "must be between 0 and 10") }
+            if let v = s.decoyPassMax, !scaleRange.contains(v) { throw fail("screen.decoyPassMax", "must lie on the scale") }
+            if case .list = images { throw fail("images", "must be cifar10-test (example images) or absent for class-neighbours") }
+            if case .modelMistakes = images { throw fail("images", "must be cifar10-test (example images) or absent for class-neighbours") }
         } else {
             guard images != nil else { throw fail("images", "is required for the \(design.rawValue) design") }
+        }
+        if pairs != nil, !isClassPairDesign { throw fail("pairs", "applies to class-pair designs only") }
+        switch effectivePairs {
+        case .neighbours(let k, let prior, _):
+            guard k >= 0 && k <= 1_000 else { throw fail("pairs.neighbours", "must be between 0 and 1000") }
+            guard !prior.isEmpty else { throw fail("pairs.prior", "must name a matrix source such as wordnet:path") }
+        case .file(let path) where path.isEmpty:
+            throw fail("pairs.file", "must not be empty")
+        default:
+            break
         }
         switch images {
         case .cifar10Test(let count) where !(1...10_000).contains(count):

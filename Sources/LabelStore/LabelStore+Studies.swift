@@ -57,10 +57,19 @@ extension LabelStore {
             record.classSetId = try Self.insertClassSet(classes, db)
             try record.insert(db)
             let insertModel = try db.cachedStatement(sql: "INSERT INTO reviewModel (itemId, model) VALUES (?, ?)")
-            for var item in items {
-                item.studyId = record.id!
-                try item.insert(db)
-                for model in reviewModels[item.key] ?? [] { try insertModel.execute(arguments: [item.id!, model]) }
+            // One prepared statement for every item: a full ImageNet-1k class-pair design has 999,000.
+            let insertItem = try db.cachedStatement(sql: """
+                INSERT INTO item (studyId, key, kind, classA, classB, image, trueClass, predictions,
+                    isAttentionCheck, expectedAnswer, targetRatings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for item in items {
+                try insertItem.execute(arguments: [record.id!, item.key, item.kind.rawValue, item.classA, item.classB,
+                    item.image, item.trueClass, item.predictions, item.isAttentionCheck, item.expectedAnswer,
+                    item.targetRatings])
+                if let models = reviewModels[item.key] {
+                    let id = db.lastInsertedRowID
+                    for model in models { try insertModel.execute(arguments: [id, model]) }
+                }
             }
             return try Self.loadStudy(record, db)
         }

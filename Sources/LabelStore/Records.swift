@@ -75,6 +75,25 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Reads a row by column name, without `Decodable` (a full ImageNet-1k study loads 999,000 items).
+    public init(row: Row) throws {
+        id = row["id"]
+        studyId = row["studyId"]
+        key = row["key"]
+        guard let kind = Kind(rawValue: row["kind"]) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "unknown item kind '\(row["kind"] as String)'")
+        }
+        self.kind = kind
+        classA = row["classA"]
+        classB = row["classB"]
+        image = row["image"]
+        trueClass = row["trueClass"]
+        predictions = row["predictions"]
+        isAttentionCheck = row["isAttentionCheck"]
+        expectedAnswer = row["expectedAnswer"]
+        targetRatings = row["targetRatings"]
+    }
 }
 
 /// A person who answered, known only by a salted hash of their platform id (unless raw ids were asked for).

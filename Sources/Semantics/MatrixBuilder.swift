@@ -154,12 +154,17 @@ public struct MatrixBuilder {
         var built: [BuiltMatrix] = []
         for (source, _) in sources { built.append(try single(source, options: options)) }
         if var only = built.first, built.count == 1 {
-            if let prior = options.prior {
+            var prior = options.prior
+            if prior == nil, case .likert(let name) = sources[0].0 { prior = try sparseStudyPrior(name) }
+            if let prior {
                 guard let counts = only.counts else {
                     throw ExplicableError(.invalidArgument, "--prior fills sparse cells of a likert: source only")
                 }
-                let priorMatrix = try single(prior, options: options).matrix
+                var priorOptions = options
+                priorOptions.classes = only.matrix.classes  // the prior is over the study's classes
+                let priorMatrix = try single(prior, options: priorOptions).matrix
                 only.matrix = try Merge.shrink(human: only.matrix, counts: counts, prior: priorMatrix, k: options.shrinkage)
+                only.matrix.provenance.parameters["cells"] = Self.cellSources(counts: counts, classes: only.matrix.count)
             }
             try requireComplete(only.matrix)
             return only
@@ -170,6 +175,24 @@ public struct MatrixBuilder {
         for b in built { try requireComplete(b.matrix) }
         let merged = try Merge.combine(zip(built, sources).map { Merge.Source($0.matrix, weight: $1.weight) })
         return BuiltMatrix(matrix: merged)
+    }
+
+    /// The prior a sparse class-pair study names in its spec (`pairs.prior`), parsed; `nil` for a
+    /// study that asks about all pairs or names no prior (a pair file: give `--prior`).
+    func sparseStudyPrior(_ name: String) throws(ExplicableError) -> MatrixSource? {
+        let spec = try requireStore(for: "likert:\(name)").study(named: name).spec()
+        return try spec.effectivePairs.prior.map { text throws(ExplicableError) in try MatrixSource(parsing: text) }
+    }
+
+    /// Which off-diagonal cells are human and which the prior's, for a provenance: the counts say
+    /// it per cell (0 ratings: the prior's value).
+    static func cellSources(counts: [Int], classes n: Int) -> String {
+        var human = 0, prior = 0
+        for cell in 0..<(n * n) where cell / n != cell % n {
+            if counts[cell] > 0 { human += 1 } else { prior += 1 }
+        }
+        return "human: \(human) off-diagonal cells with ratings (shrunk toward the prior); prior: \(prior) cells "
+            + "without ratings, the prior's value (per cell: counts = 0)"
     }
 
     func requireComplete(_ m: ClassMatrix) throws(ExplicableError) {

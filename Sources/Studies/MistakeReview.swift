@@ -133,7 +133,7 @@ public struct MistakeReview: Sendable, Equatable {
         entries.map { .init(image: $0.image, trueClass: $0.trueClass, predictions: [$0.prediction]) }
     }
 
-    /// The models of each item, by item key, as ``Study/create(spec:specJSON:classes:in:reviewModels:now:)`` stores them.
+    /// The models of each item, by item key, as ``Study/create(spec:specJSON:classes:in:inputs:reviewModels:now:)`` stores them.
     public var modelsByItem: [String: [String]] {
         Dictionary(uniqueKeysWithValues: entries.map { ($0.item, $0.models) })
     }

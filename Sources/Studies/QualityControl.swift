@@ -8,7 +8,9 @@ public import LabelStore
 /// attention checks than allowed; too fast (work seconds per item); straight-lining (one answer
 /// on too large a share of items); low agreement (Spearman correlation of the annotator's
 /// ratings with the leave-one-out mean of everyone else's, Likert designs); more submissions
-/// per worker than allowed (the later ones are rejected). Decisions made by hand
+/// per worker than allowed (the later ones are rejected). In `class-neighbours` studies the
+/// decoys are the attention checks (a decoy rated above `screen.decoyPassMax` fails) and the
+/// straight-lining rule is not applied (most candidates are rightly left at 0). Decisions made by hand
 /// (``override(assignmentID:accept:reason:)``) are kept. Nothing is ever deleted.
 public struct QualityControl {
     /// One submission's measurements and decision.
@@ -71,7 +73,9 @@ public struct QualityControl {
                 guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer else {
                     continue
                 }
-                let tolerance = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
+                let tolerance = item.key.hasPrefix("decoy:")
+                    ? (spec.effectiveScreen.decoyPassMax ?? expected) - expected
+                    : spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
                 if answer.value.map({ abs($0 - expected) > tolerance }) ?? true { failed += 1 }
             }
             if failed > (qc.maxFailedAttentionChecks ?? 0) {
@@ -90,7 +94,9 @@ public struct QualityControl {
                 for v in values { counts[v, default: 0] += 1 }
                 share = Double(counts.values.max()!) / Double(values.count)
             }
-            if let limit = qc.maxSameAnswerShare, let s = share, s >= limit {
+            // In class-neighbours most answers are the scale's lowest point (unticked candidates):
+            // the same-answer share says nothing there, and the decoys catch ticking everything.
+            if let limit = qc.maxSameAnswerShare, let s = share, s >= limit, spec.design != .classNeighbours {
                 why.append(String(format: "straight-lining: the same answer on %.0f%% of items", s * 100))
             }
             perWorker[submission.annotatorId, default: 0] += 1

@@ -11,6 +11,10 @@ extension Study {
         func label(_ i: Int?) -> String { i.flatMap { labels.indices.contains($0) ? labels[$0] : nil } ?? "?" }
         let text: String
         switch item.kind {
+        case .pair where spec.design == .classNeighbours:
+            text = label(item.classB)  // a candidate on its class's screen (see `screenQuestion`)
+        case .attention where item.key.hasPrefix("decoy:"):
+            text = label(item.classB)  // a decoy looks like any other candidate
         case .pair:
             text = spec.question.replacingOccurrences(of: "{{a}}", with: label(item.classA))
                 .replacingOccurrences(of: "{{b}}", with: label(item.classB))
@@ -25,6 +29,11 @@ extension Study {
             text = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.prompt ?? spec.question
         }
         return text
+    }
+
+    /// The question of a `class-neighbours` screen: the spec's question with `{{a}}` the class shown.
+    public func screenQuestion(shown: Int) -> String {
+        spec.question.replacingOccurrences(of: "{{a}}", with: classes.labels[shown])
     }
 
     /// The answers an item accepts: class indices for image items (and attention checks of

@@ -11,6 +11,9 @@ public struct Study: Sendable {
     public let items: [ItemRecord]
     /// The items by key.
     let itemsByKey: [String: ItemRecord]
+    /// The screens of a `class-neighbours` study (see ``screens``), and each item's screen by key.
+    public let screens: [ClassScreen]
+    let screenIndex: [String: Int]
 
     init(record: StudyRecord, spec: StudySpec, classes: ClassSet, items: [ItemRecord]) {
         self.record = record
@@ -18,22 +21,34 @@ public struct Study: Sendable {
         self.classes = classes
         self.items = items
         itemsByKey = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0) })
+        screens = Self.screens(spec: spec, items: items)
+        var index: [String: Int] = [:]
+        for (i, screen) in screens.enumerated() { for key in screen.keys { index[key] = i } }
+        screenIndex = index
     }
 
     public var id: Int64 { record.id! }
 
     /// The items of a spec over a class set, in a fixed order, not yet stored.
-    public static func makeItems(_ spec: StudySpec, classes: ClassSet) -> [ItemRecord] {
+    ///
+    /// Class-pair designs get one `pair:a:b` item per pair of ``selectPairs(_:classes:inputs:)``;
+    /// `class-neighbours` also gets its decoys (see ``screens``).
+    /// - Throws: `ExplicableError` when the spec's pairs need a prior or a pair file that is missing or bad.
+    public static func makeItems(_ spec: StudySpec, classes: ClassSet, inputs: PairDesignInputs = .init())
+        throws(ExplicableError) -> [ItemRecord]
+    {
         var items: [ItemRecord] = []
         let k = spec.ratingsPerItem
         switch spec.design {
         case .classPairLikert:
-            for a in 0..<classes.count {
-                for b in 0..<classes.count where a != b {
-                    items.append(ItemRecord(studyId: 0, key: "pair:\(a):\(b)", kind: .pair, classA: a, classB: b,
-                        targetRatings: k))
-                }
+            let pairs = try selectPairs(spec, classes: classes, inputs: inputs)
+            items.reserveCapacity(pairs.count + spec.attentionChecks.count)
+            for p in pairs {
+                items.append(ItemRecord(studyId: 0, key: "pair:\(p.a):\(p.b)", kind: .pair, classA: p.a, classB: p.b,
+                    targetRatings: k))
             }
+        case .classNeighbours:
+            items = try neighbourItems(spec, classes: classes, inputs: inputs)
         case .instanceLabel, .mistakeReview:
             let kind: ItemRecord.Kind = spec.design == .instanceLabel ? .image : .review
             switch spec.images {
@@ -62,16 +77,17 @@ public struct Study: Sendable {
     /// Creates the study in the store with all its items, in one transaction.
     /// - Parameter reviewModels: for mistake-review studies, the models whose prediction each item
     ///   shows, by item key (see ``MistakeReview``).
+    /// - Parameter inputs: the prior matrix and spec folder a sparse class-pair design needs.
     /// - Throws: `ExplicableError` when a study of that name exists with a different spec or models.
     @discardableResult
     public static func create(
         spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore,
-        reviewModels: [String: [String]] = [:], now: Date = Date()
+        inputs: PairDesignInputs = .init(), reviewModels: [String: [String]] = [:], now: Date = Date()
     ) throws(ExplicableError) -> Study {
         let record = StudyRecord(name: spec.name, design: spec.design.rawValue, classSetId: 0, specJSON: specJSON,
             createdAt: now)
-        return try load(store.createStudy(record, classes: classes, items: makeItems(spec, classes: classes),
-            reviewModels: reviewModels))
+        return try load(store.createStudy(record, classes: classes,
+            items: makeItems(spec, classes: classes, inputs: inputs), reviewModels: reviewModels))
     }
 
     /// The names of all studies in the store, sorted.

@@ -40,7 +40,13 @@ public struct StudyStatus: Sendable, Equatable {
             if n >= item.targetRatings { complete += 1 }
         }
         let spec = study.spec
-        let remainingAssignments = Int((Double(target - collected) / Double(spec.itemsPerAssignment)).rounded(.up))
+        // class-neighbours deals screens: an assignment holds itemsPerAssignment screens of their mean size.
+        var itemsPerAssignment = Double(spec.itemsPerAssignment)
+        if spec.design == .classNeighbours {
+            let screens = study.screens.count
+            if screens > 0 { itemsPerAssignment *= Double(regular.count) / Double(screens) }
+        }
+        let remainingAssignments = Int((Double(target - collected) / itemsPerAssignment).rounded(.up))
         let cost = Double(remainingAssignments) * spec.pay.rewardPerAssignment * (1 + platformFee(spec.platform))
         return StudyStatus(
             items: regular.count, targetRatings: target, ratingsCollected: collected, itemsComplete: complete,

@@ -7,6 +7,11 @@ import LabelStore
 /// one; each assignment holds `itemsPerAssignment` items (the last may hold fewer when the
 /// total does not divide evenly), in a shuffled order, with `attentionChecksPerAssignment`
 /// checks at random positions. Everything follows from the spec's `seed`.
+///
+/// A `class-neighbours` study is dealt by screen instead (``Study/screens``): every screen appears
+/// in `ratingsPerItem` assignments, `itemsPerAssignment` screens to an assignment, screens in a
+/// shuffled order with their candidates and decoys shuffled within the screen; the screen's
+/// items stay together (pages group them by their screen).
 public struct TaskPlan: Sendable, Equatable {
     /// One assignment: item keys in the order shown.
     public struct Assignment: Sendable, Equatable, Codable {
@@ -20,8 +25,17 @@ public struct TaskPlan: Sendable, Equatable {
     /// - Throws: `ExplicableError` when the study has no items yet or assignments would repeat an item.
     public init(study: Study) throws(ExplicableError) {
         let spec = study.spec
-        let regular = study.items.filter { !$0.isAttentionCheck }
-        let checks = study.items.filter(\.isAttentionCheck)
+        // The units dealt out: single items, or whole screens for class-neighbours.
+        let regular: [[String]]
+        let checks: [ItemRecord]
+        if spec.design == .classNeighbours {
+            regular = study.screens.map(\.keys)
+            checks = []
+        } else {
+            regular = study.items.filter { !$0.isAttentionCheck }.map { [$0.key] }
+            checks = study.items.filter(\.isAttentionCheck)
+        }
+        let what = spec.design == .classNeighbours ? "screens" : "items"
         guard !regular.isEmpty else {
             throw ExplicableError(.invalidArgument,
                 "study '\(spec.name)' has no items yet (a mistake-review study gets them from 'explicable study review')")
@@ -29,7 +43,7 @@ public struct TaskPlan: Sendable, Equatable {
         let perAssignment = spec.itemsPerAssignment
         guard perAssignment <= regular.count else {
             throw ExplicableError(.badInput,
-                "itemsPerAssignment is \(perAssignment) but the study has only \(regular.count) items")
+                "itemsPerAssignment is \(perAssignment) but the study has only \(regular.count) \(what)")
         }
         var random = SeededGenerator(seed: spec.seed)
         // Buckets of item positions by ratings still needed; always draw from the fullest
@@ -57,8 +71,13 @@ public struct TaskPlan: Sendable, Equatable {
             }
             for (item, level) in drawn where level > 1 { buckets[level - 1].append(item) }
             remaining -= chosen.count
-            var keys = chosen.map { regular[$0].key }
-            keys.shuffle(using: &random)
+            var units = chosen.map { regular[$0] }
+            units.shuffle(using: &random)
+            var keys: [String] = []
+            for var unit in units {
+                if unit.count > 1 { unit.shuffle(using: &random) }
+                keys += unit
+            }
             let picked = checks.shuffled(using: &random).prefix(spec.attentionChecksPerAssignment)
             for check in picked {
                 keys.insert(check.key, at: Int.random(in: 0...keys.count, using: &random))

@@ -34,6 +34,8 @@ public struct TaskWriter: Sendable {
         struct Item: Encodable {
             var key, kind, text: String
             var image: String?
+            /// The screen a `class-neighbours` candidate belongs to.
+            var screen: ScreenView?
         }
 
         var index: Int
@@ -48,6 +50,8 @@ public struct TaskWriter: Sendable {
     /// How many times the CIFAR-10 PNGs are enlarged, by nearest neighbour (no blur): 1 writes them
     /// at 32×32; the default is 4 (128×128) for `mistake-review` studies and 1 for the other designs.
     public var imageScale: Int
+    /// Definitions and example images of the classes `class-neighbours` screens show.
+    public var details = ClassDetails()
     let library: MustacheLibrary
 
     /// - Parameter templates: the folder holding `study-page.mustache`, `study-core.mustache`,
@@ -88,7 +92,8 @@ public struct TaskWriter: Sendable {
     /// The text of an item as the annotator reads it.
     func view(_ item: ItemRecord) -> AssignmentView.Item {
         .init(key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
-            image: item.image.map { Self.imagePath($0, base: imageBaseURL) })
+            image: item.image.map { Self.imagePath($0, base: imageBaseURL) },
+            screen: study.screenView(of: item, details: details) { Self.imagePath($0, base: imageBaseURL) })
     }
 
     /// Where the page loads an image reference from: `cifar10-test:42` → `../images/cifar10-test-42.png`
@@ -109,9 +114,21 @@ public struct TaskWriter: Sendable {
     static func scriptJSON(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let text = String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
-        return text.replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
-            .replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "$", with: "\\u0024")
+        let data = (try? encoder.encode(value)) ?? Data("null".utf8)
+        // One pass over the bytes (Foundation's replacingOccurrences was most of `study tasks`'s time
+        // at 1,000 classes); these four never occur inside a multi-byte UTF-8 sequence.
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count + data.count / 16)
+        for byte in data {
+            switch byte {
+            case UInt8(ascii: "<"): out += Array("\\u003c".utf8)
+            case UInt8(ascii: ">"): out += Array("\\u003e".utf8)
+            case UInt8(ascii: "&"): out += Array("\\u0026".utf8)
+            case UInt8(ascii: "$"): out += Array("\\u0024".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Writes the PNG of every CIFAR-10 image the assignments show (`cifar10-test:N`,
@@ -124,6 +141,10 @@ public struct TaskWriter: Sendable {
         for assignment in plan.assignments {
             for key in assignment.itemKeys {
                 if let image = byKey[key]?.image, image.hasPrefix("cifar10-") { references.insert(image) }
+                if let a = byKey[key]?.classA, study.spec.design == .classNeighbours {
+                    for image in details.examples(a).prefix(study.spec.effectiveScreen.examples!)
+                    where image.hasPrefix("cifar10-") { references.insert(image) }
+                }
             }
         }
         guard !references.isEmpty else { return }
@@ -168,7 +189,13 @@ public struct TaskWriter: Sendable {
             context["assignmentJSON"] = json
             let name = String(format: "assignment-%04d.html", assignment.index)
             try save(render("study-page", context), pages.appendingPathComponent(name))
-            csv += "\(assignment.index),\"\(json.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
+            var quoted: [UInt8] = []
+            quoted.reserveCapacity(json.utf8.count + 64)
+            for byte in json.utf8 {
+                quoted.append(byte)
+                if byte == UInt8(ascii: "\"") { quoted.append(byte) }
+            }
+            csv += "\(assignment.index),\"" + String(decoding: quoted, as: UTF8.self) + "\"\n"
         }
         var index = base
         index["assignmentCount"] = plan.assignments.count

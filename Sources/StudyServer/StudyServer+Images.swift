@@ -15,14 +15,15 @@ extension StudyServer {
     /// `http(s)` URLs (shown as they are, their origins allowed by the CSP) and file paths
     /// (relative to `folder`, checked now: a missing file or an unknown type stops the server
     /// before it serves anyone).
-    static func itemImages(study: Study, cifar: Bool, folder: URL?) throws(ExplicableError) -> (
+    static func itemImages(study: Study, cifar: Bool, folder: URL?, extra: [String] = []) throws(ExplicableError) -> (
         cifar: [String: String], files: [String: URL], sources: [String: String], origins: [String]
     ) {
         var references: [String: String] = [:], files: [String: URL] = [:], sources: [String: String] = [:]
         var origins = Set<String>()
         let base = folder ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for item in study.items {
-            guard let reference = item.image, sources[reference] == nil else { continue }
+        let shown = study.items.compactMap { item in item.image.map { (item.key, $0) } } + extra.map { ("example", $0) }
+        for (key, reference) in shown {
+            guard sources[reference] == nil else { continue }
             if StudyImages.isCIFAR(reference) {
                 guard cifar else { continue }
                 references[StudyImages.fileName(reference)] = reference
@@ -31,7 +32,7 @@ extension StudyServer {
                 guard let parts = URLComponents(string: reference), let scheme = parts.scheme, let host = parts.host,
                     !host.isEmpty
                 else {
-                    throw ExplicableError(.badInput, "item \(item.key): image '\(reference)' is not a valid URL")
+                    throw ExplicableError(.badInput, "item \(key): image '\(reference)' is not a valid URL")
                 }
                 origins.insert("\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? ""))
                 sources[reference] = reference
@@ -40,12 +41,12 @@ extension StudyServer {
                 let ext = url.pathExtension.lowercased()
                 guard imageTypes[ext] != nil else {
                     throw ExplicableError(.badInput,
-                        "item \(item.key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file", file: url.path)
+                        "item \(key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file", file: url.path)
                 }
                 var directory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory), !directory.boolValue else {
                     throw ExplicableError(.missingData,
-                        "item \(item.key): image file not found (relative paths are read from --image-dir, "
+                        "item \(key): image file not found (relative paths are read from --image-dir, "
                             + "default the current folder)", file: url.path)
                 }
                 let name = "file-\(files.count).\(ext)"

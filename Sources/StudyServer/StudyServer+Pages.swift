@@ -150,6 +150,8 @@ extension StudyServer {
         var slider: StudySpec.ContinuousScale?
         /// The stored answer: a value, `cannot-tell`, or nil.
         var answer: String?
+        /// The screen a `class-neighbours` candidate belongs to.
+        var screen: ScreenView?
     }
 
     struct PageData: Encodable {
@@ -191,7 +193,7 @@ extension StudyServer {
             }
             let image = item.image.flatMap { imageSources[$0] }
             return PageItem(key: key, text: study.text(of: item), image: image, options: options, slider: slider,
-                answer: stored)
+                answer: stored, screen: study.screenView(of: item, details: details) { imageSources[$0] })
         }
         return render("serve-session", [
             "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,

@@ -77,6 +77,8 @@ public struct StudyServer: Sendable {
     let imageSources: [String: String]
     /// The origins of item images given as `http(s)` URLs (the pages' CSP allows them).
     let imageOrigins: [String]
+    /// Definitions and example images of the classes (`class-neighbours`).
+    let details: ClassDetails
     /// Session tokens' assignment indices (a session never changes assignment), so an answer
     /// costs one write transaction and no read.
     let assignmentsByToken = AssignmentCache()
@@ -86,13 +88,17 @@ public struct StudyServer: Sendable {
     /// - Parameters:
     ///   - templates: the folder holding the `serve-*.mustache` templates.
     ///   - images: renders the CIFAR-10 images the study's items show (`GET /images/NAME.png`).
+    ///   - details: definitions and example images of the classes `class-neighbours` screens show.
     public init(
-        study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil
+        study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil,
+        details: ClassDetails = .init()
     ) throws(ExplicableError) {
         self.study = study
         self.images = images
+        self.details = details
         (imageReferences, imageFiles, imageSources, imageOrigins) = try Self.itemImages(
-            study: study, cifar: images != nil, folder: configuration.imageFolder)
+            study: study, cifar: images != nil, folder: configuration.imageFolder,
+            extra: details.examples.flatMap { $0.prefix(study.spec.effectiveScreen.examples ?? 0) })
         self.store = store
         self.configuration = configuration
         plan = try TaskPlan(study: study)

@@ -13,7 +13,10 @@ extension MatrixCommand {
             discussion: """
                 Likert sources are aggregated per directed pair from accepted submissions (run 'study qc' \
                 first). Several --from are merged on the first one's scale with --weight (see docs/matrices.md). \
-                --prior fills sparse pairs of a single likert: source with weight n/(n+k), k = --shrinkage.
+                --prior fills sparse pairs of a single likert: source with weight n/(n+k), k = --shrinkage; a \
+                sparse study's own prior (its spec's pairs.prior) is used when --prior is not given. The \
+                provenance's 'cells' says how many cells are human and how many the prior's ('matrix show --ci' \
+                marks each).
                 """)
 
         @Argument(help: "The name to store the matrix under.")

@@ -41,6 +41,8 @@ extension StudyCommand {
 
         @OptionGroup var dataFolder: DataFolderOptions
 
+        @OptionGroup var lmf: LMFOptions
+
         @Option(help: ArgumentHelp(
             "Folder that item images given as relative file paths are read from (default: the current folder).",
             valueName: "dir"))
@@ -73,7 +75,8 @@ extension StudyCommand {
                 server = try StudyServer(study: loaded, store: labels,
                     templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
                     configuration: configuration,
-                    images: StudyImages(data: dataFolder.folder, scale: loaded.spec.design == .mistakeReview ? 4 : 1))
+                    images: StudyImages(data: dataFolder.folder, scale: loaded.spec.design == .mistakeReview ? 4 : 1),
+                    details: try StudyInputs.details(of: loaded, data: dataFolder.folder, lmf: lmf))
             }
             let admin = server.configuration.adminToken == nil ? "off (set EXPLICABLE_ADMIN_TOKEN)" : "on"
             let minutes = server.configuration.timeout / 60

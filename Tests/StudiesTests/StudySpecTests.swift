@@ -14,7 +14,7 @@ struct StudySpecTests {
 
     @Test func paperDesignHas90DirectedPairsWith46RatersAndTwoChecks() throws {
         let (spec, _) = try StudySpec.load(repositoryRoot.appendingPathComponent("studies/cifar10-class-likert.json"))
-        let items = Study.makeItems(spec, classes: cifar10)
+        let items = try Study.makeItems(spec, classes: cifar10)
         #expect(items.filter { $0.kind == .pair }.count == 90)
         #expect(items.filter { $0.kind == .pair }.allSatisfy { $0.targetRatings == 46 && $0.classA != $0.classB })
         #expect(items.filter(\.isAttentionCheck).map(\.expectedAnswer) == [0, 4])
@@ -23,7 +23,7 @@ struct StudySpecTests {
 
     @Test func instanceLabelDesignCoversTheTestSet() throws {
         let (spec, _) = try StudySpec.load(repositoryRoot.appendingPathComponent("studies/cifar10-instance-labels.json"))
-        let items = Study.makeItems(spec, classes: cifar10)
+        let items = try Study.makeItems(spec, classes: cifar10)
         #expect(items.filter { $0.kind == .image }.count == 10_000)
         #expect(items.first?.image == "cifar10-test:0")
         #expect(spec.attentionChecksPerAssignment == 10 && spec.itemsPerAssignment == 200)

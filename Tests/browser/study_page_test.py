@@ -7,7 +7,8 @@ images load from the PNGs `study tasks` writes; needs the CIFAR-10 binary releas
 $EXPLICABLE_DATA or ../shared/data). For each, Chromium opens an assignment page, answers every
 question (attention checks correctly), submits, and the payload the page produced is imported
 and passes QC. Then the demo runs on a tiny subset and its HTML report must render in Chromium
-with every figure and section. Exits non-zero on any failure. Saves screenshots next to the
+with every figure and section. A class-neighbours study (CIFAR-10, WordNet prior, example
+images) is answered on its standalone page and through `study serve`. Exits non-zero on any failure. Saves screenshots next to the
 store for a person to look at.
 
 Usage: Tests/browser/study_page_test.py [path/to/explicable]   (default .build/debug/explicable)
@@ -28,6 +29,7 @@ import websocket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "explicable")
+DATA_DIR = os.environ.get("EXPLICABLE_DATA") or os.path.join(os.path.dirname(ROOT), "shared", "data")
 
 
 def run(*args):
@@ -341,6 +343,119 @@ def served_case(browser, work):
         sys.exit(f"FAIL: study serve exited {server.returncode} on SIGTERM")
 
 
+def neighbour_study(work, db, name):
+    """The shipped CIFAR-10 class-neighbours spec under another name, with its WordNet prior and
+    CIFAR-10 example images (the data folder holds the LMF and the test batch)."""
+    with open(os.path.join(ROOT, "studies", "cifar10-class-neighbours.json")) as f:
+        spec = json.load(f)
+    spec.update(name=name, ratingsPerItem=2, completionURL="NEIGHBOURS-OK")
+    del spec["qc"]["minSecondsPerItem"]  # a script answers far faster than a person
+    spec_file = os.path.join(work, name + ".json")
+    with open(spec_file, "w") as f:
+        json.dump(spec, f)
+    run("study", "create", spec_file, "--db", db, "--data", DATA_DIR)
+    return spec
+
+
+def tick_js(level):
+    """Ticks the first candidate of every screen that is not a decoy and, with `level`, chooses
+    that level; returns the keys ticked."""
+    return """(() => { const ticked = [];
+        document.querySelectorAll('fieldset.screen').forEach(screen => {
+          const row = Array.from(screen.querySelectorAll('.candidate')).find(r => !r.dataset.key.startsWith('decoy:'));
+          row.querySelector('input[type=checkbox]').click();
+          %s
+          ticked.push(row.dataset.key);
+        });
+        return ticked; })()""" % ("" if level is None else
+        "row.querySelector('input[type=radio][value=\"%d\"]').click();" % level)
+
+
+def check_screens(browser, what):
+    """Every screen shows its class's WordNet definition and three 32×32 example images."""
+    for _ in range(50):
+        state = browser.evaluate("""({
+            screens: document.querySelectorAll('fieldset.screen').length,
+            definitions: Array.from(document.querySelectorAll('fieldset.screen')).filter(s => {
+                const d = s.querySelector('.definition'); return d && d.textContent.length > 10; }).length,
+            images: Array.from(document.querySelectorAll('fieldset.screen img')).filter(i => i.complete
+                && i.naturalWidth === 32 && i.naturalHeight === 32).length,
+            candidates: document.querySelectorAll('.candidate').length })""")
+        if state["screens"] and state["images"] == 3 * state["screens"]:
+            break
+        time.sleep(0.1)
+    if not state["screens"] or state["definitions"] != state["screens"] or state["images"] != 3 * state["screens"]:
+        sys.exit(f"FAIL: {what}: screens without definitions or example images: {state}")
+    return state
+
+
+def neighbour_case(browser, work, db):
+    """class-neighbours on a standalone page: screens with definitions and examples, a ticked
+    candidate without a level is refused, unticked candidates are stored as 0, decoys pass QC."""
+    neighbour_study(work, db, "browser-neighbours")
+    out = os.path.join(work, "neighbours")
+    run("study", "tasks", "browser-neighbours", "--out", out, "--data", DATA_DIR, "--db", db)
+    browser.call("Page.navigate", url=f"file://{os.path.join(out, 'pages', 'assignment-0000.html')}?SESSION_ID=n1")
+    wait_for(browser, "document.querySelectorAll('fieldset.screen').length > 0", "the neighbour screens")
+    state = check_screens(browser, "neighbour page")
+    if state["screens"] != 5:
+        sys.exit(f"FAIL: neighbour page: expected 5 screens, found {state['screens']}")
+    ticked = browser.evaluate(tick_js(None))
+    browser.evaluate("document.getElementById('submit').click()")
+    message = browser.evaluate("document.getElementById('message').textContent")
+    if "5 still open" not in message or browser.evaluate("window.explicablePayload || null"):
+        sys.exit(f"FAIL: ticked candidates without a level were accepted (message: {message!r})")
+    browser.evaluate("""document.querySelectorAll('.candidate').forEach(row => {
+        const radio = row.querySelector('input[type=radio][value="3"]');
+        if (row.querySelector('input[type=checkbox]').checked) radio.click(); })""")
+    screenshot(browser, os.path.join(work, "neighbours-page.png"))
+    browser.evaluate("document.getElementById('submit').click()")
+    wait_for(browser, "!!window.explicablePayload", "the neighbour payload")
+    payload = browser.evaluate("window.explicablePayload")
+    data = json.loads(payload)
+    if len(data["responses"]) != state["candidates"]:
+        sys.exit(f"FAIL: {len(data['responses'])} responses for {state['candidates']} candidates")
+    clicked = {r["item"]: ("3" if r["item"] in ticked else "0") for r in data["responses"]}
+    import_payload(work, db, "browser-neighbours", payload, state["candidates"], clicked, float)
+
+
+def served_neighbour_case(browser, work):
+    """class-neighbours through `study serve`: a ticked candidate's level is saved when chosen,
+    Finish saves the unticked ones as 0, and the export holds every candidate."""
+    db = os.path.join(work, "served-neighbours.sqlite")
+    neighbour_study(work, db, "served-neighbours")
+    env = dict(os.environ, EXPLICABLE_HOME=ROOT, EXPLICABLE_ADMIN_TOKEN="browser-admin")
+    server = subprocess.Popen([BINARY, "study", "serve", "served-neighbours", "--port", "0", "--db", db,
+                               "--data", DATA_DIR], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        line = server.stdout.readline()
+        base = f"http://127.0.0.1:{line.split('127.0.0.1:')[1].split('/')[0]}"
+        browser.call("Page.navigate", url=f"{base}/?PROLIFIC_PID=nb1&STUDY_ID=s1&SESSION_ID=y1")
+        wait_for(browser, "!!document.getElementById('consent')", "the consent page")
+        browser.evaluate("document.getElementById('consent').click()")
+        wait_for(browser, "!!document.getElementById('begin')", "the instructions page")
+        browser.evaluate("document.getElementById('begin').click()")
+        state = check_screens(browser, "served neighbour page")
+        ticked = browser.evaluate(tick_js(4))
+        wait_for(browser, "document.getElementById('progress').textContent.startsWith('%d of')" % len(ticked),
+                 "the ticked candidates saved")
+        screenshot(browser, os.path.join(work, "served-neighbours-page.png"))
+        browser.evaluate("document.getElementById('finish').click()")
+        wait_for(browser, "!!document.getElementById('completion-code')", "the completion page")
+        request = urllib.request.Request(f"{base}/admin/export.csv", headers={"Authorization": "Bearer browser-admin"})
+        rows = urllib.request.urlopen(request).read().decode().strip().split("\n")[1:]
+        exported = {row.split(",")[2]: row.split(",")[3] for row in rows}
+        wanted = {key: "4" if key in ticked else "0" for key in exported}
+        if len(rows) != state["candidates"] or exported != wanted:
+            sys.exit(f"FAIL: served neighbour export ({len(rows)} rows for {state['candidates']} candidates) "
+                     f"differs from what was ticked: {exported} vs {wanted}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if server.returncode != 0:
+        sys.exit(f"FAIL: study serve exited {server.returncode} on SIGTERM")
+
+
 def wait_for(browser, condition, what):
     for _ in range(100):
         try:
@@ -362,9 +477,12 @@ def main():
         instance_label_case(browser, work, db)
         report_case(browser, work)
         served_case(browser, work)
+        neighbour_case(browser, work, db)
+        served_neighbour_case(browser, work)
     finally:
         browser.close()
-    print(f"4 passed, 0 failed: browser study pages, the served study and the report (screenshots in {work})")
+    print(f"6 passed, 0 failed: browser study pages, the served study, the report and the class-neighbours "
+          f"page standalone and served (screenshots in {work})")
 
 
 if __name__ == "__main__":
