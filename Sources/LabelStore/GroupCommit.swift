@@ -10,6 +10,8 @@ struct ServedAnswer: Sendable {
     var cannotTell: Bool
     var reactionMs: Double?
     var position: Int
+    /// Whether the answer is also logged for the adaptive allocator.
+    var logsAllocation = false
     var now: Date
 }
 
