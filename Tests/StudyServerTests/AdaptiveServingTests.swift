@@ -34,8 +34,12 @@ func adaptiveRating(_ key: String, _ n: Int) -> Int {
 /// Admits participants `range` one after another; each answers their items (all, or only the
 /// first when `partial` holds for them) and finishes when complete. Returns their item lists.
 func runParticipants(_ server: StudyServer, _ range: Range<Int>, partial: Set<Int> = []) async throws -> [[String]] {
-    try await withServer(server) { port in
-        try await withTestClient(port: port) { client in
+    try await withServer(server) { port in try await runParticipants(port: port, range, partial: partial) }
+}
+
+/// ``runParticipants(_:_:partial:)`` against a server already listening on `port`.
+func runParticipants(port: Int, _ range: Range<Int>, partial: Set<Int> = []) async throws -> [[String]] {
+    try await withTestClient(port: port) { client in
             var seen: [[String]] = []
             for n in range {
                 let token = try await client.admit("p\(n)")
@@ -52,8 +56,24 @@ func runParticipants(_ server: StudyServer, _ range: Range<Int>, partial: Set<In
                 }
             }
             return seen
-        }
     }
+}
+
+/// Runs the built binary to its end (small outputs: stdout is read first, then stderr).
+func runCLI(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process(), out = Pipe(), err = Pipe()
+    process.executableURL = explicableBinary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["EXPLICABLE_HOME"] = repositoryRoot.path
+    env["EXPLICABLE_OFFLINE"] = "1"
+    process.environment = env
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
 /// What must agree between two runs: each decision's items, scores and digest.
@@ -168,5 +188,45 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         #expect(seen == Array(server.plan!.assignments.prefix(2).map(\.itemKeys)))
         let log = try store.allocationLog(studyId: study.id)
         #expect(log.decisions.isEmpty && log.inputs.isEmpty)
+    }
+
+    /// The command line end to end: `study serve` resolves the spec's prior (a file here), a
+    /// server killed mid-way and restarted continues, and `study allocations --verify` replays the log.
+    @Test func theCommandLineServesKillsResumesAndVerifies() async throws {
+        let folder = try temporaryFolder()
+        let (path, store, study) = try makeAdaptiveStudy(folder: folder)
+        let priorFile = folder.appendingPathComponent("prior.npy")
+        try adaptivePrior(study).write(to: priorFile)
+        // The study's spec names the prior file: recreate it with that path.
+        var object = try JSONSerialization.jsonObject(with: Data(study.record.specJSON.utf8)) as! [String: Any]
+        object["name"] = "serve-test-cli"
+        object["adaptive"] = ["prior": priorFile.path, "tolerance": 0.01]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let cli = try Study.create(spec: StudySpec.decode(data, file: "cli.json"),
+            specJSON: String(decoding: data, as: UTF8.self), classes: study.classes, in: store)
+        let (first, port1, banner) = try startServeProcess(db: path, study: cli.spec.name)
+        #expect(banner.contains("adaptive allocation"))
+        _ = try await runParticipants(port: port1, 0..<3, partial: [1])
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let (second, port2, _) = try startServeProcess(db: path, study: cli.spec.name)
+        _ = try await runParticipants(port: port2, 3..<6)
+        second.terminate()
+        second.waitUntilExit()
+        // The same arrivals in one uninterrupted in-process server give the same decisions.
+        let (_, other, again) = try makeAdaptiveStudy()
+        _ = try await runParticipants(try StudyServer(study: again, store: other, templates: templates,
+            configuration: configuration(), prior: adaptivePrior(again)), 0..<6, partial: [1])
+        let reopened = try LabelStore(path: path)
+        #expect(fingerprint(try reopened.allocationLog(studyId: cli.id)) == fingerprint(try other.allocationLog(studyId: again.id)))
+        let verify = try runCLI(["study", "allocations", cli.spec.name, "--verify", "--db", path])
+        #expect(verify.status == 0, "\(verify.err)")
+        #expect(verify.out.hasPrefix("verified 6 of 6 decisions and 11 inputs; state digest "))
+        let list = try runCLI(["study", "allocations", cli.spec.name, "--db", path])
+        #expect(list.out.split(separator: "\n").count == 7)
+        #expect(list.out.hasPrefix("study serve-test-cli: 6 decisions; 11 answers and 0 releases logged\n#0 "))
+        let (uniformPath, _, _) = try makeStudy()
+        let uniform = try runCLI(["study", "allocations", "serve-test", "--db", uniformPath])
+        #expect(uniform.status != 0 && uniform.err.contains("uses uniform allocation"))
     }
 }
