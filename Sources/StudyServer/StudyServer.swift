@@ -24,6 +24,10 @@ public import Studies
 /// - `POST /api/finish` `{"token"}`: marks the submission submitted once every item is answered;
 /// - `GET /admin/status`, `GET /admin/export.csv` with `Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN`
 ///   (absent without an admin token: 404).
+///
+/// A study with `allocation: adaptive` has no fixed plan: each new session's assignment is decided
+/// by its ``Studies/StudyAllocation`` allocator inside the admission's transaction, logged in the
+/// store with the answers and releases it saw, and rebuilt from that log when the server starts.
 public struct StudyServer: Sendable {
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
