@@ -37,26 +37,28 @@ func runParticipants(_ server: StudyServer, _ range: Range<Int>, partial: Set<In
     try await withServer(server) { port in try await runParticipants(port: port, range, partial: partial) }
 }
 
-/// ``runParticipants(_:_:partial:)`` against a server already listening on `port`.
+/// ``runParticipants(_:_:partial:)`` against a server already listening on `port`. Each
+/// participant gets a fresh connection, so no connection idles past the server's 30-second idle
+/// timeout on a loaded machine.
 func runParticipants(port: Int, _ range: Range<Int>, partial: Set<Int> = []) async throws -> [[String]] {
-    try await withTestClient(port: port) { client in
-            var seen: [[String]] = []
-            for n in range {
-                let token = try await client.admit("p\(n)")
-                let keys = try await client.items(token).map(\.key)
-                seen.append(keys)
-                for key in partial.contains(n) ? Array(keys.prefix(1)) : keys {
-                    let r = try await client.post("/api/answer",
-                        json: ["token": token, "item": key, "value": adaptiveRating(key, n)])
-                    #expect(r.status == 200, "\(r.body)")
-                }
-                if !partial.contains(n) {
-                    let finished = try await client.post("/api/finish", json: ["token": token])
-                    #expect(finished.status == 200)
-                }
+    var seen: [[String]] = []
+    for n in range {
+        seen.append(try await withTestClient(port: port) { client in
+            let token = try await client.admit("p\(n)")
+            let keys = try await client.items(token).map(\.key)
+            for key in partial.contains(n) ? Array(keys.prefix(1)) : keys {
+                let r = try await client.post("/api/answer",
+                    json: ["token": token, "item": key, "value": adaptiveRating(key, n)])
+                #expect(r.status == 200, "\(r.body)")
             }
-            return seen
+            if !partial.contains(n) {
+                let finished = try await client.post("/api/finish", json: ["token": token])
+                #expect(finished.status == 200)
+            }
+            return keys
+        })
     }
+    return seen
 }
 
 /// Runs the built binary to its end (small outputs: stdout is read first, then stderr).
