@@ -26,6 +26,10 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
+            name: "AllocatorBenchmark", dependencies: [.product(name: "ExplicableCore", package: root)],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
             name: "TrainBenchmark",
             dependencies: [.product(name: "Training", package: root), .product(name: "ExplicableCore", package: root)],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]

@@ -136,12 +136,16 @@ extension AdaptiveAllocator {
         var width = 0.0
         var contribution = [Double](repeating: 0, count: columns.count)
         var gain = [Double](repeating: 0, count: columns.count)
+        var powers = [Double](repeating: 0, count: c)
         for beta in parameters.scales {
             var total = 0.0
-            for j in 0..<c { total += exp(beta * (means[j] - top)) }
+            for j in 0..<c {
+                powers[j] = exp(beta * (means[j] - top))
+                total += powers[j]
+            }
             var rowSum = 0.0
             for (k, column) in columns.enumerated() {
-                let p = exp(beta * (means[Int(column)] - top)) / total
+                let p = powers[Int(column)] / total
                 let slope = Self.z * beta * p * (1 - p)
                 contribution[k] = max(contribution[k], slope * sd[k])
                 gain[k] += slope * (sd[k] - sdNext[k])

@@ -251,6 +251,31 @@ public struct StudySpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// How `study serve` deals items out: `uniform` (the default: ``TaskPlan``'s balanced plan)
+    /// or `adaptive` (``AdaptiveAllocator``, configured by ``adaptive``).
+    public var allocation: Allocation?
+    /// The settings of `allocation: adaptive`.
+    public var adaptive: AdaptiveSettings?
+
+    /// How `study serve` deals items out.
+    public enum Allocation: String, Codable, Sendable, CaseIterable {
+        case uniform, adaptive
+    }
+
+    /// The settings of adaptive allocation (see ``AdaptiveAllocator``).
+    public struct AdaptiveSettings: Codable, Sendable, Equatable {
+        /// The prior similarity matrix, a matrix name as `matrix build --prior` takes it (`wordnet:path`, a file, a stored matrix).
+        public var prior: String
+        /// A class row stops receiving raters once its WLF targets' half-width (total variation) is under this (default 0.05).
+        public var tolerance: Double?
+        /// The WLF scales whose targets count (default `[1, 2]`, the paper's).
+        public var scales: [Double]?
+        /// How many ratings the prior counts as (default 2).
+        public var priorWeight: Double?
+        /// The assumed standard deviation of one rating, in scale points (default 1).
+        public var ratingSD: Double?
+    }
+
     /// The images a design shows.
     public enum ImageSource: Codable, Sendable, Equatable {
         /// The CIFAR-10 test set in its binary layout: `cifar10-test:0` … `cifar10-test:9999`.
@@ -313,6 +338,20 @@ extension StudySpec {
         .init(value: 3, label: "Reasonable"),
         .init(value: 4, label: "Highly reasonable (understandable)"),
     ]
+
+    /// The allocation in use: the spec's, or `uniform`.
+    public var effectiveAllocation: Allocation { allocation ?? .uniform }
+
+    /// The parameters of ``AdaptiveAllocator`` this spec sets, or `nil` when its allocation is uniform.
+    public var allocatorParameters: AdaptiveAllocator.Parameters? {
+        guard effectiveAllocation == .adaptive else { return nil }
+        let defaults = AdaptiveAllocator.Parameters(maxRatingsPerItem: ratingsPerItem, itemsPerAssignment: itemsPerAssignment)
+        return AdaptiveAllocator.Parameters(
+            tolerance: adaptive?.tolerance ?? defaults.tolerance, scales: adaptive?.scales ?? defaults.scales,
+            priorWeight: adaptive?.priorWeight ?? defaults.priorWeight, ratingSD: adaptive?.ratingSD ?? defaults.ratingSD,
+            ratingRange: scaleRange, maxRatingsPerItem: ratingsPerItem, itemsPerAssignment: itemsPerAssignment,
+            attentionChecksPerAssignment: attentionChecksPerAssignment)
+    }
 
     /// The scale in use: the spec's, or the paper's default.
     public var effectiveScale: [ScalePoint] { scale ?? Self.paperScale }
@@ -487,6 +526,21 @@ extension StudySpec {
         }
         if let submitURL, URL(string: submitURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw fail("submitURL", "must be an http or https URL")
+        }
+        if effectiveAllocation == .adaptive {
+            guard design == .classPairLikert else {
+                throw fail("allocation", "'adaptive' needs a class-pair design, not \(design.rawValue)")
+            }
+            guard let settings = adaptive else { throw fail("adaptive", "is required with allocation 'adaptive'") }
+            guard !settings.prior.isEmpty else { throw fail("adaptive.prior", "must name a matrix (e.g. wordnet:path)") }
+            if let v = settings.tolerance, !(v > 0 && v < 1) { throw fail("adaptive.tolerance", "must be between 0 and 1") }
+            if let v = settings.scales, v.isEmpty || !v.allSatisfy({ $0 > 0 && $0 <= 100 }) {
+                throw fail("adaptive.scales", "must be positive numbers up to 100, at least one")
+            }
+            if let v = settings.priorWeight, !(v > 0 && v <= 1e6) { throw fail("adaptive.priorWeight", "must be positive") }
+            if let v = settings.ratingSD, !(v > 0 && v <= 1e6) { throw fail("adaptive.ratingSD", "must be positive") }
+        } else if adaptive != nil {
+            throw fail("adaptive", "is only read with allocation 'adaptive'")
         }
         let q = qc
         if let v = q.maxSameAnswerShare, !(0...1).contains(v) { throw fail("qc.maxSameAnswerShare", "must be between 0 and 1") }

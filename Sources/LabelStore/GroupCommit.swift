@@ -11,6 +11,8 @@ struct ServedAnswer: Sendable {
     var notApplicable = false
     var reactionMs: Double?
     var position: Int
+    /// Whether the answer is also logged for the adaptive allocator.
+    var logsAllocation = false
     var now: Date
 }
 

@@ -64,25 +64,6 @@ public enum ServedFinishOutcome: Sendable, Equatable {
     case released
 }
 
-/// One row of the long export of served and imported answers.
-public struct LongAnswerRow: Sendable, Equatable {
-    public var annotatorHash: String
-    public var assignmentID: String
-    public var itemKey: String
-    public var value: Double?
-    public var cannotTell: Bool
-    public var reactionMs: Double?
-    /// The answer was "not applicable" (value `nil`).
-    public var notApplicable = false
-}
-
-/// Served participants of a study, by state.
-public struct ServedCounts: Sendable, Equatable, Codable {
-    public var active: Int
-    public var finished: Int
-    public var released: Int
-}
-
 extension LabelStore {
     /// Runs `body` in one write transaction without blocking a thread while it waits for the writer.
     func writeAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ExplicableError) -> T {
@@ -131,7 +112,16 @@ extension LabelStore {
 
     /// Releases the study's unfinished sessions last seen before `cutoff`: their submissions are
     /// marked `TIMED-OUT` (which QC rejects) and their assignments return to the pool.
-    private static func releaseAbandoned(_ db: Database, studyId: Int64, cutoff: Date, now: Date) throws {
+    private static func releaseAbandoned(_ db: Database, studyId: Int64, cutoff: Date, now: Date, logsAllocation: Bool)
+        throws
+    {
+        if logsAllocation {
+            try db.execute(sql: """
+                INSERT INTO allocationInput (studyId, kind, assignment) SELECT studyId, 'release', assignmentIndex
+                FROM servedSession WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?
+                ORDER BY id
+                """, arguments: [studyId, cutoff])
+        }
         try db.execute(sql: """
             UPDATE submission SET platformStatus = 'TIMED-OUT' WHERE id IN (SELECT submissionId FROM servedSession
                 WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?)
@@ -159,13 +149,17 @@ extension LabelStore {
     ///     taken again) takes that id.
     ///   - submitTo: where the finished page posts an MTurk assignment back (`turkSubmitTo`,
     ///     checked by the caller); kept with a new session, or added to a resumed one lacking it.
+    ///   - allocation: an adaptive study's allocator: a new session gets the assignment it decides
+    ///     (its number is the session's assignment index; `assignmentCount` is not used) and the
+    ///     decision is logged; releases are logged as its inputs. `nil`: the uniform plan.
     public func admitServedParticipant(
         studyId: Int64, platform: String, idHash: String, assignmentCount: Int, maxAssignmentsPerWorker: Int,
         timeout: TimeInterval, token: String, platformAssignmentID: String? = nil, submitTo: String? = nil,
-        now: Date = Date()
+        allocation: (any ServedAllocation)? = nil, now: Date = Date()
     ) async throws(ExplicableError) -> ServedArrival {
         try await writeAsync { db in
-            try Self.releaseAbandoned(db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now)
+            try Self.releaseAbandoned(db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now,
+                logsAllocation: allocation != nil)
             let annotatorId: Int64
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM annotator WHERE platform = ? AND idHash = ?",
                 arguments: [platform, idHash])
@@ -211,20 +205,29 @@ extension LabelStore {
                     """, arguments: [studyId, annotatorId]) ?? false
                 return released ? .expired : .limitReached
             }
-            var live = Set<Int>()
-            var served = [Int: Int]()
-            for row in try Row.fetchAll(db, sql: """
-                SELECT assignmentIndex, count(*), sum(releasedAt IS NULL) FROM servedSession WHERE studyId = ?
-                GROUP BY assignmentIndex
-                """, arguments: [studyId])
-            {
-                let index: Int = row[0]
-                served[index] = row[1]
-                if (row[2] as Int) > 0 { live.insert(index) }
-            }
-            let free = (0..<assignmentCount).filter { !live.contains($0) }
-            guard let index = free.min(by: { (served[$0] ?? 0, $0) < (served[$1] ?? 0, $1) }) else {
-                return finished.map { .resumed($0) } ?? .full
+            let index: Int
+            var decision: AllocationDecisionRecord?
+            if let allocation {
+                decision = try Self.allocate(db, studyId: studyId, with: allocation, now: now)
+                guard let decision else { return finished.map { .resumed($0) } ?? .full }
+                index = decision.sequence
+            } else {
+                var live = Set<Int>()
+                var served = [Int: Int]()
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT assignmentIndex, count(*), sum(releasedAt IS NULL) FROM servedSession WHERE studyId = ?
+                    GROUP BY assignmentIndex
+                    """, arguments: [studyId])
+                {
+                    let index: Int = row[0]
+                    served[index] = row[1]
+                    if (row[2] as Int) > 0 { live.insert(index) }
+                }
+                let free = (0..<assignmentCount).filter { !live.contains($0) }
+                guard let pick = free.min(by: { (served[$0] ?? 0, $0) < (served[$1] ?? 0, $1) }) else {
+                    return finished.map { .resumed($0) } ?? .full
+                }
+                index = pick
             }
             var assignmentID = "serve:\(index):\(token.prefix(12))"
             if let platformAssignmentID, try !(Bool.fetchOne(db,
@@ -243,7 +246,9 @@ extension LabelStore {
                     submitTo)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [studyId, token, annotatorId, submissionId, index, now, now, submitTo])
-            return .started(ServedSession(id: db.lastInsertedRowID, token: token, submissionId: submissionId,
+            let sessionId = db.lastInsertedRowID
+            if let decision { try Self.logDecision(db, decision, studyId: studyId, sessionId: sessionId) }
+            return .started(ServedSession(id: sessionId, token: token, submissionId: submissionId,
                 assignmentIndex: index, startedAt: now, finishedAt: nil, releasedAt: nil, assignmentID: assignmentID,
                 submitTo: submitTo, answers: [:]))
         }
@@ -260,13 +265,15 @@ extension LabelStore {
     /// `synchronous = FULL` every acknowledged answer is on disk, yet the disk is flushed once
     /// per batch, not once per answer. Each answer runs in its own savepoint: one answer's
     /// error does not undo the others. The caller has checked that the item belongs to the
-    /// session's assignment and the value to the scale.
+    /// session's assignment and the value to the scale. With `logsAllocation` (an adaptive study's
+    /// regular item) a new answer is also logged as an ``AllocationInput``, in the same savepoint.
     public func saveServedAnswer(
         studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double?, position: Int, now: Date = Date()
+        reactionMs: Double?, position: Int, logsAllocation: Bool = false, now: Date = Date()
     ) async throws(ExplicableError) -> ServedAnswerOutcome {
         let answer = ServedAnswer(studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
-            notApplicable: notApplicable, reactionMs: reactionMs, position: position, now: now)
+            notApplicable: notApplicable, reactionMs: reactionMs, position: position, logsAllocation: logsAllocation,
+            now: now)
         do {
             return try await answerCommits.submit(answer)
         } catch let error as ExplicableError {
@@ -298,7 +305,7 @@ extension LabelStore {
 
     private static func save(_ answer: ServedAnswer, _ db: Database) throws -> ServedAnswerOutcome {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL FROM servedSession
+            SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL, assignmentIndex FROM servedSession
             WHERE studyId = ? AND token = ?
             """, arguments: [answer.studyId, answer.token])
         else { return .unknownSession }
@@ -312,6 +319,11 @@ extension LabelStore {
             """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs,
                 answer.position, answer.notApplicable])
         let inserted = db.changesCount == 1
+        if inserted && answer.logsAllocation {
+            try db.execute(sql: """
+                INSERT INTO allocationInput (studyId, kind, assignment, itemId, value) VALUES (?, 'answer', ?, ?, ?)
+                """, arguments: [answer.studyId, row[4] as Int, answer.itemId, answer.cannotTell ? nil : answer.value])
+        }
         try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [answer.now, sessionId])
         let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
             arguments: [submissionId]) ?? 0
@@ -345,31 +357,6 @@ extension LabelStore {
                 """, arguments: [now, now.timeIntervalSince(session.startedAt), session.submissionId])
             session.finishedAt = now
             return .finished(session)
-        }
-    }
-
-    /// Served sessions of the study by state.
-    public func servedCounts(studyId: Int64) async throws(ExplicableError) -> ServedCounts {
-        try await readAsync { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT coalesce(sum(finishedAt IS NULL AND releasedAt IS NULL), 0), coalesce(sum(finishedAt IS NOT NULL), 0),
-                    coalesce(sum(releasedAt IS NOT NULL), 0) FROM servedSession WHERE studyId = ?
-                """, arguments: [studyId])
-            return ServedCounts(active: row?[0] ?? 0, finished: row?[1] ?? 0, released: row?[2] ?? 0)
-        }
-    }
-
-    /// Every answer of the study (served or imported), one row each, in submission order.
-    public func longAnswers(studyId: Int64) async throws(ExplicableError) -> [LongAnswerRow] {
-        try await readAsync { db in
-            try Row.fetchAll(db, sql: """
-                SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs, r.notApplicable
-                FROM response r JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
-                JOIN item i ON i.id = r.itemId
-                WHERE s.studyId = ? ORDER BY s.id, r.position, i.id
-                """, arguments: [studyId]
-            ).map { LongAnswerRow(annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
-                cannotTell: $0[4], reactionMs: $0[5], notApplicable: $0[6]) }
         }
     }
 

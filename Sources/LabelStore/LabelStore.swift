@@ -14,7 +14,7 @@ public final class LabelStore: Sendable {
 
     public let queue: DatabaseQueue
     public let path: String
-    /// Served answers waiting for their commit (see ``saveServedAnswer(studyId:token:itemId:value:cannotTell:reactionMs:position:now:)``).
+    /// Served answers waiting for their commit (see ``saveServedAnswer(studyId:token:itemId:value:cannotTell:reactionMs:position:logsAllocation:now:)``).
     let answerCommits: GroupCommit<ServedAnswer, ServedAnswerOutcome>
 
     /// Opens (creating if needed) the store at `path`.

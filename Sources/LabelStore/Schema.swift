@@ -183,6 +183,33 @@ enum Schema {
                 t.add(column: "notApplicable", .boolean).notNull().defaults(to: false)
             }
         }
+        migrator.registerMigration("v8-allocation-log") { db in
+            // Adaptive allocation (`allocation: adaptive`): every decision `study serve` made, in
+            // order, with what it saw, so a study can be replayed, audited and resumed. A decision's
+            // number is the assignment index of the session it was made for.
+            try db.create(table: "allocationDecision") { t in
+                t.belongsTo("study", onDelete: .cascade, indexed: false).notNull()
+                t.column("sequence", .integer).notNull()
+                t.belongsTo("servedSession", onDelete: .setNull)
+                t.column("itemKeys", .text).notNull()  // JSON array, in the order shown (checks included)
+                t.column("chosen", .text).notNull()  // JSON array of {key, score}, in the order chosen
+                t.column("digest", .text).notNull()  // the allocator's state digest before the decision
+                t.column("inputsSeen", .integer).notNull()  // the last allocationInput id applied before it
+                t.column("createdAt", .datetime).notNull()
+                t.primaryKey(["studyId", "sequence"])
+            }
+            // What the allocator learns between decisions, in commit order: answers of adaptive
+            // sessions and releases of timed-out ones.
+            try db.create(table: "allocationInput") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("study", onDelete: .cascade, indexed: false).notNull()
+                t.column("kind", .text).notNull()  // answer | release
+                t.column("assignment", .integer).notNull()  // the decision (assignment index) it belongs to
+                t.belongsTo("item", onDelete: .cascade, indexed: false)  // answers only
+                t.column("value", .double)  // NULL for cannot-tell and releases
+            }
+            try db.create(index: "allocationInput_study", on: "allocationInput", columns: ["studyId", "id"])
+        }
         return migrator
     }
 }

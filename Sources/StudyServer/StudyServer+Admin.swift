@@ -42,8 +42,15 @@ extension StudyServer {
             var rejected: [Rejected]
         }
 
+        /// An adaptive study's allocation: decisions made, class rows still open, the state digest.
+        struct Allocation: Encodable {
+            var decisions, openRows, rows: Int
+            var digest: String
+        }
+
         var study: String
         var assignments: Int
+        var allocation: Allocation?
         var participants: ServedCounts
         var ratingsCollected, targetRatings, itemsComplete, items: Int
         var qc: QC
@@ -55,6 +62,7 @@ extension StudyServer {
         let counts = try store.collectionCounts(studyId: study.id)
         let status = try StudyStatus.of(study, in: store)
         let participants = try await store.servedCounts(studyId: study.id)
+        let summary = allocation?.summary()
         let perItem = study.items.filter { !$0.isAttentionCheck }.map {
             StatusBody.Item(key: $0.key, target: $0.targetRatings, collected: counts.ratingsPerItem[$0.id!] ?? 0)
         }
@@ -63,7 +71,9 @@ extension StudyServer {
         let preview = StatusBody.QCPreview(finished: finished.count, accept: finished.count - rejected.count,
             reject: rejected.count, rejected: rejected.map { .init(assignment: $0.assignmentID, reason: $0.reason ?? "") })
         return Responses.json(.ok, StatusBody(
-            study: study.spec.name, assignments: plan.assignments.count, participants: participants,
+            study: study.spec.name, assignments: plan?.assignments.count ?? summary?.decisions ?? 0,
+            allocation: summary.map { .init(decisions: $0.decisions, openRows: $0.openRows, rows: $0.rows, digest: $0.digest) },
+            participants: participants,
             ratingsCollected: status.ratingsCollected, targetRatings: status.targetRatings,
             itemsComplete: status.itemsComplete, items: status.items,
             qc: .init(accepted: status.submissionsAccepted, rejected: status.submissionsRejected,

@@ -46,8 +46,9 @@ extension StudyServer {
             assignmentIndex = session.assignmentIndex
             assignmentsByToken[body.token] = assignmentIndex
         }
-        let assignment = plan.assignments[assignmentIndex]
-        guard let position = positions[assignmentIndex][body.item], let item = study.item(key: body.item) else {
+        guard let assignment = try await assignment(assignmentIndex), let position = assignment.positions[body.item],
+            let item = study.item(key: body.item)
+        else {
             return Responses.error(.badRequest, "item '\(body.item)' is not in this participant's assignment")
         }
         let cannotTell = body.cannotTell ?? false
@@ -79,8 +80,8 @@ extension StudyServer {
         }
         let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
             value: cannotTell || notApplicable ? nil : body.value, cannotTell: cannotTell, notApplicable: notApplicable,
-            reactionMs: body.rtMs, position: position)
-        let total = assignment.itemKeys.count
+            reactionMs: body.rtMs, position: position, logsAllocation: allocation != nil && !item.isAttentionCheck)
+        let total = assignment.keys.count
         switch outcome {
         case .saved(let answered):
             return Responses.json(.ok, AnswerResponse(saved: true, duplicate: false, answered: answered, total: total))
@@ -115,7 +116,9 @@ extension StudyServer {
         guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
             return Responses.error(.notFound, "unknown session token")
         }
-        let required = plan.assignments[session.assignmentIndex].itemKeys.count
+        guard let required = try await assignment(session.assignmentIndex)?.keys.count else {
+            return Responses.error(.notFound, "unknown session token")
+        }
         switch try await store.finishServedSession(studyId: study.id, token: body.token, required: required) {
         case .finished:
             return Responses.json(.ok, FinishResponse(finished: true, next: "/session/\(body.token)/done"))

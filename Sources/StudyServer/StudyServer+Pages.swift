@@ -101,7 +101,7 @@ extension StudyServer {
         return render("serve-consent", [
             "fields": kept, "minutes": spec.pay.estimatedMinutes.map { String(format: "%.0f", $0) } as Any,
             "reward": String(format: "%.2f %@", spec.pay.rewardPerAssignment, spec.pay.currency),
-            "items": plan.assignments.first?.itemKeys.count ?? 0,
+            "items": itemsPerAssignment,
         ])
     }
 
@@ -119,10 +119,10 @@ extension StudyServer {
             .flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
         let hash = try store.annotatorHash(platform: platform, rawID: rawID)
         let arrival = try await store.admitServedParticipant(
-            studyId: study.id, platform: platform, idHash: hash, assignmentCount: plan.assignments.count,
+            studyId: study.id, platform: platform, idHash: hash, assignmentCount: plan?.assignments.count ?? 0,
             maxAssignmentsPerWorker: study.spec.qc.maxAssignmentsPerWorker ?? 1, timeout: configuration.timeout,
             token: Responses.randomHex(bytes: 32), platformAssignmentID: attempt,
-            submitTo: platform == "mturk" ? Self.mturkSubmitTo(query) : nil)
+            submitTo: platform == "mturk" ? Self.mturkSubmitTo(query) : nil, allocation: allocation)
         switch arrival {
         case .started(let session), .resumed(let session):
             return Responses.redirect("/session/\(session.token)" + (session.finishedAt == nil ? "" : "/done"))
@@ -173,7 +173,10 @@ extension StudyServer {
         }
         if session.finishedAt != nil { return Responses.redirect("/session/\(token)/done") }
         let scale = study.spec.effectiveScale
-        let items = plan.assignments[session.assignmentIndex].itemKeys.compactMap { key -> PageItem? in
+        guard let keys = try await assignment(session.assignmentIndex)?.keys else {
+            return message("Unknown session", "This session link is not valid.", status: .notFound)
+        }
+        let items = keys.compactMap { key -> PageItem? in
             guard let item = study.item(key: key) else { return nil }
             var options: [PageItem.Option]
             let slider = study.takesScale(item) ? study.spec.continuousScale : nil

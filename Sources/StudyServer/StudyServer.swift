@@ -19,11 +19,15 @@ public import Studies
 ///   `assignmentId`, a form that posts the assignment back to MTurk's `/mturk/externalSubmit`;
 /// - `POST /api/answer` `{"token", "item", "value", "cannot_tell", "not_applicable", "rt_ms"}`: saves one answer
 ///   (atomically, in its own savepoint) and replies once it is committed; answers arriving
-///   together share one commit (`LabelStore/saveServedAnswer(studyId:token:itemId:value:cannotTell:notApplicable:reactionMs:position:now:)`). Re-sending the stored answer is idempotent (200, `"duplicate": true`);
+///   together share one commit (`LabelStore/saveServedAnswer(studyId:token:itemId:value:cannotTell:notApplicable:reactionMs:position:logsAllocation:now:)`). Re-sending the stored answer is idempotent (200, `"duplicate": true`);
 ///   a different answer to an answered item is 409 (the first answer stands);
 /// - `POST /api/finish` `{"token"}`: marks the submission submitted once every item is answered;
 /// - `GET /admin/status`, `GET /admin/export.csv` with `Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN`
 ///   (absent without an admin token: 404).
+///
+/// A study with `allocation: adaptive` has no fixed plan: each new session's assignment is decided
+/// by its ``Studies/StudyAllocation`` allocator inside the admission's transaction, logged in the
+/// store with the answers and releases it saw, and rebuilt from that log when the server starts.
 public struct StudyServer: Sendable {
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
@@ -61,12 +65,16 @@ public struct StudyServer: Sendable {
     }
 
     public let study: Study
-    public let plan: TaskPlan
+    /// The balanced plan of a uniform study; `nil` for an adaptive one, whose assignments are
+    /// decided as participants arrive.
+    public let plan: TaskPlan?
     public let store: LabelStore
     public let configuration: Configuration
     let pages: MustacheLibrary
-    /// Each assignment's item positions by key.
+    /// Each assignment's item positions by key (uniform studies).
     let positions: [[String: Int]]
+    /// The allocator of an adaptive study.
+    let allocation: LiveAllocation?
     /// Renders the CIFAR-10 images items show; `nil` serves none.
     let images: StudyImages?
     /// The CIFAR-10 image references of the study's items by served file name.
@@ -89,9 +97,13 @@ public struct StudyServer: Sendable {
     ///   - templates: the folder holding the `serve-*.mustache` templates.
     ///   - images: renders the CIFAR-10 images the study's items show (`GET /images/NAME.png`).
     ///   - details: definitions and example images of the classes `class-neighbours` screens show.
+    ///   - prior: the prior similarity matrix of an adaptive study (its spec's `adaptive.prior`,
+    ///     resolved by the caller); the allocator's state is rebuilt from the store's log here.
+    /// - Throws: `ExplicableError` for a missing template or image, a study without items, or an
+    ///   adaptive study without a prior over its classes or with a log that does not replay.
     public init(
         study: Study, store: LabelStore, templates: URL, configuration: Configuration, images: StudyImages? = nil,
-        details: ClassDetails = .init()
+        details: ClassDetails = .init(), prior: ClassMatrix? = nil
     ) throws(ExplicableError) {
         self.study = study
         self.images = images
@@ -101,8 +113,21 @@ public struct StudyServer: Sendable {
             extra: details.examples.flatMap { $0.prefix(study.spec.effectiveScreen.examples ?? 0) })
         self.store = store
         self.configuration = configuration
-        plan = try TaskPlan(study: study)
-        positions = plan.assignments.map { Dictionary(uniqueKeysWithValues: $0.itemKeys.enumerated().map { ($1, $0) }) }
+        if study.spec.effectiveAllocation == .adaptive {
+            guard let prior else {
+                throw ExplicableError(.invalidArgument, "study '\(study.spec.name)' uses adaptive allocation and needs its prior")
+            }
+            let live = LiveAllocation(try StudyAllocation(study: study, prior: prior))
+            try live.rebuild(from: store.allocationLog(studyId: study.id))
+            allocation = live
+            plan = nil
+            positions = []
+        } else {
+            allocation = nil
+            let plan = try TaskPlan(study: study)
+            self.plan = plan
+            positions = plan.assignments.map { Dictionary(uniqueKeysWithValues: $0.itemKeys.enumerated().map { ($1, $0) }) }
+        }
         var library = MustacheLibrary()
         for name in ["serve-consent", "serve-session", "serve-done", "serve-message", "serve-style"] {
             let file = templates.appendingPathComponent("\(name).mustache")
@@ -114,6 +139,19 @@ public struct StudyServer: Sendable {
             }
         }
         pages = library
+    }
+
+    /// An assignment's item keys in the order shown and their positions: from the plan, or from
+    /// an adaptive study's logged decision; nil for an unknown index.
+    func assignment(_ index: Int) async throws -> (keys: [String], positions: [String: Int])? {
+        if let allocation { return try await allocation.assignment(index, in: store, studyId: study.id) }
+        guard let plan, plan.assignments.indices.contains(index) else { return nil }
+        return (plan.assignments[index].itemKeys, positions[index])
+    }
+
+    /// Items per assignment, attention checks included (the last uniform assignment may hold fewer).
+    var itemsPerAssignment: Int {
+        plan?.assignments.first?.itemKeys.count ?? study.spec.itemsPerAssignment + study.spec.attentionChecksPerAssignment
     }
 
     /// The router with every route and the middleware.

@@ -14,7 +14,10 @@ extension StudyCommand {
                 or PARTICIPANT_ID): consent, instructions, their assignment, then the completion code or the spec's
                 completion URL. Admin routes (GET /admin/status, GET /admin/export.csv) need
                 'Authorization: Bearer $EXPLICABLE_ADMIN_TOKEN' and are off without that variable.
-                Stops gracefully on SIGTERM or SIGINT.
+                A study with "allocation": "adaptive" decides each new participant's items as they arrive, from the \
+                spec's adaptive.prior (resolved like 'matrix build --prior', WordNet from --data/--lmf) and the answers \
+                so far; every decision is logged in the store (see 'study allocations') and a restarted server \
+                continues from the log. Stops gracefully on SIGTERM or SIGINT.
                 """)
 
         @Argument(help: ArgumentHelp("The study's name in the label store.", valueName: "study"))
@@ -48,6 +51,8 @@ extension StudyCommand {
             valueName: "dir"))
         var imageDir: String?
 
+        @OptionGroup var lmfOptions: LMFOptions
+
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -72,18 +77,21 @@ extension StudyCommand {
                     .flatMap { $0.isEmpty ? nil : $0 }
                 let labels = try store.open()
                 if fastCommits { try labels.relaxSynchronousCommits() }
+                let prior = try adaptivePrior(of: loaded, store: labels, data: dataFolder.folder, lmf: lmfOptions)
                 server = try StudyServer(study: loaded, store: labels,
                     templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
                     configuration: configuration,
                     images: StudyImages(data: dataFolder.folder, scale: loaded.spec.design == .mistakeReview ? 4 : 1),
-                    details: try StudyInputs.details(of: loaded, data: dataFolder.folder, lmf: lmf))
+                    details: try StudyInputs.details(of: loaded, data: dataFolder.folder, lmf: lmf),
+                    prior: prior)
             }
             let admin = server.configuration.adminToken == nil ? "off (set EXPLICABLE_ADMIN_TOKEN)" : "on"
             let minutes = server.configuration.timeout / 60
             let timeout = minutes == minutes.rounded() ? String(Int(minutes)) : String(format: "%g", minutes)
             let name = study, address = host
             try await server.run { port in
-                writeStdout("serving study \(name) at http://\(address):\(port)/ (\(server.plan.assignments.count) assignments; "
+                let assignments = server.plan.map { "\($0.assignments.count) assignments" } ?? "adaptive allocation"
+                writeStdout("serving study \(name) at http://\(address):\(port)/ (\(assignments); "
                     + "idle sessions released after \(timeout) min; admin routes \(admin))\n")
             }
         }

@@ -30,10 +30,10 @@ var explicableBinary: URL {
 /// Starts `explicable study serve` on any free port; returns the process, its port and what it
 /// printed up to the port.
 @discardableResult
-func startServeProcess(db: String, arguments: [String] = []) throws -> (Process, Int, String) {
+func startServeProcess(db: String, arguments: [String] = [], study: String = "serve-test") throws -> (Process, Int, String) {
     let process = Process()
     process.executableURL = explicableBinary
-    process.arguments = ["study", "serve", "serve-test", "--port", "0", "--db", db, "--rate-limit", "100000"] + arguments
+    process.arguments = ["study", "serve", study, "--port", "0", "--db", db, "--rate-limit", "100000"] + arguments
     var env = ProcessInfo.processInfo.environment
     env["EXPLICABLE_HOME"] = repositoryRoot.path
     env["EXPLICABLE_OFFLINE"] = "1"

@@ -15,7 +15,7 @@ let templates = repositoryRoot.appendingPathComponent("templates")
 func makeStudy(
     classes: Int = 3, k: Int = 2, perAssignment: Int = 3, completion: String? = "C0DE42", maxPerWorker: Int? = nil,
     platform: String = "prolific", sessionTimeoutMinutes: Double? = nil, qc extraQC: [String: Any] = [:],
-    spec extraSpec: [String: Any] = [:]
+    spec extraSpec: [String: Any] = [:], extra: [String: Any] = [:], at folder: URL? = nil
 ) throws -> (path: String, store: LabelStore, study: Study) {
     let labels = ["cat", "dog", "bird", "frog", "ship", "truck"].prefix(classes)
     let tsv = "index\tlabel\n" + labels.enumerated().map { "\($0)\t\($1)\n" }.joined()
@@ -33,9 +33,10 @@ func makeStudy(
     ]
     if let sessionTimeoutMinutes { object["sessionTimeoutMinutes"] = sessionTimeoutMinutes }
     object.merge(extraSpec) { _, new in new }
+    object.merge(extra) { _, new in new }
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     let spec = try StudySpec.decode(data, file: "test.json")
-    let path = try temporaryFolder().appendingPathComponent("store.sqlite").path
+    let path = try (folder ?? temporaryFolder()).appendingPathComponent("store.sqlite").path
     let store = try LabelStore(path: path)
     let study = try Study.create(spec: spec, specJSON: String(decoding: data, as: UTF8.self), classes: set, in: store)
     return (path, store, study)
