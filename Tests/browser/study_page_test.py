@@ -56,7 +56,9 @@ class Browser:
         port = open(port_file).read().split()[0]
         targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
         page = next(t for t in targets if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+        # No Origin header: Chromium refuses DevTools connections from origins it was not told to allow
+        # (newer websocket-client versions send one by default).
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
         self.next_id = 0
 
     def call(self, method, **params):
