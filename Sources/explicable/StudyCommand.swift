@@ -10,7 +10,7 @@ struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Design human studies, write their task pages, and keep their data in the label store.",
-        subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self, Review.self, ReviewReport.self, Serve.self])
+        subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self, Review.self, ReviewReport.self, Serve.self, Simulate.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
