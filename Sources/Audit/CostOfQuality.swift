@@ -1,4 +1,4 @@
-import ExplicableCore
+public import ExplicableCore
 import Foundation
 public import Semantics
 
@@ -131,5 +131,49 @@ extension InstanceLabellingBaseline {
         custom(name: name ?? "\(images) images × \(Int(labelsPerImage)) labels", images: images,
             labelsPerImage: labelsPerImage, secondsPerLabel: 15 * 60 / 210.0, hourlyPay: 1.50 * 60 / 15,
             currency: "USD", feeRate: 0.20)
+    }
+}
+
+extension CostOfQuality {
+    /// The instance labelling a class set's test set is weighed against: CIFAR-10H for
+    /// `cifar10`, 51 labels per test image for `cifar100` (10,000 images) and per validation
+    /// image for `imagenet1k` (50,000), else 51 labels per image of `images` (default 10,000).
+    public static func baseline(for classes: ClassSet, images: Int = 10_000) -> InstanceLabellingBaseline {
+        switch classes.name {
+        case "cifar10": .cifar10H
+        case "cifar100": .instanceLabels(images: 10_000, name: "CIFAR-100 test set × 51")
+        case "imagenet1k": .instanceLabels(images: 50_000, name: "ImageNet validation set × 51")
+        default: .instanceLabels(images: images)
+        }
+    }
+
+    /// The cost of quality of a class-pair study's design: its raters per item, items and
+    /// attention checks per assignment and pay, simulated against `truth` with `prior`.
+    ///
+    /// - Parameters:
+    ///   - spec: a `class-pair-likert` spec (its scale, `ratingsPerItem`, `itemsPerAssignment`, pay).
+    ///   - truth: the true similarities over the study's classes, on its scale.
+    ///   - prior: the prior the sparse, neighbour and adaptive designs use.
+    ///   - population: the raters.
+    ///   - careless: share of careless raters.
+    ///   - seed: the raters' seed.
+    /// - Throws: `ExplicableError` when the spec is another design or the matrices do not fit.
+    public static func of(
+        spec: StudySpec, truth: ClassMatrix, prior: ClassMatrix, population: RaterPopulation, careless: Double,
+        seed: UInt64, baseline: InstanceLabellingBaseline
+    ) throws(ExplicableError) -> CostOfQuality {
+        guard spec.design == .classPairLikert else {
+            throw ExplicableError(.invalidArgument, "the cost of quality is simulated for class-pair-likert studies; "
+                + "'\(spec.name)' is \(spec.design.rawValue)")
+        }
+        var settings = DesignSimulation.Settings()
+        settings.ratersPerPair = spec.ratingsPerItem
+        settings.itemsPerAssignment = spec.itemsPerAssignment
+        settings.attentionChecks = spec.attentionChecksPerAssignment
+        settings.careless = careless
+        let simulation = try DesignSimulation(truth: truth, prior: prior, population: population,
+            scale: RatingScale(spec: spec), settings: settings)
+        return evaluate(simulation, designs: SimulatedDesign.allCases, seed: seed, pay: StudyPay(spec: spec),
+            baseline: baseline, budgetFactors: [.uniform: 2])
     }
 }

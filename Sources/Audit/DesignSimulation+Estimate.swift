@@ -8,8 +8,10 @@ import Foundation
 /// WordNet measure has few distinct values, so often one bin per value); a bin's value is the
 /// mean of the accepted ratings of its cells, itself shrunk toward the mean of all ratings with
 /// weight 5 ratings; bins nobody has rated take the nearest rated bins' values (interpolated).
-/// A cell with `n` ratings summing to `Σ` is estimated as `(Σ + k · cal(prior)) / (n + k)`
-/// (`k` = ``shrinkage``, default 5 as in `matrix build --shrinkage`). Without a prior (the full
+/// A cell with `n` ratings summing to `Σ` is estimated as `(Σ + k_b · cal(prior)) / (n + k_b)`,
+/// `k_b = σ² / τ_b²` by empirical Bayes: `σ²` the rating variance pooled within cells, `τ_b²` the
+/// spread of bin b's cell means around its calibration beyond `σ²/n` (``shrinkage``, default 5 as
+/// in `matrix build --shrinkage`, until the bin has 5 rated cells). Without a prior (the full
 /// design), a cell is the mean of its ratings and unrated cells the mean of all ratings.
 /// The diagonal is the scale's top, as in the paper's CHL.
 final class SimulationState {
@@ -19,6 +21,9 @@ final class SimulationState {
     /// Per cell, row-major.
     var counts: [Int32]
     var sums: [Double]
+    var squares: [Double]
+    /// Each bin's shrinkage weight `k_b = σ² / τ_b²` (empirical Bayes), in ratings.
+    var binShrinkage: [Double]
     /// The prior's bin of each off-diagonal cell (-1 on the diagonal); empty without a prior.
     let bins: [Int32]
     let binCount: Int
@@ -35,6 +40,7 @@ final class SimulationState {
         self.shrinkage = shrinkage
         counts = [Int32](repeating: 0, count: n * n)
         sums = [Double](repeating: 0, count: n * n)
+        squares = [Double](repeating: 0, count: n * n)
         if let prior {
             var off: [Double] = []
             off.reserveCapacity(n * n)
@@ -66,6 +72,7 @@ final class SimulationState {
             binCount = 0
         }
         calibration = [Double](repeating: 0, count: binCount)
+        binShrinkage = [Double](repeating: shrinkage, count: binCount)
     }
 
     var hasPrior: Bool { binCount > 0 }
@@ -73,6 +80,7 @@ final class SimulationState {
     func add(cell: Int, rating: Double) {
         counts[cell] += 1
         sums[cell] += rating
+        squares[cell] += rating * rating
         totalSum += rating
         totalCount += 1
     }
@@ -104,12 +112,38 @@ final class SimulationState {
             case (nil, nil): calibration[b] = overall
             }
         }
+        // Empirical Bayes: σ² pooled within cells, τ_b² = spread of a bin's cell means around its
+        // calibration beyond what σ²/n explains; k_b = σ²/τ_b² (the default k until a bin has 5 rated cells), kept within 0.5…20.
+        var within = 0.0, degrees = 0.0
+        for cell in 0..<(n * n) where counts[cell] > 1 {
+            let c = Double(counts[cell])
+            within += squares[cell] - sums[cell] * sums[cell] / c
+            degrees += c - 1
+        }
+        guard degrees > 10 else { return }
+        let sigma2 = max(1e-4, within / degrees)
+        var deviation = [Double](repeating: 0, count: binCount), noise = [Double](repeating: 0, count: binCount)
+        var cells = [Double](repeating: 0, count: binCount)
+        for cell in 0..<(n * n) where counts[cell] > 0 {
+            let b = Int(bins[cell]), c = Double(counts[cell])
+            let d = sums[cell] / c - calibration[b]
+            deviation[b] += d * d
+            noise[b] += sigma2 / c
+            cells[b] += 1
+        }
+        for b in 0..<binCount where cells[b] >= 5 {
+            let tau2 = max(sigma2 / 1000, (deviation[b] - noise[b]) / cells[b])
+            binShrinkage[b] = min(20, max(0.5, sigma2 / tau2))
+        }
     }
 
     /// The estimate of one off-diagonal cell.
     @inline(__always) func estimate(_ cell: Int) -> Double {
         let count = Double(counts[cell])
-        if hasPrior { return (sums[cell] + shrinkage * calibration[Int(bins[cell])]) / (count + shrinkage) }
+        if hasPrior {
+            let b = Int(bins[cell]), k = binShrinkage[b]
+            return (sums[cell] + k * calibration[b]) / (count + k)
+        }
         if count > 0 { return sums[cell] / count }
         return totalCount > 0 ? totalSum / Double(totalCount) : 0
     }

@@ -405,7 +405,7 @@ struct AdaptivePolicy: DesignPolicy {
             let p = exp(s * value) / normaliser[k][row]
             weight += s * p * (1 - p)
         }
-        let c = Double(state.counts[cell]) + state.shrinkage
+        let c = Double(state.counts[cell]) + state.binShrinkage[Int(state.bins[cell])]
         return weight * (1 / c.squareRoot() - 1 / (c + 1).squareRoot())
     }
 

@@ -22,8 +22,7 @@ else { fatalError("usage: DesignBenchmark --data DIR --priors DIR --classes LIST
 
 func line(_ object: [String: Any]) {
     let json = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-    print(String(decoding: json, as: UTF8.self))
-    fflush(stdout)
+    FileHandle.standardOutput.write(json + Data("\n".utf8))
 }
 
 func prior(_ name: String) throws -> ClassMatrix {
