@@ -34,9 +34,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        // Our own direct 3×3 convolution kernels (AVX2 + FMA behind a run-time check), always optimised:
-        // unoptimised intrinsics would make debug-built tests slower than the BLAS path they replace.
-        .target(name: "CConvKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // Our own direct 3×3 convolution kernels (AVX2 + FMA behind a run-time check). No unsafeFlags, so
+        // the libraries can be depended on by version: debug builds compile them at -O0, and Conv2d then
+        // prefers im2col + OpenBLAS (`Conv2d.directKernelsOptimized`); tests select the kernels explicitly.
+        .target(name: "CConvKernels"),
         // wordnet/, studies/ and templates/ are compiled into ExplicableCore (EmbeddedFiles), so a copied
         // binary works from any folder (the plugin runs a small shell script with base64 at build time).
         .plugin(name: "EmbedRepositoryFiles", capability: .buildTool()),

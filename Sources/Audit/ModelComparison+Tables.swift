@@ -1,7 +1,7 @@
-public import ExplicableCore
-public import Foundation
+import ExplicableCore
+import Foundation
 import Semantics
-public import Training
+import Training
 
 extension ModelComparison {
     /// The models × metrics table, with intervals and the paired tests against the first model.

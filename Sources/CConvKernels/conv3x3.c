@@ -21,6 +21,14 @@ bool ck_conv3x3_available(void) {
 #endif
 }
 
+bool ck_conv3x3_optimized(void) {
+#ifdef __OPTIMIZE__
+    return true;
+#else
+    return false;
+#endif
+}
+
 static int blocks_of(int out_channels) { return (out_channels + CK_BLOCK - 1) / CK_BLOCK; }
 
 size_t ck_conv3x3_packed_count(int channels, int out_channels) {

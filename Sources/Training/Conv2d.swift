@@ -36,11 +36,17 @@ public final class Conv2d: Layer {
     /// returns an empty tensor.
     public var computesInputGradient = true
     /// Whether 3×3, padding-1 convolutions use the direct kernels (default: when the CPU
-    /// runs them; setting it has no effect on a CPU that doesn't). Tests and benchmarks turn it
-    /// off to compare with im2col + sgemm.
-    public var usesDirectKernels = Conv2d.directKernelsAvailable
+    /// runs them and they were compiled optimised, see ``directKernelsOptimized``; setting it has
+    /// no effect on a CPU that doesn't run them). Tests and benchmarks set it to compare the two
+    /// paths.
+    public var usesDirectKernels = Conv2d.directKernelsAvailable && Conv2d.directKernelsOptimized
     /// Whether this CPU runs the direct 3×3 kernels (AVX2 and FMA).
     public static let directKernelsAvailable = ck_conv3x3_available()
+    /// Whether the direct kernels were compiled with optimisation. SwiftPM compiles C at -O2 in
+    /// release builds and at -O0 in debug builds, where the kernels are about 40 times slower
+    /// than im2col + OpenBLAS would be; so a debug build trains on im2col by default. (Forcing
+    /// -O2 would take `unsafeFlags`, which SwiftPM refuses in packages depended on by version.)
+    public static let directKernelsOptimized = ck_conv3x3_optimized()
 
     let output = Tensor(shape: [0])
     let gradInput = Tensor(shape: [0])

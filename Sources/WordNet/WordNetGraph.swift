@@ -7,7 +7,9 @@ import Foundation
 /// and `instance_hypernym` relations) and its inverse are stored in compressed sparse rows:
 /// the hypernyms of synset `s` are `hypernymTargets[hypernymStart[s]..<hypernymStart[s+1]]`.
 /// No object per synset; lookups go through the dictionaries `synsetIndex`, `iliIndex` and
-/// the case-insensitive lemma index.
+/// the case-insensitive lemma index. A graph loaded from a snapshot builds those dictionaries
+/// only when first asked (most commands look up a few classes, and hashing ~330,000 keys is most
+/// of a snapshot's decoding time).
 public struct WordNetGraph: Sendable {
     /// One `<Lexicon>` of the resource.
     public struct Lexicon: Sendable, Equatable {
@@ -45,8 +47,10 @@ public struct WordNetGraph: Sendable {
     public internal(set) var synsetLexicon: [Int32] = []
     /// Hyponym counts a slice recorded for its synsets (full-wordnet values), else empty.
     public internal(set) var recordedHyponymCount: [Int32: Int32] = [:]
-    public internal(set) var synsetIndex: [String: Int32] = [:]
-    public internal(set) var iliIndex: [String: Int32] = [:]
+    /// Synset index by id (`oewn-02084071-n`).
+    public var synsetIndex: [String: Int32] { lookups.synset }
+    /// Synset index by ILI (`i46360`); the first synset carrying it.
+    public var iliIndex: [String: Int32] { lookups.ili }
 
     // Entries and senses.
     public internal(set) var entryIDs: [String] = []
@@ -61,7 +65,9 @@ public struct WordNetGraph: Sendable {
     public internal(set) var synsetSenseStart: [Int32] = []
     public internal(set) var synsetSenses: [Int32] = []
     /// Lower-cased written form (spaces and underscores both as space) → senses in file order.
-    public internal(set) var lemmaIndex: [String: [Int32]] = [:]
+    public var lemmaIndex: [String: [Int32]] { lookups.lemma }
+    /// The three lookup dictionaries, built when first used (see ``Lookups``).
+    var lookups = Lookups()
 
     // The taxonomy.
     public internal(set) var hypernymStart: [Int32] = [0]

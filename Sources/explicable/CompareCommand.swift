@@ -48,11 +48,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Test images to corrupt (stratified subset).", valueName: "n"))
     var oodImages = 1000
 
-    @Option(
-        help: ArgumentHelp(
-            "Comma-separated corruptions (default: all of \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))).",
-            valueName: "list"))
-    var corruptions: String?
+    @OptionGroup var corruptions: CorruptionOptions
 
     @Option(help: ArgumentHelp("Comma-separated severities 1–5.", valueName: "list"))
     var severities = "1,2,3,4,5"
@@ -71,20 +67,9 @@ struct CompareCommand: ParsableCommand {
         }
         if bootstrap < 1 { throw ValidationError("--bootstrap must be at least 1") }
         if oodImages < 1 { throw ValidationError("--ood-images must be at least 1") }
-        _ = try parsedCorruptions()
         _ = try parsedSeverities()
     }
 
-    func parsedCorruptions() throws -> [Corruption] {
-        guard let corruptions else { return Corruption.allCases }
-        return try corruptions.split(separator: ",").map { name in
-            guard let c = Corruption(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError(
-                    "unknown corruption '\(name)' (expected: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return c
-        }
-    }
 
     func parsedSeverities() throws -> [Int] {
         let values = severities.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -101,7 +86,7 @@ struct CompareCommand: ParsableCommand {
         let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
         let matrix = try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
         let request = try ood ? OODRequest(
-            test: dataOptions.load(.test), corruptions: parsedCorruptions(), severities: parsedSeverities(),
+            test: dataOptions.load(.test), corruptions: corruptions.list(), severities: parsedSeverities(),
             images: oodImages, seed: seed,
             sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
         let result = try Experiment.compare(

@@ -29,11 +29,7 @@ struct DemoCommand: ParsableCommand {
     var testSubset: Int?
     @Option(help: ArgumentHelp("Test images per corrupted set (default 500; 10,000 with --full; 0: no OOD).", valueName: "n"))
     var oodImages: Int?
-    @Option(
-        help: ArgumentHelp(
-            "Corruptions for OOD, comma-separated (default: all of \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))).",
-            valueName: "list"))
-    var corruptions: String?
+    @OptionGroup var corruptions: CorruptionOptions
     @Option(help: "WLF scale: targets softmax(scale · CHL[y]).")
     var scale = 1.0
     @Option(help: ArgumentHelp("Your own class-pair study in --db to use as CHL instead of the paper's.", valueName: "study"))
@@ -51,24 +47,12 @@ struct DemoCommand: ParsableCommand {
         if let subset, subset < 10 { throw ValidationError("--subset must be ≥ 10") }
         if let oodImages, oodImages < 0 { throw ValidationError("--ood-images must be ≥ 0") }
         if arch == .mlp { throw ValidationError("the demo trains an image model: cnn-s or resnet20") }
-        _ = try parsedCorruptions()
-    }
-
-    func parsedCorruptions() throws -> [Corruption] {
-        guard let corruptions else { return Corruption.allCases }
-        return try corruptions.split(separator: ",").map { name in
-            guard let c = Corruption(rawValue: String(name)) else {
-                throw ValidationError(
-                    "unknown corruption '\(name)' (expected \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return c
-        }
     }
 
     func run() throws {
         var options = Demo.Options(out: URL(fileURLWithPath: out), data: dataFolder.folder)
         (options.architecture, options.epochs, options.subset, options.testSubset) = (arch, epochs, subset, testSubset)
-        (options.oodImages, options.corruptions, options.scale) = (oodImages, try parsedCorruptions(), scale)
+        (options.oodImages, options.corruptions, options.scale) = (oodImages, try corruptions.list(), scale)
         (options.study, options.full, options.seed) = (study, full, seed)
         options.store = db.map { URL(fileURLWithPath: $0) }
         let progress = TrainingProgress()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import ExplicableCore
 import Foundation
 import LabelStore
@@ -86,4 +87,27 @@ func matrixBuilder(store: LabelStore?, data: DataFolder, lmf: LMFOptions) -> Mat
     MatrixBuilder(
         store: store, data: data,
         taxonomy: MatrixBuilder.cachedTaxonomy(lmf: { () throws(ExplicableError) in try lmf.locate(in: data) }))
+}
+
+/// `--corruptions`, shared by `demo` and `compare`: a comma-separated list of CIFAR-10-C-style corruptions.
+struct CorruptionOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Corruptions for OOD, comma-separated (default: all of \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))).",
+            valueName: "list"))
+    var corruptions: String?
+
+    func validate() throws { _ = try list() }
+
+    /// The corruptions named, in the order given; all of them without `--corruptions`.
+    func list() throws -> [Corruption] {
+        guard let corruptions else { return Corruption.allCases }
+        return try corruptions.split(separator: ",").map { name in
+            guard let c = Corruption(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError(
+                    "unknown corruption '\(name)' (expected: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return c
+        }
+    }
 }

@@ -51,6 +51,7 @@ struct ModelTests {
             }
         }
         for conv in convs(plain) { conv.usesDirectKernels = false }
+        for conv in convs(folded) { conv.usesDirectKernels = true }  // also in a debug build
         #expect(convs(folded).contains { $0.foldsBatchNorm } == Conv2d.directKernelsAvailable)
         let x = g.tensor([4, 3, 32, 32], -2, 2)
         let y = folded.forward(x, training: false).values, expected = plain.forward(x, training: false).values

@@ -13,6 +13,11 @@
 /// Whether this CPU runs the kernels (AVX2 and FMA).
 bool ck_conv3x3_available(void);
 
+/// Whether these kernels were compiled with optimisation (`__OPTIMIZE__`: SwiftPM's release
+/// builds use -O2). Unoptimised, as in a debug build, they are about 40 times slower (each
+/// intrinsic's vector goes through the stack) and im2col + OpenBLAS is the faster path.
+bool ck_conv3x3_optimized(void);
+
 /// Floats of the packed weights for `out_channels × channels × 3 × 3`.
 size_t ck_conv3x3_packed_count(int channels, int out_channels);
 

@@ -1,0 +1,120 @@
+import ExplicableCore
+import Foundation
+import Hummingbird
+import LabelStore
+import NIOCore
+import Studies
+
+// The answer API: `POST /api/answer` and `POST /api/finish`.
+extension StudyServer {
+    struct AnswerRequest: Decodable {
+        var token: String
+        var item: String
+        var value: Double?
+        var cannotTell: Bool?
+        var rtMs: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case token, item, value
+            case cannotTell = "cannot_tell"
+            case rtMs = "rt_ms"
+        }
+    }
+
+    struct AnswerResponse: Encodable {
+        var saved: Bool
+        var duplicate: Bool
+        var answered: Int
+        var total: Int
+    }
+
+    func answer(_ request: Request) async throws -> Response {
+        let body: AnswerRequest
+        switch await decode(AnswerRequest.self, request) {
+        case .success(let value): body = value
+        case .failure(let box): return box.response
+        }
+        let assignmentIndex: Int
+        if let cached = assignmentsByToken[body.token] {
+            assignmentIndex = cached
+        } else {
+            guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
+                return Responses.error(.notFound, "unknown session token")
+            }
+            assignmentIndex = session.assignmentIndex
+            assignmentsByToken[body.token] = assignmentIndex
+        }
+        let assignment = plan.assignments[assignmentIndex]
+        guard let position = positions[assignmentIndex][body.item], let item = study.item(key: body.item) else {
+            return Responses.error(.badRequest, "item '\(body.item)' is not in this participant's assignment")
+        }
+        let cannotTell = body.cannotTell ?? false
+        if cannotTell && body.value != nil {
+            return Responses.error(.badRequest, "give either a value or cannot_tell, not both")
+        }
+        // The same check as the importers' (Study.check); only the wording is the API's.
+        if case .failure(let problem) = study.check(
+            value: body.value, cannotTell: cannotTell, reactionMs: body.rtMs, for: item)
+        {
+            switch problem {
+            case .cannotTellNotAllowed:
+                return Responses.error(.badRequest, "item '\(body.item)' does not accept 'cannot tell'")
+            case .missingValue:
+                return Responses.error(.badRequest, "missing field 'value'")
+            case .notAClass(let value, _), .offScale(let value, _):
+                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (accepted: "
+                    + study.acceptedValues(for: item).map(Self.format).joined(separator: ", ") + ")")
+            case .reactionTime:
+                return Responses.error(.badRequest, "field 'rt_ms' must be a number of milliseconds in 0…86400000")
+            }
+        }
+        let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
+            value: cannotTell ? nil : body.value, cannotTell: cannotTell, reactionMs: body.rtMs, position: position)
+        let total = assignment.itemKeys.count
+        switch outcome {
+        case .saved(let answered):
+            return Responses.json(.ok, AnswerResponse(saved: true, duplicate: false, answered: answered, total: total))
+        case .duplicate(let answered):
+            return Responses.json(.ok, AnswerResponse(saved: false, duplicate: true, answered: answered, total: total))
+        case .conflict:
+            return Responses.error(.conflict, "item '\(body.item)' already has a different answer; the first answer stands")
+        case .unknownSession:
+            return Responses.error(.notFound, "unknown session token")
+        case .finished:
+            return Responses.error(.conflict, "this session is finished; answers can no longer change")
+        case .released:
+            return Responses.error(.gone, "this session timed out and was released")
+        }
+    }
+
+    struct FinishRequest: Decodable {
+        var token: String
+    }
+
+    struct FinishResponse: Encodable {
+        var finished: Bool
+        var next: String
+    }
+
+    func finish(_ request: Request) async throws -> Response {
+        let body: FinishRequest
+        switch await decode(FinishRequest.self, request) {
+        case .success(let value): body = value
+        case .failure(let box): return box.response
+        }
+        guard let session = try await store.servedSession(studyId: study.id, token: body.token) else {
+            return Responses.error(.notFound, "unknown session token")
+        }
+        let required = plan.assignments[session.assignmentIndex].itemKeys.count
+        switch try await store.finishServedSession(studyId: study.id, token: body.token, required: required) {
+        case .finished:
+            return Responses.json(.ok, FinishResponse(finished: true, next: "/session/\(body.token)/done"))
+        case .incomplete(let missing):
+            return Responses.error(.badRequest, "\(missing) of \(required) items are not answered yet")
+        case .unknownSession:
+            return Responses.error(.notFound, "unknown session token")
+        case .released:
+            return Responses.error(.gone, "this session timed out and was released")
+        }
+    }
+}
