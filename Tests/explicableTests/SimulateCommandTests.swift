@@ -49,4 +49,22 @@ struct SimulateCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
         #expect(try run("matrix", "truth", "--classes", "cifar100", "--out", "x.txt").status == 64)
     }
+
+    /// `audit --cost-of-quality` prices every design of the study against the full design and CIFAR-10H.
+    @Test func auditPricesEachDesign() throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("s.sqlite").path
+        let data = try requireSharedData("wordnet/english-wordnet-2025.xml.gz").deletingLastPathComponent()
+            .deletingLastPathComponent()
+        _ = try run("study", "create", spec, "--db", db)
+        let r = try run("audit", "cifar10-class-likert", "--cost-of-quality", "--db", db, "--data", data.path)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("Cost of quality, cifar10 (seed 1)") && r.out.contains("against CIFAR-10H"))
+        for design in ["full", "uniform", "sparse", "neighbours", "adaptive"] {
+            #expect(r.out.contains("\n\(design) "), "no row for \(design)")
+        }
+        let full = r.out.split(separator: "\n").first { $0.hasPrefix("full ") }.map(String.init) ?? ""
+        #expect(full.contains("4140") && full.contains("100.00%") && full.contains("0.81%") && full.contains("132.48 USD"),
+            "\(r.out)")
+    }
 }
