@@ -20,6 +20,9 @@ public enum SimulatedDesign: String, Sendable, Codable, CaseIterable {
     /// The sparse list rated once, then each assignment's pairs are those whose next rating most
     /// reduces the expected total-variation error of the WLF targets (see ``DesignSimulation``).
     case adaptive
+    /// The study server's allocator (`ExplicableCore.AdaptiveAllocator`, `allocation: adaptive` in a
+    /// spec) over every pair, its prior min–max scaled, row tolerance 0.01; it stops when every row does.
+    case allocator
 }
 
 /// Which cells a simulated design asks next. ``SimulatedDesign`` names the built-in ones.
@@ -29,6 +32,12 @@ protocol DesignPolicy {
     mutating func nextAssignment(_ state: SimulationState, _ rng: inout SeededGenerator) -> [Int]
     /// Called after the assignment's accepted ratings were added to `state`.
     mutating func observe(_ cells: [Int], _ state: SimulationState)
+    /// Called with the assignment's ratings and whether QC accepted them (before ``observe(_:_:)``).
+    mutating func answered(_ cells: [Int], ratings: [Double], accepted: Bool)
+}
+
+extension DesignPolicy {
+    mutating func answered(_ cells: [Int], ratings: [Double], accepted: Bool) {}
 }
 
 /// Runs class-pair designs in-process against a known truth with simulated raters, and records
@@ -157,6 +166,7 @@ public struct DesignSimulation: Sendable {
                 for (cell, rating) in zip(cells, ratings) { state.add(cell: cell, rating: rating) }
                 accepted += cells.count
             }
+            policy.answered(cells, ratings: ratings, accepted: passed)
             policy.observe(cells, state)
             if judgments >= nextCheckpoint {
                 record()
@@ -181,6 +191,7 @@ public struct DesignSimulation: Sendable {
             decoys: settings.screenDecoys, farHalf: farHalfByPrior(), chunk: settings.itemsPerAssignment)
         case .adaptive: return AdaptivePolicy(seedCells: sparseCells(&rng), n: n, scales: settings.scales,
             chunk: settings.itemsPerAssignment)
+        case .allocator: return AllocatorPolicy(prior: prior, settings: settings, scale: scale, seed: rng.next())
         }
     }
 
@@ -453,4 +464,40 @@ struct AdaptivePolicy: DesignPolicy {
             heap.push(score(cell, state), cell)
         }
     }
+}
+
+/// The server's `AdaptiveAllocator` as a design: one item per directed pair.
+struct AllocatorPolicy: DesignPolicy {
+    var allocator: AdaptiveAllocator?
+    let n: Int
+    var sequence = 0
+
+    init(prior: ClassMatrix, settings: DesignSimulation.Settings, scale: RatingScale, seed: UInt64) {
+        n = prior.count
+        var items: [AdaptiveAllocator.Item] = []
+        items.reserveCapacity(n * (n - 1))
+        for i in 0..<n { for j in 0..<n where i != j { items.append(.init(key: "pair:\(i):\(j)", cells: [.init(i, j)])) } }
+        let parameters = AdaptiveAllocator.Parameters(
+            tolerance: 0.01, scales: settings.scales, ratingRange: scale.low...scale.high,
+            maxRatingsPerItem: settings.ratersPerPair * 4, itemsPerAssignment: settings.itemsPerAssignment)
+        allocator = try? AdaptiveAllocator(prior: prior, items: items, parameters: parameters, seed: seed)
+    }
+
+    mutating func nextAssignment(_ state: SimulationState, _ rng: inout SeededGenerator) -> [Int] {
+        guard let assignment = allocator?.nextAssignment() else { return [] }
+        sequence = assignment.sequence
+        return assignment.itemKeys.compactMap { key in
+            let f = key.split(separator: ":")
+            guard f.count == 3, let a = Int(f[1]), let b = Int(f[2]) else { return nil }
+            return a * n + b
+        }
+    }
+
+    mutating func answered(_ cells: [Int], ratings: [Double], accepted: Bool) {
+        for (cell, rating) in zip(cells, ratings) {
+            allocator?.record(assignment: sequence, itemKey: "pair:\(cell / n):\(cell % n)", value: accepted ? rating : nil)
+        }
+    }
+
+    mutating func observe(_ cells: [Int], _ state: SimulationState) {}
 }
