@@ -34,5 +34,13 @@ let package = Package(
             dependencies: [.product(name: "Training", package: root), .product(name: "ExplicableCore", package: root)],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
         ),
+        .executableTarget(
+            name: "DesignBenchmark",
+            dependencies: [
+                .product(name: "Audit", package: root), .product(name: "Semantics", package: root),
+                .product(name: "ExplicableCore", package: root),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
     ]
 )

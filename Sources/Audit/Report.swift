@@ -46,6 +46,8 @@ public struct Report: Sendable {
     public var trainingCurves: [Figure] = []
     public var ood: Table?
     public var audit: [Table] = []
+    /// Judgments against WLF-target quality per class-pair design (``CostOfQuality/chart``).
+    public var costOfQuality: [Figure] = []
     /// How the numbers were made (data, seeds, settings), one line each.
     public var notes: [String] = []
     public var generated: Date
@@ -97,6 +99,7 @@ public struct Report: Sendable {
             "title": title, "generated": formatter.string(from: generated), "summary": summary,
             "matrices": matrices.map(figure), "reliability": reliability.map(figure), "comparisons": comparisons.map { table($0) },
             "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure), "audit": audit.map { table($0) },
+            "costOfQuality": costOfQuality.map(figure),
             "notes": notes,
         ]
         if let models { context["models"] = table(models, id: "model-table") }
@@ -104,7 +107,7 @@ public struct Report: Sendable {
         if let ood { context["ood"] = table(ood, id: "ood-table") }
         context["hasMatrices"] = !matrices.isEmpty || !reliability.isEmpty
         context["hasModels"] = models != nil || !comparisons.isEmpty || !confusion.isEmpty || !trainingCurves.isEmpty
-        context["hasAudit"] = !audit.isEmpty
+        context["hasAudit"] = !audit.isEmpty || !costOfQuality.isEmpty
         context["hasSummary"] = !summary.isEmpty
         context["hasNotes"] = !notes.isEmpty
         return library.render(context, withTemplate: "report") ?? ""

@@ -15,6 +15,8 @@ public struct ReportBuilder {
     /// Comparisons of the runs, under one or more evaluation matrices (the first one's OOD table is shown).
     public var comparisons: [ModelComparison] = []
     public var audits: [LabelCostAudit] = []
+    /// Simulated costs of quality per class-pair design (table and curve each).
+    public var costsOfQuality: [CostOfQuality] = []
 
     public init(title: String) { self.title = title }
 
@@ -74,7 +76,12 @@ public struct ReportBuilder {
                 caption: "rows: true class, columns: predicted class; each row sums to 1",
                 valueLabel: "share of the true class's test images"))
         }
-        report.audit = audits.map(\.table)
+        report.audit = audits.map(\.table) + costsOfQuality.map(\.table)
+        report.costOfQuality = costsOfQuality.map {
+            Report.Figure(title: "Cost of quality: \($0.classes)", caption: "Mean total-variation distance of the WLF "
+                + "targets (scales 1 and 2) to the truth's, against judgments collected, per design (simulated, seed "
+                + "\($0.seed)); the flat line is the full design's quality at its raters per pair.", svg: $0.chart.svg)
+        }
         return report
     }
 

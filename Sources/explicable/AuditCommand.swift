@@ -49,6 +49,9 @@ struct AuditCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var quality: CostOfQualityOptions
+    @OptionGroup var lmf: LMFOptions
+    @OptionGroup var dataFolder: DataFolderOptions
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -62,6 +65,7 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let labelStore = try store.open()
         var audits: [LabelCostAudit] = []
+        var costs: [CostOfQuality] = []
         for name in studies {
             let study = try labelStore.study(named: name)
             let spec = try study.spec()
@@ -76,13 +80,25 @@ struct AuditCommand: ParsableCommand {
             let sufficiency = try LabelCostAudit.raterSufficiency(of: study, store: labelStore, seed: seed)
             audits.append(try LabelCostAudit.audit(study: name, studyId: study.record.id!, pay: pay, store: labelStore,
                 baseline: baseline, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair, target: target))
+            if quality.costOfQuality {
+                costs.append(try quality.evaluate(study, builder: matrixBuilder(store: labelStore, data: dataFolder.folder,
+                    lmf: lmf), seed: seed))
+            }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            writeStdout(String(decoding: try encoder.encode(audits), as: UTF8.self) + "\n")
+            let data = quality.costOfQuality ? try encoder.encode(Both(audits: audits, costOfQuality: costs))
+                : try encoder.encode(audits)
+            writeStdout(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            writeStdout(audits.map(\.text).joined(separator: "\n"))
+            writeStdout((audits.map(\.text) + costs.map(\.text)).joined(separator: "\n"))
         }
+    }
+
+    /// `--json` with `--cost-of-quality`.
+    struct Both: Encodable {
+        var audits: [LabelCostAudit]
+        var costOfQuality: [CostOfQuality]
     }
 }

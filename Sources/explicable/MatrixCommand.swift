@@ -18,7 +18,7 @@ struct MatrixCommand: ParsableCommand {
             stored), and chl (the paper's published CIFAR-10 CHL). train, evaluate, compare, report and demo name \
             their matrices in the same way.
             """,
-        subcommands: [Build.self, List.self, Show.self, Export.self, Import.self, Compare.self, Reliability.self])
+        subcommands: [Build.self, List.self, Show.self, Export.self, Import.self, Compare.self, Reliability.self, Truth.self])
 }
 
 extension LikertAggregation.Statistic: ExpressibleByArgument {}

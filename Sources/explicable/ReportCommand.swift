@@ -50,6 +50,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Seed of bootstraps, curves and corruptions.")
     var seed: UInt64 = 0
 
+    @OptionGroup var quality: CostOfQualityOptions
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var matrixOptions: MatrixOptions
 
@@ -73,6 +74,10 @@ struct ReportCommand: ParsableCommand {
                 try LabelCostAudit.audit(
                     study: name, studyId: study.record.id!, pay: StudyPay(spec: try study.spec()), store: store!,
                     curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair))
+            if quality.costOfQuality {
+                builder.costsOfQuality.append(try quality.evaluate(study, builder: matrixBuilder(store: store,
+                    data: dataOptions.folders().root, lmf: matrixOptions.lmfOptions), seed: seed))
+            }
         }
         if !runs.isEmpty {
             let models = try runs.map { path throws(ExplicableError) in

@@ -10,5 +10,5 @@ struct StudyCommand: ParsableCommand {
         commandName: "study",
         abstract: "Design human studies, write their task pages, and keep their data in the label store.",
         subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self, Review.self, ReviewReport.self, Serve.self,
-            Allocations.self])
+            Allocations.self, Simulate.self])
 }
