@@ -1,4 +1,4 @@
-public import ExplicableCore
+import ExplicableCore
 public import LabelStore
 
 /// What a `class-neighbours` screen shows about its class besides the name: a definition and

@@ -1,6 +1,6 @@
 public import ExplicableCore
 public import Foundation
-public import LabelStore
+import LabelStore
 
 /// What a class-pair study's items are made from besides its spec and class set.
 public struct PairDesignInputs: Sendable {

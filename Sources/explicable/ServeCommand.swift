@@ -51,8 +51,6 @@ extension StudyCommand {
             valueName: "dir"))
         var imageDir: String?
 
-        @OptionGroup var lmfOptions: LMFOptions
-
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -77,7 +75,7 @@ extension StudyCommand {
                     .flatMap { $0.isEmpty ? nil : $0 }
                 let labels = try store.open()
                 if fastCommits { try labels.relaxSynchronousCommits() }
-                let prior = try adaptivePrior(of: loaded, store: labels, data: dataFolder.folder, lmf: lmfOptions)
+                let prior = try adaptivePrior(of: loaded, store: labels, data: dataFolder.folder, lmf: lmf)
                 server = try StudyServer(study: loaded, store: labels,
                     templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
                     configuration: configuration,
