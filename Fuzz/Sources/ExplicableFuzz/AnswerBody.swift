@@ -14,11 +14,13 @@ enum AnswerBody {
         var item: String
         var value: Double?
         var cannotTell: Bool?
+        var notApplicable: Bool?
         var rtMs: Double?
 
         enum CodingKeys: String, CodingKey {
             case token, item, value
             case cannotTell = "cannot_tell"
+            case notApplicable = "not_applicable"
             case rtMs = "rt_ms"
         }
     }
