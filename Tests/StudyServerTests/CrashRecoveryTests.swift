@@ -40,6 +40,9 @@ func startServeProcess(db: String, arguments: [String] = [], study: String = "se
     process.environment = env
     let out = Pipe()
     process.standardOutput = out
+    // Not the test runner's stderr: a server a failed test left running would hold that pipe
+    // open, and `swift test` would wait for it forever.
+    process.standardError = FileHandle.nullDevice
     try process.run()
     var text = ""
     let deadline = Date().addingTimeInterval(60)
@@ -67,6 +70,7 @@ func startServeProcess(db: String, arguments: [String] = [], study: String = "se
         let participants = (0..<30).map { "crash\($0)" }
         @Sendable func value(_ pid: String, _ item: String) -> Int { abs((pid + item).hashValue) % 5 }
         let (first, port1, _) = try startServeProcess(db: path)
+        defer { if first.isRunning { first.terminate() } }
         await withTaskGroup(of: Void.self) { group in
             for pid in participants {
                 group.addTask {
@@ -93,6 +97,7 @@ func startServeProcess(db: String, arguments: [String] = [], study: String = "se
         #expect(!acknowledged.isEmpty)
 
         let (second, port2, _) = try startServeProcess(db: path)
+        defer { if second.isRunning { second.terminate() } }
         defer { second.terminate() }
         for pid in participants {
             try await withTestClient(port: port2) { client in
