@@ -39,6 +39,10 @@ def run(*args):
     return result.stdout
 
 
+class Navigating(Exception):
+    """The page navigated while DevTools evaluated an expression in it."""
+
+
 class Browser:
     def __init__(self, profile):
         self.process = subprocess.Popen(
@@ -68,11 +72,20 @@ class Browser:
             message = json.loads(self.ws.recv())
             if message.get("id") == self.next_id:
                 if "error" in message:
+                    if "navigated or closed" in str(message["error"]) or "context" in str(message["error"]):
+                        raise Navigating(f"FAIL: {method}: {message['error']}")
                     sys.exit(f"FAIL: {method}: {message['error']}")
                 return message["result"]
 
-    def evaluate(self, expression):
-        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+    def evaluate(self, expression, polling=False):
+        """Runs `expression` in the page. With `polling` (a read-only check repeated until the
+        page is ready), a page still navigating answers None instead of failing the test."""
+        try:
+            result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        except Navigating as error:
+            if polling:
+                return None
+            sys.exit(str(error))
         if "exceptionDetails" in result:
             sys.exit(f"FAIL: script error: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -91,7 +104,7 @@ def open_page(browser, url, expected):
     browser.call("Page.navigate", url=url)
     count = 0
     for _ in range(100):
-        count = browser.evaluate("document.querySelectorAll('fieldset.item').length") or 0
+        count = browser.evaluate("document.querySelectorAll('fieldset.item').length", polling=True) or 0
         if count:
             break
         time.sleep(0.1)
@@ -118,7 +131,7 @@ def submit(browser, answers_js):
     """ % answers_js)
     payload = None
     for _ in range(50):
-        payload = browser.evaluate("window.explicablePayload || null")
+        payload = browser.evaluate("window.explicablePayload || null", polling=True)
         if payload:
             break
         time.sleep(0.1)
@@ -226,7 +239,7 @@ def instance_label_case(browser, work, db):
     run("study", "tasks", "browser-instance-labels", "--out", out, "--data", data_dir, "--db", db)
     open_page(browser, f"file://{os.path.join(out, 'pages', 'assignment-0001.html')}?PROLIFIC_PID=p-instance&STUDY_ID=s2&SESSION_ID=session-i1", 22)
     for _ in range(50):
-        loaded = browser.evaluate("""Array.from(document.images).filter(i => i.complete && i.naturalWidth === 32
+        loaded = browser.evaluate(polling=True, expression="""Array.from(document.images).filter(i => i.complete && i.naturalWidth === 32
             && i.naturalHeight === 32).length""")
         if loaded == 22:
             break
@@ -262,7 +275,7 @@ def report_case(browser, work):
         sys.exit(f"FAIL: the demo did not say where the report is: {result.stdout}")
     browser.call("Page.navigate", url=f"file://{report}")
     for _ in range(100):
-        if browser.evaluate("document.readyState") == "complete":
+        if browser.evaluate("document.readyState", polling=True) == "complete":
             break
         time.sleep(0.1)
     counts = browser.evaluate("""({
@@ -376,13 +389,13 @@ def tick_js(level):
 def check_screens(browser, what):
     """Every screen shows its class's WordNet definition and three 32×32 example images."""
     for _ in range(50):
-        state = browser.evaluate("""({
+        state = browser.evaluate(polling=True, expression="""({
             screens: document.querySelectorAll('fieldset.screen').length,
             definitions: Array.from(document.querySelectorAll('fieldset.screen')).filter(s => {
                 const d = s.querySelector('.definition'); return d && d.textContent.length > 10; }).length,
             images: Array.from(document.querySelectorAll('fieldset.screen img')).filter(i => i.complete
                 && i.naturalWidth === 32 && i.naturalHeight === 32).length,
-            candidates: document.querySelectorAll('.candidate').length })""")
+            candidates: document.querySelectorAll('.candidate').length })""") or {"screens": 0}
         if state["screens"] and state["images"] == 3 * state["screens"]:
             break
         time.sleep(0.1)
