@@ -215,16 +215,27 @@ extension WordNetSnapshot {
         }
 
         mutating func strings() throws(Invalid) -> [String] {
-            let table = try packedStrings()
+            let (ends, blob) = try stringTable()
             var result: [String] = []
-            result.reserveCapacity(table.count)
-            for i in 0..<table.count { result.append(table[i]) }
+            result.reserveCapacity(ends.count - 1)
+            for i in 1..<ends.count {
+                result.append(String(decoding: UnsafeRawBufferPointer(rebasing: blob[Int(ends[i - 1])..<Int(ends[i])]),
+                    as: UTF8.self))
+            }
             return result
         }
 
         /// A string table copied out of the snapshot with its offsets checked, for strings made
         /// only when asked for.
         mutating func packedStrings() throws(Invalid) -> PackedStrings {
+            let (ends, blob) = try stringTable()
+            return PackedStrings(offsets: ends, bytes: Array(blob))
+        }
+
+        /// A string table's end offsets (checked: from 0, increasing, within the bytes) and its bytes.
+        /// Invalid UTF-8 is repaired (U+FFFD) when strings are made, never trusted; the checksum
+        /// catches accidents.
+        private mutating func stringTable() throws(Invalid) -> (ends: [UInt32], blob: UnsafeRawBufferPointer) {
             let n = try count(minimumBytesEach: 4)
             let offsets = try take((n + 1) * 4)
             let blobLength = try int()
@@ -241,7 +252,7 @@ extension WordNetSnapshot {
                 guard end >= previous, Int(end) <= blobLength else { throw Invalid("string offset \(end) out of bounds") }
                 previous = end
             }
-            return PackedStrings(offsets: ends, bytes: Array(blob))
+            return (ends, blob)
         }
 
         mutating func optionalStrings() throws(Invalid) -> [String?] {
