@@ -45,7 +45,8 @@ let package = Package(
         // binary works from any folder (the plugin runs a small shell script with base64 at build time).
         .plugin(name: "EmbedRepositoryFiles", capability: .buildTool()),
         .target(name: "ExplicableCore", swiftSettings: strict, plugins: ["EmbedRepositoryFiles"]),
-        .target(name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CExplicableZlib"], swiftSettings: strict),
+        .target(
+            name: "WordNet", dependencies: ["ExplicableCore", "CLibXML2", "CExplicableZlib"], swiftSettings: strict),
         .target(
             name: "LabelStore",
             dependencies: [
@@ -157,7 +158,8 @@ let package = Package(
         .testTarget(
             name: "explicableTests",
             dependencies: [
-                "explicable", "ExplicableCore", "LabelStore", "Semantics", "Studies", "WordNet", "Training", "TestSupport",
+                "explicable", "ExplicableCore", "LabelStore", "Semantics", "Studies", "WordNet", "Training",
+                "TestSupport",
             ],
             swiftSettings: strict
         ),

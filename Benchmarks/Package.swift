@@ -13,7 +13,9 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "BLASBenchmark", dependencies: [.product(name: "Training", package: root)],
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
         ),
         .executableTarget(
             name: "WordNetBenchmark",
@@ -22,7 +24,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "SemanticsBenchmark",
-            dependencies: [.product(name: "Semantics", package: root), .product(name: "ExplicableCore", package: root)],
+            dependencies: [
+                .product(name: "Semantics", package: root), .product(name: "ExplicableCore", package: root),
+            ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
@@ -32,7 +36,9 @@ let package = Package(
         .executableTarget(
             name: "TrainBenchmark",
             dependencies: [.product(name: "Training", package: root), .product(name: "ExplicableCore", package: root)],
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
         ),
         .executableTarget(
             name: "DesignBenchmark",

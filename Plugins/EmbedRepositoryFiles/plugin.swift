@@ -11,7 +11,9 @@ struct EmbedRepositoryFiles: BuildToolPlugin {
         var files: [String] = []
         for (folder, extensions) in [("wordnet", ["tsv"]), ("studies", ["json"]), ("templates", ["mustache", "py"])] {
             let base = root.appending(path: folder)
-            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { continue }
+            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else {
+                continue
+            }
             for case let url as URL in walker where extensions.contains(url.pathExtension) {
                 let relative = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
                 if !relative.contains("__pycache__") { files.append(relative) }

@@ -58,15 +58,20 @@ public struct CostOfQuality: Sendable, Codable {
         let full = simulation.run(.full, budget: simulation.fullJudgments, seed: seed)
         let target = full.final.quality.tv
         var curves = [full]
-        var rows = [row(full, judgments: Double(full.final.judgments), budget: simulation.fullJudgments, simulation, pay,
-            baseline)]
+        var rows = [
+            row(
+                full, judgments: Double(full.final.judgments), budget: simulation.fullJudgments, simulation, pay,
+                baseline)
+        ]
         for design in designs where design != .full {
             let budget = Int(Double(simulation.fullJudgments) * (budgetFactors[design] ?? 1))
             let curve = simulation.run(design, budget: budget, seed: seed, stopAt: target)
             curves.append(curve)
-            rows.append(row(curve, judgments: curve.judgments(reaching: target), budget: budget, simulation, pay, baseline))
+            rows.append(
+                row(curve, judgments: curve.judgments(reaching: target), budget: budget, simulation, pay, baseline))
         }
-        return CostOfQuality(classes: simulation.truth.classes.name, seed: seed, target: target,
+        return CostOfQuality(
+            classes: simulation.truth.classes.name, seed: seed, target: target,
             fullJudgments: simulation.fullJudgments, currency: pay.currency, baseline: baseline, rows: rows,
             curves: curves)
     }
@@ -77,7 +82,8 @@ public struct CostOfQuality: Sendable, Codable {
     ) -> Row {
         let perAssignment = Double(simulation.settings.itemsPerAssignment)
         let assignments = judgments.map { ($0 / perAssignment).rounded(.up) }
-        return Row(design: curve.design, judgments: judgments, budget: budget,
+        return Row(
+            design: curve.design, judgments: judgments, budget: budget,
             hours: assignments.map { $0 * (pay.estimatedMinutes ?? 0) / 60 },
             money: assignments.map { $0 * (pay.rewardPerAssignment + pay.feePerAssignment) },
             percentOfFull: judgments.map { 100 * $0 / Double(simulation.fullJudgments) },
@@ -88,22 +94,33 @@ public struct CostOfQuality: Sendable, Codable {
     public var table: Report.Table {
         func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "—" }
         return Report.Table(
-            caption: String(format: "Cost of quality, %@ (seed %llu): judgments to reach the full design's mean target TV %.4f "
-                + "(WLF rows, scales 1 and 2), against %@ (%@)", classes, seed, target, baseline.name, baseline.basis),
-            header: ["design", "judgments", "% of full", "% of instance labels", "hours", "money", "TV at end",
-                "Pearson", "3-nearest"],
+            caption: String(
+                format: "Cost of quality, %@ (seed %llu): judgments to reach the full design's mean target TV %.4f "
+                    + "(WLF rows, scales 1 and 2), against %@ (%@)", classes, seed, target, baseline.name,
+                baseline.basis),
+            header: [
+                "design", "judgments", "% of full", "% of instance labels", "hours", "money", "TV at end",
+                "Pearson", "3-nearest",
+            ],
             rows: rows.map { r in
-                [r.design.rawValue, r.judgments.map { String(Int($0.rounded())) } ?? "> \(r.budget)",
-                 f(r.percentOfFull, "%.2f%%"), f(r.percentOfInstanceLabels, "%.2f%%"), f(r.hours, "%.1f"),
-                 r.money.map { String(format: "%.2f %@", $0, currency) } ?? "—", String(format: "%.4f", r.final.tv),
-                 String(format: "%.3f", r.final.pearson), String(format: "%.0f%%", 100 * r.final.nearestRecovered)]
-            } + [[baseline.name, String(baseline.labels), "", "100%", String(format: "%.1f", baseline.hours),
-                String(format: "%.2f %@", baseline.cost, baseline.currency), "", "", ""]])
+                [
+                    r.design.rawValue, r.judgments.map { String(Int($0.rounded())) } ?? "> \(r.budget)",
+                    f(r.percentOfFull, "%.2f%%"), f(r.percentOfInstanceLabels, "%.2f%%"), f(r.hours, "%.1f"),
+                    r.money.map { String(format: "%.2f %@", $0, currency) } ?? "—", String(format: "%.4f", r.final.tv),
+                    String(format: "%.3f", r.final.pearson), String(format: "%.0f%%", 100 * r.final.nearestRecovered),
+                ]
+            } + [
+                [
+                    baseline.name, String(baseline.labels), "", "100%", String(format: "%.1f", baseline.hours),
+                    String(format: "%.2f %@", baseline.cost, baseline.currency), "", "", "",
+                ]
+            ])
     }
 
     /// Judgments against mean target TV, one line per design, on a log-free axis in thousands.
     public var chart: LineChart {
-        LineChart(title: "Judgments vs WLF-target quality, \(classes)", xLabel: "judgments (thousands)",
+        LineChart(
+            title: "Judgments vs WLF-target quality, \(classes)", xLabel: "judgments (thousands)",
             yLabel: "mean target TV (lower is better)",
             series: curves.map { c in
                 .init(name: c.design.rawValue, points: c.points.map { (Double($0.judgments) / 1000, $0.quality.tv) })
@@ -128,7 +145,8 @@ extension InstanceLabellingBaseline {
     public static func instanceLabels(images: Int, labelsPerImage: Double = 51, name: String? = nil)
         -> InstanceLabellingBaseline
     {
-        custom(name: name ?? "\(images) images × \(Int(labelsPerImage)) labels", images: images,
+        custom(
+            name: name ?? "\(images) images × \(Int(labelsPerImage)) labels", images: images,
             labelsPerImage: labelsPerImage, secondsPerLabel: 15 * 60 / 210.0, hourlyPay: 1.50 * 60 / 15,
             currency: "USD", feeRate: 0.20)
     }
@@ -163,17 +181,21 @@ extension CostOfQuality {
         seed: UInt64, baseline: InstanceLabellingBaseline
     ) throws(ExplicableError) -> CostOfQuality {
         guard spec.design == .classPairLikert else {
-            throw ExplicableError(.invalidArgument, "the cost of quality is simulated for class-pair-likert studies; "
-                + "'\(spec.name)' is \(spec.design.rawValue)")
+            throw ExplicableError(
+                .invalidArgument,
+                "the cost of quality is simulated for class-pair-likert studies; "
+                    + "'\(spec.name)' is \(spec.design.rawValue)")
         }
         var settings = DesignSimulation.Settings()
         settings.ratersPerPair = spec.ratingsPerItem
         settings.itemsPerAssignment = spec.itemsPerAssignment
         settings.attentionChecks = spec.attentionChecksPerAssignment
         settings.careless = careless
-        let simulation = try DesignSimulation(truth: truth, prior: prior, population: population,
+        let simulation = try DesignSimulation(
+            truth: truth, prior: prior, population: population,
             scale: RatingScale(spec: spec), settings: settings)
-        return evaluate(simulation, designs: SimulatedDesign.allCases, seed: seed, pay: StudyPay(spec: spec),
+        return evaluate(
+            simulation, designs: SimulatedDesign.allCases, seed: seed, pay: StudyPay(spec: spec),
             baseline: baseline, budgetFactors: [.uniform: 2])
     }
 }

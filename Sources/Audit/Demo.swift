@@ -102,7 +102,8 @@ public enum Demo {
             guard options.allowDownload else {
                 throw ExplicableError(
                     .missingData,
-                    "CIFAR-10 not found in \(cifarFolder.path) (run 'explicable data fetch cifar10' or pass --data DIR)")
+                    "CIFAR-10 not found in \(cifarFolder.path) (run 'explicable data fetch cifar10' or pass --data DIR)"
+                )
             }
             let bar = ProgressBar(label: "cifar-10-binary.tar.gz")
             _ = try CIFARRelease.cifar10.fetch(into: data, progress: { bar.update($0, $1) })
@@ -117,7 +118,8 @@ public enum Demo {
         let store = try LabelStore(path: (options.store ?? folder.appendingPathComponent("explicable.sqlite")).path)
         let cifar10 = try ClassSetCatalog.load("cifar10")
         let builder = MatrixBuilder(
-            store: store, data: data, taxonomy: MatrixBuilder.cachedTaxonomy(lmf: { () throws(ExplicableError) in lmf }))
+            store: store, data: data, taxonomy: MatrixBuilder.cachedTaxonomy(lmf: { () throws(ExplicableError) in lmf })
+        )
         step("building EKL (WordNet path), IHL (CIFAR-10H) and CHL")
         let ekl = try builder.matrix(named: "wordnet:path", over: cifar10)
         let ihl = try builder.matrix(named: "cifar10h", over: cifar10)
@@ -130,11 +132,14 @@ public enum Demo {
         let epochs = options.resolvedEpochs, seed = options.seed
         let fullTraining = try DatasetReader.cifar10(folder: cifarFolder, split: .train)
         let training =
-            try options.resolvedSubset.map { n throws(ExplicableError) in try fullTraining.stratifiedSubset(n, seed: seed) }
+            try options.resolvedSubset.map { n throws(ExplicableError) in
+                try fullTraining.stratifiedSubset(n, seed: seed)
+            }
             ?? fullTraining
         let fullTest = try DatasetReader.cifar10(folder: cifarFolder, split: .test)
         let test =
-            try options.testSubset.map { n throws(ExplicableError) in try fullTest.stratifiedSubset(n, seed: seed &+ 1) }
+            try options.testSubset.map { n throws(ExplicableError) in try fullTest.stratifiedSubset(n, seed: seed &+ 1)
+            }
             ?? fullTest
         let chlEval = try EvaluationMatrix(chl, classes: training.classes)
         let runs: [(name: String, loss: Loss, matrix: String?)] = [
@@ -154,7 +159,9 @@ public enum Demo {
             config.threshold = 2
             config.decoding = .argmax
             let trainer = try Trainer(configuration: config, training: training)
-            step("training \(options.architecture.rawValue) with \(run.name) on \(training.count) images, \(epochs) epochs")
+            step(
+                "training \(options.architecture.rawValue) with \(run.name) on \(training.count) images, \(epochs) epochs"
+            )
             var session = try TrainingSession(
                 trainer: trainer, test: test, matrix: chlEval, threshold: 2, decoding: .argmax, folder: runFolder)
             session.extraMetrics = ["eval_matrix": "chl"]
@@ -194,7 +201,8 @@ public enum Demo {
             study: "the paper's CHL design", judgments: judgments,
             assignments: Int((Double(judgments) / Double(spec.itemsPerAssignment)).rounded(.up)),
             pay: StudyPay(spec: spec))
-        var reportBuilder = ReportBuilder(title: "explicable demo: CE vs WLF on CIFAR-10 (\(options.architecture.rawValue))")
+        var reportBuilder = ReportBuilder(
+            title: "explicable demo: CE vs WLF on CIFAR-10 (\(options.architecture.rawValue))")
         reportBuilder.matrices = [("CHL", chl), ("IHL (CIFAR-10H)", ihl), ("EKL (WordNet path)", ekl)]
         reportBuilder.runs = try zip(compared, runFolders).map { pair throws(ExplicableError) in
             (pair.0, try pair.1.readHistory())
@@ -212,7 +220,8 @@ public enum Demo {
                     ?? "the paper's published matrix (46 raters per pair)") + ".",
             "Mistake severity is the mean CHL distance (4 − rating) of the mistakes; a mistake is explicable when "
                 + "its CHL rating is at least 2, the Likert midpoint. Under EKL, distance is 1 − path similarity "
-                + String(format: "and a mistake is explicable when its path similarity is at least %.3f, ", eklThreshold)
+                + String(
+                    format: "and a mistake is explicable when its path similarity is at least %.3f, ", eklThreshold)
                 + "the median of the off-diagonal cells.",
             "Run time: \(String(format: "%.0f", Date().timeIntervalSince(started))) s on "
                 + "\(ProcessInfo.processInfo.activeProcessorCount) cores.",
@@ -243,7 +252,8 @@ public enum Demo {
                 p > 0 ? String(format: " (severity p = %.3g)", p) : " (severity p < \(1.0 / Double(d.replicates)))"
         }
         explicability +=
-            "; under WordNet: " + ekl.models.map { "\($0.name) \(num($0.mistakeSeverity.value))" }.joined(separator: ", ")
+            "; under WordNet: "
+            + ekl.models.map { "\($0.name) \(num($0.mistakeSeverity.value))" }.joined(separator: ", ")
         if let ood = chl.ood, !ood.meanOverCorruptions.isEmpty {
             explicability +=
                 "; OOD severity "

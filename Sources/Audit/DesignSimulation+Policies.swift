@@ -222,7 +222,9 @@ struct AllocatorPolicy: DesignPolicy {
         n = prior.count
         var items: [AdaptiveAllocator.Item] = []
         items.reserveCapacity(n * (n - 1))
-        for i in 0..<n { for j in 0..<n where i != j { items.append(.init(key: "pair:\(i):\(j)", cells: [.init(i, j)])) } }
+        for i in 0..<n {
+            for j in 0..<n where i != j { items.append(.init(key: "pair:\(i):\(j)", cells: [.init(i, j)])) }
+        }
         let parameters = AdaptiveAllocator.Parameters(
             tolerance: 0.01, scales: settings.scales, ratingRange: scale.low...scale.high,
             maxRatingsPerItem: settings.ratersPerPair * 4, itemsPerAssignment: settings.itemsPerAssignment)
@@ -241,7 +243,8 @@ struct AllocatorPolicy: DesignPolicy {
 
     mutating func answered(_ cells: [Int], ratings: [Double], accepted: Bool) {
         for (cell, rating) in zip(cells, ratings) {
-            allocator?.record(assignment: sequence, itemKey: "pair:\(cell / n):\(cell % n)", value: accepted ? rating : nil)
+            allocator?.record(
+                assignment: sequence, itemKey: "pair:\(cell / n):\(cell % n)", value: accepted ? rating : nil)
         }
     }
 

@@ -113,7 +113,9 @@ public struct DesignSimulation: Sendable {
         try truth.classes.requireSameOrder(as: prior.classes, "the prior '\(prior.provenance.source)'", "the truth")
         try prior.requireKind(.similarity, for: "a design simulation")
         try prior.requireFinite()
-        guard truth.count >= 3 else { throw ExplicableError(.invalidArgument, "a design simulation needs at least 3 classes") }
+        guard truth.count >= 3 else {
+            throw ExplicableError(.invalidArgument, "a design simulation needs at least 3 classes")
+        }
         guard settings.ratersPerPair >= 1, settings.itemsPerAssignment >= 1, settings.attentionChecks >= 0,
             (0...1).contains(settings.careless), settings.neighbours >= 1, settings.extraPairs >= 0,
             settings.screenNeighbours >= 1, settings.screenDecoys >= 0, settings.shrinkage > 0,
@@ -134,10 +136,12 @@ public struct DesignSimulation: Sendable {
 
     /// Simulates `design` until `budget` judgments are collected (or, with `stopAt`, until the
     /// mean target TV is at or below it), recording quality along the way. Deterministic for a seed.
-    public func run(_ design: SimulatedDesign, budget: Int, seed: UInt64, stopAt target: Double? = nil) -> QualityCurve {
+    public func run(_ design: SimulatedDesign, budget: Int, seed: UInt64, stopAt target: Double? = nil) -> QualityCurve
+    {
         let n = truth.count
         var rng = SeededGenerator(seed: seed &* 0x9E37_79B9 &+ UInt64(SimulatedDesign.allCases.firstIndex(of: design)!))
-        let state = SimulationState(classes: n, top: scale.high, prior: design == .full ? nil : prior.values,
+        let state = SimulationState(
+            classes: n, top: scale.high, prior: design == .full ? nil : prior.values,
             shrinkage: settings.shrinkage)
         var policy = makePolicy(design, &rng)
         var curve = QualityCurve(design: design, points: [])
@@ -145,8 +149,10 @@ public struct DesignSimulation: Sendable {
         let pass = n * (n - 1)
         var nextCheckpoint = design == .full ? pass : max(settings.itemsPerAssignment, n)
         func record() {
-            curve.points.append(.init(judgments: judgments, acceptedJudgments: accepted, assignments: assignments,
-                quality: reference.measure(state.matrix())))
+            curve.points.append(
+                .init(
+                    judgments: judgments, acceptedJudgments: accepted, assignments: assignments,
+                    quality: reference.measure(state.matrix())))
         }
         while judgments < budget {
             let cells = policy.nextAssignment(state, &rng)
@@ -171,7 +177,9 @@ public struct DesignSimulation: Sendable {
             if judgments >= nextCheckpoint {
                 record()
                 while nextCheckpoint <= judgments {
-                    nextCheckpoint = design == .full ? nextCheckpoint + pass
+                    nextCheckpoint =
+                        design == .full
+                        ? nextCheckpoint + pass
                         : max(nextCheckpoint + 1, Int((Double(nextCheckpoint) * settings.checkpointGrowth).rounded()))
                 }
                 if let target, let last = curve.points.last, last.quality.tv <= target { return curve }
@@ -184,13 +192,19 @@ public struct DesignSimulation: Sendable {
     func makePolicy(_ design: SimulatedDesign, _ rng: inout SeededGenerator) -> any DesignPolicy {
         let n = truth.count
         switch design {
-        case .full: return FullPolicy(cells: offDiagonalCells(n), passes: settings.ratersPerPair, chunk: settings.itemsPerAssignment)
+        case .full:
+            return FullPolicy(
+                cells: offDiagonalCells(n), passes: settings.ratersPerPair, chunk: settings.itemsPerAssignment)
         case .uniform: return UniformPolicy(n: n, chunk: settings.itemsPerAssignment)
         case .sparse: return CyclePolicy(cells: sparseCells(&rng), chunk: settings.itemsPerAssignment)
-        case .neighbours: return ScreenPolicy(nearest: nearestByPrior(settings.screenNeighbours), n: n,
-            decoys: settings.screenDecoys, farHalf: farHalfByPrior(), chunk: settings.itemsPerAssignment)
-        case .adaptive: return AdaptivePolicy(seedCells: sparseCells(&rng), n: n, scales: settings.scales,
-            chunk: settings.itemsPerAssignment)
+        case .neighbours:
+            return ScreenPolicy(
+                nearest: nearestByPrior(settings.screenNeighbours), n: n,
+                decoys: settings.screenDecoys, farHalf: farHalfByPrior(), chunk: settings.itemsPerAssignment)
+        case .adaptive:
+            return AdaptivePolicy(
+                seedCells: sparseCells(&rng), n: n, scales: settings.scales,
+                chunk: settings.itemsPerAssignment)
         case .allocator: return AllocatorPolicy(prior: prior, settings: settings, scale: scale, seed: rng.next())
         }
     }

@@ -56,7 +56,8 @@ public enum Experiment {
         if let group = models.first(where: { $0.runs.count > 1 }) {
             throw ExplicableError(
                 .invalidArgument,
-                "--ood evaluates one run per model; \(group.name) has \(group.runs.count) (compare its runs one by one)")
+                "--ood evaluates one run per model; \(group.name) has \(group.runs.count) (compare its runs one by one)"
+            )
         }
         let runs = models.flatMap(\.runs)
         if let first = runs.first {

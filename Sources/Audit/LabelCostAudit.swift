@@ -5,7 +5,10 @@ import Foundation
 
 /// What a study's pay looks like, from its spec.
 public struct StudyPay: Sendable, Equatable {
-    public enum Platform: String, Sendable, Codable { case mturk, prolific, selfHosted = "self-hosted" }
+    public enum Platform: String, Sendable, Codable {
+        case mturk, prolific
+        case selfHosted = "self-hosted"
+    }
     public var platform: Platform
     public var rewardPerAssignment: Double
     public var currency: String
@@ -16,9 +19,10 @@ public struct StudyPay: Sendable, Equatable {
     /// The spec's estimate of an assignment's length, used when no work times were recorded.
     public var estimatedMinutes: Double?
 
-    public init(platform: Platform, rewardPerAssignment: Double, currency: String, assignmentsPerHIT: Int = 1,
-        prolificFeeRate: Double = 1.0 / 3.0, estimatedMinutes: Double? = nil)
-    {
+    public init(
+        platform: Platform, rewardPerAssignment: Double, currency: String, assignmentsPerHIT: Int = 1,
+        prolificFeeRate: Double = 1.0 / 3.0, estimatedMinutes: Double? = nil
+    ) {
         self.estimatedMinutes = estimatedMinutes
         self.platform = platform
         self.rewardPerAssignment = rewardPerAssignment
@@ -69,7 +73,8 @@ public struct InstanceLabellingBaseline: Sendable, Equatable, Codable {
         return InstanceLabellingBaseline(
             name: "CIFAR-10H", images: 10_000, labels: 511_000, hours: assignments * 15 / 60,
             cost: assignments * 1.50 * 1.20, currency: "USD",
-            basis: "10,000 images × 47–63 labels = 511,000 labels in 2,555 assignments of 200 trials + 10 attention checks; "
+            basis:
+                "10,000 images × 47–63 labels = 511,000 labels in 2,555 assignments of 200 trials + 10 attention checks; "
                 + "15 min and 1.50 USD per assignment + 20% MTurk fee")
     }()
 
@@ -80,7 +85,8 @@ public struct InstanceLabellingBaseline: Sendable, Equatable, Codable {
     ) -> InstanceLabellingBaseline {
         let labels = Double(images) * labelsPerImage
         let hours = labels * secondsPerLabel / 3600
-        return InstanceLabellingBaseline(name: name, images: images, labels: Int(labels.rounded()), hours: hours,
+        return InstanceLabellingBaseline(
+            name: name, images: images, labels: Int(labels.rounded()), hours: hours,
             cost: hours * hourlyPay * (1 + feeRate), currency: currency,
             basis: "\(images) images × \(labelsPerImage) labels × \(secondsPerLabel) s at \(hourlyPay) \(currency)/h "
                 + "+ \(Int((feeRate * 100).rounded()))% fee")
@@ -144,7 +150,8 @@ public struct LabelCostAudit: Sendable, Equatable, Codable {
     ///     how many raters per pair were enough for `target`.
     ///   - ratersPerPair: the raters per pair collected (the median over pairs).
     public static func audit(
-        study name: String, studyId: Int64, pay: StudyPay, store: LabelStore, baseline: InstanceLabellingBaseline = .cifar10H,
+        study name: String, studyId: Int64, pay: StudyPay, store: LabelStore,
+        baseline: InstanceLabellingBaseline = .cifar10H,
         curve: ReliabilityCurve? = nil, ratersPerPair: Int? = nil, target: Double = 0.9
     ) throws(ExplicableError) -> LabelCostAudit {
         let submissions = try store.submissionCosts(studyId: studyId)
@@ -153,7 +160,9 @@ public struct LabelCostAudit: Sendable, Equatable, Codable {
         let pending = submissions.filter { $0.status == .pending }
         let paid = accepted.count + pending.count
         let times = submissions.compactMap(\.workSeconds).sorted()
-        let median: Double? = times.isEmpty ? nil
+        let median: Double? =
+            times.isEmpty
+            ? nil
             : times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let judgments = accepted.reduce(0) { $0 + $1.judgments }
         let rewards = Double(paid) * pay.rewardPerAssignment
@@ -172,12 +181,14 @@ public struct LabelCostAudit: Sendable, Equatable, Codable {
         if let curve, let collected = ratersPerPair, collected > 0 {
             let k = curve.smallestK(reaching: target)
             let share = k.map { max(0, 1 - Double($0) / Double(collected)) } ?? 0
-            sufficiency = Sufficiency(target: target, ratersPerPair: k, ratersCollected: collected,
+            sufficiency = Sufficiency(
+                target: target, ratersPerPair: k, ratersCollected: collected,
                 judgmentsSaved: Int((Double(judgments) * share).rounded()), hoursSaved: hours * share,
                 moneySaved: total * share)
         }
         return LabelCostAudit(
-            study: name, currency: pay.currency, submissionsAccepted: accepted.count, submissionsRejected: rejected.count,
+            study: name, currency: pay.currency, submissionsAccepted: accepted.count,
+            submissionsRejected: rejected.count,
             submissionsPending: pending.count, judgmentsAccepted: judgments,
             judgmentsRejected: rejected.reduce(0) { $0 + $1.judgments },
             annotators: Set(submissions.map(\.annotatorId)).count, medianWorkSeconds: median, totalWorkHours: hours,
@@ -191,32 +202,50 @@ public struct LabelCostAudit: Sendable, Equatable, Codable {
         func money(_ v: Double) -> String { String(format: "%.2f %@", v, currency) }
         var lines: [String] = []
         lines.append("study \(study)")
-        lines.append("  submissions: \(submissionsAccepted) accepted, \(submissionsRejected) rejected, "
-            + "\(submissionsPending) not yet checked; \(annotators) annotators")
+        lines.append(
+            "  submissions: \(submissionsAccepted) accepted, \(submissionsRejected) rejected, "
+                + "\(submissionsPending) not yet checked; \(annotators) annotators")
         lines.append("  judgments: \(judgmentsAccepted) accepted, \(judgmentsRejected) in rejected submissions")
         if hoursEstimated {
-            lines.append(String(format: "  work time: not recorded; %.1f h estimated from the spec's minutes per assignment",
-                totalWorkHours))
+            lines.append(
+                String(
+                    format: "  work time: not recorded; %.1f h estimated from the spec's minutes per assignment",
+                    totalWorkHours))
         } else {
-            lines.append("  work time: median " + (medianWorkSeconds.map { String(format: "%.0f s", $0) } ?? "n/a")
-                + String(format: ", total %.1f h", totalWorkHours))
+            lines.append(
+                "  work time: median " + (medianWorkSeconds.map { String(format: "%.0f s", $0) } ?? "n/a")
+                    + String(format: ", total %.1f h", totalWorkHours))
         }
-        lines.append("  money: \(money(rewards)) rewards + \(money(fees)) platform fees = \(money(total))"
-            + (costPerAcceptedJudgment.map { String(format: "; %.4f %@ per accepted judgment", $0, currency) } ?? ""))
+        lines.append(
+            "  money: \(money(rewards)) rewards + \(money(fees)) platform fees = \(money(total))"
+                + (costPerAcceptedJudgment.map { String(format: "; %.4f %@ per accepted judgment", $0, currency) } ?? "")
+        )
         lines.append("against \(baseline.name) (\(baseline.basis)):")
-        lines.append(String(format: "  labels: %d vs %d — %d fewer (%.1f%%)", judgmentsAccepted, baseline.labels, savings.labels,
-            savings.labelsPercent))
-        lines.append(String(format: "  hours:  %.1f vs %.1f — %.1f fewer (%.1f%%)", totalWorkHours, baseline.hours, savings.hours,
-            savings.hoursPercent))
-        lines.append(String(format: "  money:  %.2f vs %.2f %@ — %.2f less (%.1f%%)", total, baseline.cost, baseline.currency,
-            savings.money, savings.moneyPercent))
+        lines.append(
+            String(
+                format: "  labels: %d vs %d — %d fewer (%.1f%%)", judgmentsAccepted, baseline.labels, savings.labels,
+                savings.labelsPercent))
+        lines.append(
+            String(
+                format: "  hours:  %.1f vs %.1f — %.1f fewer (%.1f%%)", totalWorkHours, baseline.hours, savings.hours,
+                savings.hoursPercent))
+        lines.append(
+            String(
+                format: "  money:  %.2f vs %.2f %@ — %.2f less (%.1f%%)", total, baseline.cost, baseline.currency,
+                savings.money, savings.moneyPercent))
         if let s = sufficiency {
             if let k = s.ratersPerPair {
-                lines.append(String(format: "reliability %.2f was reached with %d of %d raters per pair: stopping there would have "
-                    + "saved %d judgments, %.1f h and %.2f %@", s.target, k, s.ratersCollected, s.judgmentsSaved, s.hoursSaved,
-                    s.moneySaved, currency))
+                lines.append(
+                    String(
+                        format: "reliability %.2f was reached with %d of %d raters per pair: stopping there would have "
+                            + "saved %d judgments, %.1f h and %.2f %@", s.target, k, s.ratersCollected,
+                        s.judgmentsSaved, s.hoursSaved,
+                        s.moneySaved, currency))
             } else {
-                lines.append(String(format: "reliability %.2f was not reached with %d raters per pair", s.target, s.ratersCollected))
+                lines.append(
+                    String(
+                        format: "reliability %.2f was not reached with %d raters per pair", s.target, s.ratersCollected)
+                )
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -238,10 +267,12 @@ extension LabelCostAudit {
             study: study, currency: pay.currency, submissionsAccepted: assignments, submissionsRejected: 0,
             submissionsPending: 0, judgmentsAccepted: judgments, judgmentsRejected: 0, annotators: assignments,
             medianWorkSeconds: pay.estimatedMinutes.map { $0 * 60 }, totalWorkHours: hours, hoursEstimated: true,
-            rewards: rewards, fees: fees, costPerAcceptedJudgment: judgments > 0 ? (rewards + fees) / Double(judgments) : nil,
+            rewards: rewards, fees: fees,
+            costPerAcceptedJudgment: judgments > 0 ? (rewards + fees) / Double(judgments) : nil,
             baseline: baseline,
             savings: Savings(
-                labels: baseline.labels - judgments, hours: baseline.hours - hours, money: baseline.cost - rewards - fees,
+                labels: baseline.labels - judgments, hours: baseline.hours - hours,
+                money: baseline.cost - rewards - fees,
                 labelsPercent: percent(Double(baseline.labels - judgments), Double(baseline.labels)),
                 hoursPercent: percent(baseline.hours - hours, baseline.hours),
                 moneyPercent: percent(baseline.cost - rewards - fees, baseline.cost)),
@@ -255,12 +286,19 @@ extension LabelCostAudit {
             caption: "Labelling cost: \(study) against \(baseline.name) (\(baseline.basis))",
             header: ["", study, baseline.name, "saved"],
             rows: [
-                ["labels", String(judgmentsAccepted), String(baseline.labels),
-                 String(format: "%d (%.1f%%)", savings.labels, savings.labelsPercent)],
-                ["annotator hours" + (hoursEstimated ? " (estimated)" : ""), String(format: "%.1f", totalWorkHours),
-                 String(format: "%.1f", baseline.hours), String(format: "%.1f (%.1f%%)", savings.hours, savings.hoursPercent)],
-                ["money, fees included", money(total, currency), money(baseline.cost, baseline.currency),
-                 String(format: "%.2f (%.1f%%)", savings.money, savings.moneyPercent)],
+                [
+                    "labels", String(judgmentsAccepted), String(baseline.labels),
+                    String(format: "%d (%.1f%%)", savings.labels, savings.labelsPercent),
+                ],
+                [
+                    "annotator hours" + (hoursEstimated ? " (estimated)" : ""), String(format: "%.1f", totalWorkHours),
+                    String(format: "%.1f", baseline.hours),
+                    String(format: "%.1f (%.1f%%)", savings.hours, savings.hoursPercent),
+                ],
+                [
+                    "money, fees included", money(total, currency), money(baseline.cost, baseline.currency),
+                    String(format: "%.2f (%.1f%%)", savings.money, savings.moneyPercent),
+                ],
             ])
     }
 }

@@ -46,34 +46,48 @@ public struct LineChart: Sendable, Equatable {
         let ys = series.flatMap { $0.points.map(\.y) }.filter(\.isFinite)
         let xTicks = Self.ticks(from: xs.min() ?? 0, to: xs.max() ?? 1, integers: xs.allSatisfy { $0 == $0.rounded() })
         var y0 = yRange?.lowerBound ?? (ys.min() ?? 0), y1 = yRange?.upperBound ?? (ys.max() ?? 1)
-        if y1 - y0 < 1e-12 { y0 -= 0.5; y1 += 0.5 }
-        let yTicks = yRange == nil ? Self.ticks(from: y0, to: y1, integers: false) : Self.ticks(from: y0, to: y1, integers: false, extend: false)
+        if y1 - y0 < 1e-12 {
+            y0 -= 0.5
+            y1 += 0.5
+        }
+        let yTicks =
+            yRange == nil
+            ? Self.ticks(from: y0, to: y1, integers: false)
+            : Self.ticks(from: y0, to: y1, integers: false, extend: false)
         let x0 = xTicks.first!, x1 = max(xTicks.last!, x0 + 1e-9)
         (y0, y1) = (min(y0, yTicks.first!), max(y1, yTicks.last!))
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
         func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * plotH }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         let yStep = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1, xStep = xTicks.count > 1 ? xTicks[1] - xTicks[0] : 1
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" "
+        var s =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" "
             + "viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\">\n"
         s += "<title>\(escapeXML(title))</title>\n"
         s += "<text x=\"\(f(left))\" y=\"16\" font-size=\"13\" font-weight=\"bold\">\(escapeXML(title))</text>\n"
-        s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#999\"/>\n"
+        s +=
+            "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#999\"/>\n"
         for y in yTicks {
             s += "<line x1=\"\(f(left - 4))\" x2=\"\(f(left))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#999\"/>"
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(Self.label(y, step: yStep))</text>\n"
+            s +=
+                "<text x=\"\(f(left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(Self.label(y, step: yStep))</text>\n"
         }
         for x in xTicks {
-            s += "<line x1=\"\(f(px(x)))\" x2=\"\(f(px(x)))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 4))\" stroke=\"#999\"/>"
-            s += "<text x=\"\(f(px(x)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(Self.label(x, step: xStep))</text>\n"
+            s +=
+                "<line x1=\"\(f(px(x)))\" x2=\"\(f(px(x)))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 4))\" stroke=\"#999\"/>"
+            s +=
+                "<text x=\"\(f(px(x)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(Self.label(x, step: xStep))</text>\n"
         }
-        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n"
-        s += "<text transform=\"translate(14,\(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n"
+        s +=
+            "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n"
+        s +=
+            "<text transform=\"translate(14,\(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escapeXML(yLabel))</text>\n"
         for (k, line) in series.enumerated() {
             let colour = Self.palette[k % Self.palette.count]
             let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(px($0.x))),\(f(py($0.y)))" }
             if points.count > 1 {
-                s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+                s +=
+                    "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
             }
             for p in line.points where p.x.isFinite && p.y.isFinite {
                 s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"2.5\" fill=\"\(colour)\"/>"

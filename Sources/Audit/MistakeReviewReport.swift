@@ -88,7 +88,9 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
         var values: [String: [Double]] = [:]
         var cannotTellByItem: [String: Int] = [:]
         for rating in ratings {
-            if let v = rating.value { values[rating.itemKey, default: []].append(v) } else {
+            if let v = rating.value {
+                values[rating.itemKey, default: []].append(v)
+            } else {
                 cannotTellByItem[rating.itemKey, default: 0] += 1
             }
         }
@@ -108,12 +110,15 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
             }
             scores[model] = perImage
             let sample = perImage.keys.sorted().map { perImage[$0]! }
-            let (lower, upper) = Self.bootstrap(sample, confidence: confidence, replicates: replicates,
+            let (lower, upper) = Self.bootstrap(
+                sample, confidence: confidence, replicates: replicates,
                 seed: seed &+ UInt64(m) &* 0x9E37_79B9_7F4A_7C15)
-            reports.append(Model(name: model, images: sample.count, ratings: all.count, mean: Statistics.mean(sample),
-                lower: lower, upper: upper,
-                reasonableShare: all.isEmpty ? .nan : Double(all.filter { $0 > mid }.count) / Double(all.count),
-                cannotTell: cannotTell))
+            reports.append(
+                Model(
+                    name: model, images: sample.count, ratings: all.count, mean: Statistics.mean(sample),
+                    lower: lower, upper: upper,
+                    reasonableShare: all.isEmpty ? .nan : Double(all.filter { $0 > mid }.count) / Double(all.count),
+                    cannotTell: cannotTell))
         }
         self.models = reports
         var comparisons: [Comparison] = []
@@ -123,9 +128,11 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
                 let a = scores[names[i]] ?? [:], b = scores[names[j]] ?? [:]
                 let shared = a.keys.filter { b[$0] != nil }.sorted()
                 let differences = shared.map { a[$0]! - b[$0]! }
-                comparisons.append(Comparison(first: names[i], second: names[j], images: shared.count,
-                    meanDifference: Statistics.mean(differences),
-                    test: WilcoxonSignedRank(differences, continuityCorrection: continuityCorrection)))
+                comparisons.append(
+                    Comparison(
+                        first: names[i], second: names[j], images: shared.count,
+                        meanDifference: Statistics.mean(differences),
+                        test: WilcoxonSignedRank(differences, continuityCorrection: continuityCorrection)))
             }
         }
         self.comparisons = comparisons
@@ -138,7 +145,8 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
     ) throws(ExplicableError) -> MistakeReviewReport {
         let modelsByItem = try store.reviewModels(studyId: studyId)
         guard !modelsByItem.isEmpty else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "study '\(study)' records no models: make mistake-review studies with 'explicable study review'")
         }
         var models: [String] = []
@@ -148,7 +156,8 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
         let (ratings, pending) = try store.acceptedRatings(studyId: studyId)
         var imageOfItem: [String: String] = [:]
         for item in items { if let image = item.image { imageOfItem[item.key] = image } }
-        return MistakeReviewReport(study: study, ratings: ratings, modelsByItem: modelsByItem, models: models.sorted(),
+        return MistakeReviewReport(
+            study: study, ratings: ratings, modelsByItem: modelsByItem, models: models.sorted(),
             imageOfItem: imageOfItem, scale: scale, confidence: confidence, replicates: replicates, seed: seed,
             continuityCorrection: continuityCorrection, pendingSubmissions: pending)
     }
@@ -176,7 +185,8 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
             let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
             return rows.map { row in
                 row.enumerated().map { c, cell in
-                    c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    c == 0
+                        ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                         : String(repeating: " ", count: widths[c] - cell.count) + cell
                 }.joined(separator: "  ")
             }.joined(separator: "\n") + "\n"
@@ -185,18 +195,23 @@ public struct MistakeReviewReport: Sendable, Equatable, Encodable {
         var out = "study \(study): mistakes rated by accepted submissions; reasonable = rating > \(f(midpoint, 1))\n"
         var rows = [["model", "images", "ratings", "mean", "\(level)% CI", "reasonable", "cannot tell"]]
         for m in models {
-            rows.append([m.name, "\(m.images)", "\(m.ratings)", f(m.mean), m.lower.isNaN ? "-" : "\(f(m.lower))–\(f(m.upper))",
-                m.reasonableShare.isNaN ? "-" : String(format: "%.1f%%", m.reasonableShare * 100), "\(m.cannotTell)"])
+            rows.append([
+                m.name, "\(m.images)", "\(m.ratings)", f(m.mean), m.lower.isNaN ? "-" : "\(f(m.lower))–\(f(m.upper))",
+                m.reasonableShare.isNaN ? "-" : String(format: "%.1f%%", m.reasonableShare * 100), "\(m.cannotTell)",
+            ])
         }
         out += pad(rows)
         if !comparisons.isEmpty {
-            out += "\nWilcoxon signed-rank tests on per-image mean ratings (two-sided, zeros dropped"
+            out +=
+                "\nWilcoxon signed-rank tests on per-image mean ratings (two-sided, zeros dropped"
                 + (continuityCorrection ? ", continuity correction" : "") + "):\n"
             var tests = [["first", "second", "images", "non-zero", "mean diff", "W", "p", "method"]]
             for c in comparisons {
-                tests.append([c.first, c.second, "\(c.images)", "\(c.test.nonZero)", f(c.meanDifference, 3),
+                tests.append([
+                    c.first, c.second, "\(c.images)", "\(c.test.nonZero)", f(c.meanDifference, 3),
                     f(c.test.statistic, 1), c.test.pValue.isNaN ? "-" : String(format: "%.4g", c.test.pValue),
-                    c.test.method.rawValue])
+                    c.test.method.rawValue,
+                ])
             }
             out += pad(tests)
         }

@@ -91,7 +91,9 @@ extension ModelComparison {
         guard let d, let v = d.value else { return "–" }
         var s = percent ? String(format: "%+.2f pt", 100 * v) : String(format: "%+.3f", v)
         if let lo = d.lower, let hi = d.upper {
-            s += percent ? String(format: " [%+.2f, %+.2f]", 100 * lo, 100 * hi) : String(format: " [%+.3f, %+.3f]", lo, hi)
+            s +=
+                percent
+                ? String(format: " [%+.2f, %+.2f]", 100 * lo, 100 * hi) : String(format: " [%+.3f, %+.3f]", lo, hi)
         }
         if let p = d.p {
             // p = 0: no replicate crossed 0, so p < 1/B.

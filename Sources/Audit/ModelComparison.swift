@@ -105,7 +105,8 @@ public struct ModelComparison: Sendable, Codable, Equatable {
     public static func compare(
         runs: [ComparedRun], matrix: EvaluationMatrix, threshold: Double = 2, bootstrap: Int = 1000, seed: UInt64 = 0
     ) throws(ExplicableError) -> ModelComparison {
-        try compare(models: runs.map { ComparedModel(name: $0.name, runs: [$0]) }, matrix: matrix, threshold: threshold,
+        try compare(
+            models: runs.map { ComparedModel(name: $0.name, runs: [$0]) }, matrix: matrix, threshold: threshold,
             bootstrap: bootstrap, seed: seed)
     }
 
@@ -187,7 +188,10 @@ public struct ModelComparison: Sendable, Codable, Equatable {
         let runPoints = (0..<m).map { statistics($0, 0..<n, count: n) }
         let g = groups.count
         let points = members.map { runs in
-            (mean(runs.map { runPoints[$0].0 })!, mean(runs.map { runPoints[$0].1 }), mean(runs.map { runPoints[$0].2 }))
+            (
+                mean(runs.map { runPoints[$0].0 })!, mean(runs.map { runPoints[$0].1 }),
+                mean(runs.map { runPoints[$0].2 })
+            )
         }
         // Replicate statistics per model; NaN where undefined.
         var replicateTop1 = [[Double]](repeating: [], count: g)
@@ -201,8 +205,10 @@ public struct ModelComparison: Sendable, Codable, Equatable {
             for k in 0..<m { replicateRuns[k] = statistics(k, indices, count: n) }
             for (k, runs) in members.enumerated() {
                 // Several seeds: draw as many runs with replacement (one run: itself, no draw).
-                let drawn = runs.count == 1
-                    ? runs : runs.map { _ in runs[Int(generator.next().multipliedFullWidth(by: UInt64(runs.count)).high)] }
+                let drawn =
+                    runs.count == 1
+                    ? runs
+                    : runs.map { _ in runs[Int(generator.next().multipliedFullWidth(by: UInt64(runs.count)).high)] }
                 replicateTop1[k].append(mean(drawn.map { replicateRuns[$0].0 })!)
                 replicateSeverity[k].append(mean(drawn.map { replicateRuns[$0].1 }) ?? .nan)
                 replicateExplicable[k].append(mean(drawn.map { replicateRuns[$0].2 }) ?? .nan)
@@ -219,7 +225,9 @@ public struct ModelComparison: Sendable, Codable, Equatable {
         func difference(_ a: Double?, _ b: Double?, _ x: [Double], _ y: [Double]) -> Difference {
             let deltas = zip(x, y).map { $0 - $1 }.filter { !$0.isNaN }.sorted()
             let value = a.flatMap { a in b.map { a - $0 } }
-            guard !deltas.isEmpty else { return Difference(value: value, lower: nil, upper: nil, p: nil, replicates: 0) }
+            guard !deltas.isEmpty else {
+                return Difference(value: value, lower: nil, upper: nil, p: nil, replicates: 0)
+            }
             let below = deltas.filter { $0 <= 0 }.count, above = deltas.filter { $0 >= 0 }.count
             return Difference(
                 value: value, lower: Statistics.quantile(sorted: deltas, (1 - confidence) / 2),
@@ -235,7 +243,8 @@ public struct ModelComparison: Sendable, Codable, Equatable {
                 explicableMistakeRate: interval(points[k].2, replicateExplicable[k]))
             if members[k].count > 1 {
                 model.runs = members[k].map { r in
-                    RunPoint(name: runs[r].name, top1: runPoints[r].0, mistakeSeverity: runPoints[r].1,
+                    RunPoint(
+                        name: runs[r].name, top1: runPoints[r].0, mistakeSeverity: runPoints[r].1,
                         explicableMistakeRate: runPoints[r].2)
                 }
             }
@@ -258,7 +267,8 @@ public struct ModelComparison: Sendable, Codable, Equatable {
     /// summed (one model per run: the same as comparing the runs).
     public static func closestMistakes(models: [ComparedModel], matrix: EvaluationMatrix) -> ClosestMistakes {
         let rounds = models.map(\.runs.count).min() ?? 0
-        var total = ClosestMistakes(images: 0, hard: [Int](repeating: 0, count: models.count),
+        var total = ClosestMistakes(
+            images: 0, hard: [Int](repeating: 0, count: models.count),
             soft: [Double](repeating: 0, count: models.count), ties: 0)
         for i in 0..<rounds {
             let r = closestMistakes(runs: models.map { $0.runs[i] }, matrix: matrix)

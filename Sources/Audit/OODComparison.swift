@@ -222,7 +222,8 @@ public struct OODComparison: Sendable, Codable, Equatable {
                 let corrupted = try corruption.corrupt(
                     images: rgb, severity: severity, seed: seed &+ 16 &* k &+ UInt64(severity))
                 let dataset = Dataset(
-                    source: "\(subset.source) (\(corruption.rawValue) \(severity))", samples: .images(planar(corrupted)),
+                    source: "\(subset.source) (\(corruption.rawValue) \(severity))",
+                    samples: .images(planar(corrupted)),
                     labels: subset.labels, classes: subset.classes)
                 perSeverity.append(SeverityScores(severity: severity, scores: scores(dataset)))
             }
@@ -259,7 +260,8 @@ public struct OODComparison: Sendable, Codable, Equatable {
         var rows = corruptions.map { row($0.name, $0.scores) }
         if !corruptions.isEmpty { rows.append(row("mean over corruptions", meanOverCorruptions)) }
         rows += sets.map { row("\($0.name) (\($0.count) images)", $0.scores) }
-        let severities = corruptions.first.map { $0.severities.map { String($0.severity) }.joined(separator: ", ") } ?? ""
+        let severities =
+            corruptions.first.map { $0.severities.map { String($0.severity) }.joined(separator: ", ") } ?? ""
         return Report.Table(
             caption:
                 "Out of distribution: \(images) test images (stratified, seed \(seed)) under each corruption, averaged "

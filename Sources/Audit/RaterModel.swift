@@ -53,9 +53,10 @@ public struct RaterPopulation: Sendable, Equatable, Codable {
     public var raters: Int
     public var items: Int
 
-    public init(bias: Spread, centre: Double = 0, slope: Spread, noise: Spread, decimalShare: Double, halfShare: Double,
-        lapse: Double = 0.01, source: String, raters: Int, items: Int)
-    {
+    public init(
+        bias: Spread, centre: Double = 0, slope: Spread, noise: Spread, decimalShare: Double, halfShare: Double,
+        lapse: Double = 0.01, source: String, raters: Int, items: Int
+    ) {
         self.bias = bias
         self.centre = centre
         self.slope = slope
@@ -97,7 +98,8 @@ public struct RaterPopulation: Sendable, Equatable, Codable {
             throw .badInput("empty ratings file", file: file, line: 1)
         }
         guard header.count >= 6, header[0].lowercased() == "word 1", header[1].lowercased() == "word 2" else {
-            throw .badInput("header must be 'Word 1,Word 2,Human (mean),1,2,…' with at least 3 rater columns",
+            throw .badInput(
+                "header must be 'Word 1,Word 2,Human (mean),1,2,…' with at least 3 rater columns",
                 file: file, line: 1)
         }
         let raterCount = header.count - 3
@@ -110,8 +112,10 @@ public struct RaterPopulation: Sendable, Equatable, Codable {
             if fields[0].lowercased() == fields[1].lowercased() { continue }
             var row: [Double] = []
             for (k, field) in fields.dropFirst(3).enumerated() {
-                guard let v = Double(field.trimmingCharacters(in: .whitespaces)), v.isFinite, (0...10).contains(v) else {
-                    throw .badInput("rater \(header[k + 3]): '\(field)' is not a rating in 0…10", file: file,
+                guard let v = Double(field.trimmingCharacters(in: .whitespaces)), v.isFinite, (0...10).contains(v)
+                else {
+                    throw .badInput(
+                        "rater \(header[k + 3]): '\(field)' is not a rating in 0…10", file: file,
                         line: index + 1, column: k + 4)
                 }
                 row.append(v)
@@ -119,7 +123,8 @@ public struct RaterPopulation: Sendable, Equatable, Codable {
             rows.append(row)
         }
         guard rows.count >= 10, raterCount >= 3 else {
-            throw .badInput("need at least 10 word pairs and 3 raters to fit, found \(rows.count) and \(raterCount)",
+            throw .badInput(
+                "need at least 10 word pairs and 3 raters to fit, found \(rows.count) and \(raterCount)",
                 file: file)
         }
         return rows
@@ -151,8 +156,10 @@ public struct RaterPopulation: Sendable, Equatable, Codable {
         let halves = fractional.filter { abs($0 - $0.rounded(.down) - 0.5) < 1e-9 }
         func spread(_ v: [Double]) -> Spread { Spread(mean: Statistics.mean(v), sd: Statistics.standardDeviation(v)) }
         let population = RaterPopulation(
-            bias: spread(fits.map(\.bias)), centre: centre, slope: spread(fits.map(\.slope)), noise: spread(fits.map(\.noise)),
-            decimalShare: Double(fractional.count) / Double(all.count), halfShare: Double(halves.count) / Double(all.count),
+            bias: spread(fits.map(\.bias)), centre: centre, slope: spread(fits.map(\.slope)),
+            noise: spread(fits.map(\.noise)),
+            decimalShare: Double(fractional.count) / Double(all.count),
+            halfShare: Double(halves.count) / Double(all.count),
             source: URL(fileURLWithPath: file).lastPathComponent, raters: r, items: rows.count)
         return (population, fits)
     }
@@ -161,7 +168,8 @@ public struct RaterPopulation: Sendable, Equatable, Codable {
     /// 0.05, noise at least 0.01), or a careless rater who answers at random.
     public func draw(careless: Bool, using rng: inout SeededGenerator) -> SimulatedRater {
         SimulatedRater(
-            bias: bias.mean + bias.sd * rng.normal(), centre: centre, slope: max(0.05, slope.mean + slope.sd * rng.normal()),
+            bias: bias.mean + bias.sd * rng.normal(), centre: centre,
+            slope: max(0.05, slope.mean + slope.sd * rng.normal()),
             noise: max(0.01, noise.mean + noise.sd * rng.normal()), isCareless: careless, lapse: lapse,
             decimalShare: decimalShare, halfShare: halfShare)
     }
@@ -280,7 +288,9 @@ public struct LatentScale: Sendable {
         self.scale = scale
         let panel = population.panel()
         grid = stride(from: -1.5, through: 2.5, by: 0.005).map { $0 }
-        expected = grid.map { u in panel.reduce(0.0) { $0 + $1.expectedRating(unit: u, on: scale) } / Double(panel.count) }
+        expected = grid.map { u in
+            panel.reduce(0.0) { $0 + $1.expectedRating(unit: u, on: scale) } / Double(panel.count)
+        }
     }
 
     /// The latent consensus (unit scale) whose population mean rating is `mean` (scale units);

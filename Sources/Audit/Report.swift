@@ -64,13 +64,16 @@ public struct Report: Sendable {
 
     /// The reliability curve as a figure: mean correlation with the 5–95% band per k.
     public static func reliabilityFigure(_ curve: ReliabilityCurve, study: String, target: Double) -> Figure {
-        let chart = LineChart(title: "Reliability of \(study)", xLabel: "raters per pair (k)",
-            yLabel: "correlation with the full matrix", series: [
+        let chart = LineChart(
+            title: "Reliability of \(study)", xLabel: "raters per pair (k)",
+            yLabel: "correlation with the full matrix",
+            series: [
                 .init(name: "mean", points: curve.points.map { (Double($0.k), $0.mean) }),
                 .init(name: "5%", points: curve.points.map { (Double($0.k), $0.p05) }),
                 .init(name: "95%", points: curve.points.map { (Double($0.k), $0.p95) }),
             ])
-        let enough = curve.smallestK(reaching: target).map { "\($0) raters per pair reach \(target)" }
+        let enough =
+            curve.smallestK(reaching: target).map { "\($0) raters per pair reach \(target)" }
             ?? "no k reaches \(target)"
         return Figure(title: "Reliability curve", caption: "\(curve.draws) draws per k; \(enough).", svg: chart.svg)
     }
@@ -89,7 +92,9 @@ public struct Report: Sendable {
             }
         }
         func table(_ t: Table, id: String? = nil) -> [String: Any] {
-            var context: [String: Any] = ["caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] }]
+            var context: [String: Any] = [
+                "caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] },
+            ]
             if let id { context["id"] = id }
             return context
         }
@@ -97,8 +102,10 @@ public struct Report: Sendable {
         let formatter = ISO8601DateFormatter()
         var context: [String: Any] = [
             "title": title, "generated": formatter.string(from: generated), "summary": summary,
-            "matrices": matrices.map(figure), "reliability": reliability.map(figure), "comparisons": comparisons.map { table($0) },
-            "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure), "audit": audit.map { table($0) },
+            "matrices": matrices.map(figure), "reliability": reliability.map(figure),
+            "comparisons": comparisons.map { table($0) },
+            "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure),
+            "audit": audit.map { table($0) },
             "costOfQuality": costOfQuality.map(figure),
             "notes": notes,
         ]

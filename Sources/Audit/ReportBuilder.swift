@@ -43,7 +43,8 @@ public struct ReportBuilder {
                 }
             }
             if !rows.isEmpty {
-                report.matrixAgreement = .init(caption: "How the matrices agree over their off-diagonal cells",
+                report.matrixAgreement = .init(
+                    caption: "How the matrices agree over their off-diagonal cells",
                     header: ["matrices", "Pearson", "Spearman", "Kendall tau-b", "top-3 neighbours"], rows: rows)
             }
         }
@@ -62,25 +63,42 @@ public struct ReportBuilder {
         }
         let histories = runs.filter { !$0.history.isEmpty }
         if !histories.isEmpty {
-            report.trainingCurves.append(.init(title: "Training loss", caption: "mean training loss per epoch",
-                svg: LineChart(title: "Training loss", xLabel: "epoch", yLabel: "mean training loss", series: histories.map { r in
-                    .init(name: r.run.name, points: r.history.map { (Double($0.epoch), $0.trainLoss) })
-                }).svg))
-            report.trainingCurves.append(.init(title: "Test accuracy", caption: "top-1 on the test images after each epoch",
-                svg: LineChart(title: "Test top-1", xLabel: "epoch", yLabel: "test top-1 accuracy", series: histories.map { r in
-                    .init(name: r.run.name, points: r.history.compactMap { p in p.testTop1.map { (Double(p.epoch), $0) } })
-                }).svg))
+            report.trainingCurves.append(
+                .init(
+                    title: "Training loss", caption: "mean training loss per epoch",
+                    svg: LineChart(
+                        title: "Training loss", xLabel: "epoch", yLabel: "mean training loss",
+                        series: histories.map { r in
+                            .init(name: r.run.name, points: r.history.map { (Double($0.epoch), $0.trainLoss) })
+                        }
+                    ).svg))
+            report.trainingCurves.append(
+                .init(
+                    title: "Test accuracy", caption: "top-1 on the test images after each epoch",
+                    svg: LineChart(
+                        title: "Test top-1", xLabel: "epoch", yLabel: "test top-1 accuracy",
+                        series: histories.map { r in
+                            .init(
+                                name: r.run.name,
+                                points: r.history.compactMap { p in p.testTop1.map { (Double(p.epoch), $0) } })
+                        }
+                    ).svg))
         }
         for (run, _) in runs {
-            report.confusion.append(Report.heatmap(Self.confusion(run), title: "Confusion: \(run.name)",
-                caption: "rows: true class, columns: predicted class; each row sums to 1",
-                valueLabel: "share of the true class's test images"))
+            report.confusion.append(
+                Report.heatmap(
+                    Self.confusion(run), title: "Confusion: \(run.name)",
+                    caption: "rows: true class, columns: predicted class; each row sums to 1",
+                    valueLabel: "share of the true class's test images"))
         }
         report.audit = audits.map(\.table) + costsOfQuality.map(\.table)
         report.costOfQuality = costsOfQuality.map {
-            Report.Figure(title: "Cost of quality: \($0.classes)", caption: "Mean total-variation distance of the WLF "
-                + "targets (scales 1 and 2) to the truth's, against judgments collected, per design (simulated, seed "
-                + "\($0.seed)); the flat line is the full design's quality at its raters per pair.", svg: $0.chart.svg)
+            Report.Figure(
+                title: "Cost of quality: \($0.classes)",
+                caption: "Mean total-variation distance of the WLF "
+                    + "targets (scales 1 and 2) to the truth's, against judgments collected, per design (simulated, seed "
+                    + "\($0.seed)); the flat line is the full design's quality at its raters per pair.",
+                svg: $0.chart.svg)
         }
         return report
     }
@@ -94,7 +112,8 @@ public struct ReportBuilder {
             let sum = values[(i * c)..<((i + 1) * c)].reduce(0, +)
             if sum > 0 { for j in 0..<c { values[i * c + j] /= sum } }
         }
-        return ClassMatrix(classes: run.classes, kind: .similarity, values: values,
+        return ClassMatrix(
+            classes: run.classes, kind: .similarity, values: values,
             provenance: .init(source: "confusion of \(run.name)"))
     }
 }

@@ -50,7 +50,8 @@ public struct TruthModel: Sendable, Equatable, Codable {
     /// - Throws: `ExplicableError` when class sets differ, a matrix holds distances or a value that
     ///   is not finite, or the prior is constant off the diagonal.
     public static func fit(human: ClassMatrix, prior: ClassMatrix) throws(ExplicableError) -> TruthModel {
-        try human.classes.requireSameOrder(as: prior.classes, "the prior '\(prior.provenance.source)'", "the human matrix")
+        try human.classes.requireSameOrder(
+            as: prior.classes, "the prior '\(prior.provenance.source)'", "the human matrix")
         try human.requireKind(.similarity, for: "a truth model")
         try prior.requireKind(.similarity, for: "a truth model")
         try human.requireFinite()
@@ -66,7 +67,8 @@ public struct TruthModel: Sendable, Equatable, Codable {
         let mx = Statistics.mean(x), my = Statistics.mean(y)
         let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
         guard sxx > 0 else {
-            throw ExplicableError(.badInput, "the prior '\(prior.provenance.source)' is constant off the diagonal: nothing to fit")
+            throw ExplicableError(
+                .badInput, "the prior '\(prior.provenance.source)' is constant off the diagonal: nothing to fit")
         }
         let slope = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / sxx
         let intercept = my - slope * mx
@@ -80,7 +82,8 @@ public struct TruthModel: Sendable, Equatable, Codable {
             }
         }
         let top = (0..<n).map { human[$0, $0] }.max() ?? 4
-        return TruthModel(intercept: intercept, slope: slope, symmetricResiduals: symmetric,
+        return TruthModel(
+            intercept: intercept, slope: slope, symmetricResiduals: symmetric,
             antisymmetricResiduals: antisymmetric, pearson: Statistics.pearson(x, y), top: top,
             source: "\(human.provenance.source) ~ \(prior.provenance.source)")
     }
@@ -102,13 +105,17 @@ public struct TruthModel: Sendable, Equatable, Codable {
                 values[j * n + i] = min(top, max(0, exp(intercept + slope * prior[j, i] + s - d)))
             }
         }
-        return ClassMatrix(classes: prior.classes, kind: .similarity, values: values, provenance: .init(
-            source: "simulated truth",
-            parameters: [
-                "model": "log T = \(fmt(intercept)) + \(fmt(slope)) · prior + residual (fit: \(source), r = \(fmt(pearson)))",
-                "prior": Merge.describe(prior.provenance), "seed": String(seed),
-                "residuals": "symmetric and antisymmetric parts drawn from the fit's \(symmetricResiduals.count) pairs",
-            ]))
+        return ClassMatrix(
+            classes: prior.classes, kind: .similarity, values: values,
+            provenance: .init(
+                source: "simulated truth",
+                parameters: [
+                    "model":
+                        "log T = \(fmt(intercept)) + \(fmt(slope)) · prior + residual (fit: \(source), r = \(fmt(pearson)))",
+                    "prior": Merge.describe(prior.provenance), "seed": String(seed),
+                    "residuals":
+                        "symmetric and antisymmetric parts drawn from the fit's \(symmetricResiduals.count) pairs",
+                ]))
     }
 
     func fmt(_ v: Double) -> String { String(format: "%.3g", v) }
@@ -125,7 +132,8 @@ extension TruthModel {
         -> TruthModel
     {
         let cifar10 = try ClassSetCatalog.load("cifar10")
-        return try fit(human: try builder.matrix(named: "chl", over: cifar10),
+        return try fit(
+            human: try builder.matrix(named: "chl", over: cifar10),
             prior: try builder.matrix(named: prior, over: cifar10))
     }
 }

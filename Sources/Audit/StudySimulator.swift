@@ -1,7 +1,7 @@
 public import ExplicableCore
 public import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Synthetic participants for a class-pair study: they answer like a ``RaterPopulation`` around a
@@ -40,7 +40,8 @@ public struct StudySimulator: Sendable {
         throws(ExplicableError)
     {
         guard spec.design == .classPairLikert else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "study simulate handles class-pair-likert studies; '\(spec.name)' is \(spec.design.rawValue)")
         }
         guard (0...1).contains(careless) else { throw ExplicableError(.invalidArgument, "--careless must be in 0…1") }
@@ -77,7 +78,8 @@ public struct StudySimulator: Sendable {
         }
         let fields = key.split(separator: ":")
         let n = truth.count
-        guard fields.count == 3, fields[0] == "pair", let a = Int(fields[1]), let b = Int(fields[2]), (0..<n).contains(a),
+        guard fields.count == 3, fields[0] == "pair", let a = Int(fields[1]), let b = Int(fields[2]),
+            (0..<n).contains(a),
             (0..<n).contains(b), a != b
         else { throw ExplicableError(.badInput, "item '\(key)' is not a pair of the truth's \(n) classes") }
         return rater.rate(unit: latent[a * n + b], on: scale, using: &rng)
@@ -145,8 +147,9 @@ public struct StudySimulator: Sendable {
         var (rater, rng) = participant(index)
         var summary = Summary(participants: 1, careless: rater.isCareless ? 1 : 0)
         let id = "sim-\(seed)-\(index)"
-        let (body, response) = try await session.data(from: baseURL.appendingPathComponent("start")
-            .appending(queryItems: [URLQueryItem(name: "PARTICIPANT_ID", value: id)]))
+        let (body, response) = try await session.data(
+            from: baseURL.appendingPathComponent("start")
+                .appending(queryItems: [URLQueryItem(name: "PARTICIPANT_ID", value: id)]))
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if status == 503 {
             summary.turnedAway = 1
@@ -161,7 +164,8 @@ public struct StudySimulator: Sendable {
             if pace > 0 { try await Task.sleep(nanoseconds: UInt64(pace * 1e9)) }
             let value = try answer(item.key, rater: rater, using: &rng)
             let rt = max(300, (pace > 0 ? pace : 4) * 1000 * exp(0.3 * rng.normal()))
-            try await post("api/answer", ["token": page.token, "item": item.key, "value": value, "rt_ms": rt.rounded()],
+            try await post(
+                "api/answer", ["token": page.token, "item": item.key, "value": value, "rt_ms": rt.rounded()],
                 id: id, baseURL: baseURL, session: session)
             summary.answers += 1
         }
@@ -178,8 +182,10 @@ public struct StudySimulator: Sendable {
         let (data, response) = try await session.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else {
-            throw ExplicableError(.network,
-                "participant \(id): POST /\(path) answered \(status): \(String(decoding: data.prefix(200), as: UTF8.self))")
+            throw ExplicableError(
+                .network,
+                "participant \(id): POST /\(path) answered \(status): \(String(decoding: data.prefix(200), as: UTF8.self))"
+            )
         }
     }
 
@@ -197,8 +203,10 @@ public struct StudySimulator: Sendable {
                 let value = try answer(key, rater: rater, using: &rng)
                 let rt = max(300, 1000 * max(pace, 4) * exp(0.3 * rng.normal())).rounded()
                 elapsed += rt
-                trials.append(["participant_id": "sim-\(seed)-\(index)", "session_id": "sim-\(seed)-\(index)-a",
-                    "item": key, "response": value, "rt": rt, "time_elapsed": elapsed])
+                trials.append([
+                    "participant_id": "sim-\(seed)-\(index)", "session_id": "sim-\(seed)-\(index)-a",
+                    "item": key, "response": value, "rt": rt, "time_elapsed": elapsed,
+                ])
             }
         }
         do { return try JSONSerialization.data(withJSONObject: trials, options: [.sortedKeys]) } catch {

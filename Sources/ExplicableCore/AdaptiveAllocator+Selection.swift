@@ -73,7 +73,8 @@ extension AdaptiveAllocator {
     func cellHash(_ cell: Int) -> UInt64 {
         if cellCount[cell] == 0 && cellPending[cell] == 0 && cellSum[cell] == 0 && cellSquares[cell] == 0 { return 0 }
         var h = Self.mix(UInt64(cell) &+ 0x00C3_11)
-        h = Self.mix(h ^ UInt64(UInt32(bitPattern: cellCount[cell])) ^ (UInt64(UInt32(bitPattern: cellPending[cell])) << 32))
+        h = Self.mix(
+            h ^ UInt64(UInt32(bitPattern: cellCount[cell])) ^ (UInt64(UInt32(bitPattern: cellPending[cell])) << 32))
         h = Self.mix(h ^ UInt64(bitPattern: cellSum[cell]))
         return Self.mix(h ^ UInt64(bitPattern: cellSquares[cell]))
     }
@@ -81,8 +82,9 @@ extension AdaptiveAllocator {
     func itemHash(_ item: Int) -> UInt64 {
         if itemAnswered[item] == 0 && itemPending[item] == 0 { return 0 }
         let h = Self.mix(UInt64(item) &+ 0x1737)
-        return Self.mix(h ^ UInt64(UInt32(bitPattern: itemAnswered[item]))
-            ^ (UInt64(UInt32(bitPattern: itemPending[item])) << 32))
+        return Self.mix(
+            h ^ UInt64(UInt32(bitPattern: itemAnswered[item]))
+                ^ (UInt64(UInt32(bitPattern: itemPending[item])) << 32))
     }
 
     /// The posterior mean of a cell: the prior as `priorWeight` ratings plus the ratings.
@@ -202,7 +204,11 @@ struct ScoreTree: Sendable {
             node /= 2
             let left = nodes[2 * node], right = nodes[2 * node + 1]
             let winner: Int32
-            if left < 0 { winner = right } else if right < 0 { winner = left } else {
+            if left < 0 {
+                winner = right
+            } else if right < 0 {
+                winner = left
+            } else {
                 let (a, b) = (Int(left), Int(right))
                 winner = scores[a] > scores[b] || (scores[a] == scores[b] && tiebreak[a] > tiebreak[b]) ? left : right
             }

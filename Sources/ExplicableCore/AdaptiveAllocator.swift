@@ -172,7 +172,9 @@ public struct AdaptiveAllocator: Sendable {
     public init(
         prior: ClassMatrix, items: [Item], attentionChecks: [String] = [], parameters: Parameters, seed: UInt64
     ) throws(ExplicableError) {
-        func fail(_ message: String) -> ExplicableError { ExplicableError(.invalidArgument, "adaptive allocation: \(message)") }
+        func fail(_ message: String) -> ExplicableError {
+            ExplicableError(.invalidArgument, "adaptive allocation: \(message)")
+        }
         let p = parameters
         guard p.tolerance > 0, p.tolerance.isFinite else { throw fail("tolerance must be a positive number") }
         guard !p.scales.isEmpty, p.scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -187,7 +189,8 @@ public struct AdaptiveAllocator: Sendable {
             throw fail("maxRatingsPerItem and itemsPerAssignment must be at least 1")
         }
         guard (0...attentionChecks.count).contains(p.attentionChecksPerAssignment) else {
-            throw fail("\(p.attentionChecksPerAssignment) attention checks per assignment, \(attentionChecks.count) defined")
+            throw fail(
+                "\(p.attentionChecksPerAssignment) attention checks per assignment, \(attentionChecks.count) defined")
         }
         let c = prior.count
         guard c >= 2 else { throw fail("the prior needs at least 2 classes") }
@@ -204,7 +207,9 @@ public struct AdaptiveAllocator: Sendable {
             let (bottom, top) = (p.ratingRange.lowerBound, p.ratingRange.upperBound)
             for i in 0..<c {
                 for j in 0..<c {
-                    scaled[i * c + j] = i == j ? top
+                    scaled[i * c + j] =
+                        i == j
+                        ? top
                         : hi > lo ? bottom + (values[i * c + j] - lo) / (hi - lo) * (top - bottom) : (bottom + top) / 2
                 }
             }
@@ -217,13 +222,16 @@ public struct AdaptiveAllocator: Sendable {
         var rowItemLists = [[Int32]](repeating: [], count: c)
         var informed = [Bool](repeating: false, count: c * c)
         for (index, item) in items.enumerated() {
-            guard indexByKey.updateValue(index, forKey: item.key) == nil else { throw fail("item key '\(item.key)' repeats") }
+            guard indexByKey.updateValue(index, forKey: item.key) == nil else {
+                throw fail("item key '\(item.key)' repeats")
+            }
             guard !item.cells.isEmpty else { throw fail("item '\(item.key)' informs no cell") }
             var rows = Set<Int>()
             for cell in item.cells {
                 guard (0..<c).contains(cell.row), (0..<c).contains(cell.column), cell.row != cell.column else {
-                    throw fail("item '\(item.key)': cell (\(cell.row), \(cell.column)) is not an off-diagonal cell of "
-                        + "the \(c) classes")
+                    throw fail(
+                        "item '\(item.key)': cell (\(cell.row), \(cell.column)) is not an off-diagonal cell of "
+                            + "the \(c) classes")
                 }
                 itemCells.append(cell.row * c + cell.column)
                 informed[cell.row * c + cell.column] = true
@@ -231,7 +239,9 @@ public struct AdaptiveAllocator: Sendable {
             }
             itemCellStart.append(itemCells.count)
         }
-        for key in attentionChecks where indexByKey[key] != nil { throw fail("attention check '\(key)' is also an item") }
+        for key in attentionChecks where indexByKey[key] != nil {
+            throw fail("attention check '\(key)' is also an item")
+        }
         guard Set(attentionChecks).count == attentionChecks.count else { throw fail("attention-check keys repeat") }
         var rowItemStart = [0], rowItems: [Int32] = [], rowCellStart = [0], rowColumns: [Int32] = []
         for row in 0..<c {
@@ -257,7 +267,8 @@ public struct AdaptiveAllocator: Sendable {
         tiebreak = items.indices.map { _ in random.next() }
         var hash = Self.mix(seed)
         for v in scaled { hash = Self.mix(hash ^ v.bitPattern) }
-        for v in [p.tolerance, p.priorWeight, p.ratingSD, p.ratingRange.lowerBound, p.ratingRange.upperBound] + p.scales {
+        for v in [p.tolerance, p.priorWeight, p.ratingSD, p.ratingRange.lowerBound, p.ratingRange.upperBound] + p.scales
+        {
             hash = Self.mix(hash ^ v.bitPattern)
         }
         for v in [p.maxRatingsPerItem, p.itemsPerAssignment, p.attentionChecksPerAssignment, items.count] {
@@ -305,13 +316,15 @@ public struct AdaptiveAllocator: Sendable {
     public mutating func record(assignment: Int, itemKey: String, values: [Double?]) -> Bool {
         guard let item = indexByKey[itemKey], live[assignment]?.contains(item) == true else { return false }
         let cells = itemCells[itemCellStart[item]..<itemCellStart[item + 1]]
-        precondition(values.count == cells.count, "item '\(itemKey)' rates \(cells.count) cells, got \(values.count) values")
+        precondition(
+            values.count == cells.count, "item '\(itemKey)' rates \(cells.count) cells, got \(values.count) values")
         live[assignment]!.remove(item)
         if live[assignment]!.isEmpty { live[assignment] = nil }
         updateItem(item, answered: 1, pending: -1)
         for (cell, value) in zip(cells, values) {
             let thousandths = value.flatMap { $0.isFinite ? Int64(($0 * 1000).rounded()) : nil }
-            updateCell(cell, count: thousandths == nil ? 0 : 1, pending: -1, sum: thousandths ?? 0,
+            updateCell(
+                cell, count: thousandths == nil ? 0 : 1, pending: -1, sum: thousandths ?? 0,
                 squares: thousandths.map { $0 * $0 } ?? 0)
         }
         return true
@@ -351,7 +364,9 @@ public struct AdaptiveAllocator: Sendable {
         var items: [Int] = []
         for key in itemKeys {
             if let item = indexByKey[key] {
-                guard !items.contains(item) else { throw ExplicableError(.badInput, "allocation decision \(sequence): '\(key)' repeats") }
+                guard !items.contains(item) else {
+                    throw ExplicableError(.badInput, "allocation decision \(sequence): '\(key)' repeats")
+                }
                 items.append(item)
             } else if !checkKeys.contains(key) {
                 throw ExplicableError(.badInput, "allocation decision \(sequence): unknown item '\(key)'")

@@ -16,7 +16,8 @@ public struct CIFARBinary: Sendable {
         }
         guard !data.isEmpty, data.count % Self.recordSize == 0 else {
             throw ExplicableError.badInput(
-                "not a CIFAR-10 binary batch: \(data.count) bytes is not a multiple of \(Self.recordSize)", file: url.path)
+                "not a CIFAR-10 binary batch: \(data.count) bytes is not a multiple of \(Self.recordSize)",
+                file: url.path)
         }
         // A label byte above 9 would index past the ten classes wherever labels are used.
         let recordSize = Self.recordSize
@@ -25,7 +26,8 @@ public struct CIFARBinary: Sendable {
         }
         if let bad {
             throw ExplicableError.badInput(
-                "record \(bad / recordSize): label byte \(data[data.startIndex + bad]) is out of range 0…9", file: url.path)
+                "record \(bad / recordSize): label byte \(data[data.startIndex + bad]) is out of range 0…9",
+                file: url.path)
         }
         self.url = url
     }

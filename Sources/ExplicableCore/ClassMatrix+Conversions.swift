@@ -55,7 +55,9 @@ extension ClassMatrix {
     public func rowSoftmax(scale: Double) throws(ExplicableError) -> ClassMatrix {
         try requireKind(.similarity, for: "row softmax")
         try requireFinite()
-        guard scale.isFinite else { throw ExplicableError(.invalidArgument, "the softmax scale must be finite, got \(scale)") }
+        guard scale.isFinite else {
+            throw ExplicableError(.invalidArgument, "the softmax scale must be finite, got \(scale)")
+        }
         let n = count
         var out = values
         for i in 0..<n {

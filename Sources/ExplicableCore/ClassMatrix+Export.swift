@@ -61,7 +61,8 @@ extension ClassMatrix {
     /// - Throws: ``ExplicableError`` when the extension is unknown or the file cannot be written.
     public func write(to url: URL, format: MatrixFormat? = nil) throws(ExplicableError) {
         guard let format = format ?? MatrixFormat(pathExtension: url.pathExtension) else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "unknown output format '.\(url.pathExtension)' (expected .npy, .csv or .json)", file: url.path)
         }
         let data: Data
@@ -132,7 +133,9 @@ public func csvField(_ value: Double) -> String {
 public func csvField(_ value: Int) -> String { String(value) }
 
 /// The characters a spreadsheet may read as the start of a formula (and CR, tab, which some strip first).
-private let csvFormulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+private let csvFormulaStarts: Set<Unicode.Scalar> = [
+    "=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+]
 
 /// Whether `s` is a plain decimal number: optional sign, digits with at most one point, optional exponent.
 private func isPlainNumber(_ s: String) -> Bool {

@@ -32,7 +32,8 @@ public struct ClassMatrix: Sendable, Equatable {
 
     /// Creates a matrix; `values` must hold `classes.count²` entries, row-major.
     public init(classes: ClassSet, kind: Kind, values: [Double], provenance: Provenance) {
-        precondition(values.count == classes.count * classes.count,
+        precondition(
+            values.count == classes.count * classes.count,
             "a \(classes.count)-class matrix needs \(classes.count * classes.count) values, got \(values.count)")
         self.classes = classes
         self.kind = kind

@@ -77,14 +77,16 @@ extension ClassSet {
             guard let header else {
                 for (i, cell) in cells.enumerated() { columns[cell] = i }
                 for required in ["index", "label"] where columns[required] == nil {
-                    throw .badInput("missing column '\(required)' in header (expected \(tsvHeader.joined(separator: ", ")))",
+                    throw .badInput(
+                        "missing column '\(required)' in header (expected \(tsvHeader.joined(separator: ", ")))",
                         file: file, line: lineNumber)
                 }
                 header = cells
                 continue
             }
             guard cells.count == header.count else {
-                throw .badInput("expected \(header.count) tab-separated fields, found \(cells.count)",
+                throw .badInput(
+                    "expected \(header.count) tab-separated fields, found \(cells.count)",
                     file: file, line: lineNumber)
             }
             func cell(_ name: String) -> String? {
@@ -93,7 +95,8 @@ extension ClassSet {
                 return value.isEmpty || value == "-" ? nil : value
             }
             guard let index = cell("index").flatMap({ Int($0) }), index == labels.count else {
-                throw .badInput("field 'index' must be \(labels.count), found '\(cells[columns["index"]!])'",
+                throw .badInput(
+                    "field 'index' must be \(labels.count), found '\(cells[columns["index"]!])'",
                     file: file, line: lineNumber)
             }
             guard let label = cell("label") else {

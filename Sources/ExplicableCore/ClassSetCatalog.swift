@@ -25,14 +25,17 @@ public enum ClassSetCatalog {
             return try ClassSet.readTSV(URL(fileURLWithPath: nameOrPath))
         }
         guard builtInNames.contains(nameOrPath) else {
-            throw ExplicableError(.invalidArgument,
-                "'\(nameOrPath)' is neither a class-set file nor a built-in set (\(builtInNames.joined(separator: ", ")))")
+            throw ExplicableError(
+                .invalidArgument,
+                "'\(nameOrPath)' is neither a class-set file nor a built-in set (\(builtInNames.joined(separator: ", ")))"
+            )
         }
         for folder in RepositoryFolder.candidates("wordnet", environment: environment) {
             let url = folder.appendingPathComponent("\(nameOrPath).tsv")
             if FileManager.default.fileExists(atPath: url.path) { return try ClassSet.readTSV(url) }
         }
-        throw ExplicableError(.missingData,
+        throw ExplicableError(
+            .missingData,
             "built-in class set '\(nameOrPath)' not found: set EXPLICABLE_HOME to the explicable checkout "
                 + "(the folder holding wordnet/\(nameOrPath).tsv), or pass the TSV's path")
     }
@@ -72,7 +75,8 @@ public enum RepositoryFolder {
         where FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) {
             return folder
         }
-        throw ExplicableError(.missingData,
+        throw ExplicableError(
+            .missingData,
             "\(name)/\(file) not found: set EXPLICABLE_HOME to the explicable checkout (the folder holding \(name)/)")
     }
 }

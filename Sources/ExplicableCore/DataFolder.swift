@@ -18,7 +18,8 @@ public struct DataFolder: Sendable, Equatable {
         if let fromEnvironment = environment["EXPLICABLE_DATA"], !fromEnvironment.isEmpty {
             return DataFolder(url: URL(fileURLWithPath: fromEnvironment))
         }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+        let home =
+            environment["HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         return DataFolder(url: home.appendingPathComponent(".cache/explicable"))
     }
@@ -46,7 +47,8 @@ public struct DataFolder: Sendable, Equatable {
             let u = file(candidate)
             if FileManager.default.isReadableFile(atPath: u.path) { return u }
         }
-        throw ExplicableError(.missingData,
+        throw ExplicableError(
+            .missingData,
             "\(what) not found: expected \(file(candidates[0]).path) (run '\(fetchHint)', "
                 + "or pass --data DIR / set EXPLICABLE_DATA to a folder that has it)")
     }

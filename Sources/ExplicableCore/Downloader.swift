@@ -52,14 +52,17 @@ public struct Downloader: Sendable {
             throw ExplicableError(.network, "download of \(source.absoluteString) failed: \(failure)")
         }
         guard outcome.status == 200 else {
-            throw ExplicableError(.network, "download of \(source.absoluteString) failed: HTTP status \(outcome.status)")
+            throw ExplicableError(
+                .network, "download of \(source.absoluteString) failed: HTTP status \(outcome.status)")
         }
         if let expected = outcome.expected, expected != outcome.received {
-            throw ExplicableError(.network,
+            throw ExplicableError(
+                .network,
                 "download of \(source.absoluteString) was cut short: \(outcome.received) of \(expected) bytes")
         }
         do { try verify(partial) } catch let error as ExplicableError {
-            throw ExplicableError(error.kind, "downloaded file is not usable: \(error.message)", file: source.absoluteString)
+            throw ExplicableError(
+                error.kind, "downloaded file is not usable: \(error.message)", file: source.absoluteString)
         } catch {
             throw ExplicableError(.badInput, "downloaded file is not usable: \(error)", file: source.absoluteString)
         }
@@ -70,7 +73,8 @@ public struct Downloader: Sendable {
                 try FileManager.default.moveItem(at: partial, to: destination)
             }
         } catch {
-            throw ExplicableError(.io, "cannot move the download into place: \(error.localizedDescription)",
+            throw ExplicableError(
+                .io, "cannot move the download into place: \(error.localizedDescription)",
                 file: destination.path)
         }
     }

@@ -146,8 +146,16 @@ public enum Statistics {
                             }
                             k += 1
                         }
-                        while i < mid { to[k] = from[i]; i += 1; k += 1 }
-                        while j < hi { to[k] = from[j]; j += 1; k += 1 }
+                        while i < mid {
+                            to[k] = from[i]
+                            i += 1
+                            k += 1
+                        }
+                        while j < hi {
+                            to[k] = from[j]
+                            j += 1
+                            k += 1
+                        }
                         lo = hi
                     }
                     swap(&from, &to)

@@ -32,7 +32,8 @@ extension StudySpec {
             case "list": self = .list(try c.decode([LabelledImage].self, forKey: .list))
             case "model-mistakes": self = .modelMistakes(count: try c.decode(Int.self, forKey: .count))
             case let other:
-                throw DecodingError.dataCorruptedError(forKey: .source, in: c,
+                throw DecodingError.dataCorruptedError(
+                    forKey: .source, in: c,
                     debugDescription: "unknown image source '\(other)' (expected cifar10-test, list or model-mistakes)")
             }
         }

@@ -32,8 +32,11 @@ extension StudySpec {
         public init(from decoder: any Decoder) throws {
             if let text = try? decoder.singleValueContainer().decode(String.self) {
                 guard text == "all" else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                        debugDescription: "expected \"all\", {\"neighbours\": K, \"prior\": SOURCE} or {\"file\": PATH}"))
+                    throw DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: decoder.codingPath,
+                            debugDescription:
+                                "expected \"all\", {\"neighbours\": K, \"prior\": SOURCE} or {\"file\": PATH}"))
                 }
                 self = .all
                 return
@@ -47,7 +50,8 @@ extension StudySpec {
             let prior = try c.decode(String.self, forKey: .prior)
             let extra = try c.decodeIfPresent(Double.self, forKey: .extra) ?? 0
             guard extra.isFinite, extra >= 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .extra, in: c,
+                throw DecodingError.dataCorruptedError(
+                    forKey: .extra, in: c,
                     debugDescription: "must be a count (0, 1, 2 …) or a share between 0 and 1")
             }
             if extra == extra.rounded() {
@@ -57,7 +61,8 @@ extension StudySpec {
                 self = .neighbours(k: k, prior: prior, extra: .count(Int(extra)))
             } else {
                 guard extra < 1 else {
-                    throw DecodingError.dataCorruptedError(forKey: .extra, in: c,
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .extra, in: c,
                         debugDescription: "must be a whole count or a share between 0 and 1")
                 }
                 self = .neighbours(k: k, prior: prior, extra: .share(extra))
@@ -105,9 +110,10 @@ extension StudySpec {
         /// Example images of the shown class per screen, when the spec's `images` has them (default 3).
         public var examples: Int?
 
-        public init(candidates: Int? = nil, decoys: Int? = nil, decoyPool: Double? = nil, decoyPassMax: Double? = nil,
-            examples: Int? = nil)
-        {
+        public init(
+            candidates: Int? = nil, decoys: Int? = nil, decoyPool: Double? = nil, decoyPassMax: Double? = nil,
+            examples: Int? = nil
+        ) {
             self.candidates = candidates
             self.decoys = decoys
             self.decoyPool = decoyPool

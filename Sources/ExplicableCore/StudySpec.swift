@@ -159,10 +159,12 @@ extension StudySpec {
     /// The parameters of ``AdaptiveAllocator`` this spec sets, or `nil` when its allocation is uniform.
     public var allocatorParameters: AdaptiveAllocator.Parameters? {
         guard effectiveAllocation == .adaptive else { return nil }
-        let defaults = AdaptiveAllocator.Parameters(maxRatingsPerItem: ratingsPerItem, itemsPerAssignment: itemsPerAssignment)
+        let defaults = AdaptiveAllocator.Parameters(
+            maxRatingsPerItem: ratingsPerItem, itemsPerAssignment: itemsPerAssignment)
         return AdaptiveAllocator.Parameters(
             tolerance: adaptive?.tolerance ?? defaults.tolerance, scales: adaptive?.scales ?? defaults.scales,
-            priorWeight: adaptive?.priorWeight ?? defaults.priorWeight, ratingSD: adaptive?.ratingSD ?? defaults.ratingSD,
+            priorWeight: adaptive?.priorWeight ?? defaults.priorWeight,
+            ratingSD: adaptive?.ratingSD ?? defaults.ratingSD,
             ratingRange: scaleRange, maxRatingsPerItem: ratingsPerItem, itemsPerAssignment: itemsPerAssignment,
             attentionChecksPerAssignment: attentionChecksPerAssignment)
     }
@@ -180,7 +182,8 @@ extension StudySpec {
     public var effectiveScreen: NeighbourScreen {
         let s = screen ?? NeighbourScreen()
         let points = effectiveScale.map { Double($0.value) }
-        return NeighbourScreen(candidates: s.candidates ?? 10, decoys: s.decoys ?? 2, decoyPool: s.decoyPool ?? 0.25,
+        return NeighbourScreen(
+            candidates: s.candidates ?? 10, decoys: s.decoys ?? 2, decoyPool: s.decoyPool ?? 0.25,
             decoyPassMax: s.decoyPassMax ?? points[(points.count - 1) / 2], examples: s.examples ?? 3)
     }
 
@@ -246,7 +249,8 @@ extension StudySpec {
         guard itemsPerAssignment >= 1 else { throw fail("itemsPerAssignment", "must be at least 1") }
         guard attentionChecksPerAssignment >= 0 else { throw fail("attentionChecksPerAssignment", "must be 0 or more") }
         guard attentionChecksPerAssignment <= attentionChecks.count else {
-            throw fail("attentionChecksPerAssignment",
+            throw fail(
+                "attentionChecksPerAssignment",
                 "is \(attentionChecksPerAssignment) but only \(attentionChecks.count) attentionChecks are defined")
         }
         guard Set(attentionChecks.map(\.key)).count == attentionChecks.count else {
@@ -272,8 +276,10 @@ extension StudySpec {
             }
             let steps = (c.max - c.min) / c.step
             guard steps <= 100_000, c.contains(c.max) else {
-                throw fail("continuousScale.step", "must divide max - min into at most 100000 whole steps (found "
-                    + "\(steps) steps)")
+                throw fail(
+                    "continuousScale.step",
+                    "must divide max - min into at most 100000 whole steps (found "
+                        + "\(steps) steps)")
             }
             for (i, point) in (scale ?? []).enumerated() where !c.contains(Double(point.value)) {
                 throw fail("scale[\(i)].value", "is \(point.value), not on the continuous scale \(c)")
@@ -287,7 +293,8 @@ extension StudySpec {
             guard zip(points, points.dropFirst()).allSatisfy({ $0.value < $1.value }) else {
                 throw fail("scale", "values must increase")
             }
-            for (i, check) in attentionChecks.enumerated() where !points.contains(where: { Double($0.value) == check.expected }) {
+            for (i, check) in attentionChecks.enumerated()
+            where !points.contains(where: { Double($0.value) == check.expected }) {
                 throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not a point of the scale")
             }
         }
@@ -298,20 +305,30 @@ extension StudySpec {
         } else if design == .classNeighbours {
             guard question.contains("{{a}}") else { throw fail("question", "must contain {{a}} for the class shown") }
             guard case .neighbours = effectivePairs else {
-                throw fail("pairs", "must be {\"neighbours\": K, \"prior\": SOURCE} for the class-neighbours design "
-                    + "(candidates and decoys come from the prior)")
+                throw fail(
+                    "pairs",
+                    "must be {\"neighbours\": K, \"prior\": SOURCE} for the class-neighbours design "
+                        + "(candidates and decoys come from the prior)")
             }
             guard attentionChecksPerAssignment == 0 else {
                 throw fail("attentionChecksPerAssignment", "must be 0 for class-neighbours (its decoys are the checks)")
             }
             let s = screen ?? NeighbourScreen()
-            if let v = s.candidates, !(1...50).contains(v) { throw fail("screen.candidates", "must be between 1 and 50") }
+            if let v = s.candidates, !(1...50).contains(v) {
+                throw fail("screen.candidates", "must be between 1 and 50")
+            }
             if let v = s.decoys, !(0...10).contains(v) { throw fail("screen.decoys", "must be between 0 and 10") }
             if let v = s.decoyPool, !(v > 0 && v <= 1) { throw fail("screen.decoyPool", "must be a share in (0, 1]") }
             if let v = s.examples, !(0...10).contains(v) { throw fail("screen.examples", "must be between 0 and 10") }
-            if let v = s.decoyPassMax, !scaleRange.contains(v) { throw fail("screen.decoyPassMax", "must lie on the scale") }
-            if case .list = images { throw fail("images", "must be cifar10-test (example images) or absent for class-neighbours") }
-            if case .modelMistakes = images { throw fail("images", "must be cifar10-test (example images) or absent for class-neighbours") }
+            if let v = s.decoyPassMax, !scaleRange.contains(v) {
+                throw fail("screen.decoyPassMax", "must lie on the scale")
+            }
+            if case .list = images {
+                throw fail("images", "must be cifar10-test (example images) or absent for class-neighbours")
+            }
+            if case .modelMistakes = images {
+                throw fail("images", "must be cifar10-test (example images) or absent for class-neighbours")
+            }
         } else {
             guard images != nil else { throw fail("images", "is required for the \(design.rawValue) design") }
         }
@@ -346,21 +363,31 @@ extension StudySpec {
                 throw fail("allocation", "'adaptive' needs a class-pair design, not \(design.rawValue)")
             }
             guard let settings = adaptive else { throw fail("adaptive", "is required with allocation 'adaptive'") }
-            guard !settings.prior.isEmpty else { throw fail("adaptive.prior", "must name a matrix (e.g. wordnet:path)") }
-            if let v = settings.tolerance, !(v > 0 && v < 1) { throw fail("adaptive.tolerance", "must be between 0 and 1") }
+            guard !settings.prior.isEmpty else {
+                throw fail("adaptive.prior", "must name a matrix (e.g. wordnet:path)")
+            }
+            if let v = settings.tolerance, !(v > 0 && v < 1) {
+                throw fail("adaptive.tolerance", "must be between 0 and 1")
+            }
             if let v = settings.scales, v.isEmpty || !v.allSatisfy({ $0 > 0 && $0 <= 100 }) {
                 throw fail("adaptive.scales", "must be positive numbers up to 100, at least one")
             }
-            if let v = settings.priorWeight, !(v > 0 && v <= 1e6) { throw fail("adaptive.priorWeight", "must be positive") }
+            if let v = settings.priorWeight, !(v > 0 && v <= 1e6) {
+                throw fail("adaptive.priorWeight", "must be positive")
+            }
             if let v = settings.ratingSD, !(v > 0 && v <= 1e6) { throw fail("adaptive.ratingSD", "must be positive") }
         } else if adaptive != nil {
             throw fail("adaptive", "is only read with allocation 'adaptive'")
         }
         let q = qc
-        if let v = q.maxSameAnswerShare, !(0...1).contains(v) { throw fail("qc.maxSameAnswerShare", "must be between 0 and 1") }
+        if let v = q.maxSameAnswerShare, !(0...1).contains(v) {
+            throw fail("qc.maxSameAnswerShare", "must be between 0 and 1")
+        }
         if let v = q.minAgreement, !(-1...1).contains(v) { throw fail("qc.minAgreement", "must be between -1 and 1") }
         if let v = q.minSecondsPerItem, v < 0 { throw fail("qc.minSecondsPerItem", "must not be negative") }
         if let v = q.maxAssignmentsPerWorker, v < 1 { throw fail("qc.maxAssignmentsPerWorker", "must be at least 1") }
-        if let v = q.maxFailedAttentionChecks, v < 0 { throw fail("qc.maxFailedAttentionChecks", "must not be negative") }
+        if let v = q.maxFailedAttentionChecks, v < 0 {
+            throw fail("qc.maxFailedAttentionChecks", "must not be negative")
+        }
     }
 }

@@ -30,9 +30,12 @@ public final class ImportSession {
             INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """
-        let code = sqlite3_prepare_v3(db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT),
+        let code = sqlite3_prepare_v3(
+            db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT),
             &insertResponseStatement, nil)
-        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage) }
+        guard code == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage)
+        }
     }
 
     func close() {
@@ -44,8 +47,9 @@ public final class ImportSession {
 
     /// Whether the study already has a submission with this platform assignment id.
     public func hasSubmission(assignmentID: String) throws -> Bool {
-        let query = try db.cachedStatement(sql:
-            "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)")
+        let query = try db.cachedStatement(
+            sql:
+                "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)")
         return try Bool.fetchOne(query, arguments: [studyId, assignmentID]) ?? false
     }
 
@@ -67,18 +71,22 @@ public final class ImportSession {
         annotatorId: Int64, assignmentID: String, platformStatus: String?, startedAt: Date?, submittedAt: Date?,
         workSeconds: Double?, platformFeedback: String? = nil
     ) throws -> Int64 {
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
-                workSeconds, platformFeedback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try insert.execute(arguments: [studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
-            workSeconds, platformFeedback])
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
+                    workSeconds, platformFeedback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        try insert.execute(arguments: [
+            studyId, annotatorId, importId, assignmentID, platformStatus, startedAt, submittedAt,
+            workSeconds, platformFeedback,
+        ])
         return db.lastInsertedRowID
     }
 
     /// The study's submission with this platform assignment id, if any, with its annotator.
     public func existingSubmission(assignmentID: String) throws -> (id: Int64, annotatorId: Int64)? {
-        let query = try db.cachedStatement(sql: "SELECT id, annotatorId FROM submission WHERE studyId = ? AND assignmentID = ?")
+        let query = try db.cachedStatement(
+            sql: "SELECT id, annotatorId FROM submission WHERE studyId = ? AND assignmentID = ?")
         guard let row = try Row.fetchOne(query, arguments: [studyId, assignmentID]) else { return nil }
         return (row[0], row[1])
     }
@@ -88,7 +96,8 @@ public final class ImportSession {
     public func annotatorIDs(idHashes: [String]) throws -> [Int64] {
         guard !idHashes.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: idHashes.count).joined(separator: ", ")
-        return try Int64.fetchAll(db, sql: "SELECT id FROM annotator WHERE idHash IN (\(marks))",
+        return try Int64.fetchAll(
+            db, sql: "SELECT id FROM annotator WHERE idHash IN (\(marks))",
             arguments: StatementArguments(idHashes))
     }
 
@@ -118,18 +127,21 @@ public final class ImportSession {
         let marks = Array(repeating: "?", count: annotatorIds.count).joined(separator: ", ")
         var arguments = StatementArguments([studyId, itemId, excludingSubmission ?? -1, importId])
         arguments += StatementArguments(annotatorIds)
-        return try String.fetchOne(db, sql: """
-            SELECT s.assignmentID FROM submission s JOIN response r ON r.submissionId = s.id
-            WHERE s.studyId = ? AND r.itemId = ? AND s.id != ? AND (s.importId IS NULL OR s.importId != ?)
-                AND s.annotatorId IN (\(marks)) LIMIT 1
-            """, arguments: arguments)
+        return try String.fetchOne(
+            db,
+            sql: """
+                SELECT s.assignmentID FROM submission s JOIN response r ON r.submissionId = s.id
+                WHERE s.studyId = ? AND r.itemId = ? AND s.id != ? AND (s.importId IS NULL OR s.importId != ?)
+                    AND s.annotatorId IN (\(marks)) LIMIT 1
+                """, arguments: arguments)
     }
 
     /// Deletes the submissions this import made that hold no answer, and returns how many.
     public func deleteEmptySubmissions() throws -> Int {
-        try db.execute(sql: """
-            DELETE FROM submission WHERE importId = ? AND NOT EXISTS (SELECT 1 FROM response WHERE submissionId = submission.id)
-            """, arguments: [importId])
+        try db.execute(
+            sql: """
+                DELETE FROM submission WHERE importId = ? AND NOT EXISTS (SELECT 1 FROM response WHERE submissionId = submission.id)
+                """, arguments: [importId])
         return db.changesCount
     }
 
@@ -142,19 +154,24 @@ public final class ImportSession {
         id: Int64, startedAt: Date? = nil, submittedAt: Date? = nil, workSeconds: Double? = nil,
         rejectedReason: String? = nil, platformStatus: String? = nil, platformFeedback: String? = nil
     ) throws {
-        try db.execute(sql: """
-            UPDATE submission SET startedAt = COALESCE(?, startedAt), submittedAt = COALESCE(?, submittedAt),
-                workSeconds = COALESCE(?, workSeconds),
-                qcStatus = CASE WHEN ? IS NULL THEN qcStatus ELSE 'rejected' END, qcReason = COALESCE(?, qcReason),
-                platformStatus = COALESCE(?, platformStatus), platformFeedback = COALESCE(?, platformFeedback)
-            WHERE id = ?
-            """, arguments: [startedAt, submittedAt, workSeconds, rejectedReason, rejectedReason, platformStatus,
-                platformFeedback, id])
+        try db.execute(
+            sql: """
+                UPDATE submission SET startedAt = COALESCE(?, startedAt), submittedAt = COALESCE(?, submittedAt),
+                    workSeconds = COALESCE(?, workSeconds),
+                    qcStatus = CASE WHEN ? IS NULL THEN qcStatus ELSE 'rejected' END, qcReason = COALESCE(?, qcReason),
+                    platformStatus = COALESCE(?, platformStatus), platformFeedback = COALESCE(?, platformFeedback)
+                WHERE id = ?
+                """,
+            arguments: [
+                startedAt, submittedAt, workSeconds, rejectedReason, rejectedReason, platformStatus,
+                platformFeedback, id,
+            ])
     }
 
     /// Sets a submission's work time where the file gave none.
     public func setWorkSecondsIfMissing(id: Int64, seconds: Double) throws {
-        try db.execute(sql: "UPDATE submission SET workSeconds = ? WHERE id = ? AND workSeconds IS NULL",
+        try db.execute(
+            sql: "UPDATE submission SET workSeconds = ? WHERE id = ? AND workSeconds IS NULL",
             arguments: [seconds, id])
     }
 
@@ -203,10 +220,13 @@ extension LabelStore {
                 defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    let seen = try Bool.fetchOne(db,
-                        sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
-                        arguments: [studyId, sha256]) ?? false
-                    var record = ImportRecord(studyId: studyId, fileName: fileName, sha256: sha256, format: format,
+                    let seen =
+                        try Bool.fetchOne(
+                            db,
+                            sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
+                            arguments: [studyId, sha256]) ?? false
+                    var record = ImportRecord(
+                        studyId: studyId, fileName: fileName, sha256: sha256, format: format,
                         importedAt: importedAt, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0)
                     try record.insert(db)
                     let session = try ImportSession(db: db, studyId: studyId, importId: record.id!)
@@ -250,11 +270,14 @@ extension LabelStore {
                 defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    let seen = try Bool.fetchOne(db,
-                        sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
-                        arguments: [studyId, sha256]) ?? false
+                    let seen =
+                        try Bool.fetchOne(
+                            db,
+                            sql: "SELECT EXISTS (SELECT 1 FROM import WHERE studyId = ? AND sha256 = ?)",
+                            arguments: [studyId, sha256]) ?? false
                     if seen { return .rollback }
-                    var record = ImportRecord(studyId: studyId, fileName: fileName, sha256: sha256, format: format,
+                    var record = ImportRecord(
+                        studyId: studyId, fileName: fileName, sha256: sha256, format: format,
                         importedAt: importedAt, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0)
                     try record.insert(db)
                     let session = try ImportSession(db: db, studyId: studyId, importId: record.id!)

@@ -82,12 +82,14 @@ extension LabelStore {
     static func allocationLog(_ db: Database, studyId: Int64, after lastInputID: Int64? = nil) throws -> AllocationLog {
         var decisions: [AllocationDecisionRecord] = []
         if lastInputID == nil {
-            for row in try Row.fetchAll(db, sql: """
-                SELECT d.sequence, s.assignmentID, d.itemKeys, d.chosen, d.digest, d.inputsSeen, d.createdAt
-                FROM allocationDecision d LEFT JOIN servedSession v ON v.id = d.servedSessionId
-                LEFT JOIN submission s ON s.id = v.submissionId
-                WHERE d.studyId = ? ORDER BY d.sequence
-                """, arguments: [studyId])
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.sequence, s.assignmentID, d.itemKeys, d.chosen, d.digest, d.inputsSeen, d.createdAt
+                    FROM allocationDecision d LEFT JOIN servedSession v ON v.id = d.servedSessionId
+                    LEFT JOIN submission s ON s.id = v.submissionId
+                    WHERE d.studyId = ? ORDER BY d.sequence
+                    """, arguments: [studyId])
             {
                 let sequence: Int = row[0]
                 func strings(_ text: String) throws -> [String] {
@@ -96,21 +98,27 @@ extension LabelStore {
                     }
                     return value
                 }
-                guard let chosen = try? JSONDecoder().decode([LoggedChoice].self, from: Data((row[3] as String).utf8)) else {
+                guard let chosen = try? JSONDecoder().decode([LoggedChoice].self, from: Data((row[3] as String).utf8))
+                else {
                     throw ExplicableError(.badInput, "allocation decision \(sequence): malformed choice list")
                 }
-                decisions.append(AllocationDecisionRecord(sequence: sequence, assignmentID: row[1],
-                    itemKeys: try strings(row[2]), chosenKeys: chosen.map(\.key), scores: chosen.map(\.score),
-                    digest: row[4], inputsSeen: row[5], createdAt: row[6]))
+                decisions.append(
+                    AllocationDecisionRecord(
+                        sequence: sequence, assignmentID: row[1],
+                        itemKeys: try strings(row[2]), chosenKeys: chosen.map(\.key), scores: chosen.map(\.score),
+                        digest: row[4], inputsSeen: row[5], createdAt: row[6]))
             }
         }
-        let inputs = try Row.fetchAll(db, sql: """
-            SELECT a.id, a.kind, a.assignment, i.key, a.value FROM allocationInput a LEFT JOIN item i ON i.id = a.itemId
-            WHERE a.studyId = ? AND a.id > ? ORDER BY a.id
-            """, arguments: [studyId, lastInputID ?? 0]
+        let inputs = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT a.id, a.kind, a.assignment, i.key, a.value FROM allocationInput a LEFT JOIN item i ON i.id = a.itemId
+                WHERE a.studyId = ? AND a.id > ? ORDER BY a.id
+                """, arguments: [studyId, lastInputID ?? 0]
         ).map { row throws in
             guard let kind = AllocationInput.Kind(rawValue: row[1]) else {
-                throw ExplicableError(.badInput, "allocation input \(row[0] as Int64): unknown kind '\(row[1] as String)'")
+                throw ExplicableError(
+                    .badInput, "allocation input \(row[0] as Int64): unknown kind '\(row[1] as String)'")
             }
             return AllocationInput(id: row[0], kind: kind, assignment: row[2], itemKey: row[3], value: row[4])
         }
@@ -122,8 +130,10 @@ extension LabelStore {
     static func allocate(_ db: Database, studyId: Int64, with allocation: any ServedAllocation, now: Date) throws
         -> AllocationDecisionRecord?
     {
-        let made = try Int.fetchOne(db, sql: "SELECT count(*) FROM allocationDecision WHERE studyId = ?",
-            arguments: [studyId]) ?? 0
+        let made =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM allocationDecision WHERE studyId = ?",
+                arguments: [studyId]) ?? 0
         let log: AllocationLog
         if let point = allocation.syncPoint(), point.decisions == made {
             log = try allocationLog(db, studyId: studyId, after: point.lastInputID)
@@ -131,32 +141,45 @@ extension LabelStore {
             log = try allocationLog(db, studyId: studyId)
         }
         guard var decision = try allocation.decide(log, sequence: made) else { return nil }
-        decision.inputsSeen = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM allocationInput WHERE studyId = ?",
-            arguments: [studyId]) ?? 0
+        decision.inputsSeen =
+            try Int64.fetchOne(
+                db, sql: "SELECT coalesce(max(id), 0) FROM allocationInput WHERE studyId = ?",
+                arguments: [studyId]) ?? 0
         decision.createdAt = now
         return decision
     }
 
     /// Logs a decision for the session just created.
-    static func logDecision(_ db: Database, _ decision: AllocationDecisionRecord, studyId: Int64, sessionId: Int64) throws {
+    static func logDecision(_ db: Database, _ decision: AllocationDecisionRecord, studyId: Int64, sessionId: Int64)
+        throws
+    {
         let encoder = JSONEncoder()
         let keys = String(decoding: try encoder.encode(decision.itemKeys), as: UTF8.self)
-        let chosen = String(decoding: try encoder.encode(zip(decision.chosenKeys, decision.scores).map {
-            LoggedChoice(key: $0, score: $1)
-        }), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO allocationDecision (studyId, sequence, servedSessionId, itemKeys, chosen, digest, inputsSeen, createdAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [studyId, decision.sequence, sessionId, keys, chosen, decision.digest, decision.inputsSeen,
-                decision.createdAt])
+        let chosen = String(
+            decoding: try encoder.encode(
+                zip(decision.chosenKeys, decision.scores).map {
+                    LoggedChoice(key: $0, score: $1)
+                }), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO allocationDecision (studyId, sequence, servedSessionId, itemKeys, chosen, digest, inputsSeen, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                studyId, decision.sequence, sessionId, keys, chosen, decision.digest, decision.inputsSeen,
+                decision.createdAt,
+            ])
     }
 
     /// The items of an adaptive session's assignment, in the order shown.
     public func allocatedItemKeys(studyId: Int64, sequence: Int) async throws(ExplicableError) -> [String]? {
         try await readAsync { db in
-            guard let text = try String.fetchOne(db, sql: """
-                SELECT itemKeys FROM allocationDecision WHERE studyId = ? AND sequence = ?
-                """, arguments: [studyId, sequence])
+            guard
+                let text = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT itemKeys FROM allocationDecision WHERE studyId = ? AND sequence = ?
+                        """, arguments: [studyId, sequence])
             else { return nil }
             guard let keys = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
                 throw ExplicableError(.badInput, "allocation decision \(sequence): malformed item list")

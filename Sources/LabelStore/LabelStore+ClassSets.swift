@@ -13,7 +13,8 @@ extension LabelStore {
         let id = db.lastInsertedRowID
         for i in 0..<classes.count {
             try db.execute(
-                sql: "INSERT INTO class (classSetId, \"index\", label, synset, ili, wordnet30) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO class (classSetId, \"index\", label, synset, ili, wordnet30) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [id, i, classes.labels[i], classes.synsets[i], classes.ilis[i], classes.wordnet30[i]])
         }
         return id

@@ -24,10 +24,12 @@ extension LabelStore {
     /// Served sessions of the study by state.
     public func servedCounts(studyId: Int64) async throws(ExplicableError) -> ServedCounts {
         try await readAsync { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT coalesce(sum(finishedAt IS NULL AND releasedAt IS NULL), 0), coalesce(sum(finishedAt IS NOT NULL), 0),
-                    coalesce(sum(releasedAt IS NOT NULL), 0) FROM servedSession WHERE studyId = ?
-                """, arguments: [studyId])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT coalesce(sum(finishedAt IS NULL AND releasedAt IS NULL), 0), coalesce(sum(finishedAt IS NOT NULL), 0),
+                        coalesce(sum(releasedAt IS NOT NULL), 0) FROM servedSession WHERE studyId = ?
+                    """, arguments: [studyId])
             return ServedCounts(active: row?[0] ?? 0, finished: row?[1] ?? 0, released: row?[2] ?? 0)
         }
     }
@@ -35,14 +37,19 @@ extension LabelStore {
     /// Every answer of the study (served or imported), one row each, in submission order.
     public func longAnswers(studyId: Int64) async throws(ExplicableError) -> [LongAnswerRow] {
         try await readAsync { db in
-            try Row.fetchAll(db, sql: """
-                SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs, r.notApplicable
-                FROM response r JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
-                JOIN item i ON i.id = r.itemId
-                WHERE s.studyId = ? ORDER BY s.id, r.position, i.id
-                """, arguments: [studyId]
-            ).map { LongAnswerRow(annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
-                cannotTell: $0[4], reactionMs: $0[5], notApplicable: $0[6]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs, r.notApplicable
+                    FROM response r JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
+                    JOIN item i ON i.id = r.itemId
+                    WHERE s.studyId = ? ORDER BY s.id, r.position, i.id
+                    """, arguments: [studyId]
+            ).map {
+                LongAnswerRow(
+                    annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
+                    cannotTell: $0[4], reactionMs: $0[5], notApplicable: $0[6])
+            }
         }
     }
 }

@@ -66,7 +66,8 @@ public enum ServedFinishOutcome: Sendable, Equatable {
 
 extension LabelStore {
     /// Runs `body` in one write transaction without blocking a thread while it waits for the writer.
-    func writeAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ExplicableError) -> T {
+    func writeAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ExplicableError) -> T
+    {
         do {
             return try await queue.write(body)
         } catch let error as ExplicableError {
@@ -89,22 +90,29 @@ extension LabelStore {
     private static func servedSession(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
         -> ServedSession?
     {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT v.id, v.token, v.submissionId, v.assignmentIndex, v.startedAt, v.finishedAt, v.releasedAt,
-                s.assignmentID, v.submitTo
-            FROM servedSession v JOIN submission s ON s.id = v.submissionId
-            WHERE \(condition) ORDER BY v.id DESC LIMIT 1
-            """, arguments: arguments)
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT v.id, v.token, v.submissionId, v.assignmentIndex, v.startedAt, v.finishedAt, v.releasedAt,
+                        s.assignmentID, v.submitTo
+                    FROM servedSession v JOIN submission s ON s.id = v.submissionId
+                    WHERE \(condition) ORDER BY v.id DESC LIMIT 1
+                    """, arguments: arguments)
         else { return nil }
-        var session = ServedSession(id: row[0], token: row[1], submissionId: row[2], assignmentIndex: row[3],
+        var session = ServedSession(
+            id: row[0], token: row[1], submissionId: row[2], assignmentIndex: row[3],
             startedAt: row[4], finishedAt: row[5], releasedAt: row[6], assignmentID: row[7], submitTo: row[8],
             answers: [:])
-        for answer in try Row.fetchAll(db, sql: """
-            SELECT i.key, r.value, r.cannotTell, r.notApplicable FROM response r JOIN item i ON i.id = r.itemId
-            WHERE r.submissionId = ?
-            """, arguments: [session.submissionId])
+        for answer in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.key, r.value, r.cannotTell, r.notApplicable FROM response r JOIN item i ON i.id = r.itemId
+                WHERE r.submissionId = ?
+                """, arguments: [session.submissionId])
         {
-            session.answers[answer[0]] = StoredServedAnswer(value: answer[1], cannotTell: answer[2],
+            session.answers[answer[0]] = StoredServedAnswer(
+                value: answer[1], cannotTell: answer[2],
                 notApplicable: answer[3])
         }
         return session
@@ -116,20 +124,23 @@ extension LabelStore {
         throws
     {
         if logsAllocation {
-            try db.execute(sql: """
-                INSERT INTO allocationInput (studyId, kind, assignment) SELECT studyId, 'release', assignmentIndex
-                FROM servedSession WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?
-                ORDER BY id
-                """, arguments: [studyId, cutoff])
+            try db.execute(
+                sql: """
+                    INSERT INTO allocationInput (studyId, kind, assignment) SELECT studyId, 'release', assignmentIndex
+                    FROM servedSession WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?
+                    ORDER BY id
+                    """, arguments: [studyId, cutoff])
         }
-        try db.execute(sql: """
-            UPDATE submission SET platformStatus = 'TIMED-OUT' WHERE id IN (SELECT submissionId FROM servedSession
-                WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?)
-            """, arguments: [studyId, cutoff])
-        try db.execute(sql: """
-            UPDATE servedSession SET releasedAt = ?
-            WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?
-            """, arguments: [now, studyId, cutoff])
+        try db.execute(
+            sql: """
+                UPDATE submission SET platformStatus = 'TIMED-OUT' WHERE id IN (SELECT submissionId FROM servedSession
+                    WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?)
+                """, arguments: [studyId, cutoff])
+        try db.execute(
+            sql: """
+                UPDATE servedSession SET releasedAt = ?
+                WHERE studyId = ? AND finishedAt IS NULL AND releasedAt IS NULL AND lastSeenAt < ?
+                """, arguments: [now, studyId, cutoff])
     }
 
     /// Admits a participant, in one transaction: resumes their unfinished session, or deals them the
@@ -158,51 +169,66 @@ extension LabelStore {
         allocation: (any ServedAllocation)? = nil, now: Date = Date()
     ) async throws(ExplicableError) -> ServedArrival {
         try await writeAsync { db in
-            try Self.releaseAbandoned(db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now,
+            try Self.releaseAbandoned(
+                db, studyId: studyId, cutoff: now.addingTimeInterval(-timeout), now: now,
                 logsAllocation: allocation != nil)
             let annotatorId: Int64
-            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM annotator WHERE platform = ? AND idHash = ?",
+            if let id = try Int64.fetchOne(
+                db, sql: "SELECT id FROM annotator WHERE platform = ? AND idHash = ?",
                 arguments: [platform, idHash])
             {
                 annotatorId = id
             } else {
-                try db.execute(sql: "INSERT INTO annotator (platform, idHash) VALUES (?, ?)", arguments: [platform, idHash])
+                try db.execute(
+                    sql: "INSERT INTO annotator (platform, idHash) VALUES (?, ?)", arguments: [platform, idHash])
                 annotatorId = db.lastInsertedRowID
             }
             // A finished session is resumed (its completion page shown) only when no new one may start:
             // under `maxAssignmentsPerWorker` a worker who finished comes back for another assignment.
-            let finished = try Self.servedSession(db,
+            let finished = try Self.servedSession(
+                db,
                 where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL AND v.finishedAt IS NOT NULL",
                 [studyId, annotatorId])
-            if var session = try Self.servedSession(db,
+            if var session = try Self.servedSession(
+                db,
                 where: "v.studyId = ? AND v.annotatorId = ? AND v.releasedAt IS NULL AND v.finishedAt IS NULL",
                 [studyId, annotatorId])
             {
-                try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
+                try db.execute(
+                    sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [now, session.id])
                 // A participant who returned the task and took it again comes with a new attempt id
                 // (MTurk assignmentId, Prolific SESSION_ID): the unfinished submission takes it.
                 if session.finishedAt == nil, let platformAssignmentID, platformAssignmentID != session.assignmentID,
-                    try !(Bool.fetchOne(db,
-                        sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
-                        arguments: [studyId, platformAssignmentID]) ?? true)
+                    try
+                        !(Bool.fetchOne(
+                            db,
+                            sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
+                            arguments: [studyId, platformAssignmentID]) ?? true)
                 {
-                    try db.execute(sql: "UPDATE submission SET assignmentID = ? WHERE id = ?",
+                    try db.execute(
+                        sql: "UPDATE submission SET assignmentID = ? WHERE id = ?",
                         arguments: [platformAssignmentID, session.submissionId])
                     session.assignmentID = platformAssignmentID
                 }
                 if session.submitTo == nil, let submitTo {
-                    try db.execute(sql: "UPDATE servedSession SET submitTo = ? WHERE id = ?", arguments: [submitTo, session.id])
+                    try db.execute(
+                        sql: "UPDATE servedSession SET submitTo = ? WHERE id = ?", arguments: [submitTo, session.id])
                     session.submitTo = submitTo
                 }
                 return .resumed(session)
             }
-            let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND annotatorId = ?",
-                arguments: [studyId, annotatorId]) ?? 0
+            let taken =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND annotatorId = ?",
+                    arguments: [studyId, annotatorId]) ?? 0
             if taken >= maxAssignmentsPerWorker {
                 if let finished { return .resumed(finished) }
-                let released = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM servedSession WHERE studyId = ? AND annotatorId = ? AND releasedAt IS NOT NULL)
-                    """, arguments: [studyId, annotatorId]) ?? false
+                let released =
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM servedSession WHERE studyId = ? AND annotatorId = ? AND releasedAt IS NOT NULL)
+                            """, arguments: [studyId, annotatorId]) ?? false
                 return released ? .expired : .limitReached
             }
             let index: Int
@@ -214,10 +240,12 @@ extension LabelStore {
             } else {
                 var live = Set<Int>()
                 var served = [Int: Int]()
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT assignmentIndex, count(*), sum(releasedAt IS NULL) FROM servedSession WHERE studyId = ?
-                    GROUP BY assignmentIndex
-                    """, arguments: [studyId])
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT assignmentIndex, count(*), sum(releasedAt IS NULL) FROM servedSession WHERE studyId = ?
+                        GROUP BY assignmentIndex
+                        """, arguments: [studyId])
                 {
                     let index: Int = row[0]
                     served[index] = row[1]
@@ -230,33 +258,43 @@ extension LabelStore {
                 index = pick
             }
             var assignmentID = "serve:\(index):\(token.prefix(12))"
-            if let platformAssignmentID, try !(Bool.fetchOne(db,
-                sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
-                arguments: [studyId, platformAssignmentID]) ?? true)
+            if let platformAssignmentID,
+                try
+                    !(Bool.fetchOne(
+                        db,
+                        sql: "SELECT EXISTS (SELECT 1 FROM submission WHERE studyId = ? AND assignmentID = ?)",
+                        arguments: [studyId, platformAssignmentID]) ?? true)
             {
                 assignmentID = platformAssignmentID
             }
-            try db.execute(sql: """
-                INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt)
-                VALUES (?, ?, NULL, ?, 'STARTED', ?)
-                """, arguments: [studyId, annotatorId, assignmentID, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO submission (studyId, annotatorId, importId, assignmentID, platformStatus, startedAt)
+                    VALUES (?, ?, NULL, ?, 'STARTED', ?)
+                    """, arguments: [studyId, annotatorId, assignmentID, now])
             let submissionId = db.lastInsertedRowID
-            try db.execute(sql: """
-                INSERT INTO servedSession (studyId, token, annotatorId, submissionId, assignmentIndex, startedAt, lastSeenAt,
-                    submitTo)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [studyId, token, annotatorId, submissionId, index, now, now, submitTo])
+            try db.execute(
+                sql: """
+                    INSERT INTO servedSession (studyId, token, annotatorId, submissionId, assignmentIndex, startedAt, lastSeenAt,
+                        submitTo)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [studyId, token, annotatorId, submissionId, index, now, now, submitTo])
             let sessionId = db.lastInsertedRowID
             if let decision { try Self.logDecision(db, decision, studyId: studyId, sessionId: sessionId) }
-            return .started(ServedSession(id: sessionId, token: token, submissionId: submissionId,
-                assignmentIndex: index, startedAt: now, finishedAt: nil, releasedAt: nil, assignmentID: assignmentID,
-                submitTo: submitTo, answers: [:]))
+            return .started(
+                ServedSession(
+                    id: sessionId, token: token, submissionId: submissionId,
+                    assignmentIndex: index, startedAt: now, finishedAt: nil, releasedAt: nil,
+                    assignmentID: assignmentID,
+                    submitTo: submitTo, answers: [:]))
         }
     }
 
     /// The session with `token` in the study, with its answers.
     public func servedSession(studyId: Int64, token: String) async throws(ExplicableError) -> ServedSession? {
-        try await readAsync { db in try Self.servedSession(db, where: "v.studyId = ? AND v.token = ?", [studyId, token]) }
+        try await readAsync { db in
+            try Self.servedSession(db, where: "v.studyId = ? AND v.token = ?", [studyId, token])
+        }
     }
 
     /// Stores one answer of a served session and returns once it is committed. Answers that
@@ -271,7 +309,8 @@ extension LabelStore {
         studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
         reactionMs: Double?, position: Int, logsAllocation: Bool = false, now: Date = Date()
     ) async throws(ExplicableError) -> ServedAnswerOutcome {
-        let answer = ServedAnswer(studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
+        let answer = ServedAnswer(
+            studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
             notApplicable: notApplicable, reactionMs: reactionMs, position: position, logsAllocation: logsAllocation,
             now: now)
         do {
@@ -304,37 +343,51 @@ extension LabelStore {
     }
 
     private static func save(_ answer: ServedAnswer, _ db: Database) throws -> ServedAnswerOutcome {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL, assignmentIndex FROM servedSession
-            WHERE studyId = ? AND token = ?
-            """, arguments: [answer.studyId, answer.token])
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL, assignmentIndex FROM servedSession
+                    WHERE studyId = ? AND token = ?
+                    """, arguments: [answer.studyId, answer.token])
         else { return .unknownSession }
         let sessionId: Int64 = row[0], submissionId: Int64 = row[1]
         if row[3] as Bool { return .released }
         if row[2] as Bool { return .finished }
-        try db.execute(sql: """
-            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (submissionId, itemId) DO NOTHING
-            """, arguments: [submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs,
-                answer.position, answer.notApplicable])
+        try db.execute(
+            sql: """
+                INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (submissionId, itemId) DO NOTHING
+                """,
+            arguments: [
+                submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs,
+                answer.position, answer.notApplicable,
+            ])
         let inserted = db.changesCount == 1
         if inserted && answer.logsAllocation {
-            try db.execute(sql: """
-                INSERT INTO allocationInput (studyId, kind, assignment, itemId, value) VALUES (?, 'answer', ?, ?, ?)
-                """, arguments: [answer.studyId, row[4] as Int, answer.itemId, answer.cannotTell ? nil : answer.value])
+            try db.execute(
+                sql: """
+                    INSERT INTO allocationInput (studyId, kind, assignment, itemId, value) VALUES (?, 'answer', ?, ?, ?)
+                    """,
+                arguments: [answer.studyId, row[4] as Int, answer.itemId, answer.cannotTell ? nil : answer.value])
         }
         try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [answer.now, sessionId])
-        let answered = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
-            arguments: [submissionId]) ?? 0
+        let answered =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
+                arguments: [submissionId]) ?? 0
         if inserted { return .saved(answered: answered) }
-        let stored = try Row.fetchOne(db, sql: """
-            SELECT value, cannotTell, notApplicable FROM response WHERE submissionId = ? AND itemId = ?
-            """, arguments: [submissionId, answer.itemId])
-        let same = stored.map {
-            ($0[0] as Double?) == answer.value && ($0[1] as Bool) == answer.cannotTell
-                && ($0[2] as Bool) == answer.notApplicable
-        } ?? false
+        let stored = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT value, cannotTell, notApplicable FROM response WHERE submissionId = ? AND itemId = ?
+                """, arguments: [submissionId, answer.itemId])
+        let same =
+            stored.map {
+                ($0[0] as Double?) == answer.value && ($0[1] as Bool) == answer.cannotTell
+                    && ($0[2] as Bool) == answer.notApplicable
+            } ?? false
         return same ? .duplicate(answered: answered) : .conflict
     }
 
@@ -344,17 +397,22 @@ extension LabelStore {
         async throws(ExplicableError) -> ServedFinishOutcome
     {
         try await writeAsync { db in
-            guard var session = try Self.servedSession(db, where: "v.studyId = ? AND v.token = ?", [studyId, token]) else {
+            guard var session = try Self.servedSession(db, where: "v.studyId = ? AND v.token = ?", [studyId, token])
+            else {
                 return .unknownSession
             }
             if session.releasedAt != nil { return .released }
             if session.finishedAt != nil { return .finished(session) }
-            guard session.answers.count >= required else { return .incomplete(missing: required - session.answers.count) }
-            try db.execute(sql: "UPDATE servedSession SET finishedAt = ?, lastSeenAt = ? WHERE id = ?",
+            guard session.answers.count >= required else {
+                return .incomplete(missing: required - session.answers.count)
+            }
+            try db.execute(
+                sql: "UPDATE servedSession SET finishedAt = ?, lastSeenAt = ? WHERE id = ?",
                 arguments: [now, now, session.id])
-            try db.execute(sql: """
-                UPDATE submission SET submittedAt = ?, workSeconds = ?, platformStatus = 'SUBMITTED' WHERE id = ?
-                """, arguments: [now, now.timeIntervalSince(session.startedAt), session.submissionId])
+            try db.execute(
+                sql: """
+                    UPDATE submission SET submittedAt = ?, workSeconds = ?, platformStatus = 'SUBMITTED' WHERE id = ?
+                    """, arguments: [now, now.timeIntervalSince(session.startedAt), session.submissionId])
             session.finishedAt = now
             return .finished(session)
         }

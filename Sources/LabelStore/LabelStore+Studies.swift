@@ -44,11 +44,13 @@ extension LabelStore {
         try write { db in
             if let existing = try StudyRecord.filter(Column("name") == record.name).fetchOne(db) {
                 guard existing.specJSON == record.specJSON else {
-                    throw ExplicableError(.badInput,
+                    throw ExplicableError(
+                        .badInput,
                         "a study named '\(record.name)' already exists with a different spec; rename the new one")
                 }
                 guard try Self.reviewModels(studyId: existing.id!, db) == reviewModels.mapValues({ $0.sorted() }) else {
-                    throw ExplicableError(.badInput,
+                    throw ExplicableError(
+                        .badInput,
                         "a study named '\(record.name)' already exists with other models; rename the new one")
                 }
                 return try Self.loadStudy(existing, db)
@@ -58,14 +60,17 @@ extension LabelStore {
             try record.insert(db)
             let insertModel = try db.cachedStatement(sql: "INSERT INTO reviewModel (itemId, model) VALUES (?, ?)")
             // One prepared statement for every item: a full ImageNet-1k class-pair design has 999,000.
-            let insertItem = try db.cachedStatement(sql: """
-                INSERT INTO item (studyId, key, kind, classA, classB, image, trueClass, predictions,
-                    isAttentionCheck, expectedAnswer, targetRatings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insertItem = try db.cachedStatement(
+                sql: """
+                    INSERT INTO item (studyId, key, kind, classA, classB, image, trueClass, predictions,
+                        isAttentionCheck, expectedAnswer, targetRatings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for item in items {
-                try insertItem.execute(arguments: [record.id!, item.key, item.kind.rawValue, item.classA, item.classB,
+                try insertItem.execute(arguments: [
+                    record.id!, item.key, item.kind.rawValue, item.classA, item.classB,
                     item.image, item.trueClass, item.predictions, item.isAttentionCheck, item.expectedAnswer,
-                    item.targetRatings])
+                    item.targetRatings,
+                ])
                 if let models = reviewModels[item.key] {
                     let id = db.lastInsertedRowID
                     for model in models { try insertModel.execute(arguments: [id, model]) }
@@ -82,10 +87,12 @@ extension LabelStore {
 
     private static func reviewModels(studyId: Int64, _ db: Database) throws -> [String: [String]] {
         var models: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT i.key, m.model FROM reviewModel m JOIN item i ON i.id = m.itemId
-            WHERE i.studyId = ? ORDER BY i.key, m.model
-            """, arguments: [studyId])
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.key, m.model FROM reviewModel m JOIN item i ON i.id = m.itemId
+                WHERE i.studyId = ? ORDER BY i.key, m.model
+                """, arguments: [studyId])
         {
             models[row[0], default: []].append(row[1])
         }
@@ -103,9 +110,11 @@ extension LabelStore {
         try read { db in
             guard let record = try StudyRecord.filter(Column("name") == name).fetchOne(db) else {
                 let known = try String.fetchAll(db, sql: "SELECT name FROM study ORDER BY name")
-                throw ExplicableError(.invalidArgument,
+                throw ExplicableError(
+                    .invalidArgument,
                     "no study named '\(name)' in the store"
-                        + (known.isEmpty ? " (it has none: run 'explicable study create SPEC')"
+                        + (known.isEmpty
+                            ? " (it has none: run 'explicable study create SPEC')"
                             : " (it has: \(known.joined(separator: ", ")))"))
             }
             return try Self.loadStudy(record, db)
@@ -129,18 +138,24 @@ extension LabelStore {
             let submissions = try SubmissionRecord.filter(Column("studyId") == studyId)
                 .order(Column("submittedAt"), Column("id")).fetchAll(db)
             var answers: [Int64: [StoredAnswer]] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT r.submissionId, r.itemId, r.value FROM response r
-                JOIN submission s ON s.id = r.submissionId WHERE s.studyId = ?
-                """, arguments: [studyId])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT r.submissionId, r.itemId, r.value FROM response r
+                    JOIN submission s ON s.id = r.submissionId WHERE s.studyId = ?
+                    """, arguments: [studyId])
             while let row = try rows.next() {
                 answers[row[0], default: []].append(StoredAnswer(itemId: row[1], value: row[2]))
             }
-            let hashes = try Row.fetchAll(db, sql: """
-                SELECT DISTINCT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id
-                WHERE s.studyId = ?
-                """, arguments: [studyId])
-            return (submissions, answers, Dictionary(uniqueKeysWithValues: hashes.map { ($0[0] as Int64, $0[1] as String) }))
+            let hashes = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT a.id, a.idHash FROM annotator a JOIN submission s ON s.annotatorId = a.id
+                    WHERE s.studyId = ?
+                    """, arguments: [studyId])
+            return (
+                submissions, answers, Dictionary(uniqueKeysWithValues: hashes.map { ($0[0] as Int64, $0[1] as String) })
+            )
         }
     }
 
@@ -148,8 +163,9 @@ extension LabelStore {
     /// a submission whose decision was overridden is not changed.
     public func storeDecisions(_ decisions: [QCDecision]) throws(ExplicableError) {
         try write { db in
-            let update = try db.cachedStatement(sql:
-                "UPDATE submission SET qcStatus = ?, qcReason = ? WHERE id = ? AND NOT qcOverridden")
+            let update = try db.cachedStatement(
+                sql:
+                    "UPDATE submission SET qcStatus = ?, qcReason = ? WHERE id = ? AND NOT qcOverridden")
             for decision in decisions {
                 try update.execute(arguments: [decision.status.rawValue, decision.reason, decision.submissionId])
             }
@@ -162,9 +178,11 @@ extension LabelStore {
         throws(ExplicableError)
     {
         try write { db in
-            try db.execute(sql: """
-                UPDATE submission SET qcStatus = ?, qcReason = ?, qcOverridden = 1 WHERE studyId = ? AND assignmentID = ?
-                """, arguments: [accept ? "accepted" : "rejected", reason ?? "decided by hand", studyId, assignmentID])
+            try db.execute(
+                sql: """
+                    UPDATE submission SET qcStatus = ?, qcReason = ?, qcOverridden = 1 WHERE studyId = ? AND assignmentID = ?
+                    """,
+                arguments: [accept ? "accepted" : "rejected", reason ?? "decided by hand", studyId, assignmentID])
             guard db.changesCount == 1 else {
                 throw ExplicableError(.invalidArgument, "study '\(studyName)' has no assignment '\(assignmentID)'")
             }
@@ -180,20 +198,23 @@ extension LabelStore {
     {
         try read { db in
             var ratings: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.itemId, count(*) FROM response r JOIN submission s ON s.id = r.submissionId
-                WHERE s.studyId = ? AND s.qcStatus != 'rejected'
-                    AND (r.value IS NOT NULL OR r.cannotTell OR r.notApplicable)
-                GROUP BY r.itemId
-                UNION ALL
-                SELECT c.itemId, sum(c.count) FROM instanceCount c JOIN item i ON i.id = c.itemId
-                WHERE i.studyId = ? GROUP BY c.itemId
-                """, arguments: [studyId, studyId])
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.itemId, count(*) FROM response r JOIN submission s ON s.id = r.submissionId
+                    WHERE s.studyId = ? AND s.qcStatus != 'rejected'
+                        AND (r.value IS NOT NULL OR r.cannotTell OR r.notApplicable)
+                    GROUP BY r.itemId
+                    UNION ALL
+                    SELECT c.itemId, sum(c.count) FROM instanceCount c JOIN item i ON i.id = c.itemId
+                    WHERE i.studyId = ? GROUP BY c.itemId
+                    """, arguments: [studyId, studyId])
             {
                 ratings[row[0], default: 0] += row[1] as Int
             }
             var byStatus: [SubmissionRecord.QCStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT qcStatus, count(*) FROM submission WHERE studyId = ? GROUP BY qcStatus",
+            for row in try Row.fetchAll(
+                db, sql: "SELECT qcStatus, count(*) FROM submission WHERE studyId = ? GROUP BY qcStatus",
                 arguments: [studyId])
             {
                 if let status = SubmissionRecord.QCStatus(rawValue: row[0]) { byStatus[status] = row[1] }
@@ -222,15 +243,20 @@ extension LabelStore {
         -> (ratings: [ReviewRating], pendingSubmissions: Int)
     {
         try read { db in
-            let ratings = try Row.fetchAll(db, sql: """
-                SELECT i.key, r.value FROM response r
-                JOIN submission s ON s.id = r.submissionId JOIN item i ON i.id = r.itemId
-                WHERE s.studyId = ? AND s.qcStatus = 'accepted' AND NOT i.isAttentionCheck
-                    AND (r.value IS NOT NULL OR r.cannotTell)
-                ORDER BY i.id, s.id
-                """, arguments: [studyId]).map { ReviewRating(itemKey: $0[0], value: $0[1]) }
-            let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND qcStatus = 'pending'",
-                arguments: [studyId]) ?? 0
+            let ratings = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.key, r.value FROM response r
+                    JOIN submission s ON s.id = r.submissionId JOIN item i ON i.id = r.itemId
+                    WHERE s.studyId = ? AND s.qcStatus = 'accepted' AND NOT i.isAttentionCheck
+                        AND (r.value IS NOT NULL OR r.cannotTell)
+                    ORDER BY i.id, s.id
+                    """, arguments: [studyId]
+            ).map { ReviewRating(itemKey: $0[0], value: $0[1]) }
+            let pending =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM submission WHERE studyId = ? AND qcStatus = 'pending'",
+                    arguments: [studyId]) ?? 0
             return (ratings, pending)
         }
     }
@@ -250,15 +276,19 @@ extension LabelStore {
     /// Every submission of a study with its decision, work time and answer counts.
     public func submissionCosts(studyId: Int64) throws(ExplicableError) -> [SubmissionCost] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.annotatorId, s.qcStatus, s.workSeconds,
-                    (SELECT count(*) FROM response r JOIN item i ON i.id = r.itemId
-                     WHERE r.submissionId = s.id AND NOT i.isAttentionCheck) AS judgments,
-                    (SELECT count(*) FROM response r JOIN item i ON i.id = r.itemId
-                     WHERE r.submissionId = s.id AND i.isAttentionCheck) AS checks
-                FROM submission s WHERE s.studyId = ? ORDER BY s.id
-                """, arguments: [studyId]).map { row in
-                SubmissionCost(annotatorId: row["annotatorId"],
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.annotatorId, s.qcStatus, s.workSeconds,
+                        (SELECT count(*) FROM response r JOIN item i ON i.id = r.itemId
+                         WHERE r.submissionId = s.id AND NOT i.isAttentionCheck) AS judgments,
+                        (SELECT count(*) FROM response r JOIN item i ON i.id = r.itemId
+                         WHERE r.submissionId = s.id AND i.isAttentionCheck) AS checks
+                    FROM submission s WHERE s.studyId = ? ORDER BY s.id
+                    """, arguments: [studyId]
+            ).map { row in
+                SubmissionCost(
+                    annotatorId: row["annotatorId"],
                     status: SubmissionRecord.QCStatus(rawValue: row["qcStatus"]) ?? .pending,
                     workSeconds: row["workSeconds"], judgments: row["judgments"], attentionChecks: row["checks"])
             }

@@ -63,7 +63,8 @@ public final class LabelStore: Sendable {
                 let isOurs = applicationID == Self.applicationID
                 let isBlank = applicationID == 0 && tables == 0
                 guard isOurs || isBlank else {
-                    throw ExplicableError(.badInput,
+                    throw ExplicableError(
+                        .badInput,
                         "not an explicable label store (a SQLite file of another program); choose another --db",
                         file: path)
                 }
@@ -73,7 +74,8 @@ public final class LabelStore: Sendable {
                 if path != ":memory:" { try db.execute(sql: "PRAGMA journal_mode = WAL") }
                 if try migrator.hasBeenSuperseded(db) {
                     let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
-                    throw ExplicableError(.badInput,
+                    throw ExplicableError(
+                        .badInput,
                         "the label store was written by a newer explicable (schema \(unknown.joined(separator: ", "))); "
                             + "upgrade explicable to open it", file: path)
                 }

@@ -173,7 +173,8 @@ public struct SubmissionRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public init(
         id: Int64? = nil, studyId: Int64, annotatorId: Int64, importId: Int64?, assignmentID: String,
         platformStatus: String? = nil, startedAt: Date? = nil, submittedAt: Date? = nil, workSeconds: Double? = nil,
-        qcStatus: QCStatus = .pending, qcReason: String? = nil, qcOverridden: Bool = false, platformFeedback: String? = nil
+        qcStatus: QCStatus = .pending, qcReason: String? = nil, qcOverridden: Bool = false,
+        platformFeedback: String? = nil
     ) {
         self.platformFeedback = platformFeedback
         self.id = id

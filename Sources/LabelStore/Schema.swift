@@ -142,7 +142,8 @@ enum Schema {
                 t.column("finishedAt", .datetime)
                 t.column("releasedAt", .datetime)
             }
-            try db.create(index: "servedSession_assignment", on: "servedSession", columns: ["studyId", "assignmentIndex"])
+            try db.create(
+                index: "servedSession_assignment", on: "servedSession", columns: ["studyId", "assignmentIndex"])
         }
         migrator.registerMigration("v5-served-submit-to") { db in
             // MTurk external questions: where the finished page posts the assignment back
@@ -166,10 +167,11 @@ enum Schema {
                 t.column("rowsAccepted", .integer).notNull()
                 t.column("rowsRejected", .integer).notNull()
             }
-            try db.execute(sql: """
-                INSERT INTO import_v6 (id, studyId, fileName, sha256, format, importedAt, rowsRead, rowsAccepted, rowsRejected)
-                SELECT id, studyId, fileName, sha256, format, importedAt, rowsRead, rowsAccepted, rowsRejected FROM import
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO import_v6 (id, studyId, fileName, sha256, format, importedAt, rowsRead, rowsAccepted, rowsRejected)
+                    SELECT id, studyId, fileName, sha256, format, importedAt, rowsRead, rowsAccepted, rowsRejected FROM import
+                    """)
             try db.drop(table: "import")
             try db.rename(table: "import_v6", to: "import")
             try db.create(index: "import_study_sha256", on: "import", columns: ["studyId", "sha256"])

@@ -24,7 +24,8 @@ public enum InstanceLabels {
             for j in 0..<c {
                 let v = counts[image * c + j]
                 guard v.isFinite, v >= 0, v == v.rounded() else {
-                    throw ExplicableError.badInput("\(source): image \(image), class \(j): count \(v) is not a whole number ≥ 0")
+                    throw ExplicableError.badInput(
+                        "\(source): image \(image), class \(j): count \(v) is not a whole number ≥ 0")
                 }
                 confusion[y * c + j] += v
                 total += v
@@ -37,11 +38,14 @@ public enum InstanceLabels {
             }
             for j in 0..<c { confusion[i * c + j] /= sum }
         }
-        let matrix = ClassMatrix(classes: classes, kind: .similarity, values: confusion,
-            provenance: .init(source: "instance-labels", parameters: [
-                "from": source, "images": String(trueLabels.count), "labels": ClassMatrix.formatNumber(total),
-                "rule": "row-normalised counts of chosen class per true class",
-            ]))
+        let matrix = ClassMatrix(
+            classes: classes, kind: .similarity, values: confusion,
+            provenance: .init(
+                source: "instance-labels",
+                parameters: [
+                    "from": source, "images": String(trueLabels.count), "labels": ClassMatrix.formatNumber(total),
+                    "rule": "row-normalised counts of chosen class per true class",
+                ]))
         return (matrix, Int(total))
     }
 
@@ -59,7 +63,8 @@ public enum InstanceLabels {
             throw ExplicableError.badInput(
                 "\(array.shape[0]) images of counts, but \(trueLabels.count) true labels", file: countsFile.path)
         }
-        return try matrix(counts: array.doubles, trueLabels: trueLabels, classes: classes, source: countsFile.lastPathComponent)
+        return try matrix(
+            counts: array.doubles, trueLabels: trueLabels, classes: classes, source: countsFile.lastPathComponent)
     }
 
     /// From an instance-label study's choices per image (as `LabelStore.instanceChoiceCounts`
@@ -83,7 +88,8 @@ public enum InstanceLabels {
         }
         guard !labels.isEmpty else {
             throw ExplicableError.badInput(
-                "study '\(study)' has no accepted instance labels (import responses and run 'explicable study qc' first)")
+                "study '\(study)' has no accepted instance labels (import responses and run 'explicable study qc' first)"
+            )
         }
         return try matrix(counts: counts, trueLabels: labels, classes: classes, source: "study \(study)")
     }

@@ -69,7 +69,10 @@ public struct LikertAggregation: Sendable, Equatable, Codable {
     public static let paper = try! LikertAggregation()
 
     private enum CodingKeys: String, CodingKey {
-        case statistic, trim, zScore = "z-score", diagonal, symmetrize, minCount = "min-count"
+        case statistic, trim
+        case zScore = "z-score"
+        case diagonal, symmetrize
+        case minCount = "min-count"
     }
 
     /// Decodes options; missing keys take their defaults, and the values are checked as
@@ -259,7 +262,10 @@ struct CellAggregator {
                     }
                     for c in 0..<cellCount {
                         let start = offsets[c + 1], n = counts[c]
-                        guard n > 0 else { out[c] = .nan; continue }
+                        guard n > 0 else {
+                            out[c] = .nan
+                            continue
+                        }
                         let slice = UnsafeMutableBufferPointer(rebasing: bucket[start..<(start + n)])
                         out[c] = cellStatistic(slice, statistic, trim: trim)
                     }
@@ -272,13 +278,20 @@ struct CellAggregator {
     /// Puts the diagonal in place and symmetrises values and counts if asked.
     mutating func finish(_ out: UnsafeMutableBufferPointer<Double>) {
         let n = classCount
-        for i in 0..<n { out[i * n + i] = diagonal; counts[i * n + i] = 0 }
+        for i in 0..<n {
+            out[i * n + i] = diagonal
+            counts[i * n + i] = 0
+        }
         guard let symmetrize = options.symmetrize else { return }
         for i in 0..<n {
             for j in (i + 1)..<n {
                 let a = out[i * n + j], b = out[j * n + i]
                 let v: Double
-                if a.isNaN { v = b } else if b.isNaN { v = a } else {
+                if a.isNaN {
+                    v = b
+                } else if b.isNaN {
+                    v = a
+                } else {
                     switch symmetrize {
                     case .mean: v = (a + b) / 2
                     case .max: v = Swift.max(a, b)

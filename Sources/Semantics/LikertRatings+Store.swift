@@ -7,12 +7,15 @@ extension LikertRatings {
     ///   - classes: the study's class set (its items' class indices refer to it).
     ///   - scale: the study's scale, lowest to highest point.
     /// - Throws: `ExplicableError` when the study has no accepted ratings (QC not run yet?).
-    public static func load(studyId: Int64, study name: String, classes: ClassSet, scale: ClosedRange<Double>,
-        from store: LabelStore) throws(ExplicableError) -> LikertRatings
-    {
+    public static func load(
+        studyId: Int64, study name: String, classes: ClassSet, scale: ClosedRange<Double>,
+        from store: LabelStore
+    ) throws(ExplicableError) -> LikertRatings {
         guard let ratings = try loadIfAny(studyId: studyId, classes: classes, scale: scale, from: store) else {
-            throw ExplicableError(.badInput,
-                "study '\(name)' has no accepted class-pair ratings (import responses, then run 'explicable study qc \(name)')")
+            throw ExplicableError(
+                .badInput,
+                "study '\(name)' has no accepted class-pair ratings (import responses, then run 'explicable study qc \(name)')"
+            )
         }
         return ratings
     }
@@ -42,7 +45,8 @@ extension LikertRatings {
             columns.append(Int32(answer.classB))
             values.append(answer.value)
         }
-        return try LikertRatings(classes: classes, scale: scale, annotatorCount: index.count, annotators: annotators,
+        return try LikertRatings(
+            classes: classes, scale: scale, annotatorCount: index.count, annotators: annotators,
             rows: rows, columns: columns, values: values)
     }
 }

@@ -30,11 +30,13 @@ public struct LikertRatings: Sendable, Equatable {
         let n = Int32(classes.count)
         for r in values.indices {
             guard annotators[r] >= 0, Int(annotators[r]) < annotatorCount else {
-                throw ExplicableError.badInput("Likert rating \(r): annotator index \(annotators[r]) is not below \(annotatorCount)")
+                throw ExplicableError.badInput(
+                    "Likert rating \(r): annotator index \(annotators[r]) is not below \(annotatorCount)")
             }
             guard rows[r] >= 0, rows[r] < n, columns[r] >= 0, columns[r] < n, rows[r] != columns[r] else {
                 throw ExplicableError.badInput(
-                    "Likert rating \(r): pair (\(rows[r]), \(columns[r])) is not an off-diagonal cell of a \(n)-class matrix")
+                    "Likert rating \(r): pair (\(rows[r]), \(columns[r])) is not an off-diagonal cell of a \(n)-class matrix"
+                )
             }
             guard values[r].isFinite, scale.contains(values[r]) else {
                 throw ExplicableError.badInput(

@@ -49,7 +49,8 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
     ///
     /// - Throws: `ExplicableError` (`invalidArgument`) for an unknown prefix or WordNet measure.
     public init(parsing text: String) throws(ExplicableError) {
-        let (head, rest) = text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
+        let (head, rest) =
+            text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) }
             ?? (text, "")
         switch (head, rest.isEmpty) {
         case ("cifar10h", true): self = .cifar10h
@@ -61,7 +62,8 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
         case ("matrix", false): self = .stored(name: rest)
         case ("wordnet", _):
             guard let measure = Measure(rawValue: rest.isEmpty ? "path" : rest) else {
-                throw ExplicableError(.invalidArgument,
+                throw ExplicableError(
+                    .invalidArgument,
                     "unknown WordNet measure '\(rest)' in '\(text)' (expected one of: "
                         + Measure.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
@@ -72,7 +74,8 @@ public enum MatrixSource: Sendable, Equatable, CustomStringConvertible {
             } else if !text.isEmpty, !text.contains(":") {
                 self = .stored(name: text)
             } else {
-                throw ExplicableError(.invalidArgument,
+                throw ExplicableError(
+                    .invalidArgument,
                     "unknown matrix source '\(text)' (expected likert:STUDY, instances:STUDY, cifar10h, counts:FILE.npy, "
                         + "wordnet:MEASURE, file:PATH or FILE.npy, matrix:NAME or NAME, or chl)")
             }
@@ -149,7 +152,9 @@ public struct MatrixBuilder {
     /// Builds one source, or the weighted merge of several (see ``Merge``).
     /// - Throws: `ExplicableError` when a source cannot be read, class sets differ, or the
     ///   result has cells without a value (Likert pairs nobody rated and no prior).
-    public func build(_ sources: [(MatrixSource, weight: Double)], options: Options) throws(ExplicableError) -> BuiltMatrix {
+    public func build(_ sources: [(MatrixSource, weight: Double)], options: Options) throws(ExplicableError)
+        -> BuiltMatrix
+    {
         guard !sources.isEmpty else { throw ExplicableError(.invalidArgument, "give at least one source (--from)") }
         var built: [BuiltMatrix] = []
         for (source, _) in sources { built.append(try single(source, options: options)) }
@@ -163,14 +168,17 @@ public struct MatrixBuilder {
                 var priorOptions = options
                 priorOptions.classes = only.matrix.classes  // the prior is over the study's classes
                 let priorMatrix = try single(prior, options: priorOptions).matrix
-                only.matrix = try Merge.shrink(human: only.matrix, counts: counts, prior: priorMatrix, k: options.shrinkage)
-                only.matrix.provenance.parameters["cells"] = Self.cellSources(counts: counts, classes: only.matrix.count)
+                only.matrix = try Merge.shrink(
+                    human: only.matrix, counts: counts, prior: priorMatrix, k: options.shrinkage)
+                only.matrix.provenance.parameters["cells"] = Self.cellSources(
+                    counts: counts, classes: only.matrix.count)
             }
             try requireComplete(only.matrix)
             return only
         }
         if options.prior != nil {
-            throw ExplicableError(.invalidArgument, "--prior applies to a single likert: source; merge with --from instead")
+            throw ExplicableError(
+                .invalidArgument, "--prior applies to a single likert: source; merge with --from instead")
         }
         for b in built { try requireComplete(b.matrix) }
         let merged = try Merge.combine(zip(built, sources).map { Merge.Source($0.matrix, weight: $1.weight) })
@@ -197,9 +205,13 @@ public struct MatrixBuilder {
 
     func requireComplete(_ m: ClassMatrix) throws(ExplicableError) {
         guard let bad = m.values.firstIndex(where: { !$0.isFinite }) else { return }
-        let what = m.values[bad].isNaN ? "has no value (nobody rated this pair; add a --prior or more ratings)" : "is \(m.values[bad])"
-        throw ExplicableError(.badInput,
-            "'\(m.provenance.source)': cell \(m.classes.labels[bad / m.count]) → \(m.classes.labels[bad % m.count]) \(what)")
+        let what =
+            m.values[bad].isNaN
+            ? "has no value (nobody rated this pair; add a --prior or more ratings)" : "is \(m.values[bad])"
+        throw ExplicableError(
+            .badInput,
+            "'\(m.provenance.source)': cell \(m.classes.labels[bad / m.count]) → \(m.classes.labels[bad % m.count]) \(what)"
+        )
     }
 
     /// Resolves one matrix name (any spelling of ``MatrixSource``) to a complete matrix over `classes`.
@@ -241,26 +253,34 @@ public struct MatrixBuilder {
 
     /// The CIFAR-10 test labels from the data folder.
     func testLabels() throws(ExplicableError) -> [Int] {
-        let url = try data.locate(["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 test batch",
+        let url = try data.locate(
+            ["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 test batch",
             fetchHint: "explicable data fetch cifar10")
         let batch = try CIFARBinary(url: url)
         guard batch.count == 10_000 else {
-            throw ExplicableError.badInput("a CIFAR-10 test batch has 10000 images, this one \(batch.count)", file: url.path)
+            throw ExplicableError.badInput(
+                "a CIFAR-10 test batch has 10000 images, this one \(batch.count)", file: url.path)
         }
         return (0..<batch.count).map(batch.label)
     }
 
     func single(_ source: MatrixSource, options: Options) throws(ExplicableError) -> BuiltMatrix {
         let fallbackClasses: ClassSet
-        if let classes = options.classes { fallbackClasses = classes } else { fallbackClasses = try ClassSetCatalog.load("cifar10") }
+        if let classes = options.classes {
+            fallbackClasses = classes
+        } else {
+            fallbackClasses = try ClassSetCatalog.load("cifar10")
+        }
         switch source {
         case .likert(let name):
             let store = try requireStore(for: "likert:\(name)")
             let study = try store.study(named: name)
             guard study.record.design != "instance-label" else {
-                throw ExplicableError(.invalidArgument, "study '\(name)' is an instance-label study: use instances:\(name)")
+                throw ExplicableError(
+                    .invalidArgument, "study '\(name)' is an instance-label study: use instances:\(name)")
             }
-            let ratings = try LikertRatings.load(studyId: study.record.id!, study: name, classes: study.classes,
+            let ratings = try LikertRatings.load(
+                studyId: study.record.id!, study: name, classes: study.classes,
                 scale: try study.spec().scaleRange, from: store)
             let result = aggregate(ratings, options.aggregation)
             var matrix = result.matrix
@@ -270,7 +290,8 @@ public struct MatrixBuilder {
             matrix.provenance.parameters["annotators"] = String(ratings.annotatorCount)
             var built = BuiltMatrix(matrix: matrix, counts: result.counts, flagged: result.flagged)
             if options.bootstrap > 0 {
-                let intervals = bootstrapIntervals(ratings, options.aggregation, replicates: options.bootstrap,
+                let intervals = bootstrapIntervals(
+                    ratings, options.aggregation, replicates: options.bootstrap,
                     seed: options.seed)
                 built.lower = intervals.lower
                 built.upper = intervals.upper
@@ -282,19 +303,30 @@ public struct MatrixBuilder {
             let store = try requireStore(for: "instances:\(name)")
             let study = try store.study(named: name)
             guard study.record.design == "instance-label" else {
-                throw ExplicableError(.invalidArgument, "study '\(name)' is not an instance-label study: use likert:\(name)")
+                throw ExplicableError(
+                    .invalidArgument, "study '\(name)' is not an instance-label study: use likert:\(name)")
             }
             let choices = try store.instanceChoiceCounts(studyId: study.record.id!)
-            return BuiltMatrix(matrix: try InstanceLabels.matrix(choices: choices, testLabels: try testLabels(),
-                classes: study.classes, study: name).matrix)
+            return BuiltMatrix(
+                matrix: try InstanceLabels.matrix(
+                    choices: choices, testLabels: try testLabels(),
+                    classes: study.classes, study: name
+                ).matrix)
         case .cifar10h:
-            let url = try data.locate(["cifar10h/cifar10h-counts.npy"], what: "CIFAR-10H counts",
+            let url = try data.locate(
+                ["cifar10h/cifar10h-counts.npy"], what: "CIFAR-10H counts",
                 fetchHint: "download cifar10h-counts.npy from github.com/jcpeterson/cifar-10h into DATA/cifar10h/")
-            return BuiltMatrix(matrix: try InstanceLabels.matrix(countsFile: url, trueLabels: try testLabels(),
-                classes: fallbackClasses).matrix)
+            return BuiltMatrix(
+                matrix: try InstanceLabels.matrix(
+                    countsFile: url, trueLabels: try testLabels(),
+                    classes: fallbackClasses
+                ).matrix)
         case .counts(let path):
-            return BuiltMatrix(matrix: try InstanceLabels.matrix(countsFile: URL(fileURLWithPath: path),
-                trueLabels: try testLabels(), classes: fallbackClasses).matrix)
+            return BuiltMatrix(
+                matrix: try InstanceLabels.matrix(
+                    countsFile: URL(fileURLWithPath: path),
+                    trueLabels: try testLabels(), classes: fallbackClasses
+                ).matrix)
         case .wordnet(let measure):
             // A data set's classes carry no synsets; take them from the built-in class set of that name.
             var withSynsets = fallbackClasses
@@ -303,7 +335,8 @@ public struct MatrixBuilder {
             {
                 withSynsets = builtIn
             }
-            let calculator = SimilarityCalculator(taxonomy: try taxonomy(), simulateRoot: false,
+            let calculator = SimilarityCalculator(
+                taxonomy: try taxonomy(), simulateRoot: false,
                 informationContent: measure.usesInformationContent)
             var matrix = try calculator.matrix(measure, classes: withSynsets)
             if measure == .jcn {
@@ -314,8 +347,10 @@ public struct MatrixBuilder {
             }
             return BuiltMatrix(matrix: matrix)
         case .file(let path):
-            return BuiltMatrix(matrix: try MatrixFile.read(URL(fileURLWithPath: path), classes: fallbackClasses,
-                kind: options.fileKind))
+            return BuiltMatrix(
+                matrix: try MatrixFile.read(
+                    URL(fileURLWithPath: path), classes: fallbackClasses,
+                    kind: options.fileKind))
         case .publishedCHL:
             let url = try PublishedData.paperCHL.locateOrFetch(data: data, allowDownload: DataFolder.allowsDownload())
             var matrix = try MatrixFile.read(url, classes: try ClassSetCatalog.load("cifar10"), kind: .similarity)

@@ -12,9 +12,12 @@ public enum MatrixFile {
     ///     and must agree).
     /// - Throws: `ExplicableError` naming the file (and line or field) when the matrix is not
     ///   square, has the wrong class count or labels, or holds NaN or infinity.
-    public static func read(_ url: URL, classes: ClassSet, kind: ClassMatrix.Kind) throws(ExplicableError) -> ClassMatrix {
+    public static func read(_ url: URL, classes: ClassSet, kind: ClassMatrix.Kind) throws(ExplicableError)
+        -> ClassMatrix
+    {
         guard let format = MatrixFormat(pathExtension: url.pathExtension) else {
-            throw ExplicableError(.invalidArgument, "unknown matrix format '.\(url.pathExtension)' (expected .npy, .csv or .json)",
+            throw ExplicableError(
+                .invalidArgument, "unknown matrix format '.\(url.pathExtension)' (expected .npy, .csv or .json)",
                 file: url.path)
         }
         let n = classes.count
@@ -27,7 +30,8 @@ public enum MatrixFile {
             }
             guard array.shape[0] == n else {
                 throw ExplicableError.badInput(
-                    "\(array.shape[0])×\(array.shape[1]) matrix, but class set '\(classes.name)' has \(n) classes", file: url.path)
+                    "\(array.shape[0])×\(array.shape[1]) matrix, but class set '\(classes.name)' has \(n) classes",
+                    file: url.path)
             }
             values = array.doubles
         case .csv:
@@ -40,7 +44,8 @@ public enum MatrixFile {
                 "cell (\(classes.labels[bad / n]), \(classes.labels[bad % n])) is \(values[bad]); a matrix must be finite",
                 file: url.path)
         }
-        return ClassMatrix(classes: classes, kind: kind, values: values,
+        return ClassMatrix(
+            classes: classes, kind: kind, values: values,
             provenance: .init(source: "file", parameters: ["file": url.lastPathComponent, "sha256": sha256(url)]))
     }
 
@@ -51,7 +56,9 @@ public enum MatrixFile {
 
     /// The export's CSV: header `class,label…`, then `label,v,…` per row.
     static func readCSV(_ url: URL, classes: ClassSet) throws(ExplicableError) -> [Double] {
-        guard let data = try? Data(contentsOf: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+        guard let data = try? Data(contentsOf: url) else {
+            throw ExplicableError(.io, "cannot read file", file: url.path)
+        }
         guard var text = String(data: data, encoding: .utf8) else {
             throw ExplicableError.badInput("not UTF-8 text", file: url.path)
         }
@@ -68,23 +75,28 @@ public enum MatrixFile {
                     + "(\(classes.labels.joined(separator: ", ")))", file: url.path, line: header.offset + 1)
         }
         guard rows.count - 1 == n else {
-            throw ExplicableError.badInput("\(rows.count - 1) rows, but \(n) classes: not a square matrix", file: url.path)
+            throw ExplicableError.badInput(
+                "\(rows.count - 1) rows, but \(n) classes: not a square matrix", file: url.path)
         }
         var values: [Double] = []
         values.reserveCapacity(n * n)
         for (i, (offset, line)) in rows.dropFirst().enumerated() {
             let cells = try fields(line, file: url.path, line: offset + 1)
             guard cells.count == n + 1 else {
-                throw ExplicableError.badInput("\(cells.count - 1) values, but \(n) classes", file: url.path, line: offset + 1)
+                throw ExplicableError.badInput(
+                    "\(cells.count - 1) values, but \(n) classes", file: url.path, line: offset + 1)
             }
             guard cells[0] == classes.labels[i] else {
-                throw ExplicableError.badInput("row label '\(cells[0])', expected '\(classes.labels[i])'", file: url.path,
+                throw ExplicableError.badInput(
+                    "row label '\(cells[0])', expected '\(classes.labels[i])'", file: url.path,
                     line: offset + 1)
             }
             for (j, cell) in cells.dropFirst().enumerated() {
                 let trimmed = cell.trimmingCharacters(in: .whitespaces)
-                guard let v = Double(trimmed) ?? (trimmed == "inf" ? .infinity : trimmed == "-inf" ? -.infinity : nil) else {
-                    throw ExplicableError.badInput("column '\(classes.labels[j])': '\(cell)' is not a number", file: url.path,
+                guard let v = Double(trimmed) ?? (trimmed == "inf" ? .infinity : trimmed == "-inf" ? -.infinity : nil)
+                else {
+                    throw ExplicableError.badInput(
+                        "column '\(classes.labels[j])': '\(cell)' is not a number", file: url.path,
                         line: offset + 1)
                 }
                 values.append(v)
@@ -102,7 +114,12 @@ public enum MatrixFile {
         while let ch = chars.popFirst() {
             if inQuotes {
                 if ch == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { inQuotes = false }
+                    if chars.first == "\"" {
+                        field.append("\"")
+                        chars.removeFirst()
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     field.append(ch)
                 }
@@ -115,7 +132,9 @@ public enum MatrixFile {
                 field.append(ch)
             }
         }
-        guard !inQuotes else { throw ExplicableError.badInput("a quoted field is never closed", file: file, line: number) }
+        guard !inQuotes else {
+            throw ExplicableError.badInput("a quoted field is never closed", file: file, line: number)
+        }
         out.append(field)
         return out
     }
@@ -127,7 +146,9 @@ public enum MatrixFile {
             var labels: [String]
             var values: [[Double]]
         }
-        guard let data = try? Data(contentsOf: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+        guard let data = try? Data(contentsOf: url) else {
+            throw ExplicableError(.io, "cannot read file", file: url.path)
+        }
         let document: Document
         do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
             throw ExplicableError.badInput("not a matrix JSON (fields labels, values): \(error)", file: url.path)
@@ -136,7 +157,8 @@ public enum MatrixFile {
             throw ExplicableError.badInput("field 'labels' is not class set '\(classes.name)'", file: url.path)
         }
         if let fileKind = document.kind, fileKind != kind {
-            throw ExplicableError.badInput("field 'kind' says \(fileKind.rawValue), not \(kind.rawValue)", file: url.path)
+            throw ExplicableError.badInput(
+                "field 'kind' says \(fileKind.rawValue), not \(kind.rawValue)", file: url.path)
         }
         guard document.values.count == classes.count, document.values.allSatisfy({ $0.count == classes.count }) else {
             throw ExplicableError.badInput("field 'values' is not \(classes.count)×\(classes.count)", file: url.path)

@@ -31,7 +31,8 @@ public enum MatrixSVG {
             viewBox="0 0 \(f(width)) \(f(height))" font-family="sans-serif" font-size="\(f(font))" role="img">
 
             """
-        let description = "\(m.kind.rawValue) matrix over \(m.classes.name): rows are the true class, columns the predicted class"
+        let description =
+            "\(m.kind.rawValue) matrix over \(m.classes.name): rows are the true class, columns the predicted class"
         s += "<title>\(escape(title ?? description))</title>\n<desc>\(escape(description))</desc>\n"
         if let title {
             s += "<text x=\"\(f(left))\" y=\"18\" font-size=\"14\" font-weight=\"bold\">\(escape(title))</text>\n"
@@ -47,7 +48,8 @@ public enum MatrixSVG {
         for i in 0..<n {
             for j in 0..<n {
                 let v = m[i, j]
-                s += "<rect x=\"\(f(left + Double(j) * cell))\" y=\"\(f(top + Double(i) * cell))\" width=\"\(f(cell))\" "
+                s +=
+                    "<rect x=\"\(f(left + Double(j) * cell))\" y=\"\(f(top + Double(i) * cell))\" width=\"\(f(cell))\" "
                     + "height=\"\(f(cell))\" fill=\"\(colour(v))\"><title>\(escape(m.classes.labels[i])) → "
                     + "\(escape(m.classes.labels[j])): \(value(v))</title></rect>\n"
             }
@@ -57,12 +59,14 @@ public enum MatrixSVG {
         let steps = 32
         for k in 0..<steps {
             let t = 1 - Double(k) / Double(steps - 1)
-            s += "<rect x=\"\(f(barX))\" y=\"\(f(top + Double(k) * grid / Double(steps)))\" width=\"\(f(barWidth))\" "
+            s +=
+                "<rect x=\"\(f(barX))\" y=\"\(f(top + Double(k) * grid / Double(steps)))\" width=\"\(f(barWidth))\" "
                 + "height=\"\(f(grid / Double(steps) + 0.5))\" fill=\"\(viridis(t))\"/>\n"
         }
         s += "<text x=\"\(f(barX + barWidth + 4))\" y=\"\(f(top + font))\">\(value(hi))</text>\n"
         s += "<text x=\"\(f(barX + barWidth + 4))\" y=\"\(f(top + grid))\">\(value(lo))</text>\n"
-        s += "<text x=\"\(f(left))\" y=\"\(f(top + grid + 20))\">rows: true class · columns: predicted class · "
+        s +=
+            "<text x=\"\(f(left))\" y=\"\(f(top + grid + 20))\">rows: true class · columns: predicted class · "
             + "colour: \(escape(valueLabel ?? m.kind.rawValue))</text>\n"
         s += "</svg>\n"
         return s

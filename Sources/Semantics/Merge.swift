@@ -27,12 +27,14 @@ public enum Merge {
         guard let first = sources.first else { throw ExplicableError(.invalidArgument, "nothing to merge") }
         let classes = first.matrix.classes
         for s in sources where s.matrix.classes != classes {
-            throw ExplicableError(.badInput,
+            throw ExplicableError(
+                .badInput,
                 "sources differ in class set: '\(first.matrix.provenance.source)' has \(classes.name) "
                     + "(\(classes.labels.prefix(4).joined(separator: ", "))…), '\(s.matrix.provenance.source)' has "
                     + "\(s.matrix.classes.name) (\(s.matrix.classes.labels.prefix(4).joined(separator: ", "))…)")
         }
-        guard sources.allSatisfy({ $0.weight >= 0 && $0.weight.isFinite }), sources.contains(where: { $0.weight > 0 }) else {
+        guard sources.allSatisfy({ $0.weight >= 0 && $0.weight.isFinite }), sources.contains(where: { $0.weight > 0 })
+        else {
             throw ExplicableError(.invalidArgument, "merge weights must be ≥ 0 and not all zero")
         }
         let n = classes.count
@@ -48,12 +50,14 @@ public enum Merge {
         for i in 0..<n { values[i * n + i] = reference[i, i] }
         var parameters: [String: String] = [
             "rule": "each source as a similarity, min–max scaled over off-diagonal cells to [0, 1], weighted mean, "
-                + "mapped onto the first source's off-diagonal range; diagonal of the first source",
+                + "mapped onto the first source's off-diagonal range; diagonal of the first source"
         ]
         for (k, s) in sources.enumerated() {
-            parameters["source\(k + 1)"] = describe(s.matrix.provenance) + " weight \(ClassMatrix.formatNumber(s.weight / total))"
+            parameters["source\(k + 1)"] =
+                describe(s.matrix.provenance) + " weight \(ClassMatrix.formatNumber(s.weight / total))"
         }
-        return ClassMatrix(classes: classes, kind: .similarity, values: values,
+        return ClassMatrix(
+            classes: classes, kind: .similarity, values: values,
             provenance: .init(source: "merge", parameters: parameters))
     }
 
@@ -66,7 +70,8 @@ public enum Merge {
         -> ClassMatrix
     {
         guard human.classes == prior.classes else {
-            throw ExplicableError(.badInput,
+            throw ExplicableError(
+                .badInput,
                 "the prior '\(prior.provenance.source)' has class set \(prior.classes.name), not \(human.classes.name)")
         }
         guard k >= 0, k.isFinite else { throw ExplicableError(.invalidArgument, "the shrinkage k must be ≥ 0") }
@@ -98,7 +103,8 @@ public enum Merge {
         try m.requireFinite()
         let (lo, hi) = offDiagonalRange(m)
         guard hi > lo else {
-            throw ExplicableError(.badInput, "'\(m.provenance.source)': all off-diagonal cells are equal, so it has no scale to merge on")
+            throw ExplicableError(
+                .badInput, "'\(m.provenance.source)': all off-diagonal cells are equal, so it has no scale to merge on")
         }
         return m.values.map { ($0 - lo) / (hi - lo) }
     }
@@ -117,7 +123,9 @@ public enum Merge {
 
     /// A provenance in one line: `source (k=v, …)`.
     public static func describe(_ p: ClassMatrix.Provenance) -> String {
-        p.parameters.isEmpty ? p.source
-            : p.source + " (" + p.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
+        p.parameters.isEmpty
+            ? p.source
+            : p.source + " ("
+                + p.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
     }
 }

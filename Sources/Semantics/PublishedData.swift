@@ -22,9 +22,15 @@ public enum PublishedData: String, Sendable, CaseIterable {
     public var downloadURL: URL {
         switch self {
         case .cifar10hCounts:
-            URL(string: "https://github.com/jcpeterson/cifar-10h/raw/48da312b193b82e6939ec20f23d1f09cbdd849c8/data/cifar10h-counts.npy")!
+            URL(
+                string:
+                    "https://github.com/jcpeterson/cifar-10h/raw/48da312b193b82e6939ec20f23d1f09cbdd849c8/data/cifar10h-counts.npy"
+            )!
         case .paperCHL:
-            URL(string: "https://github.com/aOlmo/weighted-misclassifications/raw/9388844e76db2ea8bc20118b7a848bf1626ac12d/confusion_matrices/cifar10_CHL_cmat.npy")!
+            URL(
+                string:
+                    "https://github.com/aOlmo/weighted-misclassifications/raw/9388844e76db2ea8bc20118b7a848bf1626ac12d/confusion_matrices/cifar10_CHL_cmat.npy"
+            )!
         }
     }
 
@@ -36,25 +42,32 @@ public enum PublishedData: String, Sendable, CaseIterable {
     }
 
     /// The file in `data`, downloaded first when it is missing and `allowDownload` is set.
-    public func locateOrFetch(data: DataFolder, allowDownload: Bool, source: URL? = nil, progress: Downloader.Progress? = nil)
+    public func locateOrFetch(
+        data: DataFolder, allowDownload: Bool, source: URL? = nil, progress: Downloader.Progress? = nil
+    )
         throws(ExplicableError) -> URL
     {
         let destination = data.file(relativePath)
         if FileManager.default.isReadableFile(atPath: destination.path) { return destination }
         guard allowDownload else {
-            throw ExplicableError(.missingData,
+            throw ExplicableError(
+                .missingData,
                 "\(relativePath) not found in \(data.url.path) (download \(downloadURL.absoluteString) there, "
                     + "or pass --data DIR / set EXPLICABLE_DATA to a folder that has it)")
         }
         do {
-            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw ExplicableError(.io, "cannot create the folder: \(error.localizedDescription)", file: destination.path)
+            throw ExplicableError(
+                .io, "cannot create the folder: \(error.localizedDescription)", file: destination.path)
         }
         let expected = sha256
         try Downloader().fetch(source ?? downloadURL, to: destination, progress: progress) { file in
             let digest = SHA256Digest.hex(of: try Data(contentsOf: file))
-            guard digest == expected else { throw ExplicableError.badInput("SHA-256 is \(digest), expected \(expected)") }
+            guard digest == expected else {
+                throw ExplicableError.badInput("SHA-256 is \(digest), expected \(expected)")
+            }
         }
         return destination
     }

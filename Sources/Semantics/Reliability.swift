@@ -258,7 +258,8 @@ public func krippendorffAlpha(units: [Int], values: [Double], metric: Krippendor
             }
             for a in unitCategories.indices {
                 for b in unitCategories.indices where a != b {
-                    within += unitCategories[a].count * unitCategories[b].count
+                    within +=
+                        unitCategories[a].count * unitCategories[b].count
                         * delta2(unitCategories[a].category, unitCategories[b].category)
                 }
             }

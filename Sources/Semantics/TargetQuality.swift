@@ -58,7 +58,9 @@ public struct TargetQuality: Sendable, Equatable, Codable {
             self.scales = scales
             self.nearest = max(0, min(nearest, truth.count - 1))
             targets = scales.map { TargetQuality.softmaxRows(truth.values, n: truth.count, scale: $0) }
-            truthNearest = (0..<truth.count).map { TargetQuality.nearest(truth.values, row: $0, n: truth.count, k: nearest) }
+            truthNearest = (0..<truth.count).map {
+                TargetQuality.nearest(truth.values, row: $0, n: truth.count, k: nearest)
+            }
             offDiagonal = TargetQuality.offDiagonal(truth.values, n: truth.count)
         }
 
@@ -84,7 +86,8 @@ public struct TargetQuality: Sendable, Equatable, Codable {
                 }
                 recovered /= Double(n)
             }
-            return TargetQuality(scales: scales, meanTV: tvs,
+            return TargetQuality(
+                scales: scales, meanTV: tvs,
                 pearson: Statistics.pearson(TargetQuality.offDiagonal(estimate, n: n), offDiagonal),
                 nearestRecovered: recovered)
         }
@@ -92,7 +95,8 @@ public struct TargetQuality: Sendable, Equatable, Codable {
         /// Measures an estimate matrix.
         /// - Throws: `ExplicableError` when its classes differ from the truth's or it holds distances.
         public func measure(_ estimate: ClassMatrix) throws(ExplicableError) -> TargetQuality {
-            try truth.classes.requireSameOrder(as: estimate.classes, "matrix '\(estimate.provenance.source)'", "the truth")
+            try truth.classes.requireSameOrder(
+                as: estimate.classes, "matrix '\(estimate.provenance.source)'", "the truth")
             try estimate.requireKind(.similarity, for: "target quality")
             try estimate.requireFinite()
             return measure(estimate.values)

@@ -10,7 +10,8 @@ enum CIFAR10HRawFormat {
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
         let table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes)
         sink.header = table.header
-        try table.require("annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
+        try table.require(
+            "annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
             "cifar10_test_set_idx", "reaction_time", "time_elapsed")
         // Items by index into `study.items`; attention checks are matched by their expected class.
         var checkByClass: [Int: Int] = [:]
@@ -23,8 +24,10 @@ enum CIFAR10HRawFormat {
                 images[n] = index
             }
         }
-        let c = ["annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
-            "cifar10_test_set_idx", "reaction_time", "time_elapsed"].map { table.columns[$0]! }
+        let c = [
+            "annotator_id", "trial_index", "is_attn_check", "true_label", "chosen_label",
+            "cifar10_test_set_idx", "reaction_time", "time_elapsed",
+        ].map { table.columns[$0]! }
         let width = table.header.count
         // The file is sorted by annotator: rows of the same one reuse its submission and track
         // its last activity without a lookup per row.
@@ -36,8 +39,10 @@ enum CIFAR10HRawFormat {
             let line = reader.recordLine
             sink.rowsRead += 1
             guard reader.fieldCount == width else {
-                try sink.reject(RowError(line: line, reason: "\(reader.fieldCount) fields, but the header has \(width)",
-                    fields: cells()))
+                try sink.reject(
+                    RowError(
+                        line: line, reason: "\(reader.fieldCount) fields, but the header has \(width)",
+                        fields: cells()))
                 continue
             }
             let isCheck = try reader.int(c[2]).map { $0 == 1 } ?? (reader.string(c[2]).lowercased() == "true")
@@ -49,15 +54,19 @@ enum CIFAR10HRawFormat {
             }
             let annotatorIsEmpty = reader.isEmpty(c[0])
             guard let item, !annotatorIsEmpty else {
-                let reason = annotatorIsEmpty ? "field 'annotator_id' is empty"
-                    : isCheck ? "attention check of class '\(try reader.string(c[3]))' has no matching check in the study"
-                    : "image '\(try reader.string(c[5]))' is not in the study"
+                let reason =
+                    annotatorIsEmpty
+                    ? "field 'annotator_id' is empty"
+                    : isCheck
+                        ? "attention check of class '\(try reader.string(c[3]))' has no matching check in the study"
+                        : "image '\(try reader.string(c[5]))' is not in the study"
                 try sink.reject(RowError(line: line, reason: reason, fields: cells()))
                 continue
             }
             if !reader.field(c[0], equals: lastAnnotator) {
                 let annotator = try reader.string(c[0])
-                lastSubmission = try sink.submission(platform: "cifar10h", annotator: annotator,
+                lastSubmission = try sink.submission(
+                    platform: "cifar10h", annotator: annotator,
                     assignmentID: "cifar10h:\(annotator)")
                 lastAnnotator = Array(annotator.utf8)
             }
@@ -69,7 +78,8 @@ enum CIFAR10HRawFormat {
             if let elapsed = reader.double(c[7]) {
                 sink.noteActivity(submission: submission, seconds: elapsed / 1000)
             }
-            try sink.addResponse(submission: submission, item: item, value: reader.double(c[4]), cannotTell: false,
+            try sink.addResponse(
+                submission: submission, item: item, value: reader.double(c[4]), cannotTell: false,
                 reactionMs: reader.double(c[6]), position: reader.int(c[1]), line: line, fields: cells())
         }
     }

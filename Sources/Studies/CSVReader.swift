@@ -168,7 +168,8 @@ public struct CSVReader: ChunkedFileReading {
     }
 
     private func tooLong() -> ExplicableError {
-        ExplicableError.badInput("a record longer than \(maxRecordBytes) bytes (the limit for one record)", file: file,
+        ExplicableError.badInput(
+            "a record longer than \(maxRecordBytes) bytes (the limit for one record)", file: file,
             line: recordLine)
     }
 
@@ -189,7 +190,10 @@ public struct CSVReader: ChunkedFileReading {
         guard !r.isEmpty else { return nil }
         var index = r.lowerBound
         var negative = false
-        if bytes[index] == 0x2D { negative = true; index += 1 }
+        if bytes[index] == 0x2D {
+            negative = true
+            index += 1
+        }
         guard index < r.upperBound, r.upperBound - index <= 18 else { return nil }
         var value = 0
         while index < r.upperBound {
@@ -246,7 +250,9 @@ public struct CSVReader: ChunkedFileReading {
     }
 
     /// 10⁰…10¹⁵, each exact.
-    private static let powersOfTen: [Double] = (0...15).reduce(into: []) { table, k in table.append(k == 0 ? 1 : table[k - 1] * 10) }
+    private static let powersOfTen: [Double] = (0...15).reduce(into: []) { table, k in
+        table.append(k == 0 ? 1 : table[k - 1] * 10)
+    }
 
     /// The next record and the line it starts on, or `nil` at the end of the file.
     /// Blank lines are skipped.

@@ -17,7 +17,9 @@ struct CSVTable {
     {
         reader = try CSVReader(url: url)
         reader.maxRecordBytes = maxRecordBytes
-        guard let first = try reader.next() else { throw ExplicableError.badInput("empty file (no header row)", file: url.path, line: 1) }
+        guard let first = try reader.next() else {
+            throw ExplicableError.badInput("empty file (no header row)", file: url.path, line: 1)
+        }
         header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         var columns: [String: Int] = [:]
         for (i, name) in header.enumerated() where columns[name] == nil { columns[name] = i }
@@ -46,8 +48,10 @@ struct CSVTable {
                 fields += Array(repeating: "", count: header.count - fields.count)
             }
             guard fields.count == header.count else {
-                try sink.reject(RowError(line: line, reason: "\(first.count) fields, but the header has \(header.count)",
-                    fields: first))
+                try sink.reject(
+                    RowError(
+                        line: line, reason: "\(first.count) fields, but the header has \(header.count)",
+                        fields: first))
                 continue
             }
             return (fields, line)

@@ -60,7 +60,8 @@ extension Study {
     /// - Parameter imagePath: maps an example's reference to what the page loads.
     public func screenView(of item: ItemRecord, details: ClassDetails, imagePath: (String) -> String?) -> ScreenView? {
         guard spec.design == .classNeighbours, let a = item.classA, let id = screenIndex[item.key] else { return nil }
-        return ScreenView(id: id, shown: a, question: screenQuestion(shown: a), definition: details.definition(a),
+        return ScreenView(
+            id: id, shown: a, question: screenQuestion(shown: a), definition: details.definition(a),
             examples: details.examples(a).prefix(spec.effectiveScreen.examples!).compactMap(imagePath))
     }
 }

@@ -8,7 +8,8 @@ enum CountsFormat {
         let array = try NPYArray.read(url)
         let classes = sink.study.classes.count
         guard array.shape.count == 2, array.shape[1] == classes else {
-            throw ExplicableError.badInput("counts must have shape (images, \(classes)), found \(array.shape)", file: url.path)
+            throw ExplicableError.badInput(
+                "counts must have shape (images, \(classes)), found \(array.shape)", file: url.path)
         }
         let values = array.doubles
         for i in 0..<array.shape[0] {
@@ -21,7 +22,8 @@ enum CountsFormat {
                 let v = values[i * classes + c]
                 // Compared as a double: 1e300 must not reach Int(_:), which would trap.
                 guard v >= 0, v == v.rounded(), v.isFinite, v <= 1e9 else {
-                    throw ExplicableError.badInput("row \(i), class \(c): count \(v) is not a whole number 0…1000000000",
+                    throw ExplicableError.badInput(
+                        "row \(i), class \(c): count \(v) is not a whole number 0…1000000000",
                         file: url.path)
                 }
                 if v > 0 {

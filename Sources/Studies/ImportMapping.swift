@@ -57,11 +57,14 @@ public struct ImportMapping: Codable, Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ExplicableError.badInput("a mapping is a JSON object", file: url.path, line: 1)
         }
-        let known: Set<String> = ["participant", "assignment", "status", "workSeconds", "item", "classA", "classB", "value",
-            "rt", "items", "values"]
+        let known: Set<String> = [
+            "participant", "assignment", "status", "workSeconds", "item", "classA", "classB", "value",
+            "rt", "items", "values",
+        ]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ExplicableError.badInput(
-                "unknown field '\(unknown)' (expected: \(known.sorted().joined(separator: ", ")))", file: url.path, line: 1)
+                "unknown field '\(unknown)' (expected: \(known.sorted().joined(separator: ", ")))", file: url.path,
+                line: 1)
         }
         do { return try JSONDecoder().decode(ImportMapping.self, from: data) } catch {
             throw ExplicableError.badInput("mapping: \(PayloadFormat.describe(error))", file: url.path, line: 1)
@@ -100,7 +103,9 @@ struct NameTemplate {
     /// The `{n}` part of `name`, if it matches (`""` for a template without `{n}`).
     func match(_ name: String) -> String? {
         guard hasNumber else { return name == prefix ? "" : nil }
-        guard name.count > prefix.count + suffix.count, name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+        guard name.count > prefix.count + suffix.count, name.hasPrefix(prefix), name.hasSuffix(suffix) else {
+            return nil
+        }
         let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
         return middle.isEmpty ? nil : String(middle)
     }
@@ -114,16 +119,19 @@ struct NameTemplate {
 /// item the worker was not shown (counted, not an error).
 enum MappedMTurkFormat {
     static func read(_ url: URL, mapping: ImportMapping, into sink: inout ResponseSink) throws {
-        var table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes, optionalTrailing: ["Approve", "Reject"])
+        var table = try CSVTable(
+            url, maxRecordBytes: sink.options.maxRecordBytes, optionalTrailing: ["Approve", "Reject"])
         sink.header = table.header
         let participantColumn = mapping.participant ?? "WorkerId"
         let assignmentColumn = mapping.assignment ?? "AssignmentId"
         try table.require(participantColumn, assignmentColumn)
         guard let valueName = mapping.value else {
-            throw ExplicableError.badInput("the mapping names no 'value' column (e.g. \"Answer.Rating__{n}\")", file: url.path, line: 1)
+            throw ExplicableError.badInput(
+                "the mapping names no 'value' column (e.g. \"Answer.Rating__{n}\")", file: url.path, line: 1)
         }
         guard mapping.item != nil || (mapping.classA != nil && mapping.classB != nil) else {
-            throw ExplicableError.badInput("the mapping names no 'item' column (or 'classA' and 'classB')", file: url.path, line: 1)
+            throw ExplicableError.badInput(
+                "the mapping names no 'item' column (or 'classA' and 'classB')", file: url.path, line: 1)
         }
         // Answers in crowd-form's taskAnswers JSON ("Answer.taskAnswers:rating_{n}"), or one column each.
         var jsonColumn: String?
@@ -139,8 +147,9 @@ enum MappedMTurkFormat {
             }
             guard !answerColumns.isEmpty else {
                 let answers = table.header.filter { $0.hasPrefix("Answer.") }
-                throw ExplicableError.badInput("no column matches '\(valueName)' (answer columns: "
-                    + "\(answers.isEmpty ? "none" : answers.joined(separator: ", ")))", file: url.path, line: 1)
+                throw ExplicableError.badInput(
+                    "no column matches '\(valueName)' (answer columns: "
+                        + "\(answers.isEmpty ? "none" : answers.joined(separator: ", ")))", file: url.path, line: 1)
             }
             // By number where there is one: MTurk sorts columns as text (1, 10, 11 … 2).
             answerColumns.sort { (Int($0.n) ?? 0, $0.n) < (Int($1.n) ?? 0, $1.n) }
@@ -153,18 +162,22 @@ enum MappedMTurkFormat {
             let assignment = table.cell(cells, assignmentColumn) ?? ""
             let worker = table.cell(cells, participantColumn) ?? ""
             guard !assignment.isEmpty, !worker.isEmpty else {
-                try sink.reject(RowError(line: line, reason: "field '\(assignmentColumn)' or '\(participantColumn)' is empty",
-                    fields: cells))
+                try sink.reject(
+                    RowError(
+                        line: line, reason: "field '\(assignmentColumn)' or '\(participantColumn)' is empty",
+                        fields: cells))
                 continue
             }
             guard seen.insert(assignment).inserted else {
-                try sink.reject(RowError(line: line, reason: "duplicate assignment id '\(assignment)' in the file", fields: cells))
+                try sink.reject(
+                    RowError(line: line, reason: "duplicate assignment id '\(assignment)' in the file", fields: cells))
                 continue
             }
             let status = table.cell(cells, mapping.status ?? "AssignmentStatus").flatMap { $0.isEmpty ? nil : $0 }
             let seconds = table.cell(cells, mapping.workSeconds ?? "WorkTimeInSeconds").flatMap(Double.init)
                 .flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
-            let g = sink.group(platform: "mturk", annotator: worker, assignmentID: assignment, status: status,
+            let g = sink.group(
+                platform: "mturk", annotator: worker, assignmentID: assignment, status: status,
                 startedAt: table.cell(cells, "AcceptTime").flatMap { mturkDate.date(from: $0) },
                 submittedAt: table.cell(cells, "SubmitTime").flatMap { mturkDate.date(from: $0) }, workSeconds: seconds,
                 feedback: table.cell(cells, "RequesterFeedback").flatMap { $0.isEmpty ? nil : $0 },
@@ -175,8 +188,11 @@ enum MappedMTurkFormat {
             if let jsonColumn {
                 let raw = table.cell(cells, jsonColumn) ?? ""
                 guard let object = taskAnswers(raw) else {
-                    try sink.fail(g, RowError(line: line, reason: "column '\(jsonColumn)' is not crowd-form's taskAnswers JSON",
-                        fields: cells))
+                    try sink.fail(
+                        g,
+                        RowError(
+                            line: line, reason: "column '\(jsonColumn)' is not crowd-form's taskAnswers JSON",
+                            fields: cells))
                     continue
                 }
                 for key in object.keys {
@@ -212,18 +228,24 @@ enum MappedMTurkFormat {
                     continue
                 }
                 if mapping.number(text) == nil, ResponseSink.isNotApplicable(text) {
-                    try sink.answer(g, itemKey: key, value: nil, cannotTell: false, notApplicable: true,
+                    try sink.answer(
+                        g, itemKey: key, value: nil, cannotTell: false, notApplicable: true,
                         reactionMs: nil, position: Int(n).map { $0 - 1 }, line: line)
                     continue
                 }
                 guard let value = mapping.number(text) else {
-                    try sink.fail(g, RowError(line: line,
-                        reason: "'\(source)' is '\(text)', neither a number nor one of the mapping's values"
-                            + (mapping.values.map { " (\($0.keys.sorted().joined(separator: ", ")))" } ?? ""), fields: cells))
+                    try sink.fail(
+                        g,
+                        RowError(
+                            line: line,
+                            reason: "'\(source)' is '\(text)', neither a number nor one of the mapping's values"
+                                + (mapping.values.map { " (\($0.keys.sorted().joined(separator: ", ")))" } ?? ""),
+                            fields: cells))
                     continue
                 }
                 let rt = mapping.rt.flatMap { table.cell(cells, NameTemplate($0).filled(n)) }.flatMap(Double.init)
-                try sink.answer(g, itemKey: key, value: value, cannotTell: false, reactionMs: rt, position: Int(n).map { $0 - 1 },
+                try sink.answer(
+                    g, itemKey: key, value: value, cannotTell: false, reactionMs: rt, position: Int(n).map { $0 - 1 },
                     line: line)
             }
         }
@@ -233,14 +255,19 @@ enum MappedMTurkFormat {
     static func itemKey(n: String, cells: [String], table: CSVTable, mapping: ImportMapping, sink: ResponseSink)
         -> Result<String, RowError>
     {
-        func failure(_ reason: String) -> Result<String, RowError> { .failure(RowError(line: 0, reason: reason, fields: [])) }
+        func failure(_ reason: String) -> Result<String, RowError> {
+            .failure(RowError(line: 0, reason: reason, fields: []))
+        }
         if let item = mapping.item {
             let column = NameTemplate(item).filled(n)
-            guard let text = table.cell(cells, column) else { return failure("missing column '\(column)' for answer \(n)") }
+            guard let text = table.cell(cells, column) else {
+                return failure("missing column '\(column)' for answer \(n)")
+            }
             if let key = mapping.items?[text] { return .success(key) }
             if sink.items[text] != nil { return .success(text) }
             if let index = Int(text) { return .success("image:\(index)") }
-            return failure("item '\(text)' in column '\(column)' is neither an item key of the study nor in the mapping's items")
+            return failure(
+                "item '\(text)' in column '\(column)' is neither an item key of the study nor in the mapping's items")
         }
         let a = table.cell(cells, NameTemplate(mapping.classA!).filled(n)) ?? ""
         let b = table.cell(cells, NameTemplate(mapping.classB!).filled(n)) ?? ""
@@ -266,24 +293,30 @@ enum MappedMTurkFormat {
         }
         if options.count == 1, let on = options["on"] {
             guard let checked = isTrue(on) else {
-                return .failure(RowError(line: 0, reason: "is a checkbox whose 'on' is neither true nor false",
-                    fields: []))
+                return .failure(
+                    RowError(
+                        line: 0, reason: "is a checkbox whose 'on' is neither true nor false",
+                        fields: []))
             }
             return .success(checked ? "1" : "0")
         }
         if let odd = options.keys.sorted().first(where: { isTrue(options[$0]) == nil }) {
-            return .failure(RowError(line: 0,
-                reason: "option '\(odd)' is neither true nor false (a radio or checkbox group is "
-                    + "{\"option\": true|false, …})",
-                fields: []))
+            return .failure(
+                RowError(
+                    line: 0,
+                    reason: "option '\(odd)' is neither true nor false (a radio or checkbox group is "
+                        + "{\"option\": true|false, …})",
+                    fields: []))
         }
         let chosen = options.keys.filter { isTrue(options[$0]) == true }.sorted()
         guard chosen.count <= 1 else {
             let names = chosen.joined(separator: ", ")
-            return .failure(RowError(line: 0,
-                reason: "has \(chosen.count) options chosen (\(names)): a multi-select answer, but each item takes "
-                    + "one value",
-                fields: []))
+            return .failure(
+                RowError(
+                    line: 0,
+                    reason: "has \(chosen.count) options chosen (\(names)): a multi-select answer, but each item takes "
+                        + "one value",
+                    fields: []))
         }
         return .success(chosen.first ?? "")
     }

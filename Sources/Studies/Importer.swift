@@ -43,7 +43,8 @@ public struct Importer {
         try Self.checkReadable(url, format: options.format)
         if options.format == .prolific {
             guard let payloads = options.payloads else {
-                throw ExplicableError(.invalidArgument, "--format prolific needs --payloads FILE (the pages' JSON payloads)")
+                throw ExplicableError(
+                    .invalidArgument, "--format prolific needs --payloads FILE (the pages' JSON payloads)")
             }
             try Self.checkReadable(payloads, format: .payload)
         }
@@ -53,9 +54,10 @@ public struct Importer {
         if options.format == .prolific, let payloads = options.payloads {
             sha = SHA256Digest.hex(of: Data((sha + (try SHA256Digest.hex(ofFile: payloads))).utf8))
         }
-        let (report, rejected, rejectHeader) = try store.importAnswers(studyId: study.id, fileName: url.lastPathComponent,
-            sha256: sha, format: options.format.rawValue, importedAt: now)
-        { session in
+        let (report, rejected, rejectHeader) = try store.importAnswers(
+            studyId: study.id, fileName: url.lastPathComponent,
+            sha256: sha, format: options.format.rawValue, importedAt: now
+        ) { session in
             var sink = ResponseSink(study: study, session: session, file: url.path, options: options)
             switch options.format {
             case .long: try LongCSVFormat.read(url, into: &sink)
@@ -92,7 +94,8 @@ public struct Importer {
                 text += cells.map(csvField).joined(separator: ",") + "\n"
             }
             do { try Data(text.utf8).write(to: rejectsFile, options: .atomic) } catch {
-                throw ExplicableError(.io, "cannot write rejected rows: \(error.localizedDescription)", file: rejectsFile.path)
+                throw ExplicableError(
+                    .io, "cannot write rejected rows: \(error.localizedDescription)", file: rejectsFile.path)
             }
         }
         return report
@@ -107,7 +110,9 @@ public struct Importer {
     }
 
     static func isZip(_ url: URL) throws(ExplicableError) -> Bool {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw ExplicableError(.io, "cannot read file", file: url.path)
+        }
         defer { try? handle.close() }
         let magic = (try? handle.read(upToCount: 4)) ?? Data()
         return magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06])
@@ -120,7 +125,9 @@ public struct Importer {
         if let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) {
             for case let file as URL in walker
             where (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
-                lines.append(String(file.standardizedFileURL.path.dropFirst(root.count + 1)) + " " + (try SHA256Digest.hex(ofFile: file)))
+                lines.append(
+                    String(file.standardizedFileURL.path.dropFirst(root.count + 1)) + " "
+                        + (try SHA256Digest.hex(ofFile: file)))
             }
         }
         return SHA256Digest.hex(of: Data(lines.sorted().joined(separator: "\n").utf8))
@@ -138,14 +145,17 @@ public struct Importer {
                 "is a folder, not a file: --format \(format.rawValue) reads one file (a JATOS results folder: "
                     + "--format jatos)", file: url.path)
         }
-        guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw ExplicableError(.io, "cannot read file", file: url.path)
+        }
         defer { try? handle.close() }
         let magic = (try? handle.read(upToCount: 4)) ?? Data()
         if format != .counts, format != .jatos,
             magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) || magic.starts(with: [0x50, 0x4B, 0x05, 0x06])
         {
-            throw ExplicableError.badInput("is a zip archive, not a \(format.rawValue) file: a JATOS results archive "
-                + "is read by --format jatos; any other zip: unzip it and import the files inside", file: url.path)
+            throw ExplicableError.badInput(
+                "is a zip archive, not a \(format.rawValue) file: a JATOS results archive "
+                    + "is read by --format jatos; any other zip: unzip it and import the files inside", file: url.path)
         }
     }
 }

@@ -37,11 +37,13 @@ enum JATOSArchiveFormat {
             for case let file as URL in walker {
                 guard (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
                 let path = String(file.standardizedFileURL.path.dropFirst(root.count + 1))
-                entries.append(Entry(path: path, declaredSize: 0) {
-                    do { return try Data(contentsOf: file) } catch {
-                        throw ExplicableError(.io, "cannot read file: \(error.localizedDescription)", file: file.path)
-                    }
-                })
+                entries.append(
+                    Entry(path: path, declaredSize: 0) {
+                        do { return try Data(contentsOf: file) } catch {
+                            throw ExplicableError(
+                                .io, "cannot read file: \(error.localizedDescription)", file: file.path)
+                        }
+                    })
             }
         }
         return entries.sorted { $0.path < $1.path }
@@ -52,7 +54,8 @@ enum JATOSArchiveFormat {
     static func zipEntries(_ url: URL, options: ImportOptions) throws(ExplicableError) -> [Entry] {
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
-            throw ExplicableError.badInput("is not a readable zip archive (no central directory: truncated or damaged?)",
+            throw ExplicableError.badInput(
+                "is not a readable zip archive (no central directory: truncated or damaged?)",
                 file: url.path)
         }
         let budget = ByteBudget(limit: options.maxArchiveBytes)
@@ -61,8 +64,9 @@ enum JATOSArchiveFormat {
         for entry in archive {
             count += 1
             guard count <= options.maxArchiveEntries else {
-                throw ExplicableError.badInput("lists more than \(options.maxArchiveEntries) entries, the limit for a "
-                    + "results archive", file: url.path)
+                throw ExplicableError.badInput(
+                    "lists more than \(options.maxArchiveEntries) entries, the limit for a "
+                        + "results archive", file: url.path)
             }
             let path = entry.path
             if let why = hostilePath(path) {
@@ -70,27 +74,30 @@ enum JATOSArchiveFormat {
             }
             switch entry.type {
             case .symlink:
-                throw ExplicableError.badInput("entry '\(printable(path))' is a symbolic link; a results archive holds "
-                    + "only files and folders", file: url.path)
+                throw ExplicableError.badInput(
+                    "entry '\(printable(path))' is a symbolic link; a results archive holds "
+                        + "only files and folders", file: url.path)
             case .directory: continue
             case .file: break
             }
-            entries.append(Entry(path: path, declaredSize: entry.uncompressedSize) {
-                var data = Data()
-                do {
-                    // extract(_:consumer:) returns the CRC-32 of what it inflated and leaves the check to the caller.
-                    let crc = try archive.extract(entry, bufferSize: 1 << 16) { chunk in
-                        try budget.spend(UInt64(chunk.count))
-                        data.append(chunk)
+            entries.append(
+                Entry(path: path, declaredSize: entry.uncompressedSize) {
+                    var data = Data()
+                    do {
+                        // extract(_:consumer:) returns the CRC-32 of what it inflated and leaves the check to the caller.
+                        let crc = try archive.extract(entry, bufferSize: 1 << 16) { chunk in
+                            try budget.spend(UInt64(chunk.count))
+                            data.append(chunk)
+                        }
+                        guard crc == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
+                    } catch let error as ExplicableError {
+                        throw ExplicableError.badInput(error.message, file: "\(url.path)/\(path)")
+                    } catch {
+                        throw ExplicableError.badInput(
+                            "entry is damaged (\(describe(error)))", file: "\(url.path)/\(path)")
                     }
-                    guard crc == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
-                } catch let error as ExplicableError {
-                    throw ExplicableError.badInput(error.message, file: "\(url.path)/\(path)")
-                } catch {
-                    throw ExplicableError.badInput("entry is damaged (\(describe(error)))", file: "\(url.path)/\(path)")
-                }
-                return data
-            })
+                    return data
+                })
         }
         return entries.sorted { $0.path < $1.path }
     }
@@ -128,8 +135,9 @@ enum JATOSArchiveFormat {
         func spend(_ bytes: UInt64) throws(ExplicableError) {
             spent += bytes
             guard spent <= limit else {
-                throw ExplicableError.badInput("unpacks to more than \(limit) bytes, the limit for a results archive "
-                    + "(a zip bomb?)")
+                throw ExplicableError.badInput(
+                    "unpacks to more than \(limit) bytes, the limit for a results archive "
+                        + "(a zip bomb?)")
             }
         }
     }
@@ -148,8 +156,9 @@ enum JATOSArchiveFormat {
         }
         guard !dataFiles.isEmpty else {
             let names = entries.prefix(10).map { printable($0.path) }.joined(separator: ", ")
-            throw ExplicableError.badInput("holds no JATOS result data: no study_result_N/comp-result_M/data.txt and no "
-                + "result .txt file (it holds: \(names.isEmpty ? "nothing" : names))", file: base)
+            throw ExplicableError.badInput(
+                "holds no JATOS result data: no study_result_N/comp-result_M/data.txt and no "
+                    + "result .txt file (it holds: \(names.isEmpty ? "nothing" : names))", file: base)
         }
         for entry in dataFiles {
             let studyResult = entry.path.split(separator: "/").first { $0.hasPrefix("study_result_") }
@@ -163,7 +172,8 @@ enum JATOSArchiveFormat {
             for piece in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
                 number += 1
                 guard piece.count <= sink.options.maxRecordBytes else {
-                    throw ExplicableError.badInput("a line longer than \(sink.options.maxRecordBytes) bytes (the limit for one record)",
+                    throw ExplicableError.badInput(
+                        "a line longer than \(sink.options.maxRecordBytes) bytes (the limit for one record)",
                         file: sink.file, line: number)
                 }
                 guard let text = String(validating: piece, as: UTF8.self) else {
@@ -195,13 +205,16 @@ enum JATOSArchiveFormat {
         for result in studyResults {
             guard let id = JsPsychFormat.string(result["id"]) else { continue }
             let query = result["urlQueryParameters"] as? [String: Any]
-            let worker = (query?["PROLIFIC_PID"]).flatMap(JsPsychFormat.string)
+            let worker =
+                (query?["PROLIFIC_PID"]).flatMap(JsPsychFormat.string)
                 ?? JsPsychFormat.string(result["workerId"]).map { "jatos-worker:\($0)" }
             func date(_ key: String) -> Date? {
                 JsPsychFormat.number(result[key]).map { Date(timeIntervalSince1970: $0 / 1000) }
             }
-            results[id] = JsPsychFormat.Context(participant: worker, assignment: nil,
-                status: JsPsychFormat.string(result["studyState"]), startedAt: date("startDate"), submittedAt: date("endDate"))
+            results[id] = JsPsychFormat.Context(
+                participant: worker, assignment: nil,
+                status: JsPsychFormat.string(result["studyState"]), startedAt: date("startDate"),
+                submittedAt: date("endDate"))
         }
     }
 }

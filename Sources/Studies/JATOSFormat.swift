@@ -14,7 +14,9 @@ enum JATOSFormat {
     }
 
     /// Adds one line of a result file: a jsPsych data array, one trial, or a page payload.
-    static func add(line content: String, number line: Int, context: JsPsychFormat.Context, into sink: inout ResponseSink)
+    static func add(
+        line content: String, number line: Int, context: JsPsychFormat.Context, into sink: inout ResponseSink
+    )
         throws
     {
         let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -31,19 +33,23 @@ enum JATOSFormat {
             do {
                 let payload = try JSONDecoder().decode(Payload.self, from: Data(trimmed.utf8))
                 let named = payload.prolific_pid != nil || payload.worker_id != nil || payload.session_id != nil
-                try payload.add(to: &sink, platform: "jatos", assignmentID: named ? nil : context.assignment,
+                try payload.add(
+                    to: &sink, platform: "jatos", assignmentID: named ? nil : context.assignment,
                     annotator: named ? nil : context.participant, status: context.status, startedAt: context.startedAt,
                     submittedAt: context.submittedAt, line: line, fields: [trimmed])
             } catch let error as DecodingError {
-                try sink.reject(RowError(line: line, reason: "not an explicable payload: \(PayloadFormat.describe(error))",
-                    fields: [trimmed]))
+                try sink.reject(
+                    RowError(
+                        line: line, reason: "not an explicable payload: \(PayloadFormat.describe(error))",
+                        fields: [trimmed]))
             }
         } else if let object = document as? [String: Any] {
             // One jsPsych trial per line (a component that sends each trial as it ends).
             try JsPsychFormat.add(trials: [object], line: line, fields: { [trimmed] }, context: context, into: &sink)
         } else {
             sink.rowsRead += 1
-            try sink.reject(RowError(line: line, reason: "neither jsPsych trials nor an explicable payload", fields: [trimmed]))
+            try sink.reject(
+                RowError(line: line, reason: "neither jsPsych trials nor an explicable payload", fields: [trimmed]))
         }
     }
 }

@@ -66,7 +66,8 @@ public struct JSONArrayReader: ChunkedFileReading {
             case UInt8(ascii: "]"): return try end()
             case nil: throw ExplicableError.badInput("the JSON array is never closed (']')", file: file, line: line)
             case let byte?:
-                throw ExplicableError.badInput("expected ',' or ']' between array elements, found '\(Character(Unicode.Scalar(byte)))'",
+                throw ExplicableError.badInput(
+                    "expected ',' or ']' between array elements, found '\(Character(Unicode.Scalar(byte)))'",
                     file: file, line: line)
             }
         }
@@ -85,14 +86,16 @@ public struct JSONArrayReader: ChunkedFileReading {
             if position >= buffer.count {
                 if isAtEnd {
                     if isScalar { break }
-                    throw ExplicableError.badInput("the array element that starts here is cut off", file: file, line: startLine)
+                    throw ExplicableError.badInput(
+                        "the array element that starts here is cut off", file: file, line: startLine)
                 }
                 try fill()
                 continue
             }
             let byte = buffer[position]
             if isScalar {
-                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") || byte == 0x20 || byte == 0x0A || byte == 0x0D
+                if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") || byte == 0x20 || byte == 0x0A
+                    || byte == 0x0D
                     || byte == 0x09
                 {
                     break
@@ -105,7 +108,8 @@ public struct JSONArrayReader: ChunkedFileReading {
             element.append(byte)
             if byte == 0x0A { line += 1 }
             if element.count > maxElementBytes {
-                throw ExplicableError.badInput("an array element longer than \(maxElementBytes) bytes (the limit for one record)",
+                throw ExplicableError.badInput(
+                    "an array element longer than \(maxElementBytes) bytes (the limit for one record)",
                     file: file, line: startLine)
             }
             if inString {
@@ -141,7 +145,8 @@ public struct JSONArrayReader: ChunkedFileReading {
         finished = true
         if let trailing = try nextSignificantByte() {
             throw ExplicableError.badInput(
-                "unexpected '\(Character(Unicode.Scalar(trailing)))' after the closing ']' of the JSON array", file: file, line: line)
+                "unexpected '\(Character(Unicode.Scalar(trailing)))' after the closing ']' of the JSON array",
+                file: file, line: line)
         }
         return nil
     }

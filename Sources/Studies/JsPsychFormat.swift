@@ -16,7 +16,9 @@ import LabelStore
 /// `SESSION_ID`/`session_id`, else one per participant. A participant's trials are one
 /// submission, stored or rejected whole.
 enum JsPsychFormat {
-    static let participantFields = ["PROLIFIC_PID", "prolific_pid", "participant_id", "subject", "workerId", "worker_id"]
+    static let participantFields = [
+        "PROLIFIC_PID", "prolific_pid", "participant_id", "subject", "workerId", "worker_id",
+    ]
     static let sessionFields = ["SESSION_ID", "session_id"]
 
     static func read(_ url: URL, into sink: inout ResponseSink) throws {
@@ -73,47 +75,63 @@ enum JsPsychFormat {
             if let mapped = mapping?.items?[key] { key = mapped }
             sink.itemRecords += 1
             if let study = string(trial["study"]), study != sink.study.spec.name {
-                try sink.reject(RowError(line: line,
-                    reason: "trial is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)",
-                    fields: fields()))
+                try sink.reject(
+                    RowError(
+                        line: line,
+                        reason:
+                            "trial is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)",
+                        fields: fields()))
                 continue
             }
             let participant: String
             if let field = sink.participantField {
                 guard let value = string(trial[field]), !value.isEmpty else {
-                    try sink.reject(RowError(line: line, reason: "trial has no participant field '\(field)'", fields: fields()))
+                    try sink.reject(
+                        RowError(line: line, reason: "trial has no participant field '\(field)'", fields: fields()))
                     continue
                 }
                 participant = value
             } else {
-                let present = participantFields.compactMap { name in string(trial[name]).flatMap { $0.isEmpty ? nil : (name, $0) } }
+                let present = participantFields.compactMap { name in
+                    string(trial[name]).flatMap { $0.isEmpty ? nil : (name, $0) }
+                }
                 guard let first = present.first ?? context.participant.map({ ("", $0) }) else {
-                    try sink.reject(RowError(line: line,
-                        reason: "trial names no participant (\(participantFields.joined(separator: ", ")); or say which "
-                            + "field does with --participant-field FIELD)", fields: fields()))
+                    try sink.reject(
+                        RowError(
+                            line: line,
+                            reason:
+                                "trial names no participant (\(participantFields.joined(separator: ", ")); or say which "
+                                + "field does with --participant-field FIELD)", fields: fields()))
                     continue
                 }
                 if present.contains(where: { $0.1 != first.1 }) {
                     // Not a bad row: the whole file would be read wrongly.
                     throw ExplicableError.badInput(
                         "trials carry several participant fields with different values (\(present.map(\.0).joined(separator: ", "))); "
-                            + "say which one names the participant with --participant-field FIELD", file: sink.file, line: line)
+                            + "say which one names the participant with --participant-field FIELD", file: sink.file,
+                        line: line)
                 }
                 participant = first.1
             }
             let session = sessionFields.lazy.compactMap { string(trial[$0]) }.first { !$0.isEmpty }
             let platform = trial["PROLIFIC_PID"] != nil || trial["prolific_pid"] != nil ? "prolific" : "jspsych"
-            let g = sink.group(platform: platform, annotator: participant,
+            let g = sink.group(
+                platform: platform, annotator: participant,
                 assignmentID: session ?? context.assignment ?? "jspsych:\(participant)", status: context.status,
                 startedAt: context.startedAt, submittedAt: context.submittedAt,
-                workSeconds: context.startedAt.flatMap { start in context.submittedAt.map { $0.timeIntervalSince(start) } })
+                workSeconds: context.startedAt.flatMap { start in
+                    context.submittedAt.map { $0.timeIntervalSince(start) }
+                })
             sink.attach(g, line: line, fields: fields())
             if let elapsed = number(trial["time_elapsed"]) {
                 sink.noteActivity(g, seconds: elapsed / 1000)
             }
             var response = trial[valueField]
-            if let object = response as? [String: Any] { response = object[key] ?? (object.count == 1 ? object.first!.value : nil) }
-            let cannotTell = (response as? String).map { ["cannot-tell", "cannot tell"].contains($0.lowercased()) } ?? false
+            if let object = response as? [String: Any] {
+                response = object[key] ?? (object.count == 1 ? object.first!.value : nil)
+            }
+            let cannotTell =
+                (response as? String).map { ["cannot-tell", "cannot tell"].contains($0.lowercased()) } ?? false
             let notApplicable = (response as? String).map(ResponseSink.isNotApplicable) ?? false
             var value = number(response)
             if value == nil, !cannotTell, !notApplicable, let text = string(response) {
@@ -125,20 +143,25 @@ enum JsPsychFormat {
             }
             guard value != nil || cannotTell || notApplicable else {
                 if response == nil || response is NSNull || string(response) == "" { continue }  // time-out: no answer
-                try sink.fail(g, RowError(line: line, reason: "response '\(response!)' to item '\(key)' is not a value",
-                    fields: []))
+                try sink.fail(
+                    g,
+                    RowError(
+                        line: line, reason: "response '\(response!)' to item '\(key)' is not a value",
+                        fields: []))
                 continue
             }
             var rt: Double?
             if let raw = trial[mapping?.rt ?? "rt"], !(raw is NSNull), string(raw) != "" {
                 guard let number = number(raw) else {
-                    try sink.fail(g, RowError(line: line, reason: "field 'rt' of item '\(key)' is not a number", fields: []))
+                    try sink.fail(
+                        g, RowError(line: line, reason: "field 'rt' of item '\(key)' is not a number", fields: []))
                     continue
                 }
                 rt = number
             }
             let position = number(trial["trial_index"]).flatMap { Int(exactly: $0) }
-            try sink.answer(g, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable,
+            try sink.answer(
+                g, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable,
                 reactionMs: rt, position: position, line: line)
         }
     }
@@ -162,7 +185,9 @@ enum JsPsychFormat {
 
 /// Whether a JSON file's first significant byte (after a byte-order mark and white space) is `[`.
 func startsWithArray(_ url: URL) throws(ExplicableError) -> Bool {
-    guard let handle = try? FileHandle(forReadingFrom: url) else { throw ExplicableError(.io, "cannot read file", file: url.path) }
+    guard let handle = try? FileHandle(forReadingFrom: url) else {
+        throw ExplicableError(.io, "cannot read file", file: url.path)
+    }
     defer { try? handle.close() }
     var offset = 0
     while true {

@@ -24,7 +24,8 @@ public struct LineReader: ChunkedFileReading {
         while true {
             if let newline = buffer[position...].firstIndex(of: 0x0A) {
                 if newline - position > maxLineBytes {
-                    throw ExplicableError.badInput("a line longer than \(maxLineBytes) bytes (the limit for one record)",
+                    throw ExplicableError.badInput(
+                        "a line longer than \(maxLineBytes) bytes (the limit for one record)",
                         file: file, line: line + 1)
                 }
                 var end = newline
@@ -34,7 +35,8 @@ public struct LineReader: ChunkedFileReading {
                 return try text(bytes)
             }
             if buffer.count - position > maxLineBytes {
-                throw ExplicableError.badInput("a line longer than \(maxLineBytes) bytes (the limit for one record)",
+                throw ExplicableError.badInput(
+                    "a line longer than \(maxLineBytes) bytes (the limit for one record)",
                     file: file, line: line + 1)
             }
             if isAtEnd {

@@ -23,8 +23,11 @@ enum LongCSVFormat {
                 let a = table.cell(cells, "class_a") ?? "", b = table.cell(cells, "class_b") ?? ""
                 guard let i = sink.classIndex(a), let j = sink.classIndex(b) else {
                     let unknown = sink.classIndex(a) == nil ? a : b
-                    try sink.reject(RowError(line: line,
-                        reason: "unknown class '\(unknown)' (expected one of: \(labels.joined(separator: ", ")))", fields: cells))
+                    try sink.reject(
+                        RowError(
+                            line: line,
+                            reason: "unknown class '\(unknown)' (expected one of: \(labels.joined(separator: ", ")))",
+                            fields: cells))
                     continue
                 }
                 key = "pair:\(i):\(j)"
@@ -38,8 +41,11 @@ enum LongCSVFormat {
             var value: Double? = Double(raw)
             if value == nil, !cannotTell, !notApplicable, sink.study.spec.design == .instanceLabel {
                 guard let index = sink.classIndex(raw) else {
-                    try sink.reject(RowError(line: line,
-                        reason: "unknown class '\(raw)' (expected one of: \(labels.joined(separator: ", ")))", fields: cells))
+                    try sink.reject(
+                        RowError(
+                            line: line,
+                            reason: "unknown class '\(raw)' (expected one of: \(labels.joined(separator: ", ")))",
+                            fields: cells))
                     continue
                 }
                 value = Double(index)
@@ -51,7 +57,8 @@ enum LongCSVFormat {
             var rt: Double?
             if let text = table.cell(cells, "rt_ms"), !text.isEmpty {
                 guard let number = Double(text) else {
-                    try sink.reject(RowError(line: line, reason: "field 'rt_ms' is '\(text)', not a number", fields: cells))
+                    try sink.reject(
+                        RowError(line: line, reason: "field 'rt_ms' is '\(text)', not a number", fields: cells))
                     continue
                 }
                 rt = number
@@ -59,18 +66,22 @@ enum LongCSVFormat {
             var workSeconds: Double?
             if let text = table.cell(cells, "work_seconds"), !text.isEmpty {
                 guard let number = Double(text), number.isFinite, number >= 0 else {
-                    try sink.reject(RowError(line: line, reason: "field 'work_seconds' is '\(text)', not a number of seconds ≥ 0",
-                        fields: cells))
+                    try sink.reject(
+                        RowError(
+                            line: line, reason: "field 'work_seconds' is '\(text)', not a number of seconds ≥ 0",
+                            fields: cells))
                     continue
                 }
                 workSeconds = number
             }
             let status = table.cell(cells, "status").flatMap { $0.isEmpty ? nil : $0 }
             let assignment = table.cell(cells, "assignment").flatMap { $0.isEmpty ? nil : $0 } ?? "long:\(annotator)"
-            let submission = try sink.submission(platform: "long", annotator: annotator, assignmentID: assignment,
+            let submission = try sink.submission(
+                platform: "long", annotator: annotator, assignmentID: assignment,
                 status: status, workSeconds: workSeconds)
             try sink.addResponse(
-                submission: submission, itemKey: key, value: value, cannotTell: cannotTell, notApplicable: notApplicable,
+                submission: submission, itemKey: key, value: value, cannotTell: cannotTell,
+                notApplicable: notApplicable,
                 reactionMs: rt, position: nil, line: line, fields: cells)
         }
     }

@@ -45,7 +45,8 @@ public struct ReviewRun: Sendable, Equatable {
         let predictions = try classes("predictions.npy")
         let labels = try classes("labels.npy")
         guard predictions.count == labels.count else {
-            throw .badInput("holds \(predictions.count) predictions but labels.npy holds \(labels.count) labels",
+            throw .badInput(
+                "holds \(predictions.count) predictions but labels.npy holds \(labels.count) labels",
                 file: folder.appendingPathComponent("predictions.npy").path)
         }
         return ReviewRun(name: folder.standardizedFileURL.lastPathComponent, predictions: predictions, labels: labels)
@@ -91,21 +92,27 @@ public struct MistakeReview: Sendable, Equatable {
         guard count >= 1 else { throw ExplicableError(.invalidArgument, "the number of images must be at least 1") }
         var seen = Set<String>()
         for run in runs where !seen.insert(run.name).inserted {
-            throw ExplicableError(.invalidArgument, "two runs are named '\(run.name)': a run's name is its folder's name")
+            throw ExplicableError(
+                .invalidArgument, "two runs are named '\(run.name)': a run's name is its folder's name")
         }
         for run in runs.dropFirst() {
             guard run.labels.count == first.labels.count else {
-                throw ExplicableError(.badInput,
-                    "run '\(run.name)' has \(run.labels.count) test images but '\(first.name)' has \(first.labels.count)")
+                throw ExplicableError(
+                    .badInput,
+                    "run '\(run.name)' has \(run.labels.count) test images but '\(first.name)' has \(first.labels.count)"
+                )
             }
             if let i = run.labels.indices.first(where: { run.labels[$0] != first.labels[$0] }) {
-                throw ExplicableError(.badInput,
-                    "runs '\(first.name)' and '\(run.name)' disagree on the label of test image \(i): not the same test set")
+                throw ExplicableError(
+                    .badInput,
+                    "runs '\(first.name)' and '\(run.name)' disagree on the label of test image \(i): not the same test set"
+                )
             }
         }
         let candidates = first.labels.indices.filter { i in runs.allSatisfy { $0.predictions[i] != $0.labels[i] } }
         guard candidates.count >= count else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "only \(candidates.count) test images are misclassified by every run "
                     + "(\(runs.map(\.name).joined(separator: ", "))), but \(count) were asked for")
         }
@@ -120,9 +127,11 @@ public struct MistakeReview: Sendable, Equatable {
         for index in pool.prefix(count).sorted() {
             let wrong = Set(runs.map { $0.predictions[index] }).sorted()
             for prediction in wrong {
-                entries.append(Entry(item: "image:\(entries.count)", image: "cifar10-test:\(index)", testIndex: index,
-                    trueClass: first.labels[index], prediction: prediction,
-                    models: runs.filter { $0.predictions[index] == prediction }.map(\.name)))
+                entries.append(
+                    Entry(
+                        item: "image:\(entries.count)", image: "cifar10-test:\(index)", testIndex: index,
+                        trueClass: first.labels[index], prediction: prediction,
+                        models: runs.filter { $0.predictions[index] == prediction }.map(\.name)))
             }
         }
         return MistakeReview(models: runs.map(\.name), candidates: candidates.count, entries: entries)
@@ -184,7 +193,8 @@ extension MistakeReview {
     ) throws(ExplicableError) -> Setup {
         var (spec, _) = try StudySpec.load(specURL)
         guard spec.design == .mistakeReview else {
-            throw ExplicableError(.badInput, "field 'design' is '\(spec.design.rawValue)', not mistake-review",
+            throw ExplicableError(
+                .badInput, "field 'design' is '\(spec.design.rawValue)', not mistake-review",
                 file: specURL.path)
         }
         let specFolder = specURL.deletingLastPathComponent()
@@ -192,10 +202,12 @@ extension MistakeReview {
         var count = images
         if count == nil, case .modelMistakes(let n) = spec.images { count = n }
         guard let count else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "the spec's images are not a model-mistakes source: say how many with --images", file: specURL.path)
         }
-        let testFile = try data.locate(["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 (binary version) test_batch.bin",
+        let testFile = try data.locate(
+            ["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 (binary version) test_batch.bin",
             fetchHint: "put the CIFAR-10 binary release in the data folder")
         let test = try CIFARBinary(url: testFile)
         var runs: [ReviewRun] = []
@@ -203,12 +215,14 @@ extension MistakeReview {
             let run = try ReviewRun.load(folder, classCount: classes.count)
             let labelsFile = folder.appendingPathComponent("labels.npy").path
             guard run.labels.count == test.count else {
-                throw ExplicableError(.badInput,
+                throw ExplicableError(
+                    .badInput,
                     "holds \(run.labels.count) labels but \(testFile.lastPathComponent) has \(test.count) test images",
                     file: labelsFile)
             }
             if let i = run.labels.indices.first(where: { run.labels[$0] != test.label($0) }) {
-                throw ExplicableError(.badInput,
+                throw ExplicableError(
+                    .badInput,
                     "element \(i) is \(run.labels[i]) but \(testFile.lastPathComponent) labels test image \(i) \(test.label(i))",
                     file: labelsFile)
             }
@@ -216,7 +230,8 @@ extension MistakeReview {
         }
         let review = try select(runs: runs, count: count, seed: seed ?? spec.seed)
         guard review.entries.count >= spec.itemsPerAssignment else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "\(count) images give \(review.entries.count) items, fewer than the spec's itemsPerAssignment "
                     + "(\(spec.itemsPerAssignment)): ask for more images or lower itemsPerAssignment")
         }
@@ -226,7 +241,9 @@ extension MistakeReview {
         if !ClassSetCatalog.builtInNames.contains(spec.classSet), !spec.classSet.hasPrefix("/") {
             // The spec is written elsewhere: a class-set path relative to the original spec must stay valid.
             let beside = specFolder.appendingPathComponent(spec.classSet)
-            spec.classSet = FileManager.default.fileExists(atPath: beside.path) ? beside.standardizedFileURL.path
+            spec.classSet =
+                FileManager.default.fileExists(atPath: beside.path)
+                ? beside.standardizedFileURL.path
                 : URL(fileURLWithPath: spec.classSet).standardizedFileURL.path
         }
         try spec.validate(file: "--name")
@@ -237,7 +254,8 @@ extension MistakeReview {
             throw ExplicableError(.io, "cannot encode the study spec: \(error)")
         }
 
-        let study = try Study.create(spec: spec, specJSON: specJSON, classes: classes, in: store,
+        let study = try Study.create(
+            spec: spec, specJSON: specJSON, classes: classes, in: store,
             reviewModels: review.modelsByItem)
         let plan = try TaskPlan(study: study)
         var writer = try TaskWriter(study: study, plan: plan, templates: templates)

@@ -28,7 +28,8 @@ public enum PNGEncoder {
             png.append(Data(bytes: &crc, count: 4))
         }
         func be32(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8((v >> $0) & 0xFF) } }
-        chunk("IHDR", be32(width) + be32(height) + [8, 2, 0, 0, 0])  // 8-bit, truecolour, deflate, filter 0, no interlace
+        // 8-bit, truecolour, deflate, filter 0, no interlace
+        chunk("IHDR", be32(width) + be32(height) + [8, 2, 0, 0, 0])
         chunk("IDAT", compressed)
         chunk("IEND", [])
         return png

@@ -24,31 +24,38 @@ public enum PairList {
             if let i = byLabel[text] { return i }
             if let i = Int(text), (0..<n).contains(i) { return i }
             let known = classes.labels.prefix(5).joined(separator: ", ") + (n > 5 ? ", …" : "")
-            throw .badInput("unknown class '\(text)' (expected a label of \(classes.name) such as \(known), "
-                + "or an index 0–\(n - 1))", file: file, line: line)
+            throw .badInput(
+                "unknown class '\(text)' (expected a label of \(classes.name) such as \(known), "
+                    + "or an index 0–\(n - 1))", file: file, line: line)
         }
         while let text = try reader.next() {
             let line = reader.line
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let fields = trimmed.contains("\t") ? trimmed.split(separator: "\t", omittingEmptySubsequences: false)
+            let fields =
+                trimmed.contains("\t")
+                ? trimmed.split(separator: "\t", omittingEmptySubsequences: false)
                 : trimmed.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == 2 else {
-                throw .badInput("expected two classes 'a<TAB>b', found \(fields.count) field\(fields.count == 1 ? "" : "s")",
+                throw .badInput(
+                    "expected two classes 'a<TAB>b', found \(fields.count) field\(fields.count == 1 ? "" : "s")",
                     file: file, line: line)
             }
-            if seen.isEmpty, [["class_a", "class_b"], ["a", "b"]].contains(fields.map { $0.trimmingCharacters(in: .whitespaces) }),
+            if seen.isEmpty,
+                [["class_a", "class_b"], ["a", "b"]].contains(fields.map { $0.trimmingCharacters(in: .whitespaces) }),
                 byLabel[String(fields[0])] == nil
             {
                 continue
             }
             let pair = ClassPair(try classIndex(fields[0], line: line), try classIndex(fields[1], line: line))
             guard pair.a != pair.b else {
-                throw .badInput("a class paired with itself ('\(classes.labels[pair.a])'): the diagonal is never asked",
+                throw .badInput(
+                    "a class paired with itself ('\(classes.labels[pair.a])'): the diagonal is never asked",
                     file: file, line: line)
             }
             if let first = seen.updateValue(line, forKey: pair) {
-                throw .badInput("pair \(classes.labels[pair.a]) → \(classes.labels[pair.b]) repeats line \(first)",
+                throw .badInput(
+                    "pair \(classes.labels[pair.a]) → \(classes.labels[pair.b]) repeats line \(first)",
                     file: file, line: line)
             }
         }

@@ -39,28 +39,37 @@ struct Payload: Decodable {
 
     /// Adds this payload's submission and answers, all or nothing: `explicit*` values (an export's
     /// columns) win over the payload's own.
-    func add(to sink: inout ResponseSink, platform defaultPlatform: String, assignmentID explicitID: String? = nil,
+    func add(
+        to sink: inout ResponseSink, platform defaultPlatform: String, assignmentID explicitID: String? = nil,
         annotator explicitAnnotator: String? = nil, status: String? = nil, startedAt explicitStart: Date? = nil,
         submittedAt explicitSubmit: Date? = nil, workSeconds explicitSeconds: Double? = nil, feedback: String? = nil,
-        rejectedOnPlatform: Bool = false, line: Int, fields: [String]) throws
-    {
+        rejectedOnPlatform: Bool = false, line: Int, fields: [String]
+    ) throws {
         guard study == sink.study.spec.name else {
-            try sink.reject(RowError(line: line,
-                reason: "payload is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)", fields: fields))
+            try sink.reject(
+                RowError(
+                    line: line,
+                    reason: "payload is for study '\(study)', not '\(sink.study.spec.name)' (a file of another study?)",
+                    fields: fields))
             return
         }
-        let platform = explicitAnnotator != nil ? defaultPlatform
+        let platform =
+            explicitAnnotator != nil
+            ? defaultPlatform
             : prolific_pid != nil ? "prolific" : worker_id != nil ? "mturk" : defaultPlatform
         guard let annotator = explicitAnnotator ?? prolific_pid ?? worker_id ?? session_id else {
-            try sink.reject(RowError(line: line, reason: "payload names no participant (PROLIFIC_PID, workerId or SESSION_ID)",
-                fields: fields))
+            try sink.reject(
+                RowError(
+                    line: line, reason: "payload names no participant (PROLIFIC_PID, workerId or SESSION_ID)",
+                    fields: fields))
             return
         }
         let assignmentID = explicitID ?? assignment_id ?? session_id ?? "\(annotator):\(assignment ?? -1)"
         let started = explicitStart ?? Self.date(started_at), submitted = explicitSubmit ?? Self.date(submitted_at)
         var seconds = explicitSeconds
         if seconds == nil, let started, let submitted { seconds = submitted.timeIntervalSince(started) }
-        let g = sink.group(platform: platform, annotator: annotator, assignmentID: assignmentID, status: status,
+        let g = sink.group(
+            platform: platform, annotator: annotator, assignmentID: assignmentID, status: status,
             startedAt: started, submittedAt: submitted, workSeconds: seconds, feedback: feedback,
             rejectedOnPlatform: rejectedOnPlatform)
         sink.attach(g, line: line, fields: fields)
@@ -69,7 +78,8 @@ struct Payload: Decodable {
                 try sink.fail(g, RowError(line: line, reason: "response \(position) is empty", fields: fields))
                 continue
             }
-            try sink.answer(g, itemKey: response.item, value: response.value, cannotTell: response.cannot_tell ?? false,
+            try sink.answer(
+                g, itemKey: response.item, value: response.value, cannotTell: response.cannot_tell ?? false,
                 notApplicable: response.not_applicable ?? false, reactionMs: response.rt_ms,
                 position: response.position ?? position, line: line)
         }
@@ -97,8 +107,10 @@ enum PayloadFormat {
                     let payload = try decoder.decode(Payload.self, from: Data(trimmed.utf8))
                     try payload.add(to: &sink, platform: "self-hosted", line: lines.line, fields: [trimmed])
                 } catch let error as DecodingError {
-                    try sink.reject(RowError(line: lines.line, reason: "not an explicable payload: \(describe(error))",
-                        fields: [trimmed]))
+                    try sink.reject(
+                        RowError(
+                            line: lines.line, reason: "not an explicable payload: \(describe(error))",
+                            fields: [trimmed]))
                 }
             }
             return
@@ -110,11 +122,14 @@ enum PayloadFormat {
                 sink.rowsRead += 1
                 do {
                     let payload = try decoder.decode(Payload.self, from: bytes)
-                    try payload.add(to: &sink, platform: "self-hosted", line: line,
+                    try payload.add(
+                        to: &sink, platform: "self-hosted", line: line,
                         fields: [String(decoding: bytes, as: UTF8.self)])
                 } catch let error as DecodingError {
-                    try sink.reject(RowError(line: line, reason: "not an explicable payload: \(describe(error))",
-                        fields: [String(decoding: bytes, as: UTF8.self)]))
+                    try sink.reject(
+                        RowError(
+                            line: line, reason: "not an explicable payload: \(describe(error))",
+                            fields: [String(decoding: bytes, as: UTF8.self)]))
                 }
             }
             return
@@ -122,8 +137,9 @@ enum PayloadFormat {
         // One payload object, possibly spread over several lines.
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         guard size <= sink.options.maxRecordBytes else {
-            throw ExplicableError.badInput("one JSON document of \(size) bytes, more than the \(sink.options.maxRecordBytes)-byte "
-                + "limit for one record (write payloads as JSON lines or an array)", file: url.path, line: 1)
+            throw ExplicableError.badInput(
+                "one JSON document of \(size) bytes, more than the \(sink.options.maxRecordBytes)-byte "
+                    + "limit for one record (write payloads as JSON lines or an array)", file: url.path, line: 1)
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

@@ -17,8 +17,12 @@ enum ProlificFormat {
     static func read(_ url: URL, payloads: URL, into sink: inout ResponseSink) throws {
         var table = try CSVTable(url, maxRecordBytes: sink.options.maxRecordBytes)
         sink.header = table.header
-        let participantColumn = ["Participant id", "participant_id", "Participant ID"].first { table.columns[$0] != nil }
-        guard let participantColumn else { throw ExplicableError.badInput("missing column 'Participant id'", file: url.path, line: 1) }
+        let participantColumn = ["Participant id", "participant_id", "Participant ID"].first {
+            table.columns[$0] != nil
+        }
+        guard let participantColumn else {
+            throw ExplicableError.badInput("missing column 'Participant id'", file: url.path, line: 1)
+        }
         let submissionColumn = ["Submission id", "session_id", "Submission ID"].first { table.columns[$0] != nil }
         var byID: [String: (payload: Payload, line: Int)] = [:]
         for (payload, line) in try loadPayloads(payloads, maxRecordBytes: sink.options.maxRecordBytes) {
@@ -40,7 +44,9 @@ enum ProlificFormat {
             guard let match = byID["s:" + submissionID] ?? byID["p:" + participant] else {
                 if completedStatuses.contains(status?.uppercased() ?? "") || completedAt != nil {
                     if missing.isEmpty { firstMissingLine = line }
-                    missing.append("line \(line) (\(submissionID.isEmpty ? "no submission id" : submissionID), \(status ?? "no status"))")
+                    missing.append(
+                        "line \(line) (\(submissionID.isEmpty ? "no submission id" : submissionID), \(status ?? "no status"))"
+                    )
                 } else {
                     sink.rowsAccepted += 1  // not completed: no payload expected
                 }
@@ -50,8 +56,11 @@ enum ProlificFormat {
                 try sink.reject(RowError(line: line, reason: "a second export row for the same payload", fields: cells))
                 continue
             }
-            let seconds = table.cell(cells, "Time taken").flatMap(Double.init).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
-            try match.payload.add(to: &sink, platform: "prolific",
+            let seconds = table.cell(cells, "Time taken").flatMap(Double.init).flatMap {
+                $0.isFinite && $0 >= 0 ? $0 : nil
+            }
+            try match.payload.add(
+                to: &sink, platform: "prolific",
                 assignmentID: submissionID.isEmpty ? nil : submissionID, annotator: participant, status: status,
                 startedAt: table.cell(cells, "Started at").flatMap(Payload.date), submittedAt: completedAt,
                 workSeconds: seconds, line: line, fields: cells)
@@ -77,7 +86,8 @@ enum ProlificFormat {
             elements.maxElementBytes = maxRecordBytes
             while let (bytes, line) = try elements.next() {
                 do { result.append((try decoder.decode(Payload.self, from: bytes), line)) } catch {
-                    throw ExplicableError.badInput("not an explicable payload: \(PayloadFormat.describe(error))", file: url.path, line: line)
+                    throw ExplicableError.badInput(
+                        "not an explicable payload: \(PayloadFormat.describe(error))", file: url.path, line: line)
                 }
             }
             return result
@@ -88,7 +98,8 @@ enum ProlificFormat {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             do { result.append((try decoder.decode(Payload.self, from: Data(trimmed.utf8)), lines.line)) } catch {
-                throw ExplicableError.badInput("not an explicable payload: \(PayloadFormat.describe(error))", file: url.path,
+                throw ExplicableError.badInput(
+                    "not an explicable payload: \(PayloadFormat.describe(error))", file: url.path,
                     line: lines.line)
             }
         }

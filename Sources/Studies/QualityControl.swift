@@ -70,10 +70,12 @@ public struct QualityControl {
             if mine.isEmpty, submission.importId != nil { why.append("no answers stored") }
             var failed = 0
             for answer in mine {
-                guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer else {
+                guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer
+                else {
                     continue
                 }
-                let tolerance = item.key.hasPrefix("decoy:")
+                let tolerance =
+                    item.key.hasPrefix("decoy:")
                     ? (spec.effectiveScreen.decoyPassMax ?? expected) - expected
                     : spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
                 if answer.value.map({ abs($0 - expected) > tolerance }) ?? true { failed += 1 }
@@ -101,15 +103,17 @@ public struct QualityControl {
             }
             perWorker[submission.annotatorId, default: 0] += 1
             if let limit = qc.maxAssignmentsPerWorker, perWorker[submission.annotatorId]! > limit {
-                why.append("worker's submission number \(perWorker[submission.annotatorId]!), above the limit of \(limit)")
+                why.append(
+                    "worker's submission number \(perWorker[submission.annotatorId]!), above the limit of \(limit)")
             }
             reasons[id] = why
-            result.append(Row(
-                assignmentID: submission.assignmentID,
-                annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
-                failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
-                status: .pending, reason: nil, isOverridden: submission.qcOverridden,
-                isFinished: submission.importId != nil || submission.submittedAt != nil))
+            result.append(
+                Row(
+                    assignmentID: submission.assignmentID,
+                    annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
+                    failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
+                    status: .pending, reason: nil, isOverridden: submission.qcOverridden,
+                    isFinished: submission.importId != nil || submission.submittedAt != nil))
         }
         // Agreement among the submissions no other rule rejected (Likert designs only).
         if spec.design != .instanceLabel {
@@ -117,7 +121,10 @@ public struct QualityControl {
             var sums: [Int64: (Double, Int)] = [:]
             for s in candidates {
                 for a in answers[s.id!] ?? [] where itemsById[a.itemId]?.isAttentionCheck == false {
-                    if let v = a.value { sums[a.itemId, default: (0, 0)].0 += v; sums[a.itemId]!.1 += 1 }
+                    if let v = a.value {
+                        sums[a.itemId, default: (0, 0)].0 += v
+                        sums[a.itemId]!.1 += 1
+                    }
                 }
             }
             for (index, submission) in submissions.enumerated() where reasons[submission.id!]!.isEmpty {
@@ -132,7 +139,8 @@ public struct QualityControl {
                 guard !rho.isNaN else { continue }  // a constant side has no rank correlation
                 result[index].agreement = rho
                 if let limit = qc.minAgreement, rho < limit {
-                    reasons[submission.id!]!.append(String(format: "low agreement: Spearman %.2f with the others (minimum %.2f)", rho, limit))
+                    reasons[submission.id!]!.append(
+                        String(format: "low agreement: Spearman %.2f with the others (minimum %.2f)", rho, limit))
                 }
             }
         }
@@ -155,7 +163,8 @@ public struct QualityControl {
 
     /// Records a decision by hand; `run()` keeps it from then on.
     public func override(assignmentID: String, accept: Bool, reason: String?) throws(ExplicableError) {
-        try store.overrideDecision(studyId: study.id, studyName: study.spec.name, assignmentID: assignmentID,
+        try store.overrideDecision(
+            studyId: study.id, studyName: study.spec.name, assignmentID: assignmentID,
             accept: accept, reason: reason)
     }
 

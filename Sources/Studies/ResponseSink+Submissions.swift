@@ -10,9 +10,12 @@ extension ResponseSink {
         submittedAt: Date? = nil, workSeconds: Double? = nil, feedback: String? = nil, rejectedOnPlatform: Bool = false
     ) -> Int {
         if let index = pendingIndex[assignmentID] { return index }
-        pending.append(PendingSubmission(platform: platform, annotator: annotator, assignmentID: assignmentID,
-            status: status, startedAt: startedAt, submittedAt: submittedAt, workSeconds: workSeconds, feedback: feedback,
-            rejectedOnPlatform: rejectedOnPlatform))
+        pending.append(
+            PendingSubmission(
+                platform: platform, annotator: annotator, assignmentID: assignmentID,
+                status: status, startedAt: startedAt, submittedAt: submittedAt, workSeconds: workSeconds,
+                feedback: feedback,
+                rejectedOnPlatform: rejectedOnPlatform))
         pendingIndex[assignmentID] = pending.count - 1
         return pending.count - 1
     }
@@ -38,23 +41,33 @@ extension ResponseSink {
     ) throws {
         answersSeen += 1
         guard let item = items[itemKey] else {
-            try fail(g, RowError(line: line,
-                reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: []))
+            try fail(
+                g,
+                RowError(
+                    line: line,
+                    reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: []))
             return
         }
-        switch check(item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+        switch check(
+            item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
             line: line, fields: [])
         {
         case .failure(let error):
             try fail(g, error)
         case .success(let stored):
             guard pending[g].answered.insert(item).inserted else {
-                try fail(g, RowError(line: line,
-                    reason: "a second answer to item '\(study.items[item].key)' in the same submission", fields: []))
+                try fail(
+                    g,
+                    RowError(
+                        line: line,
+                        reason: "a second answer to item '\(study.items[item].key)' in the same submission", fields: [])
+                )
                 return
             }
-            pending[g].answers.append(PendingAnswer(item: item, value: stored, cannotTell: cannotTell,
-                notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line))
+            pending[g].answers.append(
+                PendingAnswer(
+                    item: item, value: stored, cannotTell: cannotTell,
+                    notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line))
         }
     }
 
@@ -89,12 +102,18 @@ extension ResponseSink {
                     already += 1
                     continue
                 }
-                try conflict(p, RowError(line: answer.line, reason: differsReason(item: answer.item, old: old), fields: []))
+                try conflict(
+                    p, RowError(line: answer.line, reason: differsReason(item: answer.item, old: old), fields: []))
                 return
             }
-            if let other = try session.otherAnswer(annotatorIds: others, itemId: itemId, excludingSubmission: existing?.id) {
-                try conflict(p, RowError(line: answer.line, reason: repeatReason(item: answer.item, otherAssignment: other),
-                    fields: []))
+            if let other = try session.otherAnswer(
+                annotatorIds: others, itemId: itemId, excludingSubmission: existing?.id)
+            {
+                try conflict(
+                    p,
+                    RowError(
+                        line: answer.line, reason: repeatReason(item: answer.item, otherAssignment: other),
+                        fields: []))
                 return
             }
             fresh.append(answer)
@@ -111,20 +130,25 @@ extension ResponseSink {
             submissionsExtended += 1
         } else {
             let hash = SHA256Digest.annotatorHash(salt: session.salt, platform: p.platform, rawID: p.annotator)
-            let annotatorId = try session.annotatorID(platform: p.platform, idHash: hash,
+            let annotatorId = try session.annotatorID(
+                platform: p.platform, idHash: hash,
                 rawID: keepRawIDs ? p.annotator : nil)
-            id = try session.insertSubmission(annotatorId: annotatorId, assignmentID: p.assignmentID,
+            id = try session.insertSubmission(
+                annotatorId: annotatorId, assignmentID: p.assignmentID,
                 platformStatus: p.status, startedAt: p.startedAt, submittedAt: p.submittedAt,
                 workSeconds: p.workSeconds ?? p.lastActivity, platformFeedback: p.feedback)
             if p.rejectedOnPlatform {
-                try session.updateSubmission(id: id, rejectedReason: "rejected on \(p.platform == "mturk" ? "MTurk" : p.platform)")
+                try session.updateSubmission(
+                    id: id, rejectedReason: "rejected on \(p.platform == "mturk" ? "MTurk" : p.platform)")
             }
             submissionsAdded += 1
         }
         for answer in fresh {
-            guard try session.insertResponse(submissionId: id, itemId: study.items[answer.item].id!, value: answer.value,
-                cannotTell: answer.cannotTell, notApplicable: answer.notApplicable, reactionMs: answer.reactionMs,
-                position: answer.position)
+            guard
+                try session.insertResponse(
+                    submissionId: id, itemId: study.items[answer.item].id!, value: answer.value,
+                    cannotTell: answer.cannotTell, notApplicable: answer.notApplicable, reactionMs: answer.reactionMs,
+                    position: answer.position)
             else { preconditionFailure("an answer checked against the store was refused") }
             responsesAdded += 1
         }
@@ -137,7 +161,8 @@ extension ResponseSink {
 
     private mutating func rejectRecords(of p: PendingSubmission, reason: String, at line: Int) {
         for record in p.records {
-            let why = record.line == line || p.records.count == 1 ? reason : "line \(line) of the same submission: \(reason)"
+            let why =
+                record.line == line || p.records.count == 1 ? reason : "line \(line) of the same submission: \(reason)"
             rejected.append(RowError(line: record.line, reason: why, fields: record.fields))
         }
     }

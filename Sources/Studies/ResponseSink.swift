@@ -101,7 +101,9 @@ struct ResponseSink {
     /// Counts an empty answer cell (an item the worker was not shown) and notes the first ones' places.
     mutating func skipEmptyCell(line: Int, source: String) {
         emptyCellsSkipped += 1
-        if emptyCellsSkippedAt.count < ImportReport.emptyCellsListed { emptyCellsSkippedAt.append("line \(line): \(source)") }
+        if emptyCellsSkippedAt.count < ImportReport.emptyCellsListed {
+            emptyCellsSkippedAt.append("line \(line): \(source)")
+        }
     }
 
     /// Handles a bad record that belongs to no submission: collect it, or stop the import.
@@ -122,9 +124,10 @@ struct ResponseSink {
 
     /// The ids of the annotators stored for this raw id on any platform.
     func annotatorIds(rawID: String) throws -> [Int64] {
-        try session.annotatorIDs(idHashes: Self.platforms.map {
-            SHA256Digest.annotatorHash(salt: session.salt, platform: $0, rawID: rawID)
-        })
+        try session.annotatorIDs(
+            idHashes: Self.platforms.map {
+                SHA256Digest.annotatorHash(salt: session.salt, platform: $0, rawID: rawID)
+            })
     }
 
     // MARK: Records with one answer each
@@ -148,7 +151,8 @@ struct ResponseSink {
         } else {
             let hash = SHA256Digest.annotatorHash(salt: session.salt, platform: platform, rawID: rawID)
             let annotatorId = try session.annotatorID(platform: platform, idHash: hash, rawID: keepRawIDs ? rawID : nil)
-            id = try session.insertSubmission(annotatorId: annotatorId, assignmentID: assignmentID, platformStatus: status,
+            id = try session.insertSubmission(
+                annotatorId: annotatorId, assignmentID: assignmentID, platformStatus: status,
                 startedAt: startedAt, submittedAt: submittedAt, workSeconds: workSeconds)
             isExisting = false
         }
@@ -158,11 +162,13 @@ struct ResponseSink {
     }
 
     /// Checks an answer to `study.items[item]` and returns the value to store.
-    func check(item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double? = nil,
-        line: Int, fields: @autoclosure () -> [String]) -> Result<Double?, RowError>
-    {
+    func check(
+        item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double? = nil,
+        line: Int, fields: @autoclosure () -> [String]
+    ) -> Result<Double?, RowError> {
         let key = study.items[item].key
-        switch study.check(value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+        switch study.check(
+            value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
             for: study.items[item])
         {
         case .success(let stored): return .success(stored)
@@ -172,12 +178,14 @@ struct ResponseSink {
             case .reactionTime(let ms): reason = "reaction time \(ms) ms for item '\(key)' is not 0…86400000 ms"
             case .cannotTellNotAllowed: reason = "'cannot tell' is not allowed for item '\(key)'"
             case .notApplicableNotAllowed: reason = "'not applicable' is not allowed for item '\(key)'"
-            case .conflictingAnswer: reason = "'not applicable' for item '\(key)' together with a value or 'cannot tell'"
+            case .conflictingAnswer:
+                reason = "'not applicable' for item '\(key)' together with a value or 'cannot tell'"
             case .missingValue: reason = "missing value for item '\(key)'"
             case .notAClass(let v, let count): reason = "value \(v) is not a class index 0…\(count - 1)"
             case .offContinuousScale(let v, let scale): reason = "value \(v) is off the scale (\(scale))"
             case .offScale(let v, let accepted):
-                reason = "value \(v) is off the scale (\(accepted.sorted().map { String(Int($0)) }.joined(separator: ", ")))"
+                reason =
+                    "value \(v) is off the scale (\(accepted.sorted().map { String(Int($0)) }.joined(separator: ", ")))"
             }
             return .failure(RowError(line: line, reason: reason, fields: fields()))
         }
@@ -189,22 +197,28 @@ struct ResponseSink {
         reactionMs: Double?, position: Int?, line: Int, fields: [String]
     ) throws {
         guard let item = items[itemKey] else {
-            try reject(RowError(line: line,
-                reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have", fields: fields))
+            try reject(
+                RowError(
+                    line: line,
+                    reason: "answer for item '\(itemKey)', which study '\(study.spec.name)' does not have",
+                    fields: fields))
             return
         }
-        try addResponse(submission: submission, item: item, value: value, cannotTell: cannotTell,
+        try addResponse(
+            submission: submission, item: item, value: value, cannotTell: cannotTell,
             notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line, fields: fields)
     }
 
     /// Adds one answer to `study.items[item]`; a second answer to the same item in the same
     /// submission, or an answer the person already gave in another submission, is a bad row.
     mutating func addResponse(
-        submission: Int64, item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double?,
+        submission: Int64, item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
+        reactionMs: Double?,
         position: Int?, line: Int, fields: @autoclosure () -> [String]
     ) throws {
         answersSeen += 1
-        switch check(item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+        switch check(
+            item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
             line: line, fields: fields())
         {
         case .failure(let error):
@@ -212,19 +226,24 @@ struct ResponseSink {
         case .success(let stored):
             let itemId = study.items[item].id!
             let info = directInfo[submission]!
-            if !info.otherAnnotatorIds.isEmpty, let other = try session.otherAnswer(annotatorIds: info.otherAnnotatorIds,
-                itemId: itemId, excludingSubmission: submission)
+            if !info.otherAnnotatorIds.isEmpty,
+                let other = try session.otherAnswer(
+                    annotatorIds: info.otherAnnotatorIds,
+                    itemId: itemId, excludingSubmission: submission)
             {
-                try reject(RowError(line: line, reason: repeatReason(item: item, otherAssignment: other), fields: fields()))
+                try reject(
+                    RowError(line: line, reason: repeatReason(item: item, otherAssignment: other), fields: fields()))
                 return
             }
-            if try session.insertResponse(submissionId: submission, itemId: itemId, value: stored,
+            if try session.insertResponse(
+                submissionId: submission, itemId: itemId, value: stored,
                 cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs, position: position)
             {
                 responsesAdded += 1
                 rowsAccepted += 1
                 if !info.gotAnswers { directInfo[submission]!.gotAnswers = true }
-            } else if info.isExisting, let old = try session.storedAnswerKind(submissionId: submission, itemId: itemId) {
+            } else if info.isExisting, let old = try session.storedAnswerKind(submissionId: submission, itemId: itemId)
+            {
                 if old.value == stored && old.cannotTell == cannotTell && old.notApplicable == notApplicable {
                     answersAlreadyStored += 1
                     rowsAccepted += 1
@@ -232,9 +251,11 @@ struct ResponseSink {
                     try reject(RowError(line: line, reason: differsReason(item: item, old: old), fields: fields()))
                 }
             } else {
-                try reject(RowError(line: line,
-                    reason: "a second answer to item '\(study.items[item].key)' in the same submission",
-                    fields: fields()))
+                try reject(
+                    RowError(
+                        line: line,
+                        reason: "a second answer to item '\(study.items[item].key)' in the same submission",
+                        fields: fields()))
             }
         }
     }
@@ -245,8 +266,10 @@ struct ResponseSink {
     }
 
     func differsReason(item: Int, old: (value: Double?, cannotTell: Bool, notApplicable: Bool)) -> String {
-        let stored = old.cannotTell ? "cannot tell" : old.notApplicable ? "not applicable" : old.value.map { "\($0)" } ?? "none"
-        return "answer to item '\(study.items[item].key)' differs from the one already stored for this assignment (\(stored))"
+        let stored =
+            old.cannotTell ? "cannot tell" : old.notApplicable ? "not applicable" : old.value.map { "\($0)" } ?? "none"
+        return
+            "answer to item '\(study.items[item].key)' differs from the one already stored for this assignment (\(stored))"
     }
 
     /// Notes that `submission` was active `seconds` into its session, for formats that give only
@@ -269,7 +292,6 @@ struct ResponseSink {
         if activeSubmission >= 0 { lastActivity[activeSubmission] = activeSeconds }
     }
 
-
     /// Why a file with records gave no answer, naming the fields it saw and how to map them.
     func noAnswersMessage() -> String {
         let seen = (header.isEmpty ? fieldsSeen : header)
@@ -277,10 +299,12 @@ struct ResponseSink {
         let noun = rowsRead == 1 ? "record" : "records"
         switch options.format {
         case .jspsych where itemRecords > 0, .jatos where itemRecords > 0:
-            return "\(itemRecords) trial\(itemRecords == 1 ? " names an item" : "s name items") but none has an answer in "
+            return
+                "\(itemRecords) trial\(itemRecords == 1 ? " names an item" : "s name items") but none has an answer in "
                 + "'\(valueField)' (fields seen: \(list)); say which field holds the answer with --value-field FIELD"
         case .jspsych, .jatos:
-            return "\(rowsRead) \(noun) but no answer: no trial has a '\(itemField)' field naming one of the study's items "
+            return
+                "\(rowsRead) \(noun) but no answer: no trial has a '\(itemField)' field naming one of the study's items "
                 + "(fields seen: \(list)); say which field holds the item key with --item-field FIELD and which holds "
                 + "the answer with --value-field FIELD"
         default:

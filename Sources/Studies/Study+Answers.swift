@@ -63,7 +63,8 @@ extension Study {
         // Compared as doubles: 1e300 or 2^63 never reach Int(_:), which would trap.
         guard accepted.contains(value) else {
             let takesClasses = item.kind == .image || (item.kind == .attention && spec.design == .instanceLabel)
-            return .failure(takesClasses ? .notAClass(value, classCount: classes.count) : .offScale(value, accepted: accepted))
+            return .failure(
+                takesClasses ? .notAClass(value, classCount: classes.count) : .offScale(value, accepted: accepted))
         }
         return .success(value)
     }

@@ -21,7 +21,8 @@ extension Study {
         case .image:
             text = spec.question
         case .review:
-            let predictions = (item.predictions.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? [])
+            let predictions =
+                (item.predictions.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? [])
                 .map { label($0) }.joined(separator: ", ")
             text = spec.question.replacingOccurrences(of: "{{truth}}", with: label(item.trueClass))
                 .replacingOccurrences(of: "{{prediction}}", with: predictions)

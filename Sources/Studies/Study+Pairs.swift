@@ -52,7 +52,9 @@ extension Study {
             let count = extra.count(of: n * (n - 1) - n * perRow)
             return PairDesign.neighbours(prior: prior, k: k, extra: count, seed: spec.seed)
         case .file(let path):
-            let url = path.hasPrefix("/") || inputs.specFolder == nil ? URL(fileURLWithPath: path)
+            let url =
+                path.hasPrefix("/") || inputs.specFolder == nil
+                ? URL(fileURLWithPath: path)
                 : inputs.specFolder!.appendingPathComponent(path).standardizedFileURL
             return try PairList.read(url, classes: classes)
         }
@@ -62,7 +64,8 @@ extension Study {
         -> ClassMatrix
     {
         guard let prior = inputs.prior else {
-            throw ExplicableError(.invalidArgument, "the spec's pairs need the prior matrix '\(source)', and none was given")
+            throw ExplicableError(
+                .invalidArgument, "the spec's pairs need the prior matrix '\(source)', and none was given")
         }
         try classes.requireSameOrder(as: prior.classes, "prior '\(source)'", "the study")
         return prior
@@ -101,13 +104,17 @@ extension Study {
             pool.shuffle(using: &random)
             for start in stride(from: 0, to: candidates.count, by: perScreen) {
                 for b in candidates[start..<min(start + perScreen, candidates.count)] {
-                    items.append(ItemRecord(studyId: 0, key: "pair:\(a):\(b)", kind: .pair, classA: a, classB: b,
-                        targetRatings: spec.ratingsPerItem))
+                    items.append(
+                        ItemRecord(
+                            studyId: 0, key: "pair:\(a):\(b)", kind: .pair, classA: a, classB: b,
+                            targetRatings: spec.ratingsPerItem))
                 }
                 for _ in 0..<decoysPerScreen {
                     guard let b = pool.popLast() else { break }
-                    items.append(ItemRecord(studyId: 0, key: "decoy:\(a):\(b)", kind: .attention, classA: a, classB: b,
-                        isAttentionCheck: true, expectedAnswer: lowest, targetRatings: 0))
+                    items.append(
+                        ItemRecord(
+                            studyId: 0, key: "decoy:\(a):\(b)", kind: .attention, classA: a, classB: b,
+                            isAttentionCheck: true, expectedAnswer: lowest, targetRatings: 0))
                 }
             }
         }
@@ -137,8 +144,10 @@ extension Study {
             let pairs = pairKeys[a]!, decoys = decoyKeys[a] ?? []
             for (j, start) in stride(from: 0, to: pairs.count, by: s.candidates!).enumerated() {
                 let d = min(j * s.decoys!, decoys.count)..<min((j + 1) * s.decoys!, decoys.count)
-                screens.append(ClassScreen(shown: a, pairKeys: Array(pairs[start..<min(start + s.candidates!, pairs.count)]),
-                    decoyKeys: Array(decoys[d])))
+                screens.append(
+                    ClassScreen(
+                        shown: a, pairKeys: Array(pairs[start..<min(start + s.candidates!, pairs.count)]),
+                        decoyKeys: Array(decoys[d])))
             }
         }
         return screens

@@ -44,8 +44,10 @@ public struct Study: Sendable {
             let pairs = try selectPairs(spec, classes: classes, inputs: inputs)
             items.reserveCapacity(pairs.count + spec.attentionChecks.count)
             for p in pairs {
-                items.append(ItemRecord(studyId: 0, key: "pair:\(p.a):\(p.b)", kind: .pair, classA: p.a, classB: p.b,
-                    targetRatings: k))
+                items.append(
+                    ItemRecord(
+                        studyId: 0, key: "pair:\(p.a):\(p.b)", kind: .pair, classA: p.a, classB: p.b,
+                        targetRatings: k))
             }
         case .classNeighbours:
             items = try neighbourItems(spec, classes: classes, inputs: inputs)
@@ -54,22 +56,28 @@ public struct Study: Sendable {
             switch spec.images {
             case .cifar10Test(let count):
                 for i in 0..<count {
-                    items.append(ItemRecord(studyId: 0, key: "image:\(i)", kind: kind, image: "cifar10-test:\(i)",
-                        targetRatings: k))
+                    items.append(
+                        ItemRecord(
+                            studyId: 0, key: "image:\(i)", kind: kind, image: "cifar10-test:\(i)",
+                            targetRatings: k))
                 }
             case .list(let images):
                 for (i, image) in images.enumerated() {
                     let predictions = image.predictions.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }
-                    items.append(ItemRecord(studyId: 0, key: "image:\(i)", kind: kind, image: image.image,
-                        trueClass: image.trueClass, predictions: predictions, targetRatings: k))
+                    items.append(
+                        ItemRecord(
+                            studyId: 0, key: "image:\(i)", kind: kind, image: image.image,
+                            trueClass: image.trueClass, predictions: predictions, targetRatings: k))
                 }
             case .modelMistakes, nil:
                 break  // items arrive with `explicable study review`
             }
         }
         for check in spec.attentionChecks {
-            items.append(ItemRecord(studyId: 0, key: "attn:\(check.key)", kind: .attention, image: check.image,
-                isAttentionCheck: true, expectedAnswer: check.expected, targetRatings: 0))
+            items.append(
+                ItemRecord(
+                    studyId: 0, key: "attn:\(check.key)", kind: .attention, image: check.image,
+                    isAttentionCheck: true, expectedAnswer: check.expected, targetRatings: 0))
         }
         return items
     }
@@ -84,10 +92,13 @@ public struct Study: Sendable {
         spec: StudySpec, specJSON: String, classes: ClassSet, in store: LabelStore,
         inputs: PairDesignInputs = .init(), reviewModels: [String: [String]] = [:], now: Date = Date()
     ) throws(ExplicableError) -> Study {
-        let record = StudyRecord(name: spec.name, design: spec.design.rawValue, classSetId: 0, specJSON: specJSON,
+        let record = StudyRecord(
+            name: spec.name, design: spec.design.rawValue, classSetId: 0, specJSON: specJSON,
             createdAt: now)
-        return try load(store.createStudy(record, classes: classes,
-            items: makeItems(spec, classes: classes, inputs: inputs), reviewModels: reviewModels))
+        return try load(
+            store.createStudy(
+                record, classes: classes,
+                items: makeItems(spec, classes: classes, inputs: inputs), reviewModels: reviewModels))
     }
 
     /// The names of all studies in the store, sorted.
@@ -101,7 +112,8 @@ public struct Study: Sendable {
     }
 
     static func load(_ stored: StoredStudy) throws(ExplicableError) -> Study {
-        let spec = try StudySpec.decode(Data(stored.record.specJSON.utf8), file: "study '\(stored.record.name)' in the store")
+        let spec = try StudySpec.decode(
+            Data(stored.record.specJSON.utf8), file: "study '\(stored.record.name)' in the store")
         return Study(record: stored.record, spec: spec, classes: stored.classes, items: stored.items)
     }
 

@@ -21,7 +21,8 @@ public struct StudyAllocation: Sendable {
             throw ExplicableError(.invalidArgument, "study '\(study.spec.name)' does not use adaptive allocation")
         }
         guard prior.classes.labels == study.classes.labels else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "the prior '\(prior.provenance.source)' is over class set \(prior.classes.name) (\(prior.count) classes), "
                     + "not the study's \(study.classes.name) (\(study.classes.count) classes) in its order")
         }
@@ -39,7 +40,8 @@ public struct StudyAllocation: Sendable {
 
     /// A fresh allocator: the prior, the study's items and checks, the spec's parameters and seed.
     public func makeAllocator() throws(ExplicableError) -> AdaptiveAllocator {
-        try AdaptiveAllocator(prior: prior, items: Self.items(of: study),
+        try AdaptiveAllocator(
+            prior: prior, items: Self.items(of: study),
             attentionChecks: study.items.filter(\.isAttentionCheck).map(\.key),
             parameters: study.spec.allocatorParameters!, seed: study.spec.seed)
     }
@@ -48,7 +50,9 @@ public struct StudyAllocation: Sendable {
     public static func apply(_ input: AllocationInput, to allocator: inout AdaptiveAllocator) {
         switch input.kind {
         case .answer:
-            if let key = input.itemKey { allocator.record(assignment: input.assignment, itemKey: key, value: input.value) }
+            if let key = input.itemKey {
+                allocator.record(assignment: input.assignment, itemKey: key, value: input.value)
+            }
         case .release:
             allocator.release(assignment: input.assignment)
         }
@@ -112,8 +116,11 @@ public struct StudyAllocation: Sendable {
                 return result
             }
             if again.chosen.map(\.key) != decision.chosenKeys || again.itemKeys != decision.itemKeys {
-                result.mismatch = (decision.sequence,
-                    "items " + again.itemKeys.joined(separator: ",") + ", logged " + decision.itemKeys.joined(separator: ","))
+                result.mismatch = (
+                    decision.sequence,
+                    "items " + again.itemKeys.joined(separator: ",") + ", logged "
+                        + decision.itemKeys.joined(separator: ",")
+                )
                 return result
             }
             if again.chosen.map(\.score) != decision.scores {

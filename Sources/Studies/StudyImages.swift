@@ -40,7 +40,8 @@ public final class StudyImages: Sendable {
         if let cached = batches.withLock({ $0[file] }) {
             batch = cached
         } else {
-            let url = try data.locate(["cifar-10-batches-bin/\(file)"], what: "CIFAR-10 (binary version) \(file)",
+            let url = try data.locate(
+                ["cifar-10-batches-bin/\(file)"], what: "CIFAR-10 (binary version) \(file)",
                 fetchHint: "put the CIFAR-10 binary release in the data folder")
             batch = try CIFARBinary(url: url)
             batches.withLock { $0[file] = batch }

@@ -37,12 +37,15 @@ public struct TaskPlan: Sendable, Equatable {
         }
         let what = spec.design == .classNeighbours ? "screens" : "items"
         guard !regular.isEmpty else {
-            throw ExplicableError(.invalidArgument,
-                "study '\(spec.name)' has no items yet (a mistake-review study gets them from 'explicable study review')")
+            throw ExplicableError(
+                .invalidArgument,
+                "study '\(spec.name)' has no items yet (a mistake-review study gets them from 'explicable study review')"
+            )
         }
         let perAssignment = spec.itemsPerAssignment
         guard perAssignment <= regular.count else {
-            throw ExplicableError(.badInput,
+            throw ExplicableError(
+                .badInput,
                 "itemsPerAssignment is \(perAssignment) but the study has only \(regular.count) \(what)")
         }
         var random = SeededGenerator(seed: spec.seed)

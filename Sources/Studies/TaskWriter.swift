@@ -66,7 +66,8 @@ public struct TaskWriter: Sendable {
                 throw ExplicableError(.missingData, "template '\(name).mustache' is missing", file: templates.path)
             }
             do { try library.register(text, named: name) } catch let error as MustacheTemplate.ParserError {
-                throw ExplicableError(.badInput, "template error: \(error.error)", file: file.path,
+                throw ExplicableError(
+                    .badInput, "template error: \(error.error)", file: file.path,
                     line: error.context.lineNumber, column: error.context.columnNumber)
             } catch {
                 throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
@@ -84,14 +85,16 @@ public struct TaskWriter: Sendable {
             name: spec.name, design: spec.design.rawValue, title: spec.title, instructions: spec.instructions,
             question: spec.question, scale: spec.effectiveScale, continuousScale: spec.continuousScale,
             allowCannotTell: spec.allowCannotTell ?? false,
-            allowNotApplicable: spec.allowNotApplicable == true ? true : nil, notApplicableLabel: spec.notApplicableLabel,
+            allowNotApplicable: spec.allowNotApplicable == true ? true : nil,
+            notApplicableLabel: spec.notApplicableLabel,
             classes: study.classes.labels, submitURL: spec.submitURL, completionURL: isURL ? completion : nil,
             completionCode: isURL ? nil : completion)
     }
 
     /// The text of an item as the annotator reads it.
     func view(_ item: ItemRecord) -> AssignmentView.Item {
-        .init(key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
+        .init(
+            key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
             image: item.image.map { Self.imagePath($0, base: imageBaseURL) },
             screen: study.screenView(of: item, details: details) { Self.imagePath($0, base: imageBaseURL) })
     }
@@ -180,8 +183,10 @@ public struct TaskWriter: Sendable {
                 throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: url.path)
             }
         }
-        let base: [String: Any] = ["name": spec.name, "title": spec.title, "instructions": spec.instructions,
-            "studyJSON": studyJSON]
+        let base: [String: Any] = [
+            "name": spec.name, "title": spec.title, "instructions": spec.instructions,
+            "studyJSON": studyJSON,
+        ]
         var csv = "assignment_index,assignment_json\n"
         for assignment in plan.assignments {
             let json = Self.scriptJSON(assignmentView(assignment))

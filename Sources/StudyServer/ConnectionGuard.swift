@@ -34,7 +34,8 @@ final class ConnectionLimiter: Sendable {
             s.refused += 1
             let now = ContinuousClock.now
             guard s.lastLog.map({ now - $0 >= .seconds(60) }) ?? true else { return (false, nil) }
-            let line = "connection limit reached: \(limit) connections open; refused \(s.refused) new "
+            let line =
+                "connection limit reached: \(limit) connections open; refused \(s.refused) new "
                 + "connection\(s.refused == 1 ? "" : "s"); more are closed until some of the open ones finish"
             (s.lastLog, s.refused) = (now, 0)
             return (false, line)

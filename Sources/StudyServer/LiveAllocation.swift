@@ -49,12 +49,15 @@ final class LiveAllocation: ServedAllocation {
             if let last = log.inputs.last { s.lastInputID = last.id }
             guard s.decisions == sequence else {
                 s.allocator = nil
-                throw ExplicableError(.io, "adaptive allocation: the store holds \(sequence) decisions, the allocator "
-                    + "\(s.decisions); rebuilding at the next admission")
+                throw ExplicableError(
+                    .io,
+                    "adaptive allocation: the store holds \(sequence) decisions, the allocator "
+                        + "\(s.decisions); rebuilding at the next admission")
             }
             guard let made = s.allocator!.nextAssignment() else { return nil }
             s.decisions += 1
-            return AllocationDecisionRecord(sequence: made.sequence, itemKeys: made.itemKeys,
+            return AllocationDecisionRecord(
+                sequence: made.sequence, itemKeys: made.itemKeys,
                 chosenKeys: made.chosen.map(\.key), scores: made.chosen.map(\.score), digest: made.digest)
         }
     }

@@ -23,7 +23,8 @@ enum Responses {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -45,17 +46,20 @@ enum Responses {
     ///   - formTargets: origins the page's forms may post to besides the server itself.
     ///   - imageOrigins: origins the page may load images from besides the server itself.
     static func page(
-        _ html: String, nonce: String, status: HTTPResponse.Status = .ok, framedBy: [String] = [], formTargets: [String] = [],
+        _ html: String, nonce: String, status: HTTPResponse.Status = .ok, framedBy: [String] = [],
+        formTargets: [String] = [],
         imageOrigins: [String] = []
     ) -> Response {
         let ancestors = framedBy.isEmpty ? "'none'" : framedBy.joined(separator: " ")
         let forms = (["'self'"] + formTargets).joined(separator: " ")
         let images = (["'self'", "data:"] + imageOrigins).joined(separator: " ")
-        return Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8",
-            .contentSecurityPolicy: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; "
-                + "img-src \(images); connect-src 'self'; form-action \(forms); base-uri 'none'; frame-ancestors \(ancestors)",
-        ], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; "
+                    + "img-src \(images); connect-src 'self'; form-action \(forms); base-uri 'none'; frame-ancestors \(ancestors)",
+            ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func redirect(_ location: String) -> Response {
@@ -63,10 +67,12 @@ enum Responses {
     }
 
     static func csv(_ text: String, fileName: String) -> Response {
-        Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"\(fileName)\"",
-        ], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(fileName)\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Random bytes as lower-case hex: session tokens (32 bytes) and CSP nonces (16).

@@ -16,7 +16,8 @@ extension StudyServer {
     }
 
     func unauthorized() -> Response {
-        var response = Responses.error(.unauthorized, "admin routes need 'Authorization: Bearer <EXPLICABLE_ADMIN_TOKEN>'")
+        var response = Responses.error(
+            .unauthorized, "admin routes need 'Authorization: Bearer <EXPLICABLE_ADMIN_TOKEN>'")
         response.headers[.wwwAuthenticate] = "Bearer"
         return response
     }
@@ -68,26 +69,37 @@ extension StudyServer {
         }
         let finished = try QualityControl(study: study, store: store).evaluate().rows.filter(\.isFinished)
         let rejected = finished.filter { $0.status == .rejected }
-        let preview = StatusBody.QCPreview(finished: finished.count, accept: finished.count - rejected.count,
-            reject: rejected.count, rejected: rejected.map { .init(assignment: $0.assignmentID, reason: $0.reason ?? "") })
-        return Responses.json(.ok, StatusBody(
-            study: study.spec.name, assignments: plan?.assignments.count ?? summary?.decisions ?? 0,
-            allocation: summary.map { .init(decisions: $0.decisions, openRows: $0.openRows, rows: $0.rows, digest: $0.digest) },
-            participants: participants,
-            ratingsCollected: status.ratingsCollected, targetRatings: status.targetRatings,
-            itemsComplete: status.itemsComplete, items: status.items,
-            qc: .init(accepted: status.submissionsAccepted, rejected: status.submissionsRejected,
-                pending: status.submissionsPending),
-            qcPreview: preview, perItem: perItem))
+        let preview = StatusBody.QCPreview(
+            finished: finished.count, accept: finished.count - rejected.count,
+            reject: rejected.count,
+            rejected: rejected.map { .init(assignment: $0.assignmentID, reason: $0.reason ?? "") })
+        return Responses.json(
+            .ok,
+            StatusBody(
+                study: study.spec.name, assignments: plan?.assignments.count ?? summary?.decisions ?? 0,
+                allocation: summary.map {
+                    .init(decisions: $0.decisions, openRows: $0.openRows, rows: $0.rows, digest: $0.digest)
+                },
+                participants: participants,
+                ratingsCollected: status.ratingsCollected, targetRatings: status.targetRatings,
+                itemsComplete: status.itemsComplete, items: status.items,
+                qc: .init(
+                    accepted: status.submissionsAccepted, rejected: status.submissionsRejected,
+                    pending: status.submissionsPending),
+                qcPreview: preview, perItem: perItem))
     }
 
     func export() async throws -> Response {
         var csv = "annotator,assignment,item,value,rt_ms\n"
         for row in try await store.longAnswers(studyId: study.id) {
-            let value = row.cannotTell ? "cannot-tell"
+            let value =
+                row.cannotTell
+                ? "cannot-tell"
                 : row.notApplicable ? "not-applicable" : row.value.map(Self.format) ?? ""
             let rt = row.reactionMs.map(Self.format) ?? ""
-            csv += [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(csvField).joined(separator: ",") + "\n"
+            csv +=
+                [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(csvField).joined(separator: ",")
+                + "\n"
         }
         return Responses.csv(csv, fileName: "\(study.spec.name)-answers.csv")
     }

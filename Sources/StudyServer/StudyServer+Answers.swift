@@ -70,15 +70,18 @@ extension StudyServer {
             case .missingValue:
                 return Responses.error(.badRequest, "missing field 'value'")
             case .notAClass(let value, _), .offScale(let value, _):
-                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (accepted: "
-                    + study.acceptedValues(for: item).map(Self.format).joined(separator: ", ") + ")")
+                return Responses.error(
+                    .badRequest,
+                    "value \(Self.format(value)) is not on the scale (accepted: "
+                        + study.acceptedValues(for: item).map(Self.format).joined(separator: ", ") + ")")
             case .offContinuousScale(let value, let scale):
                 return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (\(scale))")
             case .reactionTime:
                 return Responses.error(.badRequest, "field 'rt_ms' must be a number of milliseconds in 0…86400000")
             }
         }
-        let outcome = try await store.saveServedAnswer(studyId: study.id, token: body.token, itemId: item.id!,
+        let outcome = try await store.saveServedAnswer(
+            studyId: study.id, token: body.token, itemId: item.id!,
             value: cannotTell || notApplicable ? nil : body.value, cannotTell: cannotTell, notApplicable: notApplicable,
             reactionMs: body.rtMs, position: position, logsAllocation: allocation != nil && !item.isAttentionCheck)
         let total = assignment.keys.count
@@ -88,7 +91,8 @@ extension StudyServer {
         case .duplicate(let answered):
             return Responses.json(.ok, AnswerResponse(saved: false, duplicate: true, answered: answered, total: total))
         case .conflict:
-            return Responses.error(.conflict, "item '\(body.item)' already has a different answer; the first answer stands")
+            return Responses.error(
+                .conflict, "item '\(body.item)' already has a different answer; the first answer stands")
         case .unknownSession:
             return Responses.error(.notFound, "unknown session token")
         case .finished:

@@ -8,8 +8,10 @@ import Studies
 // Item images: CIFAR-10 references rendered to PNG, files read from disk, URLs shown as they are.
 extension StudyServer {
     /// Image file types served from disk, by extension.
-    static let imageTypes = ["png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
-        "webp": "image/webp"]
+    static let imageTypes = [
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+        "webp": "image/webp",
+    ]
 
     /// Sorts the items' image references: CIFAR-10 references (rendered; shown when `cifar`),
     /// `http(s)` URLs (shown as they are, their origins allowed by the CSP) and file paths
@@ -37,15 +39,20 @@ extension StudyServer {
                 origins.insert("\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? ""))
                 sources[reference] = reference
             } else {
-                let url = reference.hasPrefix("/") ? URL(fileURLWithPath: reference) : base.appendingPathComponent(reference)
+                let url =
+                    reference.hasPrefix("/") ? URL(fileURLWithPath: reference) : base.appendingPathComponent(reference)
                 let ext = url.pathExtension.lowercased()
                 guard imageTypes[ext] != nil else {
-                    throw ExplicableError(.badInput,
-                        "item \(key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file", file: url.path)
+                    throw ExplicableError(
+                        .badInput,
+                        "item \(key): image '\(reference)' is not a .png, .jpg, .jpeg, .gif or .webp file",
+                        file: url.path)
                 }
                 var directory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory), !directory.boolValue else {
-                    throw ExplicableError(.missingData,
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &directory), !directory.boolValue
+                else {
+                    throw ExplicableError(
+                        .missingData,
                         "item \(key): image file not found (relative paths are read from --image-dir, "
                             + "default the current folder)", file: url.path)
                 }
@@ -57,16 +64,18 @@ extension StudyServer {
         return (references, files, sources, origins.sorted())
     }
 
-
     func image(_ file: String) -> Response {
         if let url = imageFiles[file] {
             // Read at each request (a file may be large or replaced while the study runs).
             guard let data = try? Data(contentsOf: url) else {
                 return Responses.error(.notFound, "image \(file) is not available")
             }
-            return Response(status: .ok,
-                headers: [.contentType: Self.imageTypes[url.pathExtension.lowercased()] ?? "application/octet-stream",
-                    .cacheControl: "public, max-age=3600"],
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: Self.imageTypes[url.pathExtension.lowercased()] ?? "application/octet-stream",
+                    .cacheControl: "public, max-age=3600",
+                ],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         guard let images, let reference = imageReferences[file] else {
@@ -80,7 +89,8 @@ extension StudyServer {
                 png = try images.png(reference)
                 renderedImages[file] = png
             }
-            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "public, max-age=86400"],
+            return Response(
+                status: .ok, headers: [.contentType: "image/png", .cacheControl: "public, max-age=86400"],
                 body: .init(byteBuffer: ByteBuffer(bytes: png)))
         } catch {
             return Responses.error(.notFound, "image \(file) is not available: \(error.message)")

@@ -9,8 +9,10 @@ import Studies
 // Participant pages: consent, admission, the session page and the completion page.
 extension StudyServer {
     /// The query parameters that carry platform ids (participant, study, session, assignment, HIT).
-    static let platformIDParameters = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId",
-        "PARTICIPANT_ID"]
+    static let platformIDParameters = [
+        "PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId",
+        "PARTICIPANT_ID",
+    ]
     /// The longest platform id accepted.
     static let maxPlatformIDLength = 128
 
@@ -22,24 +24,28 @@ extension StudyServer {
     static func invalidPlatformID(_ query: Parameters) -> String? {
         platformIDParameters.first { name in
             guard let value = query.get(name), let first = value.utf8.first else { return false }
-            let startsAlphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
+            let startsAlphanumeric =
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
-            return value.utf8.count > maxPlatformIDLength || !startsAlphanumeric || !value.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-                    UInt8(ascii: "-"):
-                    true
-                default: false
+            return value.utf8.count > maxPlatformIDLength || !startsAlphanumeric
+                || !value.utf8.allSatisfy { byte in
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                        UInt8(ascii: "-"):
+                        true
+                    default: false
+                    }
                 }
-            }
         }
     }
 
     func invalidIDPage(_ name: String) -> Response {
-        message("Invalid link", "The study link's '\(name)' is not a valid id (at most \(Self.maxPlatformIDLength) "
-            + "letters, digits, '.', '_', ':' or '-', starting with a letter or digit). Please open the link from the "
-            + "recruiting platform again.",
+        message(
+            "Invalid link",
+            "The study link's '\(name)' is not a valid id (at most \(Self.maxPlatformIDLength) "
+                + "letters, digits, '.', '_', ':' or '-', starting with a letter or digit). Please open the link from the "
+                + "recruiting platform again.",
             status: .badRequest)
     }
 
@@ -66,7 +72,8 @@ extension StudyServer {
         var context = context
         context["nonce"] = nonce
         context["title"] = study.spec.title
-        return Responses.page(pages.render(context, withTemplate: template) ?? "", nonce: nonce, status: status,
+        return Responses.page(
+            pages.render(context, withTemplate: template) ?? "", nonce: nonce, status: status,
             framedBy: study.spec.platform == .mturk ? Responses.mturkOrigins : [], formTargets: formTargets,
             imageOrigins: imageOrigins)
     }
@@ -87,35 +94,43 @@ extension StudyServer {
         let query = request.uri.queryParameters
         if let bad = Self.invalidPlatformID(query) { return invalidIDPage(bad) }
         guard Self.participant(query) != nil else {
-            return message("Participant id missing",
+            return message(
+                "Participant id missing",
                 "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID). "
                     + "Please open the link from the recruiting platform again.", status: .badRequest)
         }
         if query.get("assignmentId") == "ASSIGNMENT_ID_NOT_AVAILABLE" {
             return message("Preview", "Please accept the HIT to take part.", status: .ok)
         }
-        let kept = ["PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId", "turkSubmitTo",
-            "PARTICIPANT_ID"]
-            .compactMap { name in query.get(name).map { ["name": name, "value": $0] } }
+        let kept = [
+            "PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "workerId", "assignmentId", "hitId", "turkSubmitTo",
+            "PARTICIPANT_ID",
+        ]
+        .compactMap { name in query.get(name).map { ["name": name, "value": $0] } }
         let spec = study.spec
-        return render("serve-consent", [
-            "fields": kept, "minutes": spec.pay.estimatedMinutes.map { String(format: "%.0f", $0) } as Any,
-            "reward": String(format: "%.2f %@", spec.pay.rewardPerAssignment, spec.pay.currency),
-            "items": itemsPerAssignment,
-        ])
+        return render(
+            "serve-consent",
+            [
+                "fields": kept, "minutes": spec.pay.estimatedMinutes.map { String(format: "%.0f", $0) } as Any,
+                "reward": String(format: "%.2f %@", spec.pay.rewardPerAssignment, spec.pay.currency),
+                "items": itemsPerAssignment,
+            ])
     }
 
     func start(_ request: Request) async throws -> Response {
         if let bad = Self.invalidPlatformID(request.uri.queryParameters) { return invalidIDPage(bad) }
         guard let (platform, rawID) = Self.participant(request.uri.queryParameters) else {
-            return message("Participant id missing",
-                "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID).", status: .badRequest)
+            return message(
+                "Participant id missing",
+                "This study link lacks your participant id (PROLIFIC_PID, workerId or PARTICIPANT_ID).",
+                status: .badRequest)
         }
         let query = request.uri.queryParameters
         if query.get("assignmentId") == "ASSIGNMENT_ID_NOT_AVAILABLE" {
             return message("Preview", "Please accept the HIT to take part.", status: .ok)
         }
-        let attempt = (platform == "prolific" ? query.get("SESSION_ID") : platform == "mturk" ? query.get("assignmentId") : nil)
+        let attempt =
+            (platform == "prolific" ? query.get("SESSION_ID") : platform == "mturk" ? query.get("assignmentId") : nil)
             .flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
         let hash = try store.annotatorHash(platform: platform, rawID: rawID)
         let arrival = try await store.admitServedParticipant(
@@ -127,12 +142,15 @@ extension StudyServer {
         case .started(let session), .resumed(let session):
             return Responses.redirect("/session/\(session.token)" + (session.finishedAt == nil ? "" : "/done"))
         case .limitReached:
-            return message("Already taken part", "You have already completed this study. Thank you!", status: .forbidden)
+            return message(
+                "Already taken part", "You have already completed this study. Thank you!", status: .forbidden)
         case .expired:
-            return message("Session expired",
+            return message(
+                "Session expired",
                 "Your session timed out and its place was given to another participant.", status: .gone)
         case .full:
-            return message("Study full", "All places in this study are taken. Please return the study.",
+            return message(
+                "Study full", "All places in this study are taken. Please return the study.",
                 status: .serviceUnavailable)
         }
     }
@@ -168,7 +186,8 @@ extension StudyServer {
             return message("Unknown session", "This session link is not valid.", status: .notFound)
         }
         if session.releasedAt != nil {
-            return message("Session expired", "Your session timed out and its place was given to another participant.",
+            return message(
+                "Session expired", "Your session timed out and its place was given to another participant.",
                 status: .gone)
         }
         if session.finishedAt != nil { return Responses.redirect("/session/\(token)/done") }
@@ -195,13 +214,16 @@ extension StudyServer {
                 $0.cannotTell ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(Self.format) ?? ""
             }
             let image = item.image.flatMap { imageSources[$0] }
-            return PageItem(key: key, text: study.text(of: item), image: image, options: options, slider: slider,
+            return PageItem(
+                key: key, text: study.text(of: item), image: image, options: options, slider: slider,
                 answer: stored, screen: study.screenView(of: item, details: details) { imageSources[$0] })
         }
-        return render("serve-session", [
-            "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,
-            "pageJSON": Responses.scriptJSON(PageData(token: token, items: items)),
-        ])
+        return render(
+            "serve-session",
+            [
+                "instructions": study.spec.instructions, "resumed": !session.answers.isEmpty,
+                "pageJSON": Responses.scriptJSON(PageData(token: token, items: items)),
+            ])
     }
 
     func done(_ token: String) async throws -> Response {
@@ -212,10 +234,13 @@ extension StudyServer {
         let completion = study.spec.completionURL
         if let submitTo = session.submitTo, !session.assignmentID.hasPrefix("serve:") {
             // An MTurk external question: the assignment is submitted by posting it back to MTurk.
-            return render("serve-done", [
-                "code": completion.flatMap { $0.hasPrefix("https://") || $0.hasPrefix("http://") ? nil : $0 } as Any,
-                "mturk": ["action": submitTo + "/mturk/externalSubmit", "assignmentId": session.assignmentID],
-            ], formTargets: [submitTo])
+            return render(
+                "serve-done",
+                [
+                    "code": completion.flatMap { $0.hasPrefix("https://") || $0.hasPrefix("http://") ? nil : $0 }
+                        as Any,
+                    "mturk": ["action": submitTo + "/mturk/externalSubmit", "assignmentId": session.assignmentID],
+                ], formTargets: [submitTo])
         }
         if let completion, completion.hasPrefix("https://") || completion.hasPrefix("http://") {
             return Responses.redirect(completion)

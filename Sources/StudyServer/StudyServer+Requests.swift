@@ -14,23 +14,33 @@ extension StudyServer {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
-            return .failure(.init(Responses.error(.unsupportedMediaType,
-                "the request body must be JSON sent as 'Content-Type: application/json'")))
+            return .failure(
+                .init(
+                    Responses.error(
+                        .unsupportedMediaType,
+                        "the request body must be JSON sent as 'Content-Type: application/json'")))
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
-            return .failure(.init(Responses.error(.contentTooLarge,
-                "request body too large (\(length) bytes; the limit is \(configuration.maxBodyBytes))")))
+            return .failure(
+                .init(
+                    Responses.error(
+                        .contentTooLarge,
+                        "request body too large (\(length) bytes; the limit is \(configuration.maxBodyBytes))")))
         }
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: configuration.maxBodyBytes) } catch {
-            return .failure(.init(Responses.error(.contentTooLarge,
-                "request body too large (the limit is \(configuration.maxBodyBytes) bytes)")))
+            return .failure(
+                .init(
+                    Responses.error(
+                        .contentTooLarge,
+                        "request body too large (the limit is \(configuration.maxBodyBytes) bytes)")))
         }
         do {
             let data = Data(buffer.readableBytesView)
             let value = try JSONDecoder().decode(T.self, from: data)
             if let key = Self.repeatedKey(in: data) {
-                return .failure(.init(Responses.error(.badRequest, "malformed JSON: key '\(key)' repeats in an object")))
+                return .failure(
+                    .init(Responses.error(.badRequest, "malformed JSON: key '\(key)' repeats in an object")))
             }
             return .success(value)
         } catch let error as DecodingError {
@@ -63,11 +73,13 @@ extension StudyServer {
                     if end < json.endIndex { end = json.index(after: end) }
                 }
                 guard end < json.endIndex else { return nil }
-                let isKey = objects.last.map { $0 != nil } ?? false
+                let isKey =
+                    objects.last.map { $0 != nil } ?? false
                     && (previous == UInt8(ascii: "{") || previous == UInt8(ascii: ","))
                 if isKey {
                     let literal = json[index...end]
-                    let key = escaped
+                    let key =
+                        escaped
                         ? (try? JSONDecoder().decode(String.self, from: Data(literal))) ?? ""
                         : String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
                     if objects[objects.count - 1]!.insert(key).inserted == false { return key }

@@ -115,7 +115,8 @@ public struct StudyServer: Sendable {
         self.configuration = configuration
         if study.spec.effectiveAllocation == .adaptive {
             guard let prior else {
-                throw ExplicableError(.invalidArgument, "study '\(study.spec.name)' uses adaptive allocation and needs its prior")
+                throw ExplicableError(
+                    .invalidArgument, "study '\(study.spec.name)' uses adaptive allocation and needs its prior")
             }
             let live = LiveAllocation(try StudyAllocation(study: study, prior: prior))
             try live.rebuild(from: store.allocationLog(studyId: study.id))
@@ -126,7 +127,9 @@ public struct StudyServer: Sendable {
             allocation = nil
             let plan = try TaskPlan(study: study)
             self.plan = plan
-            positions = plan.assignments.map { Dictionary(uniqueKeysWithValues: $0.itemKeys.enumerated().map { ($1, $0) }) }
+            positions = plan.assignments.map {
+                Dictionary(uniqueKeysWithValues: $0.itemKeys.enumerated().map { ($1, $0) })
+            }
         }
         var library = MustacheLibrary()
         for name in ["serve-consent", "serve-session", "serve-done", "serve-message", "serve-style"] {
@@ -151,14 +154,18 @@ public struct StudyServer: Sendable {
 
     /// Items per assignment, attention checks included (the last uniform assignment may hold fewer).
     var itemsPerAssignment: Int {
-        plan?.assignments.first?.itemKeys.count ?? study.spec.itemsPerAssignment + study.spec.attentionChecksPerAssignment
+        plan?.assignments.first?.itemKeys.count ?? study.spec.itemsPerAssignment
+            + study.spec.attentionChecksPerAssignment
     }
 
     /// The router with every route and the middleware.
     public func makeRouter() -> Router<ServeContext> {
         let router = Router(context: ServeContext.self)
-        router.add(middleware: ServeMiddleware(limiter: RateLimiter(rate: configuration.requestsPerSecond,
-            burst: configuration.burst)))
+        router.add(
+            middleware: ServeMiddleware(
+                limiter: RateLimiter(
+                    rate: configuration.requestsPerSecond,
+                    burst: configuration.burst)))
         router.get("/") { request, _ in consent(request) }
         router.get("/start") { request, _ in try await start(request) }
         router.get("/session/:token") { _, context in try await session(context.parameters.get("token") ?? "") }
@@ -191,9 +198,10 @@ public struct StudyServer: Sendable {
         let requestTimeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout * 1e9))
         let app = Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(limiter: limiter, requestTimeout: requestTimeout)],
-                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(limiter: limiter, requestTimeout: requestTimeout)],
+                    idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) })
         if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }

@@ -46,7 +46,8 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
     ///   - md5: the expected MD5 of the archive, lowercase hex.
     /// - Returns: the folder holding the record files.
     public func fetch(
-        into data: DataFolder, from source: URL? = nil, md5 expected: String? = nil, progress: Downloader.Progress? = nil
+        into data: DataFolder, from source: URL? = nil, md5 expected: String? = nil,
+        progress: Downloader.Progress? = nil
     ) throws(ExplicableError) -> URL {
         let source = source ?? downloadURL, expected = (expected ?? md5).lowercased()
         let archive = data.file(".\(rawValue)-\(UUID().uuidString).tar.gz")
@@ -59,7 +60,7 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
                     throw ExplicableError.badInput("MD5 is \(digest), expected \(expected)")
                 }
             }
-        } catch where error.kind == .network {
+        } catch  where error.kind == .network {
             throw ExplicableError(
                 .network,
                 "\(error.message). Offline? Download \(downloadURL.absoluteString) by other means and unpack it "
@@ -76,7 +77,8 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
             guard let body = files[name] else {
                 throw ExplicableError.badInput("the archive has no \(folder)/\(name)", file: source.absoluteString)
             }
-            try DatasetReader.checkCIFAR(body, labelBytes: self == .cifar10 ? 1 : 2, file: "\(source.absoluteString):\(folder)/\(name)")
+            try DatasetReader.checkCIFAR(
+                body, labelBytes: self == .cifar10 ? 1 : 2, file: "\(source.absoluteString):\(folder)/\(name)")
         }
         let staging = data.file(".\(folder)-\(UUID().uuidString)")
         let destination = data.file(folder)
@@ -90,7 +92,8 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
             }
         } catch {
             try? FileManager.default.removeItem(at: staging)
-            throw ExplicableError(.io, "cannot unpack into place: \(error.localizedDescription)", file: destination.path)
+            throw ExplicableError(
+                .io, "cannot unpack into place: \(error.localizedDescription)", file: destination.path)
         }
         return destination
     }

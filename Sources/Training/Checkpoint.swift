@@ -126,7 +126,8 @@ public struct Checkpoint: Sendable {
         let length = load(UInt64.self, at: 12)
         guard length <= UInt64(bytes.count - prefix) else { throw fail("header runs past the end of the file") }
         let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[prefix..<(prefix + Int(length))])) } catch {
+        do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[prefix..<(prefix + Int(length))])) } catch
+        {
             throw fail("header: \(error)")
         }
         // Every size below is bounded by the file's own size before anything is allocated from it.
@@ -147,8 +148,10 @@ public struct Checkpoint: Sendable {
         if version >= 2 {
             let stored = load(UInt32.self, at: 20), actual = crc32(bytes, from: prefix)
             guard stored == actual else {
-                throw fail(String(format: "checksum mismatch (CRC-32 %08x stored, %08x computed): the file is damaged",
-                    stored, actual))
+                throw fail(
+                    String(
+                        format: "checksum mismatch (CRC-32 %08x stored, %08x computed): the file is damaged",
+                        stored, actual))
             }
         }
         if let problem = header.problem() { throw fail(problem) }
@@ -161,14 +164,16 @@ public struct Checkpoint: Sendable {
                 bytes.withUnsafeBytes { raw in
                     for i in 0..<n {
                         buffer[i] = Float(
-                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+                            bitPattern: UInt32(
+                                littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
                     }
                 }
                 initialized = n
             }
             if let bad = tensor.firstIndex(where: { !$0.isFinite }) {
-                throw fail("tensor \(index) ('\(entry.role)', shape \(entry.shape)) element \(bad) is \(tensor[bad]); "
-                    + "values must be finite")
+                throw fail(
+                    "tensor \(index) ('\(entry.role)', shape \(entry.shape)) element \(bad) is \(tensor[bad]); "
+                        + "values must be finite")
             }
             values.append(tensor)
             offset += 4 * n
@@ -196,18 +201,22 @@ extension Checkpoint.Header {
     /// What makes this header unusable, as one line naming the field; `nil` when it is usable.
     /// Called once its tensors are known to fit the file, so their sizes bound the model's.
     func problem() -> String? {
-        for (name, value) in [("step", step), ("adamSteps", adamSteps), ("epochCorrect", epochCorrect),
-            ("epochSeen", epochSeen)] where value < 0 {
+        for (name, value) in [
+            ("step", step), ("adamSteps", adamSteps), ("epochCorrect", epochCorrect),
+            ("epochSeen", epochSeen),
+        ] where value < 0 {
             return "header field '\(name)' is \(value); it must not be negative"
         }
         guard epochCorrect <= epochSeen else {
             return "header field 'epochCorrect' (\(epochCorrect)) exceeds 'epochSeen' (\(epochSeen))"
         }
-        for (name, value) in [("epochLoss", epochLoss), ("optimizerMomentum", optimizerMomentum)] where !value.isFinite {
+        for (name, value) in [("epochLoss", epochLoss), ("optimizerMomentum", optimizerMomentum)] where !value.isFinite
+        {
             return "header field '\(name)' is \(value); it must be finite"
         }
         if let entry = tensors.first(where: { !Self.roles.contains($0.role) }) {
-            return "tensor role '\(entry.role)' is unknown (expected one of: \(Self.roles.sorted().joined(separator: ", ")))"
+            return
+                "tensor role '\(entry.role)' is unknown (expected one of: \(Self.roles.sorted().joined(separator: ", ")))"
         }
         // The file holds the weights, so their total bounds the model the configuration builds.
         let parameterCount = tensors.filter { $0.role == "parameter" }.reduce(0) { $0 + $1.shape.reduce(1, *) }
@@ -236,8 +245,10 @@ extension TrainingConfiguration {
         guard lossTargets.count == c * c, lossTargets.allSatisfy(\.isFinite) else {
             return "'lossTargets' must hold \(c)×\(c) finite values, it has \(lossTargets.count)"
         }
-        for (name, value) in [("learningRate", learningRate), ("momentum", momentum), ("weightDecay", weightDecay),
-            ("lossParameter", lossParameter)] where !value.isFinite {
+        for (name, value) in [
+            ("learningRate", learningRate), ("momentum", momentum), ("weightDecay", weightDecay),
+            ("lossParameter", lossParameter),
+        ] where !value.isFinite {
             return "'\(name)' is \(value); it must be finite"
         }
         guard (2...Self.maxBatchSize).contains(batchSize) else {
@@ -245,15 +256,18 @@ extension TrainingConfiguration {
         }
         // The command line checks only --epochs; the schedule treats other values gracefully, but
         // their products with the steps per epoch must not overflow.
-        for (name, value, low) in [("epochs", epochs, 0), ("warmupEpochs", warmupEpochs, -Self.maxEpochs),
-            ("stepEpochs", stepEpochs, -Self.maxEpochs)]
+        for (name, value, low) in [
+            ("epochs", epochs, 0), ("warmupEpochs", warmupEpochs, -Self.maxEpochs),
+            ("stepEpochs", stepEpochs, -Self.maxEpochs),
+        ]
         where !(low...Self.maxEpochs).contains(value) {
             return "'\(name)' is \(value), expected \(low)…\(Self.maxEpochs)"
         }
         if let subset, subset < 2 { return "'subset' is \(subset), expected at least 2" }
         let channels = architecture.takesImages ? 3 : 1
         guard normalization.mean.count == channels, normalization.std.count == channels else {
-            return "'normalization' must hold \(channels) mean\(channels == 1 ? "" : "s") and std\(channels == 1 ? "" : "s")"
+            return
+                "'normalization' must hold \(channels) mean\(channels == 1 ? "" : "s") and std\(channels == 1 ? "" : "s")"
         }
         if let bad = normalization.mean.first(where: { !$0.isFinite }) {
             return "'normalization.mean' holds \(bad); it must be finite"
@@ -274,7 +288,9 @@ extension TrainingConfiguration {
                 let (weights, o1) = width.multipliedReportingOverflow(by: next)
                 let (layer, o2) = weights.addingReportingOverflow(next)
                 let (sum, o3) = total.addingReportingOverflow(layer)
-                guard !(o1 || o2 || o3) else { return "'hiddenWidths' \(hiddenWidths) describe a model too large to build" }
+                guard !(o1 || o2 || o3) else {
+                    return "'hiddenWidths' \(hiddenWidths) describe a model too large to build"
+                }
                 (total, width) = (sum, next)
             }
             guard total == parameterCount else {

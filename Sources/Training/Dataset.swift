@@ -78,7 +78,8 @@ public struct Dataset: Sendable {
     /// - Throws: `ExplicableError` (`invalidArgument`) when `size` is not in `1...count`.
     public func stratifiedSubset(_ size: Int, seed: UInt64) throws(ExplicableError) -> Dataset {
         guard size >= 1 && size <= count else {
-            throw ExplicableError(.invalidArgument, "--subset \(size) must be between 1 and the \(count) samples of \(source)")
+            throw ExplicableError(
+                .invalidArgument, "--subset \(size) must be between 1 and the \(count) samples of \(source)")
         }
         if size == count { return self }
         var byClass = [[Int]](repeating: [], count: classes.count)
@@ -86,7 +87,9 @@ public struct Dataset: Sendable {
         // Largest-remainder apportionment of `size` over the classes.
         let exact = byClass.map { Double($0.count) * Double(size) / Double(count) }
         var quota = exact.map { Int($0.rounded(.down)) }
-        let order = (0..<classes.count).sorted { (exact[$0] - Double(quota[$0]), -$0) > (exact[$1] - Double(quota[$1]), -$1) }
+        let order = (0..<classes.count).sorted {
+            (exact[$0] - Double(quota[$0]), -$0) > (exact[$1] - Double(quota[$1]), -$1)
+        }
         for c in order.prefix(size - quota.reduce(0, +)) { quota[c] += 1 }
         var generator = SeededGenerator(seed: seed ^ 0x5EB5_E7_5AB5E7)
         var chosen: [Int] = []

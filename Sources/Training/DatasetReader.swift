@@ -88,7 +88,8 @@ public enum DatasetReader {
     static func checkCIFAR(_ data: Data, labelBytes: Int, file: String) throws(ExplicableError) {
         var bytes: [UInt8] = [], labels: [Int32] = []
         try parseCIFAR(
-            data, file: file, labelBytes: labelBytes, labelIndex: labelBytes - 1, classCount: labelBytes == 1 ? 10 : 100,
+            data, file: file, labelBytes: labelBytes, labelIndex: labelBytes - 1,
+            classCount: labelBytes == 1 ? 10 : 100,
             into: &bytes, labels: &labels, otherLabel: labelBytes == 2 ? (0, 20) : nil, keep: false)
     }
 
@@ -185,11 +186,13 @@ public enum DatasetReader {
                 "labels must be int64 (<i8) or uint8 (|u1), got \(y.storage.descriptor)", file: labelsURL.path)
         }
         guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
-            throw ExplicableError.badInput("labels must be a 1-D array of N entries, got shape \(y.shape)", file: labelsURL.path)
+            throw ExplicableError.badInput(
+                "labels must be a 1-D array of N entries, got shape \(y.shape)", file: labelsURL.path)
         }
         guard raw.count == n else {
             throw ExplicableError.badInput(
-                "\(raw.count) labels for the \(n) feature rows of \(features.path) (N must match)", file: labelsURL.path)
+                "\(raw.count) labels for the \(n) feature rows of \(features.path) (N must match)", file: labelsURL.path
+            )
         }
         if let bad = raw.firstIndex(where: { $0 < 0 || $0 >= classes.count }) {
             throw ExplicableError.badInput(

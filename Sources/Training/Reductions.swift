@@ -13,7 +13,10 @@ enum Reductions {
             i += 8
         }
         var total = lanes.sum()
-        while i < count { total += p[i]; i += 1 }
+        while i < count {
+            total += p[i]
+            i += 1
+        }
         return total
     }
 
@@ -27,7 +30,11 @@ enum Reductions {
             i += 8
         }
         var total = lanes.sum()
-        while i < count { let d = p[i] - mean; total += d * d; i += 1 }
+        while i < count {
+            let d = p[i] - mean
+            total += d * d
+            i += 1
+        }
         return total
     }
 
@@ -41,7 +48,10 @@ enum Reductions {
             i += 8
         }
         var total = lanes.sum()
-        while i < count { total += g[i] * (x[i] - mean); i += 1 }
+        while i < count {
+            total += g[i] * (x[i] - mean)
+            i += 1
+        }
         return total
     }
 }

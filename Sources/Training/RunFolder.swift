@@ -84,7 +84,8 @@ public struct RunFolder: Sendable, Equatable {
         let c = test.classes.count
         try NPYArray(shape: [evaluation.predictions.count], storage: .int64(evaluation.predictions.map(Int64.init)))
             .write(to: file(.predictions))
-        try NPYArray(shape: [test.count, c], storage: .float32(evaluation.probabilities)).write(to: file(.probabilities))
+        try NPYArray(shape: [test.count, c], storage: .float32(evaluation.probabilities)).write(
+            to: file(.probabilities))
         try NPYArray(shape: [test.count], storage: .int64(test.labels.map(Int64.init))).write(to: file(.labels))
         var object = evaluation.metrics.jsonObject
         object["per_class_accuracy"] = evaluation.metrics.perClassAccuracy
@@ -114,7 +115,8 @@ public struct RunFolder: Sendable, Equatable {
         }
         if let bad = values.firstIndex(where: { $0 < 0 || $0 >= Int64(classCount) }) {
             throw ExplicableError.badInput(
-                "entry \(bad) is \(values[bad]), not a class index of the model's \(classCount) classes", file: url.path)
+                "entry \(bad) is \(values[bad]), not a class index of the model's \(classCount) classes", file: url.path
+            )
         }
         return values.map { Int($0) }
     }
@@ -186,7 +188,8 @@ public struct RunFolder: Sendable, Equatable {
     private func existing(_ file: File) throws(ExplicableError) -> URL {
         let url = self.file(file)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ExplicableError(.missingData, "missing (not a run folder of 'explicable train --out')", file: url.path)
+            throw ExplicableError(
+                .missingData, "missing (not a run folder of 'explicable train --out')", file: url.path)
         }
         return url
     }

@@ -90,7 +90,9 @@ public final class Trainer {
     ///
     /// - Throws: `ExplicableError` when the data do not fit the configuration or `initial` is
     ///   not a checkpoint of the same architecture, classes and sample shape.
-    public init(configuration: TrainingConfiguration, training: Dataset, initial: Checkpoint? = nil) throws(ExplicableError) {
+    public init(configuration: TrainingConfiguration, training: Dataset, initial: Checkpoint? = nil)
+        throws(ExplicableError)
+    {
         let architecture = try configuration.resolvedArchitecture()
         try configuration.classes.requireSameOrder(as: training.classes, "the training data", "the configuration")
         guard training.sampleShape == configuration.sampleShape else {
@@ -100,7 +102,8 @@ public final class Trainer {
                     + "configuration (\(configuration.classes.count) classes, samples \(configuration.sampleShape))")
         }
         guard training.count >= 2 else {
-            throw ExplicableError(.invalidArgument, "training needs at least 2 samples, \(training.source) has \(training.count)")
+            throw ExplicableError(
+                .invalidArgument, "training needs at least 2 samples, \(training.source) has \(training.count)")
         }
         guard configuration.batchSize >= 2, configuration.epochs >= 1 else {
             throw ExplicableError(.invalidArgument, "batch size must be at least 2 and epochs at least 1")
@@ -136,7 +139,8 @@ public final class Trainer {
         generator = SeededGenerator(seed: configuration.seed ^ 0xA116_0E17)
         if let initial {
             let source = initial.header.configuration
-            guard source.architecture == configuration.architecture, source.classes.count == configuration.classes.count,
+            guard source.architecture == configuration.architecture,
+                source.classes.count == configuration.classes.count,
                 source.sampleShape == configuration.sampleShape, source.hiddenWidths == configuration.hiddenWidths
             else {
                 throw ExplicableError(
@@ -296,7 +300,8 @@ public final class Trainer {
             let runSpeed = Double(step - runStartStep) / max(Date().timeIntervalSince(runStart), 1e-9)
             onBatch(
                 BatchReport(
-                    epoch: epoch + 1, batch: batch + 1, batchesPerEpoch: stepsPerEpoch, batchLoss: value, loss: epochLoss / Double(epochSeen),
+                    epoch: epoch + 1, batch: batch + 1, batchesPerEpoch: stepsPerEpoch, batchLoss: value,
+                    loss: epochLoss / Double(epochSeen),
                     accuracy: Double(epochCorrect) / Double(epochSeen), samplesPerSecond: speed,
                     secondsLeft: Double(totalSteps - step) / max(runSpeed, 1e-9)))
             let epochDone = batch + 1 == stepsPerEpoch

@@ -53,7 +53,8 @@ public struct ClassSetMapper: Sendable {
         let report = check(classes)
         if let synsets = report.synsets { return synsets }
         let problems = describeProblems(report)
-        throw ExplicableError(.badInput,
+        throw ExplicableError(
+            .badInput,
             "class set '\(classes.name)' does not map onto the wordnet: " + problems.joined(separator: "; "))
     }
 
@@ -70,8 +71,9 @@ public struct ClassSetMapper: Sendable {
                 let names = candidates.map { s in
                     "\(graph.synsetIDs[Int(s)]) (\(graph.synsetDefinition[Int(s)] ?? graph.displayName(s)))"
                 }
-                lines.append("class \(i) '\(label)': ambiguous, \(candidates.count) noun synsets: "
-                    + names.joined(separator: ", "))
+                lines.append(
+                    "class \(i) '\(label)': ambiguous, \(candidates.count) noun synsets: "
+                        + names.joined(separator: ", "))
             }
         }
         return lines
@@ -86,14 +88,17 @@ public struct ClassSetMapper: Sendable {
             }
             guard isNoun(s) else { return .conflict(reason: "synset '\(synsetID)' is not a noun") }
             if let ili, graph.synsetILI[Int(s)] != ili {
-                return .conflict(reason: "synset '\(synsetID)' has ILI '\(graph.synsetILI[Int(s)] ?? "none")', "
-                    + "the class set says '\(ili)'")
+                return .conflict(
+                    reason: "synset '\(synsetID)' has ILI '\(graph.synsetILI[Int(s)] ?? "none")', "
+                        + "the class set says '\(ili)'")
             }
             return .resolved(synset: s, via: "synset id")
         }
         if let ili {
             guard let s = graph.iliIndex[ili] else { return .missing(reason: "no synset carries ILI '\(ili)'") }
-            guard isNoun(s) else { return .conflict(reason: "ILI '\(ili)' is synset '\(graph.synsetIDs[Int(s)])', not a noun") }
+            guard isNoun(s) else {
+                return .conflict(reason: "ILI '\(ili)' is synset '\(graph.synsetIDs[Int(s)])', not a noun")
+            }
             return .resolved(synset: s, via: "ili")
         }
         let candidates = graph.synsets(forLemma: classes.labels[i], pos: "n")

@@ -112,7 +112,8 @@ final class GzipStream: @unchecked Sendable {
                 guard end - start >= 2, input[start] == 0x1F, input[start + 1] == 0x8B else {
                     let position = consumed + start
                     let size = fseek(file, 0, SEEK_END) == 0 ? ftell(file) : -1
-                    let trailing = size > position ? "\(size - position) byte\(size - position == 1 ? "" : "s")" : "bytes"
+                    let trailing =
+                        size > position ? "\(size - position) byte\(size - position == 1 ? "" : "s")" : "bytes"
                     return "cannot decompress: \(trailing) after the end of the gzip stream at byte \(position) "
                         + "(a damaged or padded file)"
                 }

@@ -18,10 +18,12 @@ final class EventSource: @unchecked Sendable {
         self.reader = reader
         errors = ErrorSink(file: file)
         let sink = Unmanaged.passUnretained(errors).toOpaque()
-        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
-            guard let context, let error else { return }
-            Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue().record(error)
-        }, sink)
+        xmlTextReaderSetStructuredErrorHandler(
+            reader,
+            { context, error in
+                guard let context, let error else { return }
+                Unmanaged<ErrorSink>.fromOpaque(context).takeUnretainedValue().record(error)
+            }, sink)
     }
 
     /// The value of attribute `name` of the current element.
@@ -36,7 +38,9 @@ final class EventSource: @unchecked Sendable {
     @inline(__always)
     private func forEachAttribute(_ body: (UnsafePointer<CChar>, UnsafePointer<xmlChar>) -> Void) {
         while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-            guard let name = xmlTextReaderConstName(reader), let value = xmlTextReaderConstValue(reader) else { continue }
+            guard let name = xmlTextReaderConstName(reader), let value = xmlTextReaderConstValue(reader) else {
+                continue
+            }
             body(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self), value)
         }
         xmlTextReaderMoveToElement(reader)

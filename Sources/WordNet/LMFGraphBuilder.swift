@@ -127,7 +127,8 @@ struct GraphBuilder {
         var sensesPerSynset = [Int32](repeating: 0, count: n + 1)
         for (i, id) in senseSynsetID.enumerated() {
             guard let s = synsetIndex[id] else {
-                throw fail("sense '\(graph.senseIDs[i])' refers to synset '\(id)', which does not exist",
+                throw fail(
+                    "sense '\(graph.senseIDs[i])' refers to synset '\(id)', which does not exist",
                     line: senseLine[i])
             }
             graph.senseSynset.append(s)
@@ -150,26 +151,33 @@ struct GraphBuilder {
         graph.lookups = Lookups(synset: synsetIndex, ili: iliIndex, lemma: lemmaIndex)
         // Synsets without a part of speech take the one their entries agree on.
         for s in 0..<n where graph.synsetPOS[s] == nil {
-            let candidates = Set(graph.senses(of: Int32(s)).compactMap { graph.entryPOS[Int(graph.senseEntry[Int($0)])] })
+            let candidates = Set(
+                graph.senses(of: Int32(s)).compactMap { graph.entryPOS[Int(graph.senseEntry[Int($0)])] })
             let inferred = candidates.count == 1 ? candidates.first : nil
             graph.synsetPOS[s] = inferred
-            let outcome = inferred.map { "using '\($0)' from its lexical entries" }
+            let outcome =
+                inferred.map { "using '\($0)' from its lexical entries" }
                 ?? "no part of speech could be inferred; it is left out of part-of-speech statistics"
-            graph.warnings.append(.badInput("synset '\(graph.synsetIDs[s])' has no partOfSpeech; \(outcome)",
-                file: file, line: Int(graph.synsetLine[s])))
+            graph.warnings.append(
+                .badInput(
+                    "synset '\(graph.synsetIDs[s])' has no partOfSpeech; \(outcome)",
+                    file: file, line: Int(graph.synsetLine[s])))
         }
         // Relations: resolve every target, keep the taxonomy.
         var up: [(Int32, Int32, Bool)] = []
         for i in relationSource.indices {
             guard let target = synsetIndex[relationTarget[i]] else {
-                throw fail("relation target '\(relationTarget[i])' of synset '\(graph.synsetIDs[Int(relationSource[i])])'"
-                    + " does not exist", line: relationLine[i])
+                throw fail(
+                    "relation target '\(relationTarget[i])' of synset '\(graph.synsetIDs[Int(relationSource[i])])'"
+                        + " does not exist", line: relationLine[i])
             }
             if relationIsTaxonomic[i] != 0 { up.append((relationSource[i], target, relationIsTaxonomic[i] == 2)) }
         }
         for (target, line) in senseRelationTargets where senseIndex[target] == nil && synsetIndex[target] == nil {
-            graph.warnings.append(.badInput("sense relation target '\(target)' does not exist; relation ignored",
-                file: file, line: Int(line)))
+            graph.warnings.append(
+                .badInput(
+                    "sense relation target '\(target)' does not exist; relation ignored",
+                    file: file, line: Int(line)))
         }
         up.sort { ($0.0, $0.1) < ($1.0, $1.1) }
         var deduplicated: [(Int32, Int32, Bool)] = []
@@ -229,7 +237,8 @@ struct GraphBuilder {
                     state[Int(parent)] = 1
                     stack.append((parent, graph.hypernymStart[Int(parent)]))
                 case 1:
-                    throw fail("hypernym cycle through synset '\(graph.synsetIDs[Int(parent)])'",
+                    throw fail(
+                        "hypernym cycle through synset '\(graph.synsetIDs[Int(parent)])'",
                         line: graph.synsetLine[Int(parent)])
                 default:
                     break

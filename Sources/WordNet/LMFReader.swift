@@ -38,23 +38,29 @@ public enum LMFReader {
             throw ExplicableError(.io, "cannot read WordNet LMF file: no such readable file", file: path)
         }
         xmlInitParser()  // once per process, before any thread parses
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
-            | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOBLANKS.rawValue)
+        let options = Int32(
+            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+                | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOBLANKS.rawValue)
         guard let stream = GzipStream(path: path) else {
             throw ExplicableError(.io, "cannot open WordNet LMF file", file: path)
         }
         // The reader pulls decompressed bytes from the stream's thread; the context holds one
         // reference to the stream, released by the close callback when the reader is freed.
         let context = Unmanaged.passRetained(stream).toOpaque()
-        guard let reader = xmlReaderForIO({ context, buffer, length in
-            guard let context, let buffer else { return -1 }
-            return Unmanaged<GzipStream>.fromOpaque(context).takeUnretainedValue().read(into: buffer, count: Int(length))
-        }, { context in
-            guard let context else { return 0 }
-            let stream = Unmanaged<GzipStream>.fromOpaque(context).takeRetainedValue()
-            stream.cancel()
-            return 0
-        }, context, path, nil, options) else {
+        guard
+            let reader = xmlReaderForIO(
+                { context, buffer, length in
+                    guard let context, let buffer else { return -1 }
+                    return Unmanaged<GzipStream>.fromOpaque(context).takeUnretainedValue().read(
+                        into: buffer, count: Int(length))
+                },
+                { context in
+                    guard let context else { return 0 }
+                    let stream = Unmanaged<GzipStream>.fromOpaque(context).takeRetainedValue()
+                    stream.cancel()
+                    return 0
+                }, context, path, nil, options)
+        else {
             Unmanaged<GzipStream>.fromOpaque(context).release()
             stream.cancel()
             throw ExplicableError(.io, "cannot open WordNet LMF file", file: path)

@@ -56,7 +56,8 @@ public struct SimilarityCalculator: Sendable {
     ///   ancestor and the measure is undefined then (`wup`, `lch`, `lca-height`, `res`, `lin`, `jcn`).
     public func value(_ measure: Measure, _ a: Int32, _ b: Int32) throws(ExplicableError) -> Double {
         var cache: [Int32: Taxonomy.Ancestors] = [:]
-        return try value(measure, a, b, taxonomy.ancestors(of: a, simulateRoot: simulateRoot),
+        return try value(
+            measure, a, b, taxonomy.ancestors(of: a, simulateRoot: simulateRoot),
             taxonomy.ancestors(of: b, simulateRoot: simulateRoot), cache: &cache)
     }
 
@@ -66,11 +67,13 @@ public struct SimilarityCalculator: Sendable {
     ) throws(ExplicableError) -> Double {
         let graph = taxonomy.graph
         guard WordNetGraph.samePOS(graph.synsetPOS[Int(a)], graph.synsetPOS[Int(b)]) else {
-            throw ExplicableError(.invalidArgument,
+            throw ExplicableError(
+                .invalidArgument,
                 "synsets '\(graph.synsetIDs[Int(a)])' and '\(graph.synsetIDs[Int(b)])' differ in part of speech")
         }
         func noPath() -> ExplicableError {
-            ExplicableError(.invalidArgument,
+            ExplicableError(
+                .invalidArgument,
                 "no hypernym path connects '\(graph.synsetIDs[Int(a)])' and '\(graph.synsetIDs[Int(b)])'"
                     + (simulateRoot ? "" : " (use --simulate-root)"))
         }
@@ -82,7 +85,8 @@ public struct SimilarityCalculator: Sendable {
             guard let d = taxonomy.shortestPath(ua, ub) else { throw noPath() }
             let depth = taxonomy.taxonomyDepth(of: a)
             guard depth > 0 else {
-                throw ExplicableError(.invalidArgument, "lch needs a taxonomy depth above 0 for '\(graph.synsetIDs[Int(a)])'")
+                throw ExplicableError(
+                    .invalidArgument, "lch needs a taxonomy depth above 0 for '\(graph.synsetIDs[Int(a)])'")
             }
             return -log((Double(d) + 1) / (2 * Double(depth)))
         case .wup:
@@ -170,10 +174,13 @@ public struct SimilarityCalculator: Sendable {
         }
         if let error = errors.first { throw error }
         var parameters = ["measure": measure.rawValue, "simulate_root": String(simulateRoot)]
-        if measure == .lch, let first = synsets.first { parameters["taxonomy_depth"] = String(taxonomy.taxonomyDepth(of: first)) }
+        if measure == .lch, let first = synsets.first {
+            parameters["taxonomy_depth"] = String(taxonomy.taxonomyDepth(of: first))
+        }
         if measure.usesInformationContent { parameters["information_content"] = "intrinsic (Seco et al. 2004)" }
         let lexicon = taxonomy.graph.lexicons.map { "\($0.id):\($0.version)" }.joined(separator: "+")
-        return ClassMatrix(classes: classes, kind: measure.kind, values: values,
+        return ClassMatrix(
+            classes: classes, kind: measure.kind, values: values,
             provenance: .init(source: "wordnet:\(lexicon)", parameters: parameters))
     }
 }

@@ -9,7 +9,8 @@ public enum OpenEnglishWordNet {
     public static let fileName = "english-wordnet-2025.xml.gz"
     /// The official download (GitHub release of globalwordnet/english-wordnet).
     public static let downloadURL = URL(
-        string: "https://github.com/globalwordnet/english-wordnet/releases/download/2025-edition/english-wordnet-2025.xml.gz"
+        string:
+            "https://github.com/globalwordnet/english-wordnet/releases/download/2025-edition/english-wordnet-2025.xml.gz"
     )!
     /// Path of the release inside a data folder.
     public static let relativePath = "wordnet/english-wordnet-2025.xml.gz"
@@ -17,7 +18,8 @@ public enum OpenEnglishWordNet {
     /// The LMF file to read: `lmf` when given, else the release in the data folder.
     public static func locate(lmf: String?, data: DataFolder) throws(ExplicableError) -> URL {
         if let lmf { return URL(fileURLWithPath: lmf) }
-        return try data.locate([relativePath, "wordnet/english-wordnet-2025.xml"],
+        return try data.locate(
+            [relativePath, "wordnet/english-wordnet-2025.xml"],
             what: "Open English WordNet \(edition) (\(fileName))", fetchHint: "explicable data fetch wordnet")
     }
 
@@ -30,7 +32,7 @@ public enum OpenEnglishWordNet {
     ) throws(ExplicableError) -> URL {
         do {
             return try locate(lmf: lmf, data: data)
-        } catch where error.kind == .missingData && allowDownload {
+        } catch  where error.kind == .missingData && allowDownload {
             notice("Open English WordNet \(edition) is not in \(data.url.path); downloading \(source.absoluteString)")
             return try fetch(into: data, from: source, progress: progress)
         }
@@ -50,8 +52,9 @@ public enum OpenEnglishWordNet {
                     throw ExplicableError.badInput("the file holds no synsets")
                 }
             }
-        } catch where error.kind == .network {
-            throw ExplicableError(.network,
+        } catch  where error.kind == .network {
+            throw ExplicableError(
+                .network,
                 "\(error.message). Offline? Download \(downloadURL.absoluteString) by other means and put it at "
                     + destination.path)
         }

@@ -2,9 +2,9 @@ public import ExplicableCore
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where compiled ``WordNetGraph`` snapshots are kept, so that only the first command to read an
@@ -79,10 +79,12 @@ public struct WordNetCache: Sendable {
         case .automatic:
             let folder = source.deletingLastPathComponent()
             let env = ProcessInfo.processInfo.environment
-            let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            let base =
+                env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
                 ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
             let userCache = tagged(base.appendingPathComponent("explicable/wordnet"))
-            return Self.isWritableFolder(folder.path) ? [folder.appendingPathComponent(name + ".graph"), userCache] : [userCache]
+            return Self.isWritableFolder(folder.path)
+                ? [folder.appendingPathComponent(name + ".graph"), userCache] : [userCache]
         }
     }
 
@@ -90,7 +92,9 @@ public struct WordNetCache: Sendable {
     /// root does not write into a folder marked read-only (such as a shared data folder).
     static func isWritableFolder(_ path: String) -> Bool {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, (info.st_mode & 0o222) != 0 else { return false }
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, (info.st_mode & 0o222) != 0 else {
+            return false
+        }
         return access(path, W_OK) == 0
     }
 
@@ -133,9 +137,13 @@ public struct WordNetCache: Sendable {
     static func read(_ snapshot: URL, expecting source: WordNetSnapshot.SourceKey) throws(WordNetSnapshot.Invalid)
         -> WordNetGraph
     {
-        guard let file = MappedFile(snapshot.path) else { throw WordNetSnapshot.Invalid("no snapshot at \(snapshot.path)") }
+        guard let file = MappedFile(snapshot.path) else {
+            throw WordNetSnapshot.Invalid("no snapshot at \(snapshot.path)")
+        }
         let (recorded, payload) = try WordNetSnapshot.open(file.bytes)
-        guard recorded == source else { throw WordNetSnapshot.Invalid("stale: the LMF file changed since the snapshot") }
+        guard recorded == source else {
+            throw WordNetSnapshot.Invalid("stale: the LMF file changed since the snapshot")
+        }
         return try WordNetSnapshot.decodePayload(payload)
     }
 
@@ -151,7 +159,8 @@ public struct WordNetCache: Sendable {
     static func write(_ bytes: [UInt8], to destination: URL) throws {
         let folder = destination.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
+        let temporary = folder.appendingPathComponent(
+            ".\(destination.lastPathComponent).\(getpid()).\(UUID().uuidString).tmp")
         do {
             try Data(bytes).write(to: temporary)
             guard rename(temporary.path, destination.path) == 0 else {
@@ -177,9 +186,9 @@ final class MappedFile {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 0 else { return nil }
         #if canImport(Darwin)
-        modificationNanoseconds = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+            modificationNanoseconds = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
         #else
-        modificationNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            modificationNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         #endif
         let size = Int(info.st_size)
         guard size > 0 else {

@@ -30,28 +30,39 @@ final class Lookups: @unchecked Sendable {
     }
 
     /// Dictionaries each built by its closure the first time it is asked for.
-    init(synset: @escaping Build<[String: Int32]>, ili: @escaping Build<[String: Int32]>,
-         lemma: @escaping Build<[String: [Int32]]>) {
+    init(
+        synset: @escaping Build<[String: Int32]>, ili: @escaping Build<[String: Int32]>,
+        lemma: @escaping Build<[String: [Int32]]>
+    ) {
         (buildSynset, buildILI, buildLemma) = (synset, ili, lemma)
     }
 
     var synset: [String: Int32] {
         lock.withLock {
-            if synsetValue == nil { synsetValue = buildSynset?() ?? [:]; buildSynset = nil }
+            if synsetValue == nil {
+                synsetValue = buildSynset?() ?? [:]
+                buildSynset = nil
+            }
             return synsetValue!
         }
     }
 
     var ili: [String: Int32] {
         lock.withLock {
-            if iliValue == nil { iliValue = buildILI?() ?? [:]; buildILI = nil }
+            if iliValue == nil {
+                iliValue = buildILI?() ?? [:]
+                buildILI = nil
+            }
             return iliValue!
         }
     }
 
     var lemma: [String: [Int32]] {
         lock.withLock {
-            if lemmaValue == nil { lemmaValue = buildLemma?() ?? [:]; buildLemma = nil }
+            if lemmaValue == nil {
+                lemmaValue = buildLemma?() ?? [:]
+                buildLemma = nil
+            }
             return lemmaValue!
         }
     }

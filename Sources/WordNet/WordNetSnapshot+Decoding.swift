@@ -5,7 +5,9 @@ extension WordNetSnapshot {
     // MARK: Decoding
 
     /// Checks the header of `file` and returns the source key it records and its payload.
-    static func open(_ file: UnsafeRawBufferPointer) throws(Invalid) -> (source: SourceKey, payload: UnsafeRawBufferPointer) {
+    static func open(_ file: UnsafeRawBufferPointer) throws(Invalid) -> (
+        source: SourceKey, payload: UnsafeRawBufferPointer
+    ) {
         guard file.count >= headerSize else { throw Invalid("shorter than its header (\(file.count) bytes)") }
         guard Array(file[0..<8]) == magic else { throw Invalid("not a WordNet graph snapshot (bad magic)") }
         var header = Reader(file[8..<headerSize])
@@ -62,15 +64,19 @@ extension WordNetSnapshot {
         // The three big dictionaries are read here and built when first used (``Lookups``).
         let synsetIndex = try r.keysAndValues(valuesBelow: synsets)
         let iliIndex = try r.keysAndValues(valuesBelow: synsets)
-        try check([g.synsetPOS.count, g.synsetILI.count, g.synsetDefinition.count, g.synsetLine.count,
-            g.synsetLexicon.count], equal: synsets, "synset arrays")
+        try check(
+            [
+                g.synsetPOS.count, g.synsetILI.count, g.synsetDefinition.count, g.synsetLine.count,
+                g.synsetLexicon.count,
+            ], equal: synsets, "synset arrays")
         try checkIndexes(g.synsetLexicon, below: g.lexicons.count, "synset lexicons")
         // Entries and senses.
         g.entryIDs = try r.strings()
         g.entryLemma = try r.strings()
         g.entryPOS = try r.characters()
         g.entryLexicon = try r.int32s()
-        try check([g.entryLemma.count, g.entryPOS.count, g.entryLexicon.count], equal: g.entryIDs.count, "entry arrays")
+        try check(
+            [g.entryLemma.count, g.entryPOS.count, g.entryLexicon.count], equal: g.entryIDs.count, "entry arrays")
         try checkIndexes(g.entryLexicon, below: g.lexicons.count, "entry lexicons")
         g.senseIDs = try r.strings()
         g.senseEntry = try r.int32s()
@@ -80,7 +86,8 @@ extension WordNetSnapshot {
         try checkIndexes(g.senseSynset, below: synsets, "sense synsets")
         g.synsetSenseStart = try r.int32s()
         g.synsetSenses = try r.int32s()
-        try checkCSR(g.synsetSenseStart, rows: synsets, targets: g.synsetSenses, below: g.senseIDs.count, "synset senses")
+        try checkCSR(
+            g.synsetSenseStart, rows: synsets, targets: g.synsetSenses, below: g.senseIDs.count, "synset senses")
         // The lemma index.
         let lemmaKeys = try r.packedStrings()
         let lemmaStart = try r.int32s(), lemmaSenses = try r.int32s()
@@ -110,8 +117,10 @@ extension WordNetSnapshot {
             }
             let line = try r.int(), column = try r.int()
             guard line >= 0, column >= 0 else { throw Invalid("bad warning position") }
-            g.warnings.append(ExplicableError(kind, s[1], file: file[0], line: line == 0 ? nil : line - 1,
-                column: column == 0 ? nil : column - 1))
+            g.warnings.append(
+                ExplicableError(
+                    kind, s[1], file: file[0], line: line == 0 ? nil : line - 1,
+                    column: column == 0 ? nil : column - 1))
         }
         guard r.isAtEnd else { throw Invalid("\(r.remaining) bytes left after the graph") }
         g.lookups = Lookups(
@@ -138,7 +147,9 @@ extension WordNetSnapshot {
     }
 
     private static func check(_ counts: [Int], equal expected: Int, _ what: String) throws(Invalid) {
-        guard counts.allSatisfy({ $0 == expected }) else { throw Invalid("\(what): lengths \(counts), expected \(expected)") }
+        guard counts.allSatisfy({ $0 == expected }) else {
+            throw Invalid("\(what): lengths \(counts), expected \(expected)")
+        }
     }
 
     private static func checkIndexes(_ values: [Int32], below bound: Int, _ what: String) throws(Invalid) {
@@ -201,9 +212,11 @@ extension WordNetSnapshot {
             let raw = try take(n * 4)
             return [Int32](unsafeUninitializedCapacity: n) { out, initialized in
                 #if _endian(big)
-                for i in 0..<n { out[i] = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+                    for i in 0..<n {
+                        out[i] = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
+                    }
                 #else
-                if n > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: raw) }
+                    if n > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: raw) }
                 #endif
                 initialized = n
             }
@@ -219,8 +232,10 @@ extension WordNetSnapshot {
             var result: [String] = []
             result.reserveCapacity(ends.count - 1)
             for i in 1..<ends.count {
-                result.append(String(decoding: UnsafeRawBufferPointer(rebasing: blob[Int(ends[i - 1])..<Int(ends[i])]),
-                    as: UTF8.self))
+                result.append(
+                    String(
+                        decoding: UnsafeRawBufferPointer(rebasing: blob[Int(ends[i - 1])..<Int(ends[i])]),
+                        as: UTF8.self))
             }
             return result
         }
@@ -249,7 +264,9 @@ extension WordNetSnapshot {
             guard ends[0] == 0 else { throw Invalid("string table does not start at 0") }
             var previous: UInt32 = 0
             for end in ends {
-                guard end >= previous, Int(end) <= blobLength else { throw Invalid("string offset \(end) out of bounds") }
+                guard end >= previous, Int(end) <= blobLength else {
+                    throw Invalid("string offset \(end) out of bounds")
+                }
                 previous = end
             }
             return (ends, blob)
@@ -283,7 +300,9 @@ extension WordNetSnapshot {
         mutating func keysAndValues(valuesBelow bound: Int) throws(Invalid) -> (keys: PackedStrings, values: [Int32]) {
             let keys = try packedStrings()
             let values = try int32s()
-            guard keys.count == values.count else { throw Invalid("dictionary: \(keys.count) keys, \(values.count) values") }
+            guard keys.count == values.count else {
+                throw Invalid("dictionary: \(keys.count) keys, \(values.count) values")
+            }
             try WordNetSnapshot.checkIndexes(values, below: bound, "dictionary")
             return (keys, values)
         }

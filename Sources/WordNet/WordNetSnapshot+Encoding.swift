@@ -111,9 +111,9 @@ extension WordNetSnapshot {
         mutating func int32s(_ values: [Int32]) {
             int(values.count)
             #if _endian(big)
-            for v in values { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+                for v in values { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
             #else
-            values.withUnsafeBytes { bytes += $0 }
+                values.withUnsafeBytes { bytes += $0 }
             #endif
         }
 

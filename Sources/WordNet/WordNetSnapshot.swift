@@ -58,8 +58,10 @@ enum WordNetSnapshot {
                 b = ((b ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))) &* m)
                 c = ((c ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))) &* m)
                 d = ((d ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))) &* m)
-                a = (a << 31) | (a >> 33); b = (b << 29) | (b >> 35)
-                c = (c << 27) | (c >> 37); d = (d << 25) | (d >> 39)
+                a = (a << 31) | (a >> 33)
+                b = (b << 29) | (b >> 35)
+                c = (c << 27) | (c >> 37)
+                d = (d << 25) | (d >> 39)
                 i += 32
             }
         }
@@ -68,8 +70,10 @@ enum WordNetSnapshot {
             h = (h ^ UInt64(bytes[i])) &* 0x0000_0100_0000_01B3
             i += 1
         }
-        h ^= h >> 33; h = h &* 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 33; h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h = h &* 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 33
         return h
     }

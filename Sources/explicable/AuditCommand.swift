@@ -57,7 +57,8 @@ struct AuditCommand: ParsableCommand {
     func validate() throws {
         let custom = [images != nil, labelsPerImage != nil, secondsPerLabel != nil, hourlyPay != nil]
         if custom.contains(true) && custom.contains(false) {
-            throw ValidationError("a custom baseline needs all of --images, --labels-per-image, --seconds-per-label, --hourly-pay")
+            throw ValidationError(
+                "a custom baseline needs all of --images, --labels-per-image, --seconds-per-label, --hourly-pay")
         }
         if !(0...1).contains(target) { throw ValidationError("--target must be between 0 and 1") }
     }
@@ -72,23 +73,33 @@ struct AuditCommand: ParsableCommand {
             let pay = StudyPay(spec: spec, assignmentsPerHIT: assignmentsPerHit, prolificFeeRate: prolificFee)
             let baseline: InstanceLabellingBaseline
             if let images, let labelsPerImage, let secondsPerLabel, let hourlyPay {
-                baseline = .custom(name: "instance labels", images: images, labelsPerImage: labelsPerImage,
+                baseline = .custom(
+                    name: "instance labels", images: images, labelsPerImage: labelsPerImage,
                     secondsPerLabel: secondsPerLabel, hourlyPay: hourlyPay, currency: spec.pay.currency)
             } else {
                 baseline = .cifar10H
             }
             let sufficiency = try LabelCostAudit.raterSufficiency(of: study, store: labelStore, seed: seed)
-            audits.append(try LabelCostAudit.audit(study: name, studyId: study.record.id!, pay: pay, store: labelStore,
-                baseline: baseline, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair, target: target))
+            audits.append(
+                try LabelCostAudit.audit(
+                    study: name, studyId: study.record.id!, pay: pay, store: labelStore,
+                    baseline: baseline, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair,
+                    target: target))
             if quality.costOfQuality {
-                costs.append(try quality.evaluate(study, builder: matrixBuilder(store: labelStore, data: dataFolder.folder,
-                    lmf: lmf), seed: seed))
+                costs.append(
+                    try quality.evaluate(
+                        study,
+                        builder: matrixBuilder(
+                            store: labelStore, data: dataFolder.folder,
+                            lmf: lmf), seed: seed))
             }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = quality.costOfQuality ? try encoder.encode(Both(audits: audits, costOfQuality: costs))
+            let data =
+                quality.costOfQuality
+                ? try encoder.encode(Both(audits: audits, costOfQuality: costs))
                 : try encoder.encode(audits)
             writeStdout(String(decoding: data, as: UTF8.self) + "\n")
         } else {

@@ -19,9 +19,10 @@ struct CompareCommand: ParsableCommand {
             stratified subset of the test set and on extra sets in DATA/ood/NAME/{images,labels}.npy.
             """)
 
-    @Argument(help: ArgumentHelp(
-        "Run folders of 'explicable train --out', or NAME=DIR,DIR,… for a model of several seeds; the first is the reference.",
-        valueName: "run"))
+    @Argument(
+        help: ArgumentHelp(
+            "Run folders of 'explicable train --out', or NAME=DIR,DIR,… for a model of several seeds; the first is the reference.",
+            valueName: "run"))
     var runs: [String]
 
     @OptionGroup var dataOptions: DataOptions
@@ -62,14 +63,14 @@ struct CompareCommand: ParsableCommand {
         for argument in runs {
             let (name, paths) = Experiment.modelArgument(argument)
             if let name, name.isEmpty || paths.isEmpty || paths.contains(where: \.isEmpty) {
-                throw ValidationError("'\(argument)': a model of several runs is NAME=DIR,DIR,… (a name and run folders)")
+                throw ValidationError(
+                    "'\(argument)': a model of several runs is NAME=DIR,DIR,… (a name and run folders)")
             }
         }
         if bootstrap < 1 { throw ValidationError("--bootstrap must be at least 1") }
         if oodImages < 1 { throw ValidationError("--ood-images must be at least 1") }
         _ = try parsedSeverities()
     }
-
 
     func parsedSeverities() throws -> [Int] {
         let values = severities.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -84,11 +85,14 @@ struct CompareCommand: ParsableCommand {
         let first = models[0].runs[0]
         let classes = first.classes
         let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
-        let matrix = try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
-        let request = try ood ? OODRequest(
-            test: dataOptions.load(.test), corruptions: corruptions.list(), severities: parsedSeverities(),
-            images: oodImages, seed: seed,
-            sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
+        let matrix = try EvaluationMatrix(
+            matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
+        let request =
+            try ood
+            ? OODRequest(
+                test: dataOptions.load(.test), corruptions: corruptions.list(), severities: parsedSeverities(),
+                images: oodImages, seed: seed,
+                sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
         let result = try Experiment.compare(
             models, matrix: matrix, threshold: threshold, bootstrap: bootstrap, seed: seed, ood: request)
         if json {
@@ -108,4 +112,3 @@ struct CompareCommand: ParsableCommand {
         }
     }
 }
-

@@ -31,7 +31,9 @@ struct DataCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Download from this URL instead of the official release.", valueName: "url"))
         var url: String?
 
-        @Option(help: ArgumentHelp("Expected MD5 of a CIFAR archive from --url (default: the official one).", valueName: "hex"))
+        @Option(
+            help: ArgumentHelp(
+                "Expected MD5 of a CIFAR archive from --url (default: the official one).", valueName: "hex"))
         var md5: String?
 
         func validate() throws {
@@ -49,15 +51,18 @@ struct DataCommand: ParsableCommand {
             if let release = CIFARRelease(rawValue: dataSet.rawValue) {
                 let bar = ProgressBar(label: release.downloadURL.lastPathComponent)
                 let destination = try release.fetch(
-                    into: folder, from: url.flatMap(URL.init(string:)), md5: md5) { bar.update($0, $1) }
+                    into: folder, from: url.flatMap(URL.init(string:)), md5: md5
+                ) { bar.update($0, $1) }
                 bar.finish()
                 writeStdout(destination.path + "\n")
                 return
             }
             if let published = PublishedData(rawValue: dataSet.rawValue) {
                 let bar = ProgressBar(label: published.downloadURL.lastPathComponent)
-                let destination = try published.locateOrFetch(data: folder, allowDownload: true,
-                    source: url.flatMap(URL.init(string:))) { bar.update($0, $1) }
+                let destination = try published.locateOrFetch(
+                    data: folder, allowDownload: true,
+                    source: url.flatMap(URL.init(string:))
+                ) { bar.update($0, $1) }
                 bar.finish()
                 writeStdout(destination.path + "\n")
                 return

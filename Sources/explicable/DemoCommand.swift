@@ -7,7 +7,8 @@ import Training
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "The whole pipeline on CIFAR-10: M^h from WordNet, CIFAR-10H and the paper's CHL; CE vs WLF; the report.",
+        abstract:
+            "The whole pipeline on CIFAR-10: M^h from WordNet, CIFAR-10H and the paper's CHL; CE vs WLF; the report.",
         discussion: """
             Builds EKL (WordNet path), IHL (CIFAR-10H counts) and CHL (the paper's published matrix, or your own \
             class-pair study with --study), trains the model with cross-entropy and with the Weighted Loss Function \
@@ -27,12 +28,16 @@ struct DemoCommand: ParsableCommand {
     var subset: Int?
     @Option(help: ArgumentHelp("Stratified test subset (default: all 10,000).", valueName: "n"))
     var testSubset: Int?
-    @Option(help: ArgumentHelp("Test images per corrupted set (default 500; 10,000 with --full; 0: no OOD).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Test images per corrupted set (default 500; 10,000 with --full; 0: no OOD).", valueName: "n"))
     var oodImages: Int?
     @OptionGroup var corruptions: CorruptionOptions
     @Option(help: "WLF scale: targets softmax(scale · CHL[y]).")
     var scale = 1.0
-    @Option(help: ArgumentHelp("Your own class-pair study in --db to use as CHL instead of the paper's.", valueName: "study"))
+    @Option(
+        help: ArgumentHelp(
+            "Your own class-pair study in --db to use as CHL instead of the paper's.", valueName: "study"))
     var study: String?
     @Flag(help: "Benchmark-length runs: all training images, 10 epochs, OOD on all test images.")
     var full = false
@@ -62,8 +67,9 @@ struct DemoCommand: ParsableCommand {
                 step: { printError($0) }, batch: { progress.update($0, epochs: $1) },
                 epoch: { report, metrics, epochs in
                     progress.endLine()
-                    printError(String(format: "  epoch %d/%d  loss %.4f  test ", report.epoch, epochs, report.trainLoss)
-                        + metrics.summary)
+                    printError(
+                        String(format: "  epoch %d/%d  loss %.4f  test ", report.epoch, epochs, report.trainLoss)
+                            + metrics.summary)
                 }))
         progress.endLine()
         writeStdout("report: \(result.report.path)\n")

@@ -24,7 +24,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Which split to evaluate: test or train.")
     var split: Split = .test
 
-    @Option(help: ArgumentHelp("Matrix for the mistake metrics: chl, wordnet:MEASURE, FILE.npy or a stored name.", valueName: "matrix"))
+    @Option(
+        help: ArgumentHelp(
+            "Matrix for the mistake metrics: chl, wordnet:MEASURE, FILE.npy or a stored name.", valueName: "matrix"))
     var evalMatrix: String?
 
     @Option(help: "Similarity at or above which a mistake counts as explicable (2: the CHL Likert midpoint).")
@@ -33,7 +35,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "argmax or crm (conditional risk minimisation; needs a matrix).")
     var decode: Decoding = .argmax
 
-    @Option(help: ArgumentHelp("Folder for predictions.npy, probabilities.npy, labels.npy, metrics.json.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("Folder for predictions.npy, probabilities.npy, labels.npy, metrics.json.", valueName: "dir")
+    )
     var out: String?
 
     @Flag(help: "Print the metrics as JSON to stdout.")
@@ -57,7 +61,8 @@ struct EvaluateCommand: ParsableCommand {
         let model = try saved.makeModel()
         let spec = evalMatrix ?? config.lossMatrix
         let matrix = try spec.map { spec throws(ExplicableError) in
-            try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: config.classes), classes: config.classes)
+            try EvaluationMatrix(
+                matrixOptions.resolve(spec, data: dataOptions, classes: config.classes), classes: config.classes)
         }
         if decode == .crm && matrix == nil {
             throw ExplicableError(.invalidArgument, "--decode crm needs a matrix (--eval-matrix)")

@@ -6,7 +6,8 @@ import Foundation
 struct Explicable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explicable",
-        abstract: "Human-expected class similarity (M^h) from WordNet and human studies, and classifiers trained to make mistakes people find reasonable.",
+        abstract:
+            "Human-expected class similarity (M^h) from WordNet and human studies, and classifiers trained to make mistakes people find reasonable.",
         discussion: """
             Exit codes: 0 success, 1 failure, 2 malformed input file, 64 bad arguments.
             Large inputs live in the data folder: --data DIR, else $EXPLICABLE_DATA, else ~/.cache/explicable.

@@ -28,8 +28,10 @@ extension MatrixCommand {
         @Option(help: ArgumentHelp("Merge weight of each --from, in order (default: equal).", valueName: "w"))
         var weight: [Double] = []
 
-        @Option(help: ArgumentHelp("Class set for wordnet:, file: and counts: sources: cifar10, cifar100, imagenet1k or a TSV.",
-            valueName: "set"))
+        @Option(
+            help: ArgumentHelp(
+                "Class set for wordnet:, file: and counts: sources: cifar10, cifar100, imagenet1k or a TSV.",
+                valueName: "set"))
         var classes: String?
 
         @Option(help: "What a file: source holds: similarity or distance.")
@@ -56,11 +58,14 @@ extension MatrixCommand {
         @Option(help: ArgumentHelp("Prior that fills sparse Likert pairs (a source).", valueName: "source"))
         var prior: String?
 
-        @Option(help: ArgumentHelp("Shrinkage strength k: a pair with n ratings weighs the prior k/(n+k).", valueName: "k"))
+        @Option(
+            help: ArgumentHelp("Shrinkage strength k: a pair with n ratings weighs the prior k/(n+k).", valueName: "k"))
         var shrinkage = 5.0
 
-        @Option(help: ArgumentHelp("Bootstrap replicates over annotators for per-cell 95% intervals (Likert; 0: none).",
-            valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "Bootstrap replicates over annotators for per-cell 95% intervals (Likert; 0: none).",
+                valueName: "n"))
         var bootstrap = 0
 
         @Option(help: "Seed of the bootstrap.")
@@ -88,7 +93,8 @@ extension MatrixCommand {
             var options = MatrixBuilder.Options()
             options.classes = try classes.map { set throws(ExplicableError) in try ClassSetCatalog.load(set) }
             options.fileKind = kind
-            options.aggregation = try LikertAggregation(statistic: statistic, trim: trim, zScore: zScore,
+            options.aggregation = try LikertAggregation(
+                statistic: statistic, trim: trim, zScore: zScore,
                 diagonal: diagonal, symmetrize: symmetrize, minCount: minCount)
             options.prior = try prior.map { p throws(ExplicableError) in try MatrixSource(parsing: p) }
             options.shrinkage = shrinkage
@@ -99,7 +105,8 @@ extension MatrixCommand {
             ).build(
                 zip(parsed, weight.isEmpty ? Array(repeating: 1, count: parsed.count) : weight).map { ($0, $1) },
                 options: options)
-            let stored = StoredMatrix(name: name, matrix: built.matrix, lower: built.lower, upper: built.upper,
+            let stored = StoredMatrix(
+                name: name, matrix: built.matrix, lower: built.lower, upper: built.upper,
                 counts: built.counts)
             try labelStore.saveMatrix(stored, replace: replace)
             if json {
@@ -107,15 +114,17 @@ extension MatrixCommand {
                 return
             }
             let m = built.matrix
-            writeStdout("stored '\(name)': \(m.kind.rawValue), \(m.classes.name) (\(m.count) classes), "
-                + "hash \(stored.contentHash.prefix(12))\n")
+            writeStdout(
+                "stored '\(name)': \(m.kind.rawValue), \(m.classes.name) (\(m.count) classes), "
+                    + "hash \(stored.contentHash.prefix(12))\n")
             writeStdout("provenance: \(Merge.describe(m.provenance))\n")
             if !built.flagged.isEmpty {
                 let shown = built.flagged.prefix(10).map {
                     "\(m.classes.labels[$0.row])→\(m.classes.labels[$0.column]) (\($0.count))"
                 }
-                writeStdout("\(built.flagged.count) pairs below \(minCount) ratings: \(shown.joined(separator: ", "))"
-                    + (built.flagged.count > 10 ? ", …" : "") + "\n")
+                writeStdout(
+                    "\(built.flagged.count) pairs below \(minCount) ratings: \(shown.joined(separator: ", "))"
+                        + (built.flagged.count > 10 ? ", …" : "") + "\n")
             }
             writeStdout(m.table(digits: 2))
         }

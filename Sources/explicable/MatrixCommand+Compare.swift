@@ -39,29 +39,45 @@ extension MatrixCommand {
             let c = try MatrixComparison(a, b, neighbours: topK, disagreements: show)
             let labels = a.classes.labels
             if json {
-                writeStdout(jsonText([
-                    "first": first, "second": second, "cells": c.cellCount, "pearson": c.pearson, "spearman": c.spearman,
-                    "kendallTauB": c.kendallTauB, "neighbours": c.neighbours,
-                    "neighbourAgreement": Dictionary(uniqueKeysWithValues: zip(labels, c.neighbourAgreement)),
-                    "meanNeighbourAgreement": c.meanNeighbourAgreement,
-                    "disagreements": c.disagreements.map {
-                        ["from": labels[$0.row], "to": labels[$0.column], "first": $0.first, "second": $0.second,
-                         "firstZ": $0.firstZ, "secondZ": $0.secondZ] as [String: Any]
-                    },
-                ]))
+                writeStdout(
+                    jsonText([
+                        "first": first, "second": second, "cells": c.cellCount, "pearson": c.pearson,
+                        "spearman": c.spearman,
+                        "kendallTauB": c.kendallTauB, "neighbours": c.neighbours,
+                        "neighbourAgreement": Dictionary(uniqueKeysWithValues: zip(labels, c.neighbourAgreement)),
+                        "meanNeighbourAgreement": c.meanNeighbourAgreement,
+                        "disagreements": c.disagreements.map {
+                            [
+                                "from": labels[$0.row], "to": labels[$0.column], "first": $0.first, "second": $0.second,
+                                "firstZ": $0.firstZ, "secondZ": $0.secondZ,
+                            ] as [String: Any]
+                        },
+                    ]))
                 return
             }
-            writeStdout(String(format: "%@ vs %@ over %d off-diagonal cells: Pearson %.3f, Spearman %.3f, Kendall tau-b %.3f\n",
-                first, second, c.cellCount, c.pearson, c.spearman, c.kendallTauB))
-            writeStdout(String(format: "top-%d neighbour agreement: mean %.2f\n", c.neighbours, c.meanNeighbourAgreement))
-            writeStdout(alignedTable(["class", "agreement"], zip(labels, c.neighbourAgreement).map {
-                [$0, String(format: "%.2f", $1)]
-            }))
+            writeStdout(
+                String(
+                    format: "%@ vs %@ over %d off-diagonal cells: Pearson %.3f, Spearman %.3f, Kendall tau-b %.3f\n",
+                    first, second, c.cellCount, c.pearson, c.spearman, c.kendallTauB))
+            writeStdout(
+                String(format: "top-%d neighbour agreement: mean %.2f\n", c.neighbours, c.meanNeighbourAgreement))
+            writeStdout(
+                alignedTable(
+                    ["class", "agreement"],
+                    zip(labels, c.neighbourAgreement).map {
+                        [$0, String(format: "%.2f", $1)]
+                    }))
             writeStdout("largest disagreements (z-scores over off-diagonal cells):\n")
-            writeStdout(alignedTable(["pair", first, second, "z \(first)", "z \(second)"], c.disagreements.map {
-                ["\(labels[$0.row]) → \(labels[$0.column])", String(format: "%.3f", $0.first), String(format: "%.3f", $0.second),
-                 String(format: "%+.2f", $0.firstZ), String(format: "%+.2f", $0.secondZ)]
-            }))
+            writeStdout(
+                alignedTable(
+                    ["pair", first, second, "z \(first)", "z \(second)"],
+                    c.disagreements.map {
+                        [
+                            "\(labels[$0.row]) → \(labels[$0.column])", String(format: "%.3f", $0.first),
+                            String(format: "%.3f", $0.second),
+                            String(format: "%+.2f", $0.firstZ), String(format: "%+.2f", $0.secondZ),
+                        ]
+                    }))
         }
     }
 }

@@ -21,8 +21,10 @@ extension MatrixCommand {
         @Option(help: ArgumentHelp("An SVG heatmap with labelled axes and a colour bar.", valueName: "file"))
         var svg: String?
 
-        @Option(help: ArgumentHelp("A folder for PyTorch: similarity.npy, distance.npy, classes.txt, matrix.json, "
-            + "explicable_loss.py (WLF and soft-label losses) and a torchrun example.", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "A folder for PyTorch: similarity.npy, distance.npy, classes.txt, matrix.json, "
+                    + "explicable_loss.py (WLF and soft-label losses) and a torchrun example.", valueName: "dir"))
         var torch: String?
 
         @Option(name: .customLong("as"), help: "Convert first: similarity or distance (bound: the largest value).")
@@ -34,7 +36,9 @@ extension MatrixCommand {
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
-            if output == nil && svg == nil && torch == nil { throw ValidationError("give -o FILE, --svg FILE or --torch DIR") }
+            if output == nil && svg == nil && torch == nil {
+                throw ValidationError("give -o FILE, --svg FILE or --torch DIR")
+            }
             if let output, MatrixFormat(pathExtension: URL(fileURLWithPath: output).pathExtension) == nil {
                 throw ValidationError("-o '\(output)' must end in .npy, .csv or .json")
             }
@@ -57,7 +61,8 @@ extension MatrixCommand {
                 printError("wrote \(m.count)×\(m.count) \(m.kind.rawValue) matrix '\(name)' to \(output)")
             }
             if let svg {
-                try NPYArray.writeAtomically(Data(MatrixSVG.heatmap(m, title: name).utf8), to: URL(fileURLWithPath: svg))
+                try NPYArray.writeAtomically(
+                    Data(MatrixSVG.heatmap(m, title: name).utf8), to: URL(fileURLWithPath: svg))
                 printError("wrote the heatmap of '\(name)' to \(svg)")
             }
             if let torch {

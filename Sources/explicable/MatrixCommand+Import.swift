@@ -17,8 +17,10 @@ extension MatrixCommand {
         @Argument(help: ArgumentHelp("The matrix file.", valueName: "file"))
         var file: String
 
-        @Option(help: ArgumentHelp("The class set its rows and columns follow: cifar10, cifar100, imagenet1k or a TSV.",
-            valueName: "set"))
+        @Option(
+            help: ArgumentHelp(
+                "The class set its rows and columns follow: cifar10, cifar100, imagenet1k or a TSV.",
+                valueName: "set"))
         var classes: String
 
         @Option(help: "similarity or distance.")
@@ -30,11 +32,13 @@ extension MatrixCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let m = try MatrixFile.read(URL(fileURLWithPath: file), classes: try ClassSetCatalog.load(classes), kind: kind)
+            let m = try MatrixFile.read(
+                URL(fileURLWithPath: file), classes: try ClassSetCatalog.load(classes), kind: kind)
             let stored = StoredMatrix(name: name, matrix: m)
             try store.open().saveMatrix(stored, replace: replace)
-            writeStdout("stored '\(name)': \(m.kind.rawValue), \(m.classes.name) (\(m.count) classes), "
-                + "hash \(stored.contentHash.prefix(12))\n")
+            writeStdout(
+                "stored '\(name)': \(m.kind.rawValue), \(m.classes.name) (\(m.count) classes), "
+                    + "hash \(stored.contentHash.prefix(12))\n")
         }
     }
 }

@@ -19,8 +19,11 @@ extension MatrixCommand {
             let summaries = try store.open().matrixSummaries()
             if json {
                 let rows = summaries.map {
-                    ["name": $0.name, "classSet": $0.classSet, "classes": String($0.classes), "kind": $0.kind.rawValue,
-                     "source": $0.source, "contentHash": $0.contentHash]
+                    [
+                        "name": $0.name, "classSet": $0.classSet, "classes": String($0.classes),
+                        "kind": $0.kind.rawValue,
+                        "source": $0.source, "contentHash": $0.contentHash,
+                    ]
                 }
                 writeStdout(jsonText(rows))
                 return
@@ -29,9 +32,15 @@ extension MatrixCommand {
                 writeStdout("no matrices stored (build one with 'explicable matrix build NAME --from SOURCE')\n")
                 return
             }
-            writeStdout(alignedTable(["name", "classes", "kind", "source", "hash"], summaries.map {
-                [$0.name, "\($0.classSet) (\($0.classes))", $0.kind.rawValue, $0.source, String($0.contentHash.prefix(12))]
-            }))
+            writeStdout(
+                alignedTable(
+                    ["name", "classes", "kind", "source", "hash"],
+                    summaries.map {
+                        [
+                            $0.name, "\($0.classSet) (\($0.classes))", $0.kind.rawValue, $0.source,
+                            String($0.contentHash.prefix(12)),
+                        ]
+                    }))
         }
     }
 }

@@ -9,7 +9,8 @@ import WordNet
 extension MatrixCommand {
     struct Reliability: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "How trustworthy a class-pair study's matrix is: split-half, Krippendorff's alpha, reliability curve.",
+            abstract:
+                "How trustworthy a class-pair study's matrix is: split-half, Krippendorff's alpha, reliability curve.",
             discussion: """
                 The reliability curve subsamples k ratings per pair (k = 2 … the fewest any pair has) and \
                 correlates the k-rater matrix with the full one: it says how many raters were enough.
@@ -46,35 +47,50 @@ extension MatrixCommand {
         func run() throws {
             let labelStore = try store.open()
             let stored = try labelStore.study(named: study)
-            let ratings = try LikertRatings.load(studyId: stored.record.id!, study: study, classes: stored.classes,
+            let ratings = try LikertRatings.load(
+                studyId: stored.record.id!, study: study, classes: stored.classes,
                 scale: try stored.spec().scaleRange, from: labelStore)
             let report = StudyReliability.compute(ratings, splits: splits, draws: draws, maxK: maxK, seed: seed)
             let enough = report.curve.smallestK(reaching: target)
             if json {
-                writeStdout(jsonText([
-                    "study": study, "ratings": ratings.count, "annotators": ratings.annotatorCount,
-                    "splitHalf": ["mean": report.splitHalf.mean, "sd": report.splitHalf.standardDeviation,
-                                  "splits": report.splitHalf.splits] as [String: Any],
-                    "krippendorffAlpha": ["interval": report.alphaInterval, "ordinal": report.alphaOrdinal],
-                    "curve": report.curve.points.map {
-                        ["k": $0.k, "mean": $0.mean, "sd": $0.standardDeviation, "p05": $0.p05, "p95": $0.p95] as [String: Any]
-                    },
-                    "target": target, "smallestK": enough as Any,
-                ]))
+                writeStdout(
+                    jsonText([
+                        "study": study, "ratings": ratings.count, "annotators": ratings.annotatorCount,
+                        "splitHalf": [
+                            "mean": report.splitHalf.mean, "sd": report.splitHalf.standardDeviation,
+                            "splits": report.splitHalf.splits,
+                        ] as [String: Any],
+                        "krippendorffAlpha": ["interval": report.alphaInterval, "ordinal": report.alphaOrdinal],
+                        "curve": report.curve.points.map {
+                            ["k": $0.k, "mean": $0.mean, "sd": $0.standardDeviation, "p05": $0.p05, "p95": $0.p95]
+                                as [String: Any]
+                        },
+                        "target": target, "smallestK": enough as Any,
+                    ]))
                 return
             }
             writeStdout("\(study): \(ratings.count) accepted ratings from \(ratings.annotatorCount) annotators\n")
-            writeStdout(String(format: "split-half (Spearman–Brown, %d splits): %.3f ± %.3f\n", report.splitHalf.splits,
-                report.splitHalf.mean, report.splitHalf.standardDeviation))
-            writeStdout(String(format: "Krippendorff's alpha: interval %.3f, ordinal %.3f\n", report.alphaInterval,
-                report.alphaOrdinal))
+            writeStdout(
+                String(
+                    format: "split-half (Spearman–Brown, %d splits): %.3f ± %.3f\n", report.splitHalf.splits,
+                    report.splitHalf.mean, report.splitHalf.standardDeviation))
+            writeStdout(
+                String(
+                    format: "Krippendorff's alpha: interval %.3f, ordinal %.3f\n", report.alphaInterval,
+                    report.alphaOrdinal))
             writeStdout("reliability curve (correlation of the k-rater matrix with the full one, \(draws) draws):\n")
-            writeStdout(alignedTable(["k", "mean", "sd", "5%", "95%"], report.curve.points.map {
-                [String($0.k), String(format: "%.3f", $0.mean), String(format: "%.3f", $0.standardDeviation),
-                 String(format: "%.3f", $0.p05), String(format: "%.3f", $0.p95)]
-            }, rightAlign: true))
-            writeStdout(enough.map { "\($0) raters per pair reach \(target)\n" }
-                ?? "no k up to \(report.curve.points.last?.k ?? 0) reaches \(target)\n")
+            writeStdout(
+                alignedTable(
+                    ["k", "mean", "sd", "5%", "95%"],
+                    report.curve.points.map {
+                        [
+                            String($0.k), String(format: "%.3f", $0.mean), String(format: "%.3f", $0.standardDeviation),
+                            String(format: "%.3f", $0.p05), String(format: "%.3f", $0.p95),
+                        ]
+                    }, rightAlign: true))
+            writeStdout(
+                enough.map { "\($0) raters per pair reach \(target)\n" }
+                    ?? "no k up to \(report.curve.points.last?.k ?? 0) reaches \(target)\n")
         }
     }
 }

@@ -13,7 +13,10 @@ extension MatrixCommand {
         @Argument(help: "The matrix's name.")
         var name: String
 
-        @Flag(help: "Also print each cell's bootstrap interval (--bootstrap) or rating count; cells filled from a prior say 'prior'.")
+        @Flag(
+            help:
+                "Also print each cell's bootstrap interval (--bootstrap) or rating count; cells filled from a prior say 'prior'."
+        )
         var ci = false
 
         @Option(help: "Decimals.")
@@ -58,21 +61,27 @@ extension MatrixCommand {
             let cells: [String]
             if let lower = stored.lower, let upper = stored.upper {
                 cells = (0..<(m.count * m.count)).map { k in
-                    isPrior(k) ? String(format: "%.\(digits)f prior", m.values[k])
+                    isPrior(k)
+                        ? String(format: "%.\(digits)f prior", m.values[k])
                         : String(format: "%.\(digits)f [%.\(digits)f, %.\(digits)f]", m.values[k], lower[k], upper[k])
                 }
             } else if let counts = stored.counts, (0..<(m.count * m.count)).contains(where: isPrior) {
                 cells = (0..<(m.count * m.count)).map { k in
-                    isPrior(k) ? String(format: "%.\(digits)f prior", m.values[k])
+                    isPrior(k)
+                        ? String(format: "%.\(digits)f prior", m.values[k])
                         : String(format: "%.\(digits)f n=%d", m.values[k], counts[k])
                 }
             } else {
-                throw ExplicableError(.invalidArgument,
+                throw ExplicableError(
+                    .invalidArgument,
                     "'\(name)' has no intervals; build it from a likert: source with --bootstrap N")
             }
-            writeStdout(alignedTable([""] + m.classes.labels, (0..<m.count).map { i in
-                [m.classes.labels[i]] + Array(cells[(i * m.count)..<((i + 1) * m.count)])
-            }, rightAlign: true))
+            writeStdout(
+                alignedTable(
+                    [""] + m.classes.labels,
+                    (0..<m.count).map { i in
+                        [m.classes.labels[i]] + Array(cells[(i * m.count)..<((i + 1) * m.count)])
+                    }, rightAlign: true))
         }
     }
 }

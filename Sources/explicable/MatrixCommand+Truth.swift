@@ -34,20 +34,26 @@ extension MatrixCommand {
         @OptionGroup var dataFolder: DataFolderOptions
 
         func validate() throws {
-            guard MatrixFormat(pathExtension: URL(fileURLWithPath: out).pathExtension) != nil else { throw ValidationError("--out must end in .npy, .csv or .json") }
+            guard MatrixFormat(pathExtension: URL(fileURLWithPath: out).pathExtension) != nil else {
+                throw ValidationError("--out must end in .npy, .csv or .json")
+            }
         }
 
         func run() throws {
             let builder = matrixBuilder(store: nil, data: dataFolder.folder, lmf: lmf)
             let set = try ClassSetCatalog.load(classes, relativeTo: URL(fileURLWithPath: "."))
             let model = try TruthModel.paperCIFAR10(builder: builder, prior: prior)
-            let truth = set.name == "cifar10" && !simulate
+            let truth =
+                set.name == "cifar10" && !simulate
                 ? try builder.matrix(named: "chl", over: set)
                 : try model.generate(prior: try builder.matrix(named: prior, over: set), seed: seed)
             try truth.write(to: URL(fileURLWithPath: out))
-            writeStdout(String(format: "%@: %d classes, %@ (fit over CIFAR-10: log CHL = %.3f + %.3f · prior, "
-                + "residual sd %.3f, r = %.3f)\n", out, set.count, truth.provenance.source, model.intercept, model.slope,
-                model.residualSD, model.pearson))
+            writeStdout(
+                String(
+                    format: "%@: %d classes, %@ (fit over CIFAR-10: log CHL = %.3f + %.3f · prior, "
+                        + "residual sd %.3f, r = %.3f)\n", out, set.count, truth.provenance.source, model.intercept,
+                    model.slope,
+                    model.residualSD, model.pearson))
         }
     }
 }

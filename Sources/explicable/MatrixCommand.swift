@@ -18,7 +18,9 @@ struct MatrixCommand: ParsableCommand {
             stored), and chl (the paper's published CIFAR-10 CHL). train, evaluate, compare, report and demo name \
             their matrices in the same way.
             """,
-        subcommands: [Build.self, List.self, Show.self, Export.self, Import.self, Compare.self, Reliability.self, Truth.self])
+        subcommands: [
+            Build.self, List.self, Show.self, Export.self, Import.self, Compare.self, Reliability.self, Truth.self,
+        ])
 }
 
 extension LikertAggregation.Statistic: ExpressibleByArgument {}
@@ -26,7 +28,9 @@ extension LikertAggregation.Symmetrize: ExpressibleByArgument {}
 
 /// Pretty-printed JSON with sorted keys, and a line end.
 func jsonText(_ object: Any) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("null".utf8)
+    let data =
+        (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]))
+        ?? Data("null".utf8)
     return String(decoding: data, as: UTF8.self) + "\n"
 }
 
@@ -40,7 +44,8 @@ func alignedTable(_ header: [String], _ rows: [[String]], rightAlign: Bool = fal
         return right ? fill + s : s + fill
     }
     return all.map { row in
-        let line = row.enumerated().map { c, cell in pad(cell, widths[c], right: rightAlign && c > 0) }.joined(separator: "  ")
+        let line = row.enumerated().map { c, cell in pad(cell, widths[c], right: rightAlign && c > 0) }.joined(
+            separator: "  ")
         return String(line.reversed().drop { $0 == " " }.reversed())
     }.joined(separator: "\n") + "\n"
 }

@@ -26,16 +26,24 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("matrix"), help: ArgumentHelp("A stored matrix to show (repeat).", valueName: "name"))
     var matrices: [String] = []
 
-    @Option(name: .customLong("study"), help: ArgumentHelp("A study to audit, with its reliability curve when it is a "
-        + "class-pair study (repeat).", valueName: "study"))
+    @Option(
+        name: .customLong("study"),
+        help: ArgumentHelp(
+            "A study to audit, with its reliability curve when it is a "
+                + "class-pair study (repeat).", valueName: "study"))
     var studies: [String] = []
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("A training run folder (repeat; the first is the reference).",
-        valueName: "dir"))
+    @Option(
+        name: .customLong("run"),
+        help: ArgumentHelp(
+            "A training run folder (repeat; the first is the reference).",
+            valueName: "dir"))
     var runs: [String] = []
 
-    @Option(help: ArgumentHelp("Matrix the runs are compared under (default: the first run's training matrix, else chl).",
-        valueName: "matrix"))
+    @Option(
+        help: ArgumentHelp(
+            "Matrix the runs are compared under (default: the first run's training matrix, else chl).",
+            valueName: "matrix"))
     var evalMatrix: String?
 
     @Option(help: "Similarity at or above which a mistake is explicable.")
@@ -75,8 +83,12 @@ struct ReportCommand: ParsableCommand {
                     study: name, studyId: study.record.id!, pay: StudyPay(spec: try study.spec()), store: store!,
                     curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair))
             if quality.costOfQuality {
-                builder.costsOfQuality.append(try quality.evaluate(study, builder: matrixBuilder(store: store,
-                    data: dataOptions.folders().root, lmf: matrixOptions.lmfOptions), seed: seed))
+                builder.costsOfQuality.append(
+                    try quality.evaluate(
+                        study,
+                        builder: matrixBuilder(
+                            store: store,
+                            data: dataOptions.folders().root, lmf: matrixOptions.lmfOptions), seed: seed))
             }
         }
         if !runs.isEmpty {
@@ -89,9 +101,11 @@ struct ReportCommand: ParsableCommand {
             let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
             let evaluation = try EvaluationMatrix(
                 matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
-            let request = try ood ? OODRequest(
-                test: dataOptions.load(.test), images: oodImages, seed: seed,
-                sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
+            let request =
+                try ood
+                ? OODRequest(
+                    test: dataOptions.load(.test), images: oodImages, seed: seed,
+                    sets: OODSet.readAll(in: dataOptions.folders().root.file("ood"), classes: classes)) : nil
             var comparison = try Experiment.compare(
                 models, matrix: evaluation, threshold: threshold, bootstrap: 1000, seed: seed, ood: request)
             comparison.matrix = spec

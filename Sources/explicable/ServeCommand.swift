@@ -29,26 +29,32 @@ extension StudyCommand {
         @Option(help: "The port to listen on (0: any free port).")
         var port = 8080
 
-        @Option(help: ArgumentHelp(
-            "Unfinished sessions idle this long give their assignment back (default: the spec's sessionTimeoutMinutes, else 60).",
-            valueName: "minutes"))
+        @Option(
+            help: ArgumentHelp(
+                "Unfinished sessions idle this long give their assignment back (default: the spec's sessionTimeoutMinutes, else 60).",
+                valueName: "minutes"))
         var timeoutMinutes: Double?
 
-        @Option(help: ArgumentHelp("Requests per second per client address (token bucket; bursts of twice as many).",
-            valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "Requests per second per client address (token bucket; bursts of twice as many).",
+                valueName: "n"))
         var rateLimit = 50.0
 
-        @Flag(help: ArgumentHelp(
-            "Commit without waiting for the disk (survives kill -9, not a power loss); little faster now that answers share commits."))
+        @Flag(
+            help: ArgumentHelp(
+                "Commit without waiting for the disk (survives kill -9, not a power loss); little faster now that answers share commits."
+            ))
         var fastCommits = false
 
         @OptionGroup var dataFolder: DataFolderOptions
 
         @OptionGroup var lmf: LMFOptions
 
-        @Option(help: ArgumentHelp(
-            "Folder that item images given as relative file paths are read from (default: the current folder).",
-            valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "Folder that item images given as relative file paths are read from (default: the current folder).",
+                valueName: "dir"))
         var imageDir: String?
 
         @OptionGroup var store: StoreOptions
@@ -76,7 +82,8 @@ extension StudyCommand {
                 let labels = try store.open()
                 if fastCommits { try labels.relaxSynchronousCommits() }
                 let prior = try adaptivePrior(of: loaded, store: labels, data: dataFolder.folder, lmf: lmf)
-                server = try StudyServer(study: loaded, store: labels,
+                server = try StudyServer(
+                    study: loaded, store: labels,
                     templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
                     configuration: configuration,
                     images: StudyImages(data: dataFolder.folder, scale: loaded.spec.design == .mistakeReview ? 4 : 1),
@@ -89,8 +96,9 @@ extension StudyCommand {
             let name = study, address = host
             try await server.run { port in
                 let assignments = server.plan.map { "\($0.assignments.count) assignments" } ?? "adaptive allocation"
-                writeStdout("serving study \(name) at http://\(address):\(port)/ (\(assignments); "
-                    + "idle sessions released after \(timeout) min; admin routes \(admin))\n")
+                writeStdout(
+                    "serving study \(name) at http://\(address):\(port)/ (\(assignments); "
+                        + "idle sessions released after \(timeout) min; admin routes \(admin))\n")
             }
         }
     }

@@ -57,7 +57,8 @@ extension StudyCommand {
             let opened = try store.open()
             let loaded = try Study.named(study, in: opened)
             guard loaded.spec.effectiveAllocation == .adaptive else {
-                throw ExplicableError(.invalidArgument, "study '\(study)' uses uniform allocation: it has no allocation log")
+                throw ExplicableError(
+                    .invalidArgument, "study '\(study)' uses uniform allocation: it has no allocation log")
             }
             let log = try opened.allocationLog(studyId: loaded.id)
             if verify {
@@ -65,32 +66,37 @@ extension StudyCommand {
                 else { return }
                 let result = try StudyAllocation(study: loaded, prior: prior).verify(log)
                 if let (sequence, reason) = result.mismatch {
-                    writeStdout("decision \(sequence) differs from the log: \(reason) (\(result.matched) of "
-                        + "\(result.decisions) decisions verified before it)\n")
+                    writeStdout(
+                        "decision \(sequence) differs from the log: \(reason) (\(result.matched) of "
+                            + "\(result.decisions) decisions verified before it)\n")
                     throw ExitCode(1)
                 }
-                writeStdout("verified \(result.matched) of \(result.decisions) decisions and \(log.inputs.count) inputs; "
-                    + "state digest \(result.finalDigest ?? "")\n")
+                writeStdout(
+                    "verified \(result.matched) of \(result.decisions) decisions and \(log.inputs.count) inputs; "
+                        + "state digest \(result.finalDigest ?? "")\n")
                 return
             }
             let answers = log.inputs.filter { $0.kind == .answer }.count
             if !json {
-                writeStdout("study \(study): \(log.decisions.count) decisions; \(answers) answers and "
-                    + "\(log.inputs.count - answers) releases logged\n")
+                writeStdout(
+                    "study \(study): \(log.decisions.count) decisions; \(answers) answers and "
+                        + "\(log.inputs.count - answers) releases logged\n")
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let dates = ISO8601DateFormatter()
             for d in log.decisions {
                 if json {
-                    let line = Line(sequence: d.sequence, assignment: d.assignmentID, digest: d.digest,
+                    let line = Line(
+                        sequence: d.sequence, assignment: d.assignmentID, digest: d.digest,
                         inputsSeen: d.inputsSeen, createdAt: dates.string(from: d.createdAt), items: d.itemKeys,
                         chosen: zip(d.chosenKeys, d.scores).map { .init(key: $0, score: $1) })
                     writeStdout(String(decoding: try encoder.encode(line), as: UTF8.self) + "\n")
                 } else {
                     let chosen = zip(d.chosenKeys, d.scores).map { "\($0) \(String(format: "%.3g", $1))" }
-                    writeStdout("#\(d.sequence) \(d.assignmentID ?? "-") \(dates.string(from: d.createdAt)) digest "
-                        + "\(d.digest) after input \(d.inputsSeen): " + chosen.joined(separator: ", ") + "\n")
+                    writeStdout(
+                        "#\(d.sequence) \(d.assignmentID ?? "-") \(dates.string(from: d.createdAt)) digest "
+                            + "\(d.digest) after input \(d.inputsSeen): " + chosen.joined(separator: ", ") + "\n")
                 }
             }
         }

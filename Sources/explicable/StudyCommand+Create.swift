@@ -26,7 +26,8 @@ extension StudyCommand {
             let (loaded, json) = try StudySpec.load(url)
             let classes = try ClassSetCatalog.load(loaded.classSet, relativeTo: url.deletingLastPathComponent())
             let labels = try store.open()
-            let inputs = try StudyInputs.pairs(spec: loaded, specURL: url, classes: classes, store: labels,
+            let inputs = try StudyInputs.pairs(
+                spec: loaded, specURL: url, classes: classes, store: labels,
                 data: wordnet.dataOptions.folder, lmf: wordnet.lmfOptions)
             let study = try Study.create(spec: loaded, specJSON: json, classes: classes, in: labels, inputs: inputs)
             let regular = study.items.filter { !$0.isAttentionCheck }.count

@@ -28,9 +28,10 @@ extension StudyCommand {
         @Option(help: "payload, mturk, long, cifar10h-raw, counts, jspsych, jatos or prolific.")
         var format: ImportFormat
 
-        @Option(help: ArgumentHelp(
-            "Import the good submissions; write the records of rejected ones, whole, with their reason here.",
-            valueName: "rejects.csv"))
+        @Option(
+            help: ArgumentHelp(
+                "Import the good submissions; write the records of rejected ones, whole, with their reason here.",
+                valueName: "rejects.csv"))
         var skipBadRows: String?
 
         @Flag(help: "Keep platform worker ids as given (personal data) besides their salted hash.")
@@ -45,17 +46,22 @@ extension StudyCommand {
         @Option(help: ArgumentHelp("jspsych/jatos: the trial field that names the participant.", valueName: "field"))
         var participantField: String?
 
-        @Option(help: ArgumentHelp("jspsych/jatos: the trial field that holds the item's key (default: item).",
-            valueName: "field"))
+        @Option(
+            help: ArgumentHelp(
+                "jspsych/jatos: the trial field that holds the item's key (default: item).",
+                valueName: "field"))
         var itemField: String?
 
-        @Option(help: ArgumentHelp("jspsych/jatos: the trial field that holds the answer (default: response).",
-            valueName: "field"))
+        @Option(
+            help: ArgumentHelp(
+                "jspsych/jatos: the trial field that holds the answer (default: response).",
+                valueName: "field"))
         var valueField: String?
 
-        @Option(help: ArgumentHelp(
-            "mturk/jspsych/jatos: a JSON file saying which columns or fields hold participant, item and value "
-                + "(see docs/studies.md).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "mturk/jspsych/jatos: a JSON file saying which columns or fields hold participant, item and value "
+                    + "(see docs/studies.md).", valueName: "file"))
         var mapping: String?
 
         @OptionGroup var store: StoreOptions
@@ -71,20 +77,24 @@ extension StudyCommand {
                 throw ValidationError("--payloads and --allow-missing-payloads go with --format prolific")
             }
             if ![.jspsych, .jatos].contains(format), participantField != nil || itemField != nil || valueField != nil {
-                throw ValidationError("--participant-field, --item-field and --value-field go with --format jspsych or jatos")
+                throw ValidationError(
+                    "--participant-field, --item-field and --value-field go with --format jspsych or jatos")
             }
         }
 
         func run() throws {
             let opened = try store.open()
             let loaded = try Study.named(study, in: opened)
-            var options = ImportOptions(format: format, rejectsFile: skipBadRows.map { URL(fileURLWithPath: $0) },
+            var options = ImportOptions(
+                format: format, rejectsFile: skipBadRows.map { URL(fileURLWithPath: $0) },
                 keepRawIDs: keepRawIds, payloads: payloads.map { URL(fileURLWithPath: $0) })
             options.allowMissingPayloads = allowMissingPayloads
             options.participantField = participantField
             options.itemField = itemField
             options.valueField = valueField
-            options.mapping = try mapping.map { path throws(ExplicableError) in try ImportMapping.load(URL(fileURLWithPath: path)) }
+            options.mapping = try mapping.map { path throws(ExplicableError) in
+                try ImportMapping.load(URL(fileURLWithPath: path))
+            }
             let report = try Importer(study: loaded, store: opened).run(URL(fileURLWithPath: file), options: options)
             writeStdout(Self.summary(report, file: file))
         }
@@ -101,14 +111,17 @@ extension StudyCommand {
                 return "\(digits) " + (count == 1 ? one : many ?? one + "s")
             }
             if r.alreadyImported {
-                return "\(file): already imported; nothing new (\(n(r.answersAlreadyStored, "answer")) already stored)\n"
+                return
+                    "\(file): already imported; nothing new (\(n(r.answersAlreadyStored, "answer")) already stored)\n"
             }
             var line = "\(file): \(n(r.rowsRead, "row")), "
             if r.countsAdded > 0 {
                 line += "\(n(r.countsAdded, "instance count")) added"
             } else {
                 var into: [String] = []
-                if r.submissionsAdded > 0 || r.submissionsExtended == 0 { into.append("in \(n(r.submissionsAdded, "new submission"))") }
+                if r.submissionsAdded > 0 || r.submissionsExtended == 0 {
+                    into.append("in \(n(r.submissionsAdded, "new submission"))")
+                }
                 if r.submissionsExtended > 0 { into.append("to \(n(r.submissionsExtended, "stored submission"))") }
                 line += "\(n(r.responsesAdded, "answer")) added " + into.joined(separator: " and ")
             }
@@ -118,12 +131,14 @@ extension StudyCommand {
             if r.emptySubmissions > 0 { notes.append("\(n(r.emptySubmissions, "submission")) without answers skipped") }
             if r.emptyCellsSkipped > 0 {
                 let more = r.emptyCellsSkipped > r.emptyCellsSkippedAt.count ? ", …" : ""
-                notes.append("\(n(r.emptyCellsSkipped, "empty cell")) skipped: "
-                    + r.emptyCellsSkippedAt.joined(separator: ", ") + more)
+                notes.append(
+                    "\(n(r.emptyCellsSkipped, "empty cell")) skipped: "
+                        + r.emptyCellsSkippedAt.joined(separator: ", ") + more)
             }
             if !r.rowsWithoutPayload.isEmpty {
-                notes.append("\(n(r.rowsWithoutPayload.count, "completed row")) without payload: "
-                    + r.rowsWithoutPayload.joined(separator: ", "))
+                notes.append(
+                    "\(n(r.rowsWithoutPayload.count, "completed row")) without payload: "
+                        + r.rowsWithoutPayload.joined(separator: ", "))
             }
             return line + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")) + "\n"
         }

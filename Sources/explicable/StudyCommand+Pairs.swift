@@ -9,9 +9,10 @@ import WordNet
 /// ``MatrixBuilder``), and for class-neighbours screens WordNet definitions and CIFAR-10 examples.
 enum StudyInputs {
     /// The prior a spec's `pairs` names (over `classes`) and the spec's folder for a pair file.
-    static func pairs(spec: StudySpec, specURL: URL, classes: ClassSet, store: LabelStore, data: DataFolder,
-        lmf: LMFOptions) throws(ExplicableError) -> PairDesignInputs
-    {
+    static func pairs(
+        spec: StudySpec, specURL: URL, classes: ClassSet, store: LabelStore, data: DataFolder,
+        lmf: LMFOptions
+    ) throws(ExplicableError) -> PairDesignInputs {
         var inputs = PairDesignInputs(specFolder: specURL.deletingLastPathComponent())
         if let source = spec.effectivePairs.prior {
             inputs.prior = try matrixBuilder(store: store, data: data, lmf: lmf).matrix(named: source, over: classes)
@@ -39,13 +40,17 @@ enum StudyInputs {
         }
         if case .cifar10Test = study.spec.images, (study.spec.screen?.examples ?? 3) > 0 {
             guard classes.labels == (try ClassSetCatalog.load("cifar10")).labels else {
-                throw ExplicableError(.badInput,
-                    "study '\(study.spec.name)': cifar10-test example images need the cifar10 class set, not \(classes.name)")
+                throw ExplicableError(
+                    .badInput,
+                    "study '\(study.spec.name)': cifar10-test example images need the cifar10 class set, not \(classes.name)"
+                )
             }
-            let url = try data.locate(["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 test batch",
+            let url = try data.locate(
+                ["cifar-10-batches-bin/test_batch.bin"], what: "CIFAR-10 test batch",
                 fetchHint: "explicable data fetch cifar10")
             let batch = try CIFARBinary(url: url)
-            details.examples = ClassDetails.cifar10Examples(labels: (0..<batch.count).map(batch.label),
+            details.examples = ClassDetails.cifar10Examples(
+                labels: (0..<batch.count).map(batch.label),
                 classes: classes.count, perClass: study.spec.effectiveScreen.examples!, seed: study.spec.seed)
         }
         return details

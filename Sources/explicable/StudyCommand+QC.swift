@@ -13,8 +13,10 @@ extension StudyCommand {
         @Argument(help: "The study's name.")
         var study: String
 
-        @Option(help: ArgumentHelp("Decide one assignment by hand: ASSIGNMENT=accept or ASSIGNMENT=reject[:reason].",
-            valueName: "decision"))
+        @Option(
+            help: ArgumentHelp(
+                "Decide one assignment by hand: ASSIGNMENT=accept or ASSIGNMENT=reject[:reason].",
+                valueName: "decision"))
         var override: [String] = []
 
         @Option(help: ArgumentHelp("Write the MTurk approve/reject CSV here.", valueName: "file"))
@@ -37,13 +39,17 @@ extension StudyCommand {
                 guard ["accept", "reject"].contains(verdict[0]) else {
                     throw ExplicableError(.invalidArgument, "--override '\(decision)': say accept or reject")
                 }
-                try qc.override(assignmentID: parts[0], accept: verdict[0] == "accept", reason: verdict.count > 1 ? verdict[1] : nil)
+                try qc.override(
+                    assignmentID: parts[0], accept: verdict[0] == "accept", reason: verdict.count > 1 ? verdict[1] : nil
+                )
             }
             let rows = try qc.run()
-            var out = "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\tdecision\treason\n"
+            var out =
+                "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\tdecision\treason\n"
             func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
             for r in rows {
-                out += "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(r.failedChecks)\t\(f(r.secondsPerItem, "%.1f"))\t"
+                out +=
+                    "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(r.failedChecks)\t\(f(r.secondsPerItem, "%.1f"))\t"
                 out += "\(f(r.sameAnswerShare.map { $0 * 100 }, "%.0f%%"))\t\(f(r.agreement, "%.2f"))\t"
                 out += "\(r.status.rawValue)\(r.isOverridden ? " (by hand)" : "")\t\(r.reason ?? "")\n"
             }
@@ -51,7 +57,10 @@ extension StudyCommand {
             out += "\(accepted) accepted, \(rows.count - accepted) rejected of \(rows.count) submissions\n"
             writeStdout(out)
             if let mturkDecisions {
-                do { try Data(QualityControl.mturkDecisions(rows).utf8).write(to: URL(fileURLWithPath: mturkDecisions), options: .atomic) } catch {
+                do {
+                    try Data(QualityControl.mturkDecisions(rows).utf8).write(
+                        to: URL(fileURLWithPath: mturkDecisions), options: .atomic)
+                } catch {
                     throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: mturkDecisions)
                 }
             }

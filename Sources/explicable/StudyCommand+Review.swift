@@ -7,7 +7,8 @@ import Studies
 extension StudyCommand {
     struct Review: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a mistake-review study from training runs: images every run got wrong, one item per wrong prediction.",
+            abstract:
+                "Make a mistake-review study from training runs: images every run got wrong, one item per wrong prediction.",
             discussion: """
                 Reads predictions.npy and labels.npy from each RUN folder (a run's name is its folder's name), \
                 chooses test images misclassified by every run (seeded), creates the study in the store with \
@@ -19,7 +20,9 @@ extension StudyCommand {
         @Argument(help: ArgumentHelp("Training run folders (explicable train --out).", valueName: "run"))
         var runs: [String]
 
-        @Option(help: ArgumentHelp("A mistake-review spec (default: studies/cifar10-mistake-review.json).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "A mistake-review spec (default: studies/cifar10-mistake-review.json).", valueName: "file"))
         var spec: String?
 
         @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
@@ -48,16 +51,18 @@ extension StudyCommand {
         }
 
         func run() throws {
-            let specURL = try spec.map { URL(fileURLWithPath: $0) }
+            let specURL =
+                try spec.map { URL(fileURLWithPath: $0) }
                 ?? RepositoryFolder.locate("cifar10-mistake-review.json", in: "studies")
-                    .appendingPathComponent("cifar10-mistake-review.json")
+                .appendingPathComponent("cifar10-mistake-review.json")
             let setup = try MistakeReview.prepare(
                 spec: specURL, runs: runs.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
                 images: images, seed: seed, name: name, data: dataFolder.folder,
                 templates: RepositoryFolder.locate("study-page.mustache", in: "templates"), store: try store.open(),
                 imageScale: imageScale)
             let review = setup.review
-            writeStdout("""
+            writeStdout(
+                """
                 study \(setup.study.spec.name): \(Set(review.entries.map(\.testIndex)).count) images of \(review.candidates) \
                 misclassified by every run, \(review.entries.count) items; \(setup.plan.assignments.count) assignments \
                 written to \(out) (spec \(setup.specFile.lastPathComponent), models \(setup.mappingFile.lastPathComponent))

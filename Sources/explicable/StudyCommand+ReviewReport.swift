@@ -9,7 +9,8 @@ extension StudyCommand {
     struct ReviewReport: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "review-report",
-            abstract: "Per model: mean rating of its mistakes with a bootstrap CI, share rated reasonable, cannot-tell counts; Wilcoxon tests between models.",
+            abstract:
+                "Per model: mean rating of its mistakes with a bootstrap CI, share rated reasonable, cannot-tell counts; Wilcoxon tests between models.",
             discussion: """
                 Counts ratings of submissions that 'study qc' accepted. A model's score on an image is the mean \
                 rating of its mistake; its mean is the mean over images, with a percentile bootstrap CI over images. \
@@ -41,14 +42,17 @@ extension StudyCommand {
 
         func validate() throws {
             guard replicates >= 1 else { throw ValidationError("--replicates must be at least 1") }
-            guard confidence > 0 && confidence < 1 else { throw ValidationError("--confidence must be between 0 and 1") }
+            guard confidence > 0 && confidence < 1 else {
+                throw ValidationError("--confidence must be between 0 and 1")
+            }
         }
 
         func run() throws {
             let opened = try store.open()
             let loaded = try Study.named(study, in: opened)
             guard loaded.spec.design == .mistakeReview else {
-                throw ExplicableError(.invalidArgument, "study '\(study)' is a \(loaded.spec.design.rawValue) study, not mistake-review")
+                throw ExplicableError(
+                    .invalidArgument, "study '\(study)' is a \(loaded.spec.design.rawValue) study, not mistake-review")
             }
             let points = loaded.spec.effectiveScale.map { Double($0.value) }
             let report = try MistakeReviewReport.make(

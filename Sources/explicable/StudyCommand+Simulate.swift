@@ -10,7 +10,8 @@ import StudyServer
 extension StudyCommand {
     struct Simulate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Let simulated participants take a class-pair study, through the real study server or into a platform file.",
+            abstract:
+                "Let simulated participants take a class-pair study, through the real study server or into a platform file.",
             discussion: """
                 Raters are fitted on WordSim-353 set 1 (human/wordsim353-set1.csv in the data folder, or --ratings): \
                 per-rater bias, scale use and noise, mapped onto the study's scale, answering around --truth (any \
@@ -60,7 +61,9 @@ extension StudyCommand {
             guard raters >= 1 else { throw ValidationError("--raters must be at least 1") }
             guard (0...1).contains(careless) else { throw ValidationError("--careless must be between 0 and 1") }
             guard pace >= 0, pace <= 600 else { throw ValidationError("--pace must be between 0 and 600 seconds") }
-            guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256") }
+            guard (1...256).contains(concurrency) else {
+                throw ValidationError("--concurrency must be between 1 and 256")
+            }
             if let writePlatform {
                 guard writePlatform == "jspsych" else { throw ValidationError("--write-platform supports jspsych") }
                 guard out != nil else { throw ValidationError("--write-platform needs --out FILE") }
@@ -77,12 +80,15 @@ extension StudyCommand {
             if let ratings {
                 ratingsURL = URL(fileURLWithPath: ratings)
             } else {
-                ratingsURL = try data.locate(["human/wordsim353-set1.csv"], what: "WordSim-353 set 1 ratings",
+                ratingsURL = try data.locate(
+                    ["human/wordsim353-set1.csv"], what: "WordSim-353 set 1 ratings",
                     fetchHint: "copy wordsim353/set1.csv into DATA/human/wordsim353-set1.csv")
             }
             let population = try RaterPopulation.fit(csv: ratingsURL)
-            let matrix = try matrixBuilder(store: labels, data: data, lmf: lmf).matrix(named: truth, over: loaded.classes)
-            var simulator = try StudySimulator(spec: loaded.spec, truth: matrix, population: population,
+            let matrix = try matrixBuilder(store: labels, data: data, lmf: lmf).matrix(
+                named: truth, over: loaded.classes)
+            var simulator = try StudySimulator(
+                spec: loaded.spec, truth: matrix, population: population,
                 careless: careless, seed: seed)
             simulator.pace = pace
             let plan = try TaskPlan(study: loaded)
@@ -92,7 +98,9 @@ extension StudyCommand {
                 do { try file.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                     throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: out)
                 }
-                writeStdout("\(raters) simulated participants (\(assignments.reduce(0) { $0 + $1.count }) answers) written to \(out)\n")
+                writeStdout(
+                    "\(raters) simulated participants (\(assignments.reduce(0) { $0 + $1.count }) answers) written to \(out)\n"
+                )
                 return
             }
             var configuration = StudyServer.Configuration()
@@ -101,20 +109,24 @@ extension StudyCommand {
             configuration.requestsPerSecond = 1_000_000
             configuration.burst = 2_000_000
             configuration.log = { printError($0) }
-            let server = try StudyServer(study: loaded, store: labels,
-                templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"), configuration: configuration)
+            let server = try StudyServer(
+                study: loaded, store: labels,
+                templates: RepositoryFolder.locate("serve-session.mustache", in: "templates"),
+                configuration: configuration)
             let (ports, continuation) = AsyncStream<Int>.makeStream()
             let serving = Task { try await server.run(handlingSignals: false) { continuation.yield($0) } }
             defer { serving.cancel() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw ExplicableError(.io, "the study server did not start") }
-            let summary = try await simulator.takeServedStudy(baseURL: URL(string: "http://127.0.0.1:\(port)")!,
+            let summary = try await simulator.takeServedStudy(
+                baseURL: URL(string: "http://127.0.0.1:\(port)")!,
                 raters: raters, concurrency: concurrency)
             serving.cancel()
             _ = await serving.result
-            writeStdout("\(summary.participants) simulated participants (\(summary.careless) careless) took \(study) over "
-                + "HTTP: \(summary.finished) finished, \(summary.turnedAway) turned away (study full), "
-                + "\(summary.answers) answers saved\n")
+            writeStdout(
+                "\(summary.participants) simulated participants (\(summary.careless) careless) took \(study) over "
+                    + "HTTP: \(summary.finished) finished, \(summary.turnedAway) turned away (study full), "
+                    + "\(summary.answers) answers saved\n")
         }
     }
 }

@@ -18,7 +18,8 @@ extension StudyCommand {
             let opened = try store.open()
             let s = try StudyStatus.of(try Study.named(study, in: opened), in: opened)
             let percent = s.targetRatings == 0 ? 100 : 100 * Double(s.ratingsCollected) / Double(s.targetRatings)
-            writeStdout("""
+            writeStdout(
+                """
                 ratings: \(s.ratingsCollected) of \(s.targetRatings) (\(String(format: "%.1f", percent))%); \
                 items complete: \(s.itemsComplete) of \(s.items)
                 submissions: \(s.submissionsAccepted) accepted, \(s.submissionsRejected) rejected, \(s.submissionsPending) not yet checked

@@ -26,9 +26,10 @@ extension StudyCommand {
 
         @OptionGroup var lmf: LMFOptions
 
-        @Option(help: ArgumentHelp(
-            "URL the pages load images from (MTurk HITs need one); default: the images/ folder written beside the pages.",
-            valueName: "url"))
+        @Option(
+            help: ArgumentHelp(
+                "URL the pages load images from (MTurk HITs need one); default: the images/ folder written beside the pages.",
+                valueName: "url"))
         var imageBaseURL: String?
 
         @OptionGroup var store: StoreOptions

@@ -9,6 +9,9 @@ struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "Design human studies, write their task pages, and keep their data in the label store.",
-        subcommands: [Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self, Review.self, ReviewReport.self, Serve.self,
-            Allocations.self, Simulate.self])
+        subcommands: [
+            Create.self, List.self, Tasks.self, Import.self, QC.self, Status.self, Review.self, ReviewReport.self,
+            Serve.self,
+            Allocations.self, Simulate.self,
+        ])
 }

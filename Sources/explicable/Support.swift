@@ -105,7 +105,8 @@ struct CorruptionOptions: ParsableArguments {
         return try corruptions.split(separator: ",").map { name in
             guard let c = Corruption(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError(
-                    "unknown corruption '\(name)' (expected: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    "unknown corruption '\(name)' (expected: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             return c
         }

@@ -29,13 +29,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "cnn-s, resnet20 or mlp.")
     var arch: Architecture = .cnnS
 
-    @Option(help: ArgumentHelp("Hidden widths of mlp, comma-separated (empty: a linear classifier).", valueName: "widths"))
+    @Option(
+        help: ArgumentHelp("Hidden widths of mlp, comma-separated (empty: a linear classifier).", valueName: "widths"))
     var hidden = "256"
 
     @Option(help: "ce, wlf, soft-labels or label-smoothing.")
     var loss: TrainingConfiguration.LossKind = .ce
 
-    @Option(help: ArgumentHelp("The loss's matrix: chl, wordnet:MEASURE, FILE.npy or a stored name.", valueName: "matrix"))
+    @Option(
+        help: ArgumentHelp("The loss's matrix: chl, wordnet:MEASURE, FILE.npy or a stored name.", valueName: "matrix"))
     var matrix: String?
 
     @Option(help: "WLF: the scale applied to similarities before the softmax.")
@@ -101,7 +103,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue the run saved in --out DIR/checkpoint.ckpt (its settings win over the options here).")
     var resume = false
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Start from this checkpoint's weights (fine-tuning).", valueName: "checkpoint"))
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp("Start from this checkpoint's weights (fine-tuning).", valueName: "checkpoint"))
     var initFrom: String?
 
     @Option(help: ArgumentHelp("Also write the checkpoint every this many steps.", valueName: "steps"))
@@ -114,10 +118,14 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func hiddenWidths() throws -> [Int] {
-        let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         if parts == [""] { return [] }
         return try parts.map { part in
-            guard let w = Int(part), w > 0 else { throw ValidationError("--hidden '\(hidden)': widths must be positive integers") }
+            guard let w = Int(part), w > 0 else {
+                throw ValidationError("--hidden '\(hidden)': widths must be positive integers")
+            }
             return w
         }
     }
@@ -125,17 +133,25 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         try dataOptions.validateData()
         _ = try hiddenWidths()
-        if loss.needsMatrix && matrix == nil && !resume { throw ValidationError("--loss \(loss.rawValue) needs --matrix") }
+        if loss.needsMatrix && matrix == nil && !resume {
+            throw ValidationError("--loss \(loss.rawValue) needs --matrix")
+        }
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if batchSize < 2 { throw ValidationError("--batch-size must be at least 2") }
         if !(learningRate > 0) { throw ValidationError("--lr must be positive") }
         if let subset, subset < 2 { throw ValidationError("--subset must be at least 2") }
-        if resume && out == nil { throw ValidationError("--resume needs --out DIR (the folder holding checkpoint.ckpt)") }
+        if resume && out == nil {
+            throw ValidationError("--resume needs --out DIR (the folder holding checkpoint.ckpt)")
+        }
         if resume && initFrom != nil { throw ValidationError("--resume and --init exclude each other") }
         if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be positive") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must not be negative") }
-        if dataOptions.dataset == .features && arch != .mlp { throw ValidationError("--dataset features needs --arch mlp") }
-        if dataOptions.dataset != .features && arch == .mlp { throw ValidationError("--arch mlp needs --dataset features") }
+        if dataOptions.dataset == .features && arch != .mlp {
+            throw ValidationError("--dataset features needs --arch mlp")
+        }
+        if dataOptions.dataset != .features && arch == .mlp {
+            throw ValidationError("--arch mlp needs --dataset features")
+        }
     }
 
     func run() throws {
@@ -150,7 +166,9 @@ struct TrainCommand: ParsableCommand {
                 resuming: saved, training: try subsetOf(fullTraining, size: config.subset, seed: config.seed))
         } else {
             let training = try subsetOf(fullTraining, size: subset, seed: seed)
-            let initial = try initFrom.map { path throws(ExplicableError) in try Checkpoint.read(URL(fileURLWithPath: path)) }
+            let initial = try initFrom.map { path throws(ExplicableError) in
+                try Checkpoint.read(URL(fileURLWithPath: path))
+            }
             var config = TrainingConfiguration(
                 architecture: arch, hiddenWidths: try hiddenWidths(), loss: try makeLoss(classes: training.classes),
                 lossMatrix: matrix, optimizer: optimizer, learningRate: learningRate, momentum: momentum,
@@ -173,7 +191,8 @@ struct TrainCommand: ParsableCommand {
         let decode = resume ? (config.decoding ?? self.decode) : self.decode
         let test = try dataOptions.loadTest(subset: testSubset, seed: config.seed)
         let evaluation = try evalSpec.map { spec throws(ExplicableError) in
-            try EvaluationMatrix(matrixOptions.resolve(spec, data: dataOptions, classes: config.classes), classes: config.classes)
+            try EvaluationMatrix(
+                matrixOptions.resolve(spec, data: dataOptions, classes: config.classes), classes: config.classes)
         }
         var session = try TrainingSession(
             trainer: trainer, test: test, matrix: evaluation, threshold: threshold, decoding: decode, folder: outFolder)

@@ -49,7 +49,9 @@ struct DataOptions: ParsableArguments {
         } else if features != nil || featureLabels != nil || testFeatures != nil || testFeatureLabels != nil {
             throw ValidationError("--features and its companions need --dataset features")
         }
-        if labels == .coarse && dataset != .cifar100 { throw ValidationError("--labels coarse needs --dataset cifar100") }
+        if labels == .coarse && dataset != .cifar100 {
+            throw ValidationError("--labels coarse needs --dataset cifar100")
+        }
         if let testSubset, testSubset < 1 { throw ValidationError("--test-subset must be positive") }
     }
 
@@ -78,7 +80,8 @@ struct DataOptions: ParsableArguments {
     func load(_ split: Split) throws(ExplicableError) -> Dataset {
         switch dataset {
         case .cifar10: return try DatasetReader.cifar10(folder: folders().cifar, split: split)
-        case .cifar100: return try DatasetReader.cifar100(folder: folders().cifar, split: split, coarse: labels == .coarse)
+        case .cifar100:
+            return try DatasetReader.cifar100(folder: folders().cifar, split: split, coarse: labels == .coarse)
         case .features:
             let (x, y) = split == .train ? (features!, featureLabels!) : (testFeatures!, testFeatureLabels!)
             return try DatasetReader.features(
@@ -96,7 +99,8 @@ struct DataOptions: ParsableArguments {
 
 /// Options of commands that resolve `--matrix` / `--eval-matrix` names.
 struct MatrixOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Whether a --matrix/--eval-matrix file holds similarities or distances.", valueName: "kind"))
+    @Option(
+        help: ArgumentHelp("Whether a --matrix/--eval-matrix file holds similarities or distances.", valueName: "kind"))
     var matrixKind: ClassMatrix.Kind = .similarity
 
     @OptionGroup var lmfOptions: LMFOptions

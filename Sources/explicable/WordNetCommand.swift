@@ -13,7 +13,8 @@ struct WordNetCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the lexicons, counts and parse time of an LMF file.")
 
-        @Argument(help: ArgumentHelp("LMF file (default: the Open English WordNet in the data folder).", valueName: "file"))
+        @Argument(
+            help: ArgumentHelp("LMF file (default: the Open English WordNet in the data folder).", valueName: "file"))
         var file: String?
 
         @OptionGroup var wordnet: WordNetOptions
@@ -40,13 +41,16 @@ struct WordNetCommand: ParsableCommand {
             }
             var out = "file: \(url.path)\n"
             for lexicon in summary.lexicons {
-                out += "lexicon: \(lexicon.id) \"\(lexicon.label)\" version \(lexicon.version), "
+                out +=
+                    "lexicon: \(lexicon.id) \"\(lexicon.label)\" version \(lexicon.version), "
                     + "language \(lexicon.language), license \(lexicon.license)\n"
             }
             let byPOS = summary.synsetsByPartOfSpeech.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            out += "entries: \(summary.entries)  senses: \(summary.senses)  synsets: \(summary.synsets) "
+            out +=
+                "entries: \(summary.entries)  senses: \(summary.senses)  synsets: \(summary.synsets) "
                 + "(\(byPOS.joined(separator: ", ")))\n"
-            out += "relations: \(summary.synsetRelations) synset, \(summary.senseRelations) sense; "
+            out +=
+                "relations: \(summary.synsetRelations) synset, \(summary.senseRelations) sense; "
                 + "taxonomy edges: \(summary.taxonomyEdges)\n"
             let depths = summary.taxonomyDepth.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             out += "taxonomy depth: \(depths.joined(separator: ", "))\n"
@@ -60,7 +64,8 @@ struct WordNetCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the senses of a word, or a synset by id or ILI, with definitions and hypernym chains.")
 
-        @Argument(help: ArgumentHelp("A word, a synset id (oewn-02084071-n) or an ILI (i46360).", valueName: "word-or-id"))
+        @Argument(
+            help: ArgumentHelp("A word, a synset id (oewn-02084071-n) or an ILI (i46360).", valueName: "word-or-id"))
         var query: String
 
         @Option(help: "Only this part of speech (n, v, a, r).")
@@ -124,7 +129,8 @@ struct WordNetCommand: ParsableCommand {
             let problems = mapper.describeProblems(report)
             guard problems.isEmpty else {
                 for line in problems { printError(line) }
-                throw ExplicableError(.badInput,
+                throw ExplicableError(
+                    .badInput,
                     "\(problems.count) of \(classes.count) classes of '\(classes.name)' did not map to one noun synset")
             }
             printError("all \(classes.count) classes of '\(classes.name)' map to one noun synset each")
@@ -149,7 +155,9 @@ struct WordNetCommand: ParsableCommand {
         @Flag(help: "Connect all roots through a simulated root node, as wn's simulate_root.")
         var simulateRoot = false
 
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write the matrix to a .npy, .csv or .json file.", valueName: "file"))
+        @Option(
+            name: .shortAndLong,
+            help: ArgumentHelp("Write the matrix to a .npy, .csv or .json file.", valueName: "file"))
         var output: String?
 
         @Flag(help: "Print the matrix as JSON to stdout.")
@@ -176,11 +184,14 @@ struct WordNetCommand: ParsableCommand {
             let matrix = try calculator.matrix(measure, classes: classes)
             if let output {
                 try matrix.write(to: URL(fileURLWithPath: output))
-                printError("wrote \(classes.count)×\(classes.count) \(measure.rawValue) \(matrix.kind.rawValue) matrix to \(output)")
+                printError(
+                    "wrote \(classes.count)×\(classes.count) \(measure.rawValue) \(matrix.kind.rawValue) matrix to \(output)"
+                )
             } else if json {
                 writeStdout(String(decoding: matrix.json(), as: UTF8.self) + "\n")
             } else {
-                writeStdout("\(measure.rawValue) \(matrix.kind.rawValue), \(classes.name)\n" + matrix.table(digits: digits))
+                writeStdout(
+                    "\(measure.rawValue) \(matrix.kind.rawValue), \(classes.name)\n" + matrix.table(digits: digits))
             }
         }
     }

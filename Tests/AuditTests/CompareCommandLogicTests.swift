@@ -18,12 +18,14 @@ struct CompareCommandLogicTests {
         let cifar = try requireCIFAR10Folder()
         let train = try DatasetReader.cifar10(folder: cifar, split: .train).stratifiedSubset(subset, seed: 0)
         let test = try DatasetReader.cifar10(folder: cifar, split: .test).stratifiedSubset(testSubset, seed: 1)
-        var config = TrainingConfiguration(architecture: .cnnS, loss: .crossEntropy(classCount: 10), epochs: 1,
+        var config = TrainingConfiguration(
+            architecture: .cnnS, loss: .crossEntropy(classCount: 10), epochs: 1,
             batchSize: batchSize, training: train)
         config.subset = subset
         config.testSubset = testSubset
         let out = folder.appendingPathComponent(name)
-        let session = try TrainingSession(trainer: try Trainer(configuration: config, training: train), test: test,
+        let session = try TrainingSession(
+            trainer: try Trainer(configuration: config, training: train), test: test,
             matrix: nil, threshold: 2, decoding: .argmax, folder: RunFolder(out))
         _ = try #require(try session.run())
         return out
@@ -31,14 +33,18 @@ struct CompareCommandLogicTests {
 
     /// The paper's CHL matrix, as `--eval-matrix chl` resolves it.
     func chl(_ classes: ClassSet) throws -> EvaluationMatrix {
-        let builder = MatrixBuilder(store: nil, data: DataFolder(url: sharedData),
+        let builder = MatrixBuilder(
+            store: nil, data: DataFolder(url: sharedData),
             taxonomy: { () throws(ExplicableError) -> Taxonomy in throw ExplicableError(.missingData, "not needed") })
         return try EvaluationMatrix(builder.matrix(named: "chl", over: classes), classes: classes)
     }
 
-    func compare(_ arguments: [String], bootstrap: Int, seed: UInt64 = 0, ood: OODRequest? = nil) throws -> ModelComparison {
+    func compare(_ arguments: [String], bootstrap: Int, seed: UInt64 = 0, ood: OODRequest? = nil) throws
+        -> ModelComparison
+    {
         let models = try Experiment.models(arguments)
-        return try Experiment.compare(models, matrix: chl(models[0].runs[0].classes), threshold: 2, bootstrap: bootstrap,
+        return try Experiment.compare(
+            models, matrix: chl(models[0].runs[0].classes), threshold: 2, bootstrap: bootstrap,
             seed: seed, ood: ood)
     }
 
@@ -70,11 +76,13 @@ struct CompareCommandLogicTests {
         #expect(seeds.models.map(\.name) == ["a", "first"])
         #expect(seeds.models[0].runs.count == 2)
         let table = try compare(["a=\(first.path),\(copy.path)", first.path], bootstrap: 20)
-        let text = [table.modelTable(), table.runTable(), table.closestMistakeTable()].map(\.plainText).joined(separator: "\n")
+        let text = [table.modelTable(), table.runTable(), table.closestMistakeTable()].map(\.plainText).joined(
+            separator: "\n")
         #expect(text.contains("a (2 runs)") && text.contains("Runs of the models of several seeds"), "\(text)")
         let group = try Experiment.models(["a=\(first.path),\(copy.path)"])
         let matrix = try chl(try ComparedRun.read(first).classes)
-        let request = OODRequest(test: try DatasetReader.cifar10(folder: requireCIFAR10Folder(), split: .test), images: 10,
+        let request = OODRequest(
+            test: try DatasetReader.cifar10(folder: requireCIFAR10Folder(), split: .test), images: 10,
             seed: 0)
         do {
             _ = try Experiment.compare(group, matrix: matrix, threshold: 2, bootstrap: 10, seed: 0, ood: request)
@@ -118,13 +126,16 @@ struct CompareCommandLogicTests {
         try NPYArray(shape: [4], storage: .int64([0, 1, 2, 3])).write(to: extra.appendingPathComponent("labels.npy"))
         let classes = try ComparedRun.read(first).classes
         let test = try DatasetReader.cifar10(folder: requireCIFAR10Folder(), split: .test)
-        let request = OODRequest(test: test, corruptions: [.jpeg, .contrast], severities: [1, 5], images: 50, seed: 3,
+        let request = OODRequest(
+            test: test, corruptions: [.jpeg, .contrast], severities: [1, 5], images: 50, seed: 3,
             sets: try OODSet.readAll(in: root.appendingPathComponent("ood"), classes: classes))
         let result = try compare([first.path, copy.path], bootstrap: 100, seed: 3, ood: request)
         #expect(result.bootstrap == 100 && result.threshold == 2)
         #expect(result.models.map(\.name) == ["first", "copy"])
-        let (value, lower, upper) = (try #require(result.models[0].top1.value), try #require(result.models[0].top1.lower),
-            try #require(result.models[0].top1.upper))
+        let (value, lower, upper) = (
+            try #require(result.models[0].top1.value), try #require(result.models[0].top1.lower),
+            try #require(result.models[0].top1.upper)
+        )
         #expect((0...1).contains(value) && lower <= value && value <= upper)
         let difference = try #require(result.models[1].top1Difference)
         #expect(difference.p == 1 && difference.value == 0)
@@ -150,7 +161,9 @@ struct CompareCommandLogicTests {
             _ = try OODSet.readAll(in: root.appendingPathComponent("ood"), classes: classes)
             Issue.record("a malformed OOD set was accepted")
         } catch {
-            #expect(error.isMalformedInput && error.description.contains("ood/tiny/labels.npy: 3 labels for 4 images"), "\(error)")
+            #expect(
+                error.isMalformedInput && error.description.contains("ood/tiny/labels.npy: 3 labels for 4 images"),
+                "\(error)")
         }
     }
 }

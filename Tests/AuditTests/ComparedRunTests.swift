@@ -65,7 +65,9 @@ struct ComparedRunTests {
             #expect(error.message.contains("label 'a' appears at index 0 and 2"), "\(error.message)")
         }
         let empty = try torchRun(classesText: "\n\n")
-        #expect(throws: ExplicableError.badInput("lists no class", file: empty.appendingPathComponent("classes.txt").path)) {
+        #expect(
+            throws: ExplicableError.badInput("lists no class", file: empty.appendingPathComponent("classes.txt").path)
+        ) {
             try ComparedRun.read(empty)
         }
         // Predictions of class 2 need at least three classes.
@@ -78,7 +80,10 @@ struct ComparedRunTests {
         }
         let notJSON = try torchRun(classesText: nil)
         try Data("[".utf8).write(to: notJSON.appendingPathComponent("metrics.json"))
-        #expect(throws: ExplicableError.badInput("not a JSON object", file: notJSON.appendingPathComponent("metrics.json").path)) {
+        #expect(
+            throws: ExplicableError.badInput(
+                "not a JSON object", file: notJSON.appendingPathComponent("metrics.json").path)
+        ) {
             try ComparedRun.read(notJSON)
         }
     }

@@ -72,7 +72,8 @@ struct DesignSimulationTests {
         let truth = try Self.chl()
         var settings = DesignSimulation.Settings()
         settings.ratersPerPair = 12
-        let simulation = try DesignSimulation(truth: truth, prior: Self.noisyPrior(truth, seed: 5),
+        let simulation = try DesignSimulation(
+            truth: truth, prior: Self.noisyPrior(truth, seed: 5),
             population: try Self.population(), scale: .likert([0, 1, 2, 3, 4]), settings: settings)
         #expect(simulation.fullJudgments == 1080)
         let full = simulation.run(.full, budget: simulation.fullJudgments, seed: 1)
@@ -81,7 +82,9 @@ struct DesignSimulationTests {
         #expect(full.final.quality.pearson > 0.8)
         for design in SimulatedDesign.allCases {
             let a = simulation.run(design, budget: 600, seed: 3), b = simulation.run(design, budget: 600, seed: 3)
-            #expect(String(describing: a.points.map(\.quality)) == String(describing: b.points.map(\.quality)), "\(design) is not deterministic")
+            #expect(
+                String(describing: a.points.map(\.quality)) == String(describing: b.points.map(\.quality)),
+                "\(design) is not deterministic")
             #expect(a.final.judgments >= 600 && a.final.judgments < 600 + 20)
         }
     }
@@ -92,7 +95,8 @@ struct DesignSimulationTests {
         let truth = try Self.chl()
         var settings = DesignSimulation.Settings()
         settings.careless = 0.1
-        let simulation = try DesignSimulation(truth: truth, prior: Self.noisyPrior(truth, seed: 9),
+        let simulation = try DesignSimulation(
+            truth: truth, prior: Self.noisyPrior(truth, seed: 9),
             population: try Self.population(), scale: .likert([0, 1, 2, 3, 4]), settings: settings)
         var adaptive: [Double] = [], uniform: [Double] = []
         for seed in UInt64(1)...5 {
@@ -109,10 +113,12 @@ struct DesignSimulationTests {
         let truth = try Self.chl()
         var settings = DesignSimulation.Settings()
         settings.ratersPerPair = 6
-        let simulation = try DesignSimulation(truth: truth, prior: Self.noisyPrior(truth, seed: 5),
+        let simulation = try DesignSimulation(
+            truth: truth, prior: Self.noisyPrior(truth, seed: 5),
             population: try Self.population(), scale: .likert([0, 1, 2, 3, 4]), settings: settings)
         let pay = StudyPay(platform: .mturk, rewardPerAssignment: 0.40, currency: "USD", estimatedMinutes: 3)
-        let cost = CostOfQuality.evaluate(simulation, designs: [.full, .uniform, .adaptive], seed: 1, pay: pay,
+        let cost = CostOfQuality.evaluate(
+            simulation, designs: [.full, .uniform, .adaptive], seed: 1, pay: pay,
             baseline: .cifar10H, budgetFactors: [.uniform: 2, .adaptive: 2])
         #expect(cost.rows.map(\.design) == [.full, .uniform, .adaptive])
         let full = cost.rows[0]

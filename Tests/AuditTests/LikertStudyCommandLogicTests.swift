@@ -25,7 +25,8 @@ func likertStudyStore() throws -> (store: LabelStore, path: String) {
     let store = try LabelStore(path: path)
     let specURL = repositoryRoot.appendingPathComponent("studies/\(likertStudyName).json")
     let (spec, json) = try StudySpec.load(specURL)
-    let classes = try ClassSetCatalog.load(spec.classSet, relativeTo: specURL.deletingLastPathComponent(),
+    let classes = try ClassSetCatalog.load(
+        spec.classSet, relativeTo: specURL.deletingLastPathComponent(),
         environment: ["EXPLICABLE_HOME": repositoryRoot.path])
     try Study.create(spec: spec, specJSON: json, classes: classes, in: store)
     let chl = try NPYArray.read(requireSharedData("paper/cifar10_CHL_cmat.npy")).doubles
@@ -53,13 +54,15 @@ func likertStudyStore() throws -> (store: LabelStore, path: String) {
 
 /// The paper's CIFAR-10 CHL matrix, as `matrix import paper-chl FILE --classes cifar10` reads it.
 func papersCHL() throws -> ClassMatrix {
-    try MatrixFile.read(requireSharedData("paper/cifar10_CHL_cmat.npy"),
+    try MatrixFile.read(
+        requireSharedData("paper/cifar10_CHL_cmat.npy"),
         classes: ClassSet.readTSV(builtInClassSetURL("cifar10")), kind: .similarity)
 }
 
 /// The builder the commands use, without WordNet (these sources never need it).
 func builder(_ store: LabelStore?) -> MatrixBuilder {
-    MatrixBuilder(store: store, data: DataFolder(url: sharedData),
+    MatrixBuilder(
+        store: store, data: DataFolder(url: sharedData),
         taxonomy: { () throws(ExplicableError) -> Taxonomy in throw ExplicableError(.missingData, "no WordNet here") })
 }
 
@@ -72,7 +75,8 @@ struct LikertStudyMatrixTests {
         let m = built.matrix
         #expect(m.kind == .similarity && m.classes.name == "cifar10" && m.count == 10)
         let provenance = Merge.describe(m.provenance)
-        #expect(provenance.contains("study=cifar10-class-likert") && provenance.contains("annotators=12"), "\(provenance)")
+        #expect(
+            provenance.contains("study=cifar10-class-likert") && provenance.contains("annotators=12"), "\(provenance)")
         let stored = StoredMatrix(name: "chl", matrix: m, lower: built.lower, upper: built.upper, counts: built.counts)
         try store.saveMatrix(stored)
         try store.saveMatrix(StoredMatrix(name: "paper-chl", matrix: try papersCHL()))
@@ -93,7 +97,8 @@ struct LikertStudyMatrixTests {
         #expect(StoredMatrix(name: "chl2", matrix: again.matrix).contentHash == stored.contentHash)
         // matrix reliability --draws 10 --splits 20
         let study = try store.study(named: likertStudyName)
-        let ratings = try LikertRatings.load(studyId: study.record.id!, study: likertStudyName, classes: study.classes,
+        let ratings = try LikertRatings.load(
+            studyId: study.record.id!, study: likertStudyName, classes: study.classes,
             scale: try study.spec().scaleRange, from: store)
         let report = StudyReliability.compute(ratings, splits: 20, draws: 10, seed: 1)
         #expect(report.splitHalf.mean > 0.8, "\(report.splitHalf)")
@@ -116,7 +121,8 @@ struct LikertStudyAuditTests {
         let study = try store.study(named: likertStudyName)
         let spec = try study.spec()
         let sufficiency = try LabelCostAudit.raterSufficiency(of: study, store: store, seed: 1)
-        return try LabelCostAudit.audit(study: likertStudyName, studyId: study.record.id!,
+        return try LabelCostAudit.audit(
+            study: likertStudyName, studyId: study.record.id!,
             pay: StudyPay(spec: spec, assignmentsPerHIT: 1, prolificFeeRate: 1.0 / 3.0), store: store,
             baseline: baseline ?? .cifar10H, curve: sufficiency?.curve, ratersPerPair: sufficiency?.ratersPerPair,
             target: 0.9)
@@ -128,13 +134,19 @@ struct LikertStudyAuditTests {
         #expect(text.contains("submissions: 12 accepted, 0 rejected, 0 not yet checked; 12 annotators"), "\(text)")
         #expect(text.contains("judgments: 1080 accepted"))
         // 12 assignments × 0.40 USD + MTurk's 20%.
-        #expect(text.contains("money: 4.80 USD rewards + 0.96 USD platform fees = 5.76 USD; 0.0053 USD per accepted judgment"))
+        #expect(
+            text.contains(
+                "money: 4.80 USD rewards + 0.96 USD platform fees = 5.76 USD; 0.0053 USD per accepted judgment"))
         #expect(text.contains("labels: 1080 vs 511000 — 509920 fewer (99.8%)"))
         #expect(text.contains("money:  5.76 vs 4599.00 USD — 4593.24 less (99.9%)"))
         #expect(text.contains("raters per pair"), "\(text)")
         // A custom baseline: 1,000 labels × 3.6 s = 1 h at 10 USD + 20% fee.
-        let custom = try audit(store, baseline: .custom(name: "instance labels", images: 100, labelsPerImage: 10,
-            secondsPerLabel: 3.6, hourlyPay: 10, currency: try store.study(named: likertStudyName).spec().pay.currency))
+        let custom = try audit(
+            store,
+            baseline: .custom(
+                name: "instance labels", images: 100, labelsPerImage: 10,
+                secondsPerLabel: 3.6, hourlyPay: 10,
+                currency: try store.study(named: likertStudyName).spec().pay.currency))
         #expect(custom.baseline.labels == 1000 && isClose(custom.baseline.cost, 12), "\(custom.baseline)")
     }
 }
@@ -145,11 +157,18 @@ struct TorchExportTests {
     @Test func pythonTargetsEqualTheTrainersTargets() throws {
         let chl = try papersCHL()
         let folder = try temporaryFolder().appendingPathComponent("torch")
-        let written = try TorchExport.write(chl, to: folder,
+        let written = try TorchExport.write(
+            chl, to: folder,
             templates: repositoryRoot.appendingPathComponent("templates/pytorch"))
-        #expect(written.map(\.lastPathComponent).sorted()
-            == ["classes.txt", "distance.npy", "explicable_data.py", "explicable_loss.py", "matrix.json", "similarity.npy", "train_ddp.py"])
-        for file in ["similarity.npy", "distance.npy", "classes.txt", "matrix.json", "explicable_loss.py", "train_ddp.py"] {
+        #expect(
+            written.map(\.lastPathComponent).sorted()
+                == [
+                    "classes.txt", "distance.npy", "explicable_data.py", "explicable_loss.py", "matrix.json",
+                    "similarity.npy", "train_ddp.py",
+                ])
+        for file in [
+            "similarity.npy", "distance.npy", "classes.txt", "matrix.json", "explicable_loss.py", "train_ddp.py",
+        ] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
         }
         let script = """
@@ -168,7 +187,8 @@ struct TorchExportTests {
         python.waitUntilExit()
         #expect(python.terminationStatus == 0, "python3 with NumPy must run the exported module")
         let classes = chl.classes
-        let distance = ClassMatrix(classes: classes, kind: .distance, values: chl.values.map { 4 - $0 },
+        let distance = ClassMatrix(
+            classes: classes, kind: .distance, values: chl.values.map { 4 - $0 },
             provenance: .init(source: "paper"))
         let wlf = try Loss.weighted(similarity: chl, scale: 2, classes: classes).targets
         let soft = try Loss.softLabels(distance: distance, beta: 4, classes: classes).targets

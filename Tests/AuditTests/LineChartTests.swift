@@ -8,7 +8,8 @@ struct LineChartTests {
     func xLabels(_ svg: String) -> [String] {
         svg.split(separator: "\n").compactMap { line -> String? in
             guard line.contains("text-anchor=\"middle\">"), !line.contains("transform") else { return nil }
-            return line.components(separatedBy: "text-anchor=\"middle\">").last?.components(separatedBy: "</text>").first
+            return line.components(separatedBy: "text-anchor=\"middle\">").last?.components(separatedBy: "</text>")
+                .first
         }
     }
 
@@ -45,8 +46,12 @@ struct LineChartTests {
         let chart = LineChart(
             title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "a", points: [(0, 0), (1, 1)])])
         // The plot is the first rect; the legend's swatch lies right of its right edge.
-        let rects = chart.svg.components(separatedBy: "<rect x=\"").dropFirst().map { Double($0.prefix { $0 != "\"" })! }
-        let widths = chart.svg.components(separatedBy: "width=\"").dropFirst(2).map { Double($0.prefix { $0 != "\"" })! }
+        let rects = chart.svg.components(separatedBy: "<rect x=\"").dropFirst().map {
+            Double($0.prefix { $0 != "\"" })!
+        }
+        let widths = chart.svg.components(separatedBy: "width=\"").dropFirst(2).map {
+            Double($0.prefix { $0 != "\"" })!
+        }
         let plotRight = rects[0] + widths[0]
         #expect(rects[1] > plotRight)
     }

@@ -129,7 +129,8 @@ struct ModelComparisonTests {
         let (ab, mc) = (r.models[0], r.models[1])
         #expect(ab.top1.value == 3.0 / 8 && ab.mistakes == 10 && ab.runs.map(\.name) == ["a", "b"])
         #expect(try #require(ab.mistakeSeverity.value).isApproximatelyEqual(to: 2.5))
-        #expect(ab.explicableMistakeRate.value == 0.4 && ab.runs[1].mistakeSeverity.map { abs($0 - 2.6) < 1e-12 } == true)
+        #expect(
+            ab.explicableMistakeRate.value == 0.4 && ab.runs[1].mistakeSeverity.map { abs($0 - 2.6) < 1e-12 } == true)
         #expect(mc.runs.isEmpty)
         #expect(try #require(mc.top1Difference?.value).isApproximatelyEqual(to: -0.125))
         #expect(r.modelTable().rows[0][0] == "ab (2 runs)" && r.runTable().rows.count == 2)
@@ -139,7 +140,8 @@ struct ModelComparisonTests {
         let bc = ModelComparison.closestMistakes(runs: [b, c], matrix: try matrix())
         #expect(r.closestMistakes == ac)
         let twice = ModelComparison.closestMistakes(
-            models: [ComparedModel(name: "ab", runs: [a, b]), ComparedModel(name: "cc", runs: [c, c])], matrix: try matrix())
+            models: [ComparedModel(name: "ab", runs: [a, b]), ComparedModel(name: "cc", runs: [c, c])],
+            matrix: try matrix())
         #expect(twice.images == ac.images + bc.images && twice.ties == ac.ties + bc.ties)
         #expect(twice.hard == [ac.hard[0] + bc.hard[0], ac.hard[1] + bc.hard[1]])
         // One run per model is the plain comparison, replicate for replicate.
@@ -155,11 +157,14 @@ struct ModelComparisonTests {
     @Test func theIntervalOfSeveralRunsHoldsTheSpreadBetweenSeeds() throws {
         let n = 4000
         let labels = [Int32](repeating: 0, count: n)
-        let low = ComparedRun(name: "s0", predictions: (0..<n).map { $0 % 2 == 0 ? 0 : 1 }, labels: labels,
+        let low = ComparedRun(
+            name: "s0", predictions: (0..<n).map { $0 % 2 == 0 ? 0 : 1 }, labels: labels,
             classes: Self.classes)
-        let high = ComparedRun(name: "s1", predictions: (0..<n).map { $0 % 10 < 7 ? 0 : 1 }, labels: labels,
+        let high = ComparedRun(
+            name: "s1", predictions: (0..<n).map { $0 % 10 < 7 ? 0 : 1 }, labels: labels,
             classes: Self.classes)
-        let r = try ModelComparison.compare(models: [ComparedModel(name: "m", runs: [low, high])], matrix: matrix(),
+        let r = try ModelComparison.compare(
+            models: [ComparedModel(name: "m", runs: [low, high])], matrix: matrix(),
             bootstrap: 400, seed: 5)
         let top1 = r.models[0].top1
         #expect(try #require(top1.value).isApproximatelyEqual(to: 0.6))
@@ -230,7 +235,10 @@ struct ModelComparisonTests {
         // (seed 2), each image corrupted on its own (interleaved RGB) with the generator of corruption k
         // at severity s (seed 2 + 16k + s, image index i), then the model's metrics.
         let subset = try test.stratifiedSubset(6, seed: 2)
-        guard case .images(let planes) = subset.samples else { Issue.record("not images"); return }
+        guard case .images(let planes) = subset.samples else {
+            Issue.record("not images")
+            return
+        }
         let clean = interleaved(planes)
         func expectedScores(_ corruption: Corruption, _ severity: Int) throws -> [OODComparison.Score] {
             let k = UInt64(try #require(Corruption.allCases.firstIndex(of: corruption)))
@@ -240,7 +248,8 @@ struct ModelComparisonTests {
                 corrupted += try corruption.apply(
                     to: Array(clean[(i * 3072)..<((i + 1) * 3072)]), severity: severity, generator: &generator)
             }
-            let dataset = Dataset(source: "x", samples: .images(planar(corrupted)), labels: subset.labels,
+            let dataset = Dataset(
+                source: "x", samples: .images(planar(corrupted)), labels: subset.labels,
                 classes: subset.classes)
             return try models.map { m in
                 let p = Evaluator.probabilities(model: m.model, dataset: dataset, normalization: normalization)
@@ -248,7 +257,8 @@ struct ModelComparisonTests {
                     probabilities: p, labels: subset.labels, classCount: 3, matrix: try matrix(), threshold: 2,
                     decoding: m.decoding
                 ).metrics
-                return OODComparison.Score(top1: metrics.top1, mistakeSeverity: metrics.mistakeSeverity,
+                return OODComparison.Score(
+                    top1: metrics.top1, mistakeSeverity: metrics.mistakeSeverity,
                     explicableMistakeRate: metrics.explicableMistakeRate)
             }
         }

@@ -9,8 +9,10 @@ struct RaterModelTests {
     static func wordSim() throws -> (population: RaterPopulation, ratings: [[Double]]) {
         let url = try requireSharedData("human/wordsim353-set1.csv")
         let text = try String(contentsOf: url, encoding: .utf8)
-        return (try RaterPopulation.fit(text: text, file: url.path).population,
-            try RaterPopulation.readRatings(text: text, file: url.path))
+        return (
+            try RaterPopulation.fit(text: text, file: url.path).population,
+            try RaterPopulation.readRatings(text: text, file: url.path)
+        )
     }
 
     /// Per-rater means and sds, and the mean pairwise Pearson r between raters, of items × raters.
@@ -54,8 +56,10 @@ struct RaterModelTests {
     }
 
     @Test func carelessRatersAnswerAtRandomAndFailChecks() {
-        let population = RaterPopulation(bias: .init(mean: 0.5, sd: 0), centre: 0.5, slope: .init(mean: 1, sd: 0),
-            noise: .init(mean: 0.05, sd: 0), decimalShare: 0, halfShare: 0, lapse: 0, source: "test", raters: 1, items: 1)
+        let population = RaterPopulation(
+            bias: .init(mean: 0.5, sd: 0), centre: 0.5, slope: .init(mean: 1, sd: 0),
+            noise: .init(mean: 0.05, sd: 0), decimalShare: 0, halfShare: 0, lapse: 0, source: "test", raters: 1,
+            items: 1)
         var rng = SeededGenerator(seed: 1)
         let scale = RatingScale.likert([0, 1, 2, 3, 4])
         let careless = population.draw(careless: true, using: &rng)
@@ -76,7 +80,9 @@ struct RaterModelTests {
         for truth in [0.2, 1.0, 2.5] {
             let u = latent.unit(forMean: truth)
             var sum = 0.0
-            for _ in 0..<20_000 { sum += population.draw(careless: false, using: &rng).rate(unit: u, on: scale, using: &rng) }
+            for _ in 0..<20_000 {
+                sum += population.draw(careless: false, using: &rng).rate(unit: u, on: scale, using: &rng)
+            }
             #expect(abs(sum / 20_000 - truth) < 0.05, "truth \(truth): mean \(sum / 20_000)")
         }
     }

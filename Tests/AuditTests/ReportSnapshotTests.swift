@@ -21,17 +21,35 @@ struct ReportSnapshotTests {
         let classes = ModelComparisonTests.classes
         var builder = ReportBuilder(title: "Two runs <a & b>")
         builder.matrices = [
-            ("CHL", ClassMatrix(classes: classes, kind: .similarity, values: [4, 3, 0.5, 2.5, 4, 1, 0, 1, 4],
-                provenance: .init(source: "hand-made CHL"))),
-            ("WordNet", ClassMatrix(classes: classes, kind: .similarity,
-                values: [1, 0.5, 0.2, 0.5, 1, 0.25, 0.2, 0.25, 1],
-                provenance: .init(source: "wordnet", parameters: ["measure": "path"]))),
+            (
+                "CHL",
+                ClassMatrix(
+                    classes: classes, kind: .similarity, values: [4, 3, 0.5, 2.5, 4, 1, 0, 1, 4],
+                    provenance: .init(source: "hand-made CHL"))
+            ),
+            (
+                "WordNet",
+                ClassMatrix(
+                    classes: classes, kind: .similarity,
+                    values: [1, 0.5, 0.2, 0.5, 1, 0.25, 0.2, 0.25, 1],
+                    provenance: .init(source: "wordnet", parameters: ["measure": "path"]))
+            ),
         ]
         builder.runs = [
-            (comparison.a, [HistoryPoint(epoch: 1, trainLoss: 2.1, testTop1: 0.25),
-                            HistoryPoint(epoch: 2, trainLoss: 1.4, testTop1: 0.375)]),
-            (comparison.b, [HistoryPoint(epoch: 1, trainLoss: 2.3, testTop1: 0.125),
-                            HistoryPoint(epoch: 2, trainLoss: 1.9, testTop1: 0.375)]),
+            (
+                comparison.a,
+                [
+                    HistoryPoint(epoch: 1, trainLoss: 2.1, testTop1: 0.25),
+                    HistoryPoint(epoch: 2, trainLoss: 1.4, testTop1: 0.375),
+                ]
+            ),
+            (
+                comparison.b,
+                [
+                    HistoryPoint(epoch: 1, trainLoss: 2.3, testTop1: 0.125),
+                    HistoryPoint(epoch: 2, trainLoss: 1.9, testTop1: 0.375),
+                ]
+            ),
         ]
         builder.comparisons = [
             try ModelComparison.compare(runs: [comparison.a, comparison.b], matrix: m, bootstrap: 50, seed: 1)

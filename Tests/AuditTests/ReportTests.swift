@@ -66,14 +66,22 @@ struct ReportTests {
 
     func sample() throws -> Report {
         let classes = try ClassSet(name: "abc", labels: ["a<b", "c", "d"])
-        let m = ClassMatrix(classes: classes, kind: .similarity, values: [4, 1, 2, 1, 4, 3, 0, 2, 4],
+        let m = ClassMatrix(
+            classes: classes, kind: .similarity, values: [4, 1, 2, 1, 4, 3, 0, 2, 4],
             provenance: .init(source: "t"))
         var report = Report(title: "Demo <script>alert(1)</script>", generated: Date(timeIntervalSince1970: 0))
         report.summary = ["WLF: 80.1% top-1", "CE: 80.3% top-1"]
         report.matrices = [Report.heatmap(m, title: "CHL", caption: "paper")]
-        report.models = .init(caption: "Test set", header: ["model", "top-1"], rows: [["ce", "80.3%"], ["wlf", "80.1%"]])
-        report.trainingCurves = [.init(title: "loss", caption: "per epoch", svg: LineChart(title: "loss", xLabel: "epoch",
-            yLabel: "loss", series: [.init(name: "ce", points: [(1, 2.0), (2, 1.5)])]).svg)]
+        report.models = .init(
+            caption: "Test set", header: ["model", "top-1"], rows: [["ce", "80.3%"], ["wlf", "80.1%"]])
+        report.trainingCurves = [
+            .init(
+                title: "loss", caption: "per epoch",
+                svg: LineChart(
+                    title: "loss", xLabel: "epoch",
+                    yLabel: "loss", series: [.init(name: "ce", points: [(1, 2.0), (2, 1.5)])]
+                ).svg)
+        ]
         report.confusion = [Report.heatmap(m, title: "confusion", caption: "rows: true")]
         report.ood = .init(caption: "OOD", header: ["corruption", "ce"], rows: [["jpeg", "70%"]])
         report.audit = [.init(caption: "cost", header: ["", "study"], rows: [["labels", "4140"]])]
@@ -85,7 +93,10 @@ struct ReportTests {
         let html = try sample().html(templates: templates)
         let parsed = ParsedHTML(html)
         #expect(parsed.errors == 0)
-        #expect(parsed.ids.isSuperset(of: ["summary", "matrices", "models", "model-table", "ood", "ood-table", "audit", "notes"]))
+        #expect(
+            parsed.ids.isSuperset(of: [
+                "summary", "matrices", "models", "model-table", "ood", "ood-table", "audit", "notes",
+            ]))
         #expect(parsed.elements["svg"] == 3 && parsed.elements["table"] == 3, "\(parsed.elements)")
         #expect(parsed.elements["script"] == nil)
         #expect(!html.contains("<script>") && html.contains("&lt;script&gt;"))
@@ -107,8 +118,10 @@ struct ReportTests {
     }
 
     @Test func lineChartScalesItsPoints() {
-        let svg = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "s", points: [(0, 0), (1, 1)])],
-            yRange: 0...1).svg
+        let svg = LineChart(
+            title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "s", points: [(0, 0), (1, 1)])],
+            yRange: 0...1
+        ).svg
         // Plot area: left 56, width 408; top 30, height 206.
         #expect(svg.contains("points=\"56.0,236.0 464.0,30.0\""))
     }

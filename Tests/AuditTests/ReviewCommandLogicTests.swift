@@ -19,12 +19,15 @@ struct ReviewCommandLogicTests {
             try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
             var predictions = labels.map(Int64.init)
             for (i, shift) in wrong { predictions[i] = Int64((labels[i] + shift) % 10) }
-            try NPYArray(shape: [labels.count], storage: .int64(predictions)).write(to: run.appendingPathComponent("predictions.npy"))
+            try NPYArray(shape: [labels.count], storage: .int64(predictions)).write(
+                to: run.appendingPathComponent("predictions.npy"))
             try NPYArray(shape: [labels.count], storage: .uint8(labels.map(UInt8.init)))
                 .write(to: run.appendingPathComponent("labels.npy"))
             return run.path
         }
-        return (try write("resnet", wrong: [10: 1, 20: 1, 30: 1, 40: 1]), try write("wlf", wrong: [10: 1, 20: 2, 30: 3]))
+        return (
+            try write("resnet", wrong: [10: 1, 20: 1, 30: 1, 40: 1]), try write("wlf", wrong: [10: 1, 20: 2, 30: 3])
+        )
     }
 
     func failure(_ body: () throws(ExplicableError) -> Void) -> ExplicableError? {
@@ -48,7 +51,8 @@ struct ReviewCommandLogicTests {
         func prepare(_ spec: URL, _ runs: [String], out: URL, images: Int?, name: String?)
             throws(ExplicableError) -> MistakeReview.Setup
         {
-            try MistakeReview.prepare(spec: spec, runs: runs.map { URL(fileURLWithPath: $0) }, out: out, images: images,
+            try MistakeReview.prepare(
+                spec: spec, runs: runs.map { URL(fileURLWithPath: $0) }, out: out, images: images,
                 seed: nil, name: name, data: DataFolder(url: cifar.deletingLastPathComponent()),
                 templates: repositoryRoot.appendingPathComponent("templates"), store: store, imageScale: 4)
         }
@@ -57,8 +61,12 @@ struct ReviewCommandLogicTests {
         let tooMany = failure { () throws(ExplicableError) in
             _ = try prepare(shipped, [resnet, wlf], out: folder.appendingPathComponent("x"), images: nil, name: nil)
         }
-        #expect(tooMany == ExplicableError(.invalidArgument,
-            "only 3 test images are misclassified by every run (resnet, wlf), but 50 were asked for"), "\(String(describing: tooMany))")
+        #expect(
+            tooMany
+                == ExplicableError(
+                    .invalidArgument,
+                    "only 3 test images are misclassified by every run (resnet, wlf), but 50 were asked for"),
+            "\(String(describing: tooMany))")
 
         // Labels that are not the test set's: bad input, exit 2, nothing stored.
         let shifted = folder.appendingPathComponent("shifted")
@@ -66,17 +74,24 @@ struct ReviewCommandLogicTests {
         try FileManager.default.copyItem(atPath: resnet + "/predictions.npy", toPath: shifted.path + "/predictions.npy")
         var badLabels = labels.map(Int64.init)
         badLabels[0] = (badLabels[0] + 1) % 10
-        try NPYArray(shape: [10_000], storage: .int64(badLabels)).write(to: shifted.appendingPathComponent("labels.npy"))
+        try NPYArray(shape: [10_000], storage: .int64(badLabels)).write(
+            to: shifted.appendingPathComponent("labels.npy"))
         let bad = failure { () throws(ExplicableError) in
             _ = try prepare(shipped, [shifted.path], out: folder.appendingPathComponent("y"), images: 1, name: nil)
         }
         #expect(bad?.isMalformedInput == true, "\(String(describing: bad))")
-        #expect(bad?.description.hasPrefix("\(shifted.path)/labels.npy: element 0 is ") == true, "\(String(describing: bad))")
+        #expect(
+            bad?.description.hasPrefix("\(shifted.path)/labels.npy: element 0 is ") == true,
+            "\(String(describing: bad))")
         #expect(try Study.names(in: store).isEmpty)
 
         // A small spec: the shipped one with 5 items per assignment, 2 ratings per item, no QC rules.
-        var spec = try JSONSerialization.jsonObject(with: Data(contentsOf: repositoryRoot
-            .appendingPathComponent("studies/cifar10-mistake-review.json"))) as! [String: Any]
+        var spec =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf:
+                        repositoryRoot
+                        .appendingPathComponent("studies/cifar10-mistake-review.json"))) as! [String: Any]
         spec["itemsPerAssignment"] = 5
         spec["ratingsPerItem"] = 2
         spec["qc"] = [String: Any]()
@@ -86,8 +101,12 @@ struct ReviewCommandLogicTests {
         let made = try prepare(specFile, [resnet, wlf], out: out, images: 3, name: "review-e2e")
         #expect(made.study.spec.name == "review-e2e" && Set(made.review.entries.map(\.testIndex)).count == 3)
         #expect(made.review.candidates == 3 && made.review.entries.count == 5 && made.plan.assignments.count == 2)
-        #expect(made.specFile.lastPathComponent == "review-e2e.json" && made.mappingFile.lastPathComponent == "review-models.json")
-        for file in ["review-e2e.json", "review-models.json", "study.html", "assignments.json", "pages/assignment-0000.html"] {
+        #expect(
+            made.specFile.lastPathComponent == "review-e2e.json"
+                && made.mappingFile.lastPathComponent == "review-models.json")
+        for file in [
+            "review-e2e.json", "review-models.json", "study.html", "assignments.json", "pages/assignment-0000.html",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
         // 128×128 PNGs for the review images and the attention checks.
@@ -108,7 +127,8 @@ struct ReviewCommandLogicTests {
             var models: [String]
             var items: [Item]
         }
-        let mapping = try JSONDecoder().decode(Mapping.self, from: Data(contentsOf: out.appendingPathComponent("review-models.json")))
+        let mapping = try JSONDecoder().decode(
+            Mapping.self, from: Data(contentsOf: out.appendingPathComponent("review-models.json")))
         #expect(mapping.study == "review-e2e" && mapping.models == ["resnet", "wlf"])
         #expect(mapping.items.map(\.testIndex) == [10, 20, 20, 30, 30])
         for item in mapping.items {
@@ -118,7 +138,9 @@ struct ReviewCommandLogicTests {
             #expect(item.models == expected, "\(item.item)")
         }
         // The study's spec lists the items with their predictions; creating it again changes nothing.
-        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("review-e2e.json"))) as! [String: Any]
+        let written =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("review-e2e.json")))
+            as! [String: Any]
         let list = try #require((written["images"] as? [String: Any])?["list"] as? [[String: Any]])
         #expect(list.map { $0["predictions"] as? [Int] } == mapping.items.map { [$0.prediction] })
 
@@ -148,7 +170,8 @@ struct ReviewCommandLogicTests {
         // What `study review-report review-e2e --json` prints: the report, encoded.
         func make() throws -> MistakeReviewReport {
             let points = study.spec.effectiveScale.map { Double($0.value) }
-            return try MistakeReviewReport.make(studyId: study.id, study: "review-e2e", items: study.items, store: store,
+            return try MistakeReviewReport.make(
+                studyId: study.id, study: "review-e2e", items: study.items, store: store,
                 scale: points.min()!...points.max()!, seed: study.spec.seed)
         }
         let encoder = JSONEncoder()

@@ -15,8 +15,10 @@ struct SparseStudyMatrixTests {
         let folder = try temporaryFolder()
         let store = try LabelStore(path: folder.appendingPathComponent("s.sqlite").path)
         try store.saveMatrix(StoredMatrix(name: "prior", matrix: try papersCHL()))
-        var object = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: repositoryRoot.appendingPathComponent("studies/cifar10-class-likert.json"))) as! [String: Any]
+        var object =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: repositoryRoot.appendingPathComponent("studies/cifar10-class-likert.json")))
+            as! [String: Any]
         object["name"] = "sparse"
         object["pairs"] = pairs
         object["ratingsPerItem"] = 3
@@ -25,7 +27,8 @@ struct SparseStudyMatrixTests {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         let spec = try StudySpec.decode(data, file: "sparse.json")
         try Data("cat\tdog\ndog\tcat\n".utf8).write(to: folder.appendingPathComponent("pairs.tsv"))
-        let study = try Study.create(spec: spec, specJSON: String(decoding: data, as: UTF8.self),
+        let study = try Study.create(
+            spec: spec, specJSON: String(decoding: data, as: UTF8.self),
             classes: try ClassSet.readTSV(builtInClassSetURL("cifar10")), in: store,
             inputs: .init(prior: try papersCHL(), specFolder: folder))
         let chl = try papersCHL()
@@ -51,8 +54,9 @@ struct SparseStudyMatrixTests {
         // No --prior: the study's own prior fills the 70 other pairs.
         let built = try builder(store).build([(.likert(study: "sparse"), 1)], options: MatrixBuilder.Options())
         let m = built.matrix, counts = try #require(built.counts)
-        #expect(m.provenance.parameters["cells"] == "human: 20 off-diagonal cells with ratings (shrunk toward the prior); "
-            + "prior: 70 cells without ratings, the prior's value (per cell: counts = 0)")
+        #expect(
+            m.provenance.parameters["cells"] == "human: 20 off-diagonal cells with ratings (shrunk toward the prior); "
+                + "prior: 70 cells without ratings, the prior's value (per cell: counts = 0)")
         #expect(m.provenance.parameters["prior"]?.contains("stored as=prior") == true, "\(m.provenance.parameters)")
         #expect(m.provenance.parameters["shrinkage"] == "n/(n+k) toward the prior, k = 5")
         for cell in 0..<100 where cell / 10 != cell % 10 {

@@ -25,11 +25,14 @@ func rating(_ key: String, rater: Int) -> Double {
 }
 
 struct AdaptiveAllocatorTests {
-    func make(c: Int = 6, seed: UInt64 = 7, per: Int = 4, checks: [String] = [], tolerance: Double = 0.05,
-        maxRatings: Int = 50) throws -> AdaptiveAllocator
-    {
-        try AdaptiveAllocator(prior: twinPrior(c), items: pairItems(c), attentionChecks: checks,
-            parameters: .init(tolerance: tolerance, maxRatingsPerItem: maxRatings, itemsPerAssignment: per,
+    func make(
+        c: Int = 6, seed: UInt64 = 7, per: Int = 4, checks: [String] = [], tolerance: Double = 0.05,
+        maxRatings: Int = 50
+    ) throws -> AdaptiveAllocator {
+        try AdaptiveAllocator(
+            prior: twinPrior(c), items: pairItems(c), attentionChecks: checks,
+            parameters: .init(
+                tolerance: tolerance, maxRatingsPerItem: maxRatings, itemsPerAssignment: per,
                 attentionChecksPerAssignment: checks.count),
             seed: seed)
     }
@@ -100,7 +103,9 @@ struct AdaptiveAllocatorTests {
         let counted = allocator.record(assignment: 0, itemKey: key, value: 2)
         let repeated = allocator.record(assignment: 0, itemKey: key, value: 2)
         #expect(counted && !repeated)
-        #expect(allocator.ratingCount(row: Int(key.split(separator: ":")[1])!, column: Int(key.split(separator: ":")[2])!) == 1)
+        #expect(
+            allocator.ratingCount(row: Int(key.split(separator: ":")[1])!, column: Int(key.split(separator: ":")[2])!)
+                == 1)
     }
 
     @Test func aRowStopsOnceItsTargetsAreWithinTheTolerance() throws {
@@ -189,7 +194,8 @@ struct AdaptiveAllocatorTests {
         let items = (0..<c).map { a in
             AdaptiveAllocator.Item(key: "row:\(a)", cells: (0..<c).filter { $0 != a }.map { .init(a, $0) })
         }
-        var allocator = try AdaptiveAllocator(prior: twinPrior(c), items: items,
+        var allocator = try AdaptiveAllocator(
+            prior: twinPrior(c), items: items,
             parameters: .init(maxRatingsPerItem: 10, itemsPerAssignment: 2), seed: 1)
         let next = allocator.nextAssignment()
         #expect(Set(try #require(next).chosen.map(\.key)) == ["row:0", "row:1"])
@@ -201,7 +207,9 @@ struct AdaptiveAllocatorTests {
 
     @Test func badParametersAndItemsAreRefused() throws {
         let prior = try twinPrior(3)
-        func attempt(_ items: [AdaptiveAllocator.Item], _ p: AdaptiveAllocator.Parameters, checks: [String] = []) -> Bool {
+        func attempt(_ items: [AdaptiveAllocator.Item], _ p: AdaptiveAllocator.Parameters, checks: [String] = [])
+            -> Bool
+        {
             (try? AdaptiveAllocator(prior: prior, items: items, attentionChecks: checks, parameters: p, seed: 0)) == nil
         }
         let good = AdaptiveAllocator.Parameters(maxRatingsPerItem: 3, itemsPerAssignment: 2)

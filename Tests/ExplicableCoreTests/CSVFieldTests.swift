@@ -44,7 +44,8 @@ struct CSVFieldTests {
 
     @Test func matrixCSVNeutralisesLabelsAndKeepsNumbers() throws {
         let classes = try ClassSet(name: "t", labels: ["=evil()", "-ok"])
-        let matrix = ClassMatrix(classes: classes, kind: .distance, values: [0, -0.5, -2, 0], provenance: .init(source: "t"))
+        let matrix = ClassMatrix(
+            classes: classes, kind: .distance, values: [0, -0.5, -2, 0], provenance: .init(source: "t"))
         #expect(matrix.csv() == "class,'=evil(),'-ok\n'=evil(),0.0,-0.5\n'-ok,-2.0,0.0\n")
     }
 }

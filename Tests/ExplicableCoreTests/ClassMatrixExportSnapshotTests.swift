@@ -7,7 +7,8 @@ import Testing
 struct ClassMatrixExportSnapshotTests {
     /// Labels that need quoting, values that need the shortest round-tripping form, and infinities.
     func matrix() throws -> ClassMatrix {
-        let classes = try ClassSet(name: "awkward", labels: ["cat", "dog, large", "say \"cheese\""],
+        let classes = try ClassSet(
+            name: "awkward", labels: ["cat", "dog, large", "say \"cheese\""],
             synsets: ["oewn-02124272-n", nil, nil])
         return ClassMatrix(
             classes: classes, kind: .similarity,

@@ -5,7 +5,8 @@ import TestSupport
 
 struct ClassSetTests {
     @Test func parsesTheStandardColumns() throws {
-        let text = "index\tlabel\toewn\tili\tpwn30\n# comment\n0\tairplane\toewn-02694015-n\ti49901\t02691156-n\n1\tcat\t\t-\t\n"
+        let text =
+            "index\tlabel\toewn\tili\tpwn30\n# comment\n0\tairplane\toewn-02694015-n\ti49901\t02691156-n\n1\tcat\t\t-\t\n"
         let set = try ClassSet.parseTSV(text, file: "c.tsv", name: "two")
         #expect(set.labels == ["airplane", "cat"])
         #expect(set.synsets == ["oewn-02694015-n", nil])
@@ -41,7 +42,8 @@ struct ClassSetTests {
 struct ClassMatrixExportTests {
     func sample() throws -> ClassMatrix {
         let classes = try ClassSet(name: "pets", labels: ["cat", "dog, big"], synsets: ["s1", nil])
-        return ClassMatrix(classes: classes, kind: .similarity, values: [1, 0.25, 0.5, .infinity],
+        return ClassMatrix(
+            classes: classes, kind: .similarity, values: [1, 0.25, 0.5, .infinity],
             provenance: .init(source: "test", parameters: ["b": "2", "a": "1"]))
     }
 

@@ -36,7 +36,10 @@ struct NPYArrayTests {
         try array.write(to: url)
         let back = try NPYArray.read(url)
         #expect(back.shape == [2, 2, 2])
-        guard case .float32(let values) = back.storage else { Issue.record("wrong dtype"); return }
+        guard case .float32(let values) = back.storage else {
+            Issue.record("wrong dtype")
+            return
+        }
         #expect(Array(values.prefix(7)) == [1, 2, 3, 4, 5, 6, 7] && values[7].isNaN)
     }
 
@@ -56,7 +59,8 @@ struct NPYArrayTests {
             _ = try NPYArray.read(fixture(name))
         } throws: { error in
             let e = error as? ExplicableError
-            return e?.kind == .badInput && e!.description.contains(message) && e!.description.hasPrefix(fixture(name).path)
+            return e?.kind == .badInput && e!.description.contains(message)
+                && e!.description.hasPrefix(fixture(name).path)
         }
     }
 
@@ -69,7 +73,10 @@ struct NPYArrayTests {
         (header("{'descr': '<f8', 'shape': (1,), }"), "'fortran_order' is missing"),
         (header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }"), "supported: <f4"),
         (header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, x), }"), "bad dimension 'x'"),
-        (header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }") + Data(count: 8), "needs 16 data bytes, found 8"),
+        (
+            header("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }") + Data(count: 8),
+            "needs 16 data bytes, found 8"
+        ),
         (header("['descr']"), "not a dictionary"),
         (header("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }"), "too large"),
         // The element count fits an Int, its byte count does not (2^60 × 8): refused, not a trap.
@@ -83,7 +90,8 @@ struct NPYArrayTests {
             _ = try NPYArray.decode(data, file: "bad.npy")
         } throws: { error in
             guard let e = error as? ExplicableError else { return false }
-            return e.kind == .badInput && e.description.hasPrefix("bad.npy: not a valid .npy file") && e.message.contains(message)
+            return e.kind == .badInput && e.description.hasPrefix("bad.npy: not a valid .npy file")
+                && e.message.contains(message)
         }
     }
 
@@ -105,7 +113,9 @@ struct NPYArrayTests {
 /// A version-1.0 header around `dictionary`, with no data.
 func header(_ dictionary: String) -> Data {
     let text = dictionary + "\n"
-    var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(text.utf8.count & 0xFF), UInt8(text.utf8.count >> 8)])
+    var data = Data([
+        0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(text.utf8.count & 0xFF), UInt8(text.utf8.count >> 8),
+    ])
     data.append(Data(text.utf8))
     return data
 }

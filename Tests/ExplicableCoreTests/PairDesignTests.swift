@@ -28,10 +28,12 @@ struct PairDesignTests {
 
     @Test func neighboursWithoutExtraAreEachRowsTopK() throws {
         let pairs = PairDesign.neighbours(prior: try prior(), k: 2, extra: 0, seed: 1)
-        #expect(pairs == [
-            .init(0, 1), .init(0, 3), .init(1, 0), .init(1, 2), .init(2, 1), .init(2, 4),
-            .init(3, 2), .init(3, 4), .init(4, 3), .init(4, 0),
-        ].sorted())
+        #expect(
+            pairs
+                == [
+                    .init(0, 1), .init(0, 3), .init(1, 0), .init(1, 2), .init(2, 1), .init(2, 4),
+                    .init(3, 2), .init(3, 4), .init(4, 3), .init(4, 0),
+                ].sorted())
     }
 
     @Test func extraPairsAreNewDistinctOffDiagonalAndDeterministicForASeed() throws {
@@ -54,7 +56,8 @@ struct PairDesignTests {
         #expect(PairDesign.neighbours(prior: m, k: 10, extra: 0, seed: 1).count == 20)
         #expect(PairDesign.neighbours(prior: m, k: 2, extra: 100, seed: 1).count == 20)
         #expect(PairDesign.neighbours(prior: m, k: 0, extra: 3, seed: 1).count == 3)
-        let one = ClassMatrix(classes: try ClassSet(name: "one", labels: ["x"]), kind: .similarity, values: [1],
+        let one = ClassMatrix(
+            classes: try ClassSet(name: "one", labels: ["x"]), kind: .similarity, values: [1],
             provenance: .init(source: "hand-made"))
         #expect(PairDesign.neighbours(prior: one, k: 3, extra: 3, seed: 1).isEmpty)
     }

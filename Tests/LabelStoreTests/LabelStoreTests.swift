@@ -10,8 +10,10 @@ struct LabelStoreTests {
         let path = try temporaryFolder().appendingPathComponent("s.sqlite").path
         let store = try LabelStore(path: path)
         let (mode, foreignKeys, applicationID) = try store.read { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
-             try Int32.fetchOne(db, sql: "PRAGMA application_id"))
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
+                try Int32.fetchOne(db, sql: "PRAGMA application_id")
+            )
         }
         #expect(mode == "wal" && foreignKeys == 1 && applicationID == LabelStore.applicationID)
         // Reopening is fine.
@@ -50,8 +52,10 @@ struct LabelStoreTests {
         let store = try LabelStore()
         let classes = try ClassSet(name: "pets", labels: ["cat", "dog"], synsets: ["s-cat", nil])
         let (a, b, back) = try store.write { db in
-            (try LabelStore.insertClassSet(classes, db), try LabelStore.insertClassSet(classes, db),
-             try LabelStore.classSet(id: try LabelStore.insertClassSet(classes, db), db))
+            (
+                try LabelStore.insertClassSet(classes, db), try LabelStore.insertClassSet(classes, db),
+                try LabelStore.classSet(id: try LabelStore.insertClassSet(classes, db), db)
+            )
         }
         #expect(a == b && back == classes)
     }
@@ -68,8 +72,9 @@ struct LabelStoreTests {
     }
 
     @Test func sha256KnownAnswer() {
-        #expect(SHA256Digest.hex(of: Data("abc".utf8))
-            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256Digest.hex(of: Data("abc".utf8))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test func aFailedWriteLeavesNothing() throws {
@@ -91,7 +96,8 @@ struct LabelStoreTests {
             ItemRecord(studyId: 0, key: "pair:0:1", kind: .pair, classA: 0, classB: 1, targetRatings: 2),
             ItemRecord(studyId: 0, key: "pair:1:0", kind: .pair, classA: 1, classB: 0, targetRatings: 2),
         ]
-        let record = StudyRecord(name: "s", design: "class-pair-likert", classSetId: 0, specJSON: "{}", createdAt: Date())
+        let record = StudyRecord(
+            name: "s", design: "class-pair-likert", classSetId: 0, specJSON: "{}", createdAt: Date())
         return (store, try store.createStudy(record, classes: classes, items: items))
     }
 
@@ -110,19 +116,27 @@ struct LabelStoreTests {
         let (store, study) = try storeWithStudy()
         let studyId = study.record.id!, items = study.items.map { $0.id! }
         func load() throws -> Int? {
-            try store.importFile(studyId: studyId, fileName: "f.csv", sha256: "abc", format: "long", importedAt: Date()) {
+            try store.importFile(studyId: studyId, fileName: "f.csv", sha256: "abc", format: "long", importedAt: Date())
+            {
                 session in
                 let annotator = try session.annotatorID(platform: "long", idHash: "h1", rawID: nil)
-                let submission = try session.insertSubmission(annotatorId: annotator, assignmentID: "a1",
+                let submission = try session.insertSubmission(
+                    annotatorId: annotator, assignmentID: "a1",
                     platformStatus: nil, startedAt: nil, submittedAt: nil, workSeconds: nil)
                 #expect(try session.hasSubmission(assignmentID: "a1"))
-                #expect(try session.insertResponse(submissionId: submission, itemId: items[0], value: 3, cannotTell: false,
-                    reactionMs: 812.5, position: 0))
+                #expect(
+                    try session.insertResponse(
+                        submissionId: submission, itemId: items[0], value: 3, cannotTell: false,
+                        reactionMs: 812.5, position: 0))
                 // The same item again in the same submission is refused, not an error.
-                #expect(try !session.insertResponse(submissionId: submission, itemId: items[0], value: 1,
-                    cannotTell: false, reactionMs: nil, position: nil))
-                #expect(try session.insertResponse(submissionId: submission, itemId: items[1], value: nil, cannotTell: true,
-                    reactionMs: nil, position: nil))
+                #expect(
+                    try !session.insertResponse(
+                        submissionId: submission, itemId: items[0], value: 1,
+                        cannotTell: false, reactionMs: nil, position: nil))
+                #expect(
+                    try session.insertResponse(
+                        submissionId: submission, itemId: items[1], value: nil, cannotTell: true,
+                        reactionMs: nil, position: nil))
                 try session.setWorkSecondsIfMissing(id: submission, seconds: 42)
                 session.rowsRead = 3
                 session.rowsAccepted = 2
@@ -133,10 +147,12 @@ struct LabelStoreTests {
         #expect(try load() == 7)
         #expect(try load() == nil)  // the same SHA-256: nothing happens
         let (responses, rows, foreignKeys, seconds) = try store.read { db in
-            (try Row.fetchAll(db, sql: "SELECT itemId, value, cannotTell, reactionMs FROM response ORDER BY itemId"),
-             try Row.fetchOne(db, sql: "SELECT rowsRead, rowsAccepted, rowsRejected FROM import")!,
-             try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")!,
-             try Double.fetchOne(db, sql: "SELECT workSeconds FROM submission"))
+            (
+                try Row.fetchAll(db, sql: "SELECT itemId, value, cannotTell, reactionMs FROM response ORDER BY itemId"),
+                try Row.fetchOne(db, sql: "SELECT rowsRead, rowsAccepted, rowsRejected FROM import")!,
+                try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")!,
+                try Double.fetchOne(db, sql: "SELECT workSeconds FROM submission")
+            )
         }
         #expect(responses.count == 2)
         #expect(responses[0]["value"] as Double? == 3 && responses[0]["reactionMs"] as Double? == 812.5)
@@ -150,8 +166,10 @@ struct LabelStoreTests {
     @Test func importAnswersRecordsAFileAgainOnlyWhenItKeepsSomething() throws {
         let (store, study) = try storeWithStudy()
         func load(keep: Bool) throws -> Bool {
-            try store.importAnswers(studyId: study.record.id!, fileName: "f.csv", sha256: "abc", format: "long",
-                importedAt: Date()) { session in (session.fileSeenBefore, keep) }
+            try store.importAnswers(
+                studyId: study.record.id!, fileName: "f.csv", sha256: "abc", format: "long",
+                importedAt: Date()
+            ) { session in (session.fileSeenBefore, keep) }
         }
         #expect(try load(keep: true) == false)
         #expect(try load(keep: false) == true)  // seen, nothing kept: not recorded
@@ -162,15 +180,20 @@ struct LabelStoreTests {
     @Test func aFailedImportLeavesNothingAndForeignKeysOn() throws {
         let (store, study) = try storeWithStudy()
         #expect(throws: ExplicableError.self) {
-            try store.importFile(studyId: study.record.id!, fileName: "f.csv", sha256: "abc", format: "long",
-                importedAt: Date()) { session in
+            try store.importFile(
+                studyId: study.record.id!, fileName: "f.csv", sha256: "abc", format: "long",
+                importedAt: Date()
+            ) { session in
                 _ = try session.annotatorID(platform: "long", idHash: "h1", rawID: nil)
                 throw ExplicableError.badInput("stop", file: "f.csv", line: 2)
             }
         }
         let (imports, annotators, foreignKeys) = try store.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM import")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM annotator")!,
-             try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")!)
+            (
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM import")!,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM annotator")!,
+                try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")!
+            )
         }
         #expect(imports == 0 && annotators == 0 && foreignKeys)
     }
@@ -178,11 +201,13 @@ struct LabelStoreTests {
     @Test func decisionsKeepOverrides() throws {
         let (store, study) = try storeWithStudy()
         let studyId = study.record.id!
-        let ids = try store.importFile(studyId: studyId, fileName: "f", sha256: "x", format: "long", importedAt: Date()) {
+        let ids = try store.importFile(studyId: studyId, fileName: "f", sha256: "x", format: "long", importedAt: Date())
+        {
             session in
             let annotator = try session.annotatorID(platform: "p", idHash: "h", rawID: "raw")
             return try ["a1", "a2"].map {
-                try session.insertSubmission(annotatorId: annotator, assignmentID: $0, platformStatus: nil, startedAt: nil,
+                try session.insertSubmission(
+                    annotatorId: annotator, assignmentID: $0, platformStatus: nil, startedAt: nil,
                     submittedAt: nil, workSeconds: nil)
             }
         }!

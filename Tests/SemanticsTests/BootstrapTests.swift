@@ -23,18 +23,40 @@ struct BootstrapTests {
     // resamples (SplitMix64) and aggregates and takes percentiles with NumPy.
     @Test func meanIntervalsMatchNumPy() throws {
         let ci = bootstrapIntervals(try Self.reference(), .paper, replicates: 200, seed: 42)
-        #expect(isClose(ci.lower, [4.0, 1.8333333333333333, 0.0, 2.158333333333334, 4.0, 1.0, 0.25, 0.4916666666666674, 4.0]))
-        #expect(isClose(ci.upper, [4.0, 3.6, 2.0, 3.6666666666666665, 4.0, 2.6666666666666665, 2.5041666666666678, 2.0, 4.0]))
+        #expect(
+            isClose(
+                ci.lower, [4.0, 1.8333333333333333, 0.0, 2.158333333333334, 4.0, 1.0, 0.25, 0.4916666666666674, 4.0]))
+        #expect(
+            isClose(
+                ci.upper, [4.0, 3.6, 2.0, 3.6666666666666665, 4.0, 2.6666666666666665, 2.5041666666666678, 2.0, 4.0]))
         #expect(ci.replicates == 200 && ci.confidence == 0.95)
     }
 
     @Test func zScoredSymmetrizedMedianIntervalsMatchNumPy() throws {
         let options = try LikertAggregation(statistic: .median, zScore: true, symmetrize: .mean)
         let full = aggregate(try Self.reference(), try LikertAggregation(statistic: .median, zScore: true)).matrix
-        #expect(isClose(full.values, [4.0, 2.714142842854285, 1.262436443416569, 3.126453405416051, 4.0, 2.0, 1.3100724675735864, 1.262436443416569, 4.0]))
+        #expect(
+            isClose(
+                full.values,
+                [
+                    4.0, 2.714142842854285, 1.262436443416569, 3.126453405416051, 4.0, 2.0, 1.3100724675735864,
+                    1.262436443416569, 4.0,
+                ]))
         let ci = bootstrapIntervals(try Self.reference(), options, replicates: 200, seed: 7)
-        #expect(isClose(ci.lower, [4.0, 2.170511356241152, 0.2236015517007217, 2.170511356241152, 4.0, 1.084869757783404, 0.2236015517007217, 1.084869757783404, 4.0], 1e-9))
-        #expect(isClose(ci.upper, [4.0, 3.6400636420128207, 2.1428262990430125, 3.6400636420128207, 4.0, 2.130434782608696, 2.1428262990430125, 2.130434782608696, 4.0], 1e-9))
+        #expect(
+            isClose(
+                ci.lower,
+                [
+                    4.0, 2.170511356241152, 0.2236015517007217, 2.170511356241152, 4.0, 1.084869757783404,
+                    0.2236015517007217, 1.084869757783404, 4.0,
+                ], 1e-9))
+        #expect(
+            isClose(
+                ci.upper,
+                [
+                    4.0, 3.6400636420128207, 2.1428262990430125, 3.6400636420128207, 4.0, 2.130434782608696,
+                    2.1428262990430125, 2.130434782608696, 4.0,
+                ], 1e-9))
     }
 
     @Test func theSeedFixesTheIntervals() throws {

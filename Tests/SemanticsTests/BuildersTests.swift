@@ -1,7 +1,7 @@
 import ExplicableCore
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import LabelStore
 import Semantics
@@ -12,7 +12,8 @@ import WordNet
 /// A file of the real data sets (fails the test when it is missing).
 func dataFile(_ path: String) throws -> URL { try requireSharedData(path) }
 
-let cifar10 = try! ClassSet(name: "cifar10",
+let cifar10 = try! ClassSet(
+    name: "cifar10",
     labels: ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"])
 
 func matrix(_ rows: [[Double]], kind: ClassMatrix.Kind = .similarity, classes: ClassSet = pets) -> ClassMatrix {
@@ -53,7 +54,8 @@ struct ConversionTests {
 struct InstanceLabelTests {
     @Test func smallCountsByHand() throws {
         // Two images of class 0, one each of classes 1 and 2; rows are true classes.
-        let (m, labels) = try InstanceLabels.matrix(counts: [3, 1, 0, 2, 2, 0, 0, 1, 3, 0, 0, 4], trueLabels: [0, 0, 1, 2],
+        let (m, labels) = try InstanceLabels.matrix(
+            counts: [3, 1, 0, 2, 2, 0, 0, 1, 3, 0, 0, 4], trueLabels: [0, 0, 1, 2],
             classes: try ClassSet(name: "abc", labels: ["a", "b", "c"]), source: "t")
         #expect(labels == 16)
         #expect(m.row(0).map { $0 } == [5.0 / 8, 3.0 / 8, 0])
@@ -64,7 +66,8 @@ struct InstanceLabelTests {
     @Test func reproducesCIFAR10HFromTheCountsAndTheTestLabels() throws {
         let batch = try CIFARBinary(url: try dataFile("cifar-10-batches-bin/test_batch.bin"))
         let labels = (0..<batch.count).map(batch.label)
-        let (m, total) = try InstanceLabels.matrix(countsFile: try dataFile("cifar10h/cifar10h-counts.npy"), trueLabels: labels,
+        let (m, total) = try InstanceLabels.matrix(
+            countsFile: try dataFile("cifar10h/cifar10h-counts.npy"), trueLabels: labels,
             classes: cifar10)
         #expect(total == 511_000)
         for i in 0..<10 {
@@ -86,7 +89,8 @@ struct InstanceLabelTests {
             try InstanceLabels.matrix(counts: [1, 0, 0], trueLabels: [0, 1], classes: abc, source: "t")
         }
         #expect(throws: ExplicableError.self) {
-            try InstanceLabels.matrix(counts: [1, -1, 0, 0, 1, 0, 0, 0, 1], trueLabels: [0, 1, 2], classes: abc, source: "t")
+            try InstanceLabels.matrix(
+                counts: [1, -1, 0, 0, 1, 0, 0, 0, 1], trueLabels: [0, 1, 2], classes: abc, source: "t")
         }
         #expect(throws: ExplicableError.self) {  // class c has no image
             try InstanceLabels.matrix(counts: [1, 0, 0, 0, 1, 0], trueLabels: [0, 1], classes: abc, source: "t")
@@ -118,11 +122,17 @@ struct MatrixFileTests {
             return nil
         }
         #expect(try failure("a.csv", "class,cat,dog\ncat,1,0\ndog,0,1\n")?.message.contains("header") == true)
-        #expect(try failure("b.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,1,0\n")?.message.contains("not a square") == true)
+        #expect(
+            try failure("b.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,1,0\n")?.message.contains("not a square") == true
+        )
         #expect(try failure("c.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,x,0\nfish,0,0,1\n")?.line == 3)
-        #expect(try failure("d.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,nan,0\nfish,0,0,1\n")?.message.contains("finite") == true)
-        #expect(try failure("e.json", #"{"kind": "distance", "labels": ["cat","dog","fish"], "values": [[0,1,1],[1,0,1],[1,1,0]]}"#)?
-            .message.contains("kind") == true)
+        #expect(
+            try failure("d.csv", "class,cat,dog,fish\ncat,1,0,0\ndog,0,nan,0\nfish,0,0,1\n")?.message.contains("finite")
+                == true)
+        #expect(
+            try failure(
+                "e.json", #"{"kind": "distance", "labels": ["cat","dog","fish"], "values": [[0,1,1],[1,0,1],[1,1,0]]}"#)?
+                .message.contains("kind") == true)
         let npy = folder.appendingPathComponent("f.npy")
         try NPYArray(shape: [2, 3], storage: .float64([0, 1, 2, 3, 4, 5])).write(to: npy)
         #expect(throws: ExplicableError.self) { try MatrixFile.read(npy, classes: pets, kind: .similarity) }
@@ -140,9 +150,12 @@ struct MergeTests {
         #expect(abs(merged[0, 2] - 3) < 1e-12)
         #expect(merged[1, 1] == 4 && merged.kind == .similarity)
         #expect(merged.provenance.parameters["source2"]?.contains("weight 0.25") == true)
-        let other = ClassMatrix(classes: try ClassSet(name: "x", labels: ["a", "b", "c"]), kind: .similarity,
+        let other = ClassMatrix(
+            classes: try ClassSet(name: "x", labels: ["a", "b", "c"]), kind: .similarity,
             values: likert.values, provenance: .init(source: "x"))
-        #expect(throws: ExplicableError.self) { try Merge.combine([.init(likert, weight: 1), .init(other, weight: 1)]) }
+        #expect(throws: ExplicableError.self) {
+            try Merge.combine([.init(likert, weight: 1), .init(other, weight: 1)])
+        }
         #expect(throws: ExplicableError.self) { try Merge.combine([.init(likert, weight: 0)]) }
     }
 
@@ -167,7 +180,9 @@ struct StoredMatrixTests {
         #expect(throws: ExplicableError.self) { try store.saveMatrix(StoredMatrix(name: "a", matrix: m)) }
         try store.saveMatrix(StoredMatrix(name: "b", matrix: m))
         let a = try store.matrix(named: "a"), b = try store.matrix(named: "b")
-        #expect(a.contentHash == b.contentHash && a.matrix == m && a.counts == [0, 1, 2, 3, 4, 5, 6, 7, 8] && b.counts == nil)
+        #expect(
+            a.contentHash == b.contentHash && a.matrix == m && a.counts == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+                && b.counts == nil)
         var changed = m
         changed[0, 1] = 1.5
         #expect(StoredMatrix.contentHash(changed) != a.contentHash)
@@ -180,8 +195,10 @@ struct StoredMatrixTests {
 
     @Test func svgHeatmapIsWellFormedAndEscapesLabels() throws {
         let classes = try ClassSet(name: "odd", labels: ["a<b", "c&d", "e\"f"])
-        let svg = MatrixSVG.heatmap(ClassMatrix(classes: classes, kind: .similarity, values: [4, 1, 3, 2, 4, 0, 1, 1, 4],
-            provenance: .init(source: "t")), title: "T & U")
+        let svg = MatrixSVG.heatmap(
+            ClassMatrix(
+                classes: classes, kind: .similarity, values: [4, 1, 3, 2, 4, 0, 1, 1, 4],
+                provenance: .init(source: "t")), title: "T & U")
         #expect(svg.contains("a&lt;b") && svg.contains("c&amp;d") && svg.contains("e&quot;f") && !svg.contains("a<b"))
         #expect(svg.components(separatedBy: "<rect").count - 1 == 9 + 32)
         let parser = XMLParser(data: Data(svg.utf8))
@@ -197,18 +214,24 @@ struct StoreSourcesTests {
         let items = (0..<3).map {
             ItemRecord(studyId: 0, key: "image:\($0)", kind: .image, image: "cifar10-test:\($0)", targetRatings: 2)
         }
-        let study = try store.createStudy(StudyRecord(name: "il", design: "instance-label", classSetId: 0, specJSON: "{}",
-            createdAt: Date()), classes: abc, items: items)
+        let study = try store.createStudy(
+            StudyRecord(
+                name: "il", design: "instance-label", classSetId: 0, specJSON: "{}",
+                createdAt: Date()), classes: abc, items: items)
         let ids = study.items.map { $0.id! }
-        let submissions = try store.importFile(studyId: study.record.id!, fileName: "f", sha256: "1", format: "long",
-            importedAt: Date()) { session in
+        let submissions = try store.importFile(
+            studyId: study.record.id!, fileName: "f", sha256: "1", format: "long",
+            importedAt: Date()
+        ) { session in
             let annotator = try session.annotatorID(platform: "p", idHash: "h", rawID: nil)
             var made: [Int64] = []
             for (assignment, answers) in [("ok", [0.0, 2, 2]), ("bad", [1.0, 1, 1])] {
-                let s = try session.insertSubmission(annotatorId: annotator, assignmentID: assignment, platformStatus: nil,
+                let s = try session.insertSubmission(
+                    annotatorId: annotator, assignmentID: assignment, platformStatus: nil,
                     startedAt: nil, submittedAt: nil, workSeconds: nil)
                 for (item, value) in zip(ids, answers) {
-                    _ = try session.insertResponse(submissionId: s, itemId: item, value: value, cannotTell: false,
+                    _ = try session.insertResponse(
+                        submissionId: s, itemId: item, value: value, cannotTell: false,
                         reactionMs: nil, position: nil)
                 }
                 made.append(s)
@@ -216,11 +239,14 @@ struct StoreSourcesTests {
             try session.setInstanceCount(itemId: ids[1], classIndex: 1, count: 3)
             return made
         }!
-        try store.storeDecisions([QCDecision(submissionId: submissions[0], status: .accepted, reason: nil),
-            QCDecision(submissionId: submissions[1], status: .rejected, reason: "test")])
+        try store.storeDecisions([
+            QCDecision(submissionId: submissions[0], status: .accepted, reason: nil),
+            QCDecision(submissionId: submissions[1], status: .rejected, reason: "test"),
+        ])
         let choices = try store.instanceChoiceCounts(studyId: study.record.id!)
         #expect(choices == ["cifar10-test:0": [0: 1], "cifar10-test:1": [2: 1, 1: 3], "cifar10-test:2": [2: 1]])
-        let (m, labels) = try InstanceLabels.matrix(choices: choices, testLabels: [0, 1, 2, 0], classes: abc, study: "il")
+        let (m, labels) = try InstanceLabels.matrix(
+            choices: choices, testLabels: [0, 1, 2, 0], classes: abc, study: "il")
         #expect(labels == 6 && m.values == [1, 0, 0, 0, 0.75, 0.25, 0, 0, 1])
         #expect(throws: ExplicableError.self) {
             try InstanceLabels.matrix(choices: ["imagenet:5": [0: 1]], testLabels: [0], classes: abc, study: "il")
@@ -259,8 +285,9 @@ struct MatrixSourceGrammarTests {
         let builder = MatrixBuilder(
             store: nil, data: DataFolder(url: URL(fileURLWithPath: "/nonexistent")),
             taxonomy: { () throws(ExplicableError) -> Taxonomy in throw ExplicableError(.missingData, "no WordNet") })
-        #expect(throws: ExplicableError(
-            .invalidArgument, "matrix 'ekl' is read from a label store, and there is none (give --db PATH)")
+        #expect(
+            throws: ExplicableError(
+                .invalidArgument, "matrix 'ekl' is read from a label store, and there is none (give --db PATH)")
         ) { try builder.matrix(named: "ekl", over: pets) }
     }
 }

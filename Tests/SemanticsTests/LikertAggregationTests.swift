@@ -7,7 +7,9 @@ import TestSupport
 struct LikertAggregationTests {
     /// (0,1): 1 3 4 4; (1,0): 2; (0,2): 0 4 1 3 3 2 4 0 1 2 4; each rating by its own annotator.
     static func small() throws -> LikertRatings {
-        let cells: [(Int, Int, [Double])] = [(0, 1, [1, 3, 4, 4]), (1, 0, [2]), (0, 2, [0, 4, 1, 3, 3, 2, 4, 0, 1, 2, 4])]
+        let cells: [(Int, Int, [Double])] = [
+            (0, 1, [1, 3, 4, 4]), (1, 0, [2]), (0, 2, [0, 4, 1, 3, 3, 2, 4, 0, 1, 2, 4]),
+        ]
         var tuples: [(Int, Int, Int, Double)] = []
         for (r, c, vs) in cells { for v in vs { tuples.append((tuples.count, r, c, v)) } }
         return try likert(tuples)
@@ -23,9 +25,11 @@ struct LikertAggregationTests {
         #expect(m.counts == [0, 4, 11, 1, 0, 0, 0, 0, 0])
         #expect(m.flagged.map { [$0.row, $0.column, $0.count] } == [[1, 2, 0], [2, 0, 0], [2, 1, 0]])
         #expect(m.matrix.provenance.source == "likert")
-        #expect(m.matrix.provenance.parameters == [
-            "statistic": "mean", "z-score": "false", "diagonal": "scale-max", "symmetrize": "none", "min-count": "1",
-        ])
+        #expect(
+            m.matrix.provenance.parameters == [
+                "statistic": "mean", "z-score": "false", "diagonal": "scale-max", "symmetrize": "none",
+                "min-count": "1",
+            ])
     }
 
     @Test func medianAndTrimmedMean() throws {
@@ -74,13 +78,17 @@ struct LikertAggregationTests {
 
     @Test func zScoreClampsToTheScaleAndMapsConstantAnnotatorsToThePooledMean() throws {
         // a1 rates everything 0: no spread, so all three of its ratings map to the pooled mean 15/8.
-        let ratings = try likert([(0, 0, 1, 4), (0, 1, 0, 0), (1, 0, 2, 0), (1, 2, 0, 0), (1, 1, 2, 0), (2, 2, 1, 4), (2, 1, 2, 4), (2, 0, 2, 3)])
+        let ratings = try likert([
+            (0, 0, 1, 4), (0, 1, 0, 0), (1, 0, 2, 0), (1, 2, 0, 0), (1, 1, 2, 0), (2, 2, 1, 4), (2, 1, 2, 4),
+            (2, 0, 2, 3),
+        ])
         let pooledMean = 15.0 / 8
         let m = aggregate(ratings, try LikertAggregation(zScore: true)).matrix
         #expect(isClose(m[2, 0], pooledMean))
         for v in m.values { #expect((0...4).contains(v)) }
         // Pooled mean 2/3, SD √2/3: a0's 1 (z = 1) maps to 1.14 and a1's 0 (z = -√3) to -0.15; both clamp.
-        let narrow = try likert([(0, 0, 1, 1), (0, 1, 0, 0), (1, 0, 2, 1), (1, 2, 0, 1), (1, 1, 2, 1), (1, 2, 1, 0)], scale: 0...1)
+        let narrow = try likert(
+            [(0, 0, 1, 1), (0, 1, 0, 0), (1, 0, 2, 1), (1, 2, 0, 1), (1, 1, 2, 1), (1, 2, 1, 0)], scale: 0...1)
         let c = aggregate(narrow, try LikertAggregation(zScore: true)).matrix
         #expect(c[0, 1] == 1 && c[2, 1] == 0)
         #expect(isClose(c[1, 0], 2.0 / 3 - (2.0).squareRoot() / 3))
@@ -104,10 +112,12 @@ struct LikertAggregationTests {
 
     @Test func minCountFlagsThinCells() throws {
         let a = aggregate(try Self.small(), try LikertAggregation(minCount: 5))
-        #expect(a.flagged == [
-            .init(row: 0, column: 1, count: 4), .init(row: 1, column: 0, count: 1), .init(row: 1, column: 2, count: 0),
-            .init(row: 2, column: 0, count: 0), .init(row: 2, column: 1, count: 0),
-        ])
+        #expect(
+            a.flagged == [
+                .init(row: 0, column: 1, count: 4), .init(row: 1, column: 0, count: 1),
+                .init(row: 1, column: 2, count: 0),
+                .init(row: 2, column: 0, count: 0), .init(row: 2, column: 1, count: 0),
+            ])
         #expect(aggregate(try Self.small(), try LikertAggregation(minCount: 0)).flagged.isEmpty)
     }
 
@@ -116,7 +126,8 @@ struct LikertAggregationTests {
         #expect(throws: ExplicableError.self) { try LikertAggregation(trim: -0.1) }
         #expect(throws: ExplicableError.self) { try LikertAggregation(diagonal: .infinity) }
         #expect(throws: ExplicableError.self) { try LikertAggregation(minCount: -1) }
-        let options = try LikertAggregation(statistic: .trimmedMean, trim: 0.2, zScore: true, symmetrize: .max, minCount: 3)
+        let options = try LikertAggregation(
+            statistic: .trimmedMean, trim: 0.2, zScore: true, symmetrize: .max, minCount: 3)
         let data = try JSONEncoder().encode(options)
         #expect(try JSONDecoder().decode(LikertAggregation.self, from: data) == options)
         #expect(try JSONDecoder().decode(LikertAggregation.self, from: Data("{}".utf8)) == .paper)

@@ -7,7 +7,8 @@ let pets = try! ClassSet(name: "pets", labels: ["cat", "dog", "fish"])
 struct LikertRatingsTests {
     @Test func refusesDiagonalOffScaleAndOutOfRangeRatings() throws {
         func make(_ a: Int32, _ r: Int32, _ c: Int32, _ v: Double) throws -> LikertRatings {
-            try LikertRatings(classes: pets, scale: 0...4, annotatorCount: 2, annotators: [a], rows: [r], columns: [c],
+            try LikertRatings(
+                classes: pets, scale: 0...4, annotatorCount: 2, annotators: [a], rows: [r], columns: [c],
                 values: [v])
         }
         #expect(try make(1, 0, 1, 3).count == 1)

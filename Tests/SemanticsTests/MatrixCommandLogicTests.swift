@@ -12,12 +12,15 @@ import WordNet
 struct MatrixCommandLogicTests {
     /// The builder `matrix build` makes: the store, the real data folder, the mini WordNet.
     func builder(_ store: LabelStore) -> MatrixBuilder {
-        MatrixBuilder(store: store, data: DataFolder(url: sharedData),
-            taxonomy: { () throws(ExplicableError) -> Taxonomy in Taxonomy(try LMFReader.read(fixtureFile("mini.xml"))) })
+        MatrixBuilder(
+            store: store, data: DataFolder(url: sharedData),
+            taxonomy: { () throws(ExplicableError) -> Taxonomy in Taxonomy(try LMFReader.read(fixtureFile("mini.xml")))
+            })
     }
 
     func papersCHL() throws -> ClassMatrix {
-        try MatrixFile.read(dataFile("paper/cifar10_CHL_cmat.npy"),
+        try MatrixFile.read(
+            dataFile("paper/cifar10_CHL_cmat.npy"),
             classes: ClassSet.readTSV(builtInClassSetURL("cifar10")), kind: .similarity)
     }
 
@@ -37,7 +40,8 @@ struct MatrixCommandLogicTests {
         let store = try LabelStore()
         let ihl = try build(store, [("cifar10h", 1)])
         let ihlProvenance = Merge.describe(ihl.matrix.provenance)
-        #expect(ihlProvenance.contains("instance-labels") && ihlProvenance.contains("labels=511000"), "\(ihlProvenance)")
+        #expect(
+            ihlProvenance.contains("instance-labels") && ihlProvenance.contains("labels=511000"), "\(ihlProvenance)")
         try store.saveMatrix(StoredMatrix(name: "ihl", matrix: ihl.matrix, counts: ihl.counts))
         try store.saveMatrix(StoredMatrix(name: "paper-chl", matrix: try papersCHL()))
         let merged = try build(store, [("matrix:paper-chl", 3), ("matrix:ihl", 1)]).matrix
@@ -64,12 +68,15 @@ struct MatrixCommandLogicTests {
         try store.saveMatrix(StoredMatrix(name: "ekl", matrix: ekl))
         // A matrix with NaN is refused as malformed input (exit 2), naming the cell.
         let bad = try temporaryFolder().appendingPathComponent("bad.csv")
-        try Data("class,dog,cat,Rex,companion\ndog,1,0,0,0\ncat,0,1,nan,0\nRex,0,0,1,0\ncompanion,0,0,0,1\n".utf8).write(to: bad)
+        try Data("class,dog,cat,Rex,companion\ndog,1,0,0,0\ncat,0,1,nan,0\nRex,0,0,1,0\ncompanion,0,0,0,1\n".utf8)
+            .write(to: bad)
         do {
             _ = try MatrixFile.read(bad, classes: mini, kind: .similarity)
             Issue.record("a NaN cell was accepted")
         } catch {
-            #expect(error.isMalformedInput && error.description.hasPrefix("\(bad.path): cell (cat, Rex) is nan"), "\(error)")
+            #expect(
+                error.isMalformedInput && error.description.hasPrefix("\(bad.path): cell (cat, Rex) is nan"), "\(error)"
+            )
         }
         // Sources over different class sets do not merge (malformed input, exit 2).
         try store.saveMatrix(StoredMatrix(name: "paper-chl", matrix: try papersCHL()))
@@ -85,7 +92,9 @@ struct MatrixCommandLogicTests {
             _ = try MatrixSource(parsing: "magic:1")
             Issue.record("an unknown source was accepted")
         } catch {
-            #expect(error.kind == .invalidArgument && error.message.hasPrefix("unknown matrix source 'magic:1'"), "\(error)")
+            #expect(
+                error.kind == .invalidArgument && error.message.hasPrefix("unknown matrix source 'magic:1'"), "\(error)"
+            )
         }
     }
 }

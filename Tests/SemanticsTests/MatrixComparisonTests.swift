@@ -6,7 +6,9 @@ import TestSupport
 struct MatrixComparisonTests {
     static let four = try! ClassSet(name: "four", labels: ["a", "b", "c", "d"])
 
-    static func matrix(_ values: [Double], kind: ClassMatrix.Kind = .similarity, classes: ClassSet = four) -> ClassMatrix {
+    static func matrix(_ values: [Double], kind: ClassMatrix.Kind = .similarity, classes: ClassSet = four)
+        -> ClassMatrix
+    {
         ClassMatrix(classes: classes, kind: kind, values: values, provenance: .init(source: "test"))
     }
 
@@ -68,7 +70,8 @@ struct MatrixComparisonTests {
     @Test func symmetricMatricesListEachPairOnce() throws {
         let s = Self.matrix([1, 0.9, 0.2, 0.4, 0.9, 1, 0.3, 0.1, 0.2, 0.3, 1, 0.7, 0.4, 0.1, 0.7, 1])
         var v = s.values
-        v[1] = 0.1; v[4] = 0.1
+        v[1] = 0.1
+        v[4] = 0.1
         let c = try MatrixComparison(s, Self.matrix(v), disagreements: 10)
         #expect(c.disagreements.count == 6 && c.disagreements.allSatisfy { $0.row < $0.column })
         #expect(c.disagreements[0].row == 0 && c.disagreements[0].column == 1)

@@ -18,11 +18,15 @@ struct ReliabilityTests {
         (KrippendorffMetric.nominal, 0.743, 0.743421052631579), (.ordinal, 0.815, 0.8153875037548814),
         (.interval, 0.849, 0.8491071428571428),
     ])
-    func krippendorffAlphaReproducesThePublishedExample(_ metric: KrippendorffMetric, published: Double, exact: Double) {
+    func krippendorffAlphaReproducesThePublishedExample(_ metric: KrippendorffMetric, published: Double, exact: Double)
+    {
         var units: [Int] = [], values: [Double] = []
         for observer in Self.observers {
             for (unit, value) in observer.enumerated() {
-                if let value { units.append(unit); values.append(value) }
+                if let value {
+                    units.append(unit)
+                    values.append(value)
+                }
             }
         }
         let alpha = krippendorffAlpha(units: units, values: values, metric: metric)
@@ -47,7 +51,8 @@ struct ReliabilityTests {
         #expect(high.coefficients.count == 40 && high.splits == 40)
         #expect(high.mean > 0.9 && high.mean <= 1)
         #expect(high.standardDeviation < 0.05)
-        let (noise, _) = try synthetic(classes: 20, perPair: 10, perAnnotator: 19, noise: 1.2, structure: false, seed: 22)
+        let (noise, _) = try synthetic(
+            classes: 20, perPair: 10, perAnnotator: 19, noise: 1.2, structure: false, seed: 22)
         let low = splitHalfReliability(noise, .paper, splits: 40, seed: 1)
         #expect(abs(low.mean) < 0.25)
         #expect(splitHalfReliability(noise, .paper, splits: 40, seed: 1) == low)

@@ -17,7 +17,8 @@ struct CSVInjectionTests {
             row("A2", .rejected, "@SUM(1+1)"),
             row("-2", .rejected, "-2+3"),
         ])
-        #expect(csv == "AssignmentId,Approve,Reject\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",x,\n"
-            + "A2,,'@SUM(1+1)\n-2,,'-2+3\n")
+        #expect(
+            csv == "AssignmentId,Approve,Reject\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",x,\n"
+                + "A2,,'@SUM(1+1)\n-2,,'-2+3\n")
     }
 }

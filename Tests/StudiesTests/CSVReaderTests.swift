@@ -17,9 +17,13 @@ struct CSVReaderTests {
     func records(_ text: String) throws -> [([String], Int)] { try records(Array(text.utf8)) }
 
     @Test func handlesBOMCRLFQuotesAndEmbeddedNewlines() throws {
-        let r = try records("\u{FEFF}a,b,c\r\n1,\"x, \"\"y\"\"\",3\r\n\r\n2,\"line one\nline two\r\nline three\",4\r\n5,,\n")
-        #expect(r.map(\.0) == [["a", "b", "c"], ["1", "x, \"y\"", "3"], ["2", "line one\nline two\r\nline three", "4"],
-            ["5", "", ""]])
+        let r = try records(
+            "\u{FEFF}a,b,c\r\n1,\"x, \"\"y\"\"\",3\r\n\r\n2,\"line one\nline two\r\nline three\",4\r\n5,,\n")
+        #expect(
+            r.map(\.0) == [
+                ["a", "b", "c"], ["1", "x, \"y\"", "3"], ["2", "line one\nline two\r\nline three", "4"],
+                ["5", "", ""],
+            ])
         #expect(r.map(\.1) == [1, 2, 4, 7])
     }
 
@@ -31,8 +35,10 @@ struct CSVReaderTests {
 
     @Test func numbersWithoutStringsMatchTheStandardParser() throws {
         var generator = SeededGenerator(seed: 7)
-        var texts = ["0", "-0", "1.", ".5", "-.25", "007", "916.8", "123456789012345", "1234567890123456", "0.1", "1e3",
-            "-", ".", "+2", "1.2.3", "12a", "NaN", "inf", "4.35", "0.000000000000001", "999999999999999.9"]
+        var texts = [
+            "0", "-0", "1.", ".5", "-.25", "007", "916.8", "123456789012345", "1234567890123456", "0.1", "1e3",
+            "-", ".", "+2", "1.2.3", "12a", "NaN", "inf", "4.35", "0.000000000000001", "999999999999999.9",
+        ]
         for _ in 0..<2000 {
             let digits = Int.random(in: 1...17, using: &generator)
             var text = String((0..<digits).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
@@ -46,7 +52,9 @@ struct CSVReaderTests {
         for text in texts {
             #expect(try reader.advance())
             let parsed = reader.double(0)
-            #expect(parsed?.bitPattern == Double(text)?.bitPattern || (parsed == nil && Double(text) == nil) || (parsed?.isNaN == true && Double(text)?.isNaN == true), "\(text)")
+            #expect(
+                parsed?.bitPattern == Double(text)?.bitPattern || (parsed == nil && Double(text) == nil)
+                    || (parsed?.isNaN == true && Double(text)?.isNaN == true), "\(text)")
         }
     }
 

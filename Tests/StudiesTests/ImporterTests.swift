@@ -19,7 +19,8 @@ func count(_ store: LabelStore, _ table: String) throws -> Int {
 struct LongCSVImportTests {
     @Test func importsPairsByClassLabelAndIsIdempotent() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             annotator,class_a,class_b,value,rt_ms
             w1,cat,dog,4,1200
             w1,dog,airplane,0,900
@@ -31,9 +32,11 @@ struct LongCSVImportTests {
         #expect(report.rowsRead == 4 && report.rowsAccepted == 4 && report.rowsRejected == 0)
         #expect(report.submissionsAdded == 2 && report.responsesAdded == 4)
         let value = try store.read { db in
-            try Double.fetchOne(db, sql: """
-                SELECT r.value FROM response r JOIN item i ON i.id = r.itemId WHERE i.key = 'pair:3:5' AND r.reactionMs = 1200
-                """)
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT r.value FROM response r JOIN item i ON i.id = r.itemId WHERE i.key = 'pair:3:5' AND r.reactionMs = 1200
+                    """)
         }
         #expect(value == 4)
         // The same file again adds nothing, and says so.
@@ -53,19 +56,28 @@ struct LongCSVImportTests {
         #expect((stored["rawID"] as String?) == nil && !(stored["idHash"] as String).contains("A3SECRET"))
         let (store2, study2) = try likertStudy()
         _ = try Importer(study: study2, store: store2).run(
-            try writeFile("annotator,item,value\nA3SECRETWORKER,pair:0:1,2\n"), options: .init(format: .long, keepRawIDs: true))
+            try writeFile("annotator,item,value\nA3SECRETWORKER,pair:0:1,2\n"),
+            options: .init(format: .long, keepRawIDs: true))
         #expect(try store2.read { try String.fetchOne($0, sql: "SELECT rawID FROM annotator") } == "A3SECRETWORKER")
     }
 
     /// Each bad row refuses the whole file with `FILE:LINE: reason` and leaves the store unchanged.
     @Test(arguments: [
         ("annotator,class_a,value\nw1,cat,2\n", 1, "missing column 'class_b'"),
-        ("annotator,class_a,class_b,value\nw1,cat,dog,2\nw1,cat,unicorn,2\n", 3,
-         "unknown class 'unicorn' (expected one of: airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck)"),
+        (
+            "annotator,class_a,class_b,value\nw1,cat,dog,2\nw1,cat,unicorn,2\n", 3,
+            "unknown class 'unicorn' (expected one of: airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck)"
+        ),
         ("annotator,class_a,class_b,value\nw1,cat,dog,7\n", 2, "value 7.0 is off the scale (0, 1, 2, 3, 4)"),
         ("annotator,class_a,class_b,value\nw1,cat,dog,high\n", 2, "field 'value' is 'high', not a number"),
-        ("annotator,item,value\nw1,pair:0:0,2\n", 2, "answer for item 'pair:0:0', which study 'cifar10-class-likert' does not have"),
-        ("annotator,item,value\nw1,pair:0:1,2\nw1,pair:0:1,3\n", 3, "a second answer to item 'pair:0:1' in the same submission"),
+        (
+            "annotator,item,value\nw1,pair:0:0,2\n", 2,
+            "answer for item 'pair:0:0', which study 'cifar10-class-likert' does not have"
+        ),
+        (
+            "annotator,item,value\nw1,pair:0:1,2\nw1,pair:0:1,3\n", 3,
+            "a second answer to item 'pair:0:1' in the same submission"
+        ),
         ("annotator,item,value\n,pair:0:1,2\n", 2, "field 'annotator' is empty"),
         ("annotator,item,value\nw1,pair:0:1,2,extra\n", 2, "4 fields, but the header has 3"),
     ])
@@ -83,12 +95,16 @@ struct LongCSVImportTests {
 
     @Test func skipBadRowsImportsTheGoodOnesAndWritesTheRest() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("annotator,class_a,class_b,value\nw1,cat,dog,2\nw1,cat,unicorn,2\nw2,dog,cat,9\nw2,dog,cat,1\n")
+        let file = try writeFile(
+            "annotator,class_a,class_b,value\nw1,cat,dog,2\nw1,cat,unicorn,2\nw2,dog,cat,9\nw2,dog,cat,1\n")
         let rejects = try temporaryFolder().appendingPathComponent("rejects.csv")
-        let report = try Importer(study: study, store: store).run(file, options: .init(format: .long, rejectsFile: rejects))
+        let report = try Importer(study: study, store: store).run(
+            file, options: .init(format: .long, rejectsFile: rejects))
         #expect(report.rowsRead == 4 && report.rowsAccepted == 2 && report.rowsRejected == 2)
         let text = try String(contentsOf: rejects, encoding: .utf8)
-        #expect(text.hasPrefix("line,reason,annotator,class_a,class_b,value\n3,\"unknown class 'unicorn' (expected one of:"))
+        #expect(
+            text.hasPrefix("line,reason,annotator,class_a,class_b,value\n3,\"unknown class 'unicorn' (expected one of:")
+        )
         #expect(text.hasSuffix("\n4,\"value 9.0 is off the scale (0, 1, 2, 3, 4)\",w2,dog,cat,9\n"))
     }
 
@@ -101,12 +117,15 @@ struct LongCSVImportTests {
 }
 
 struct PayloadAndMTurkImportTests {
-    func payload(study: String = "cifar10-class-likert", pid: String = "P1", session: String = "S1", values: [Int] = [3, 0, 4]) -> String {
+    func payload(
+        study: String = "cifar10-class-likert", pid: String = "P1", session: String = "S1", values: [Int] = [3, 0, 4]
+    ) -> String {
         let keys = ["pair:0:1", "attn:circle-triangle", "attn:circle-circle"]
         let responses = zip(keys, values).enumerated().map { i, kv in
             #"{"item":"\#(kv.0)","value":\#(kv.1),"cannot_tell":false,"rt_ms":\#(500 + i),"position":\#(i)}"#
         }
-        return #"{"format":"explicable-payload/1","study":"\#(study)","assignment":0,"prolific_pid":"\#(pid)","study_id":"X","session_id":"\#(session)","started_at":"2026-11-29T07:00:00.000Z","submitted_at":"2026-11-29T07:02:30.000Z","responses":[\#(responses.joined(separator: ","))]}"#
+        return
+            #"{"format":"explicable-payload/1","study":"\#(study)","assignment":0,"prolific_pid":"\#(pid)","study_id":"X","session_id":"\#(session)","started_at":"2026-11-29T07:00:00.000Z","submitted_at":"2026-11-29T07:02:30.000Z","responses":[\#(responses.joined(separator: ","))]}"#
     }
 
     @Test func payloadLinesImportWithWorkTime() throws {
@@ -132,26 +151,33 @@ struct PayloadAndMTurkImportTests {
     }
 
     func mturkCSV(_ rows: [String]) -> String {
-        let header = "\"HITId\",\"HITTypeId\",\"Title\",\"AssignmentId\",\"WorkerId\",\"AssignmentStatus\",\"AcceptTime\",\"SubmitTime\",\"WorkTimeInSeconds\",\"Input.assignment_index\",\"Answer.answers\",\"Approve\",\"Reject\""
+        let header =
+            "\"HITId\",\"HITTypeId\",\"Title\",\"AssignmentId\",\"WorkerId\",\"AssignmentStatus\",\"AcceptTime\",\"SubmitTime\",\"WorkTimeInSeconds\",\"Input.assignment_index\",\"Answer.answers\",\"Approve\",\"Reject\""
         return ([header] + rows).joined(separator: "\r\n") + "\r\n"
     }
 
     func mturkRow(assignment: String, worker: String, status: String = "Submitted", answers: String) -> String {
         let cell = "\"" + answers.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        return "\"H1\",\"T1\",\"Rate mistakes — ça va\",\"\(assignment)\",\"\(worker)\",\"\(status)\",\"Sun Nov 29 06:00:00 PST 2026\",\"Sun Nov 29 06:02:00 PST 2026\",\"120\",\"0\",\(cell)"
+        return
+            "\"H1\",\"T1\",\"Rate mistakes — ça va\",\"\(assignment)\",\"\(worker)\",\"\(status)\",\"Sun Nov 29 06:00:00 PST 2026\",\"Sun Nov 29 06:02:00 PST 2026\",\"120\",\"0\",\(cell)"
     }
 
     @Test func mturkResultsWithShortRowsEntitiesAndRejectedAssignments() throws {
         let (store, study) = try likertStudy()
         let entityEscaped = payload(pid: "x", session: "s2").replacingOccurrences(of: "\"", with: "&quot;")
-        let file = try writeFile(mturkCSV([
-            mturkRow(assignment: "A1", worker: "W1", answers: payload()),  // stops before Approve/Reject
-            mturkRow(assignment: "A2", worker: "W2", answers: entityEscaped) + ",,",
-            mturkRow(assignment: "A3", worker: "W3", status: "Rejected", answers: payload(session: "s3")) + ",,\"bad\"",
-        ]))
+        let file = try writeFile(
+            mturkCSV([
+                mturkRow(assignment: "A1", worker: "W1", answers: payload()),  // stops before Approve/Reject
+                mturkRow(assignment: "A2", worker: "W2", answers: entityEscaped) + ",,",
+                mturkRow(assignment: "A3", worker: "W3", status: "Rejected", answers: payload(session: "s3"))
+                    + ",,\"bad\"",
+            ]))
         let report = try Importer(study: study, store: store).run(file, options: .init(format: .mturk))
         #expect(report.submissionsAdded == 3 && report.responsesAdded == 9, "\(report)")
-        let rows = try store.read { try Row.fetchAll($0, sql: "SELECT assignmentID, qcStatus, workSeconds FROM submission ORDER BY assignmentID") }
+        let rows = try store.read {
+            try Row.fetchAll(
+                $0, sql: "SELECT assignmentID, qcStatus, workSeconds FROM submission ORDER BY assignmentID")
+        }
         #expect(rows.map { $0["qcStatus"] as String } == ["pending", "pending", "rejected"])
         #expect(rows.allSatisfy { ($0["workSeconds"] as Double?) == 120 })
         let platforms = try store.read { try String.fetchAll($0, sql: "SELECT DISTINCT platform FROM annotator") }
@@ -160,10 +186,11 @@ struct PayloadAndMTurkImportTests {
 
     @Test func duplicateAssignmentInOneFileIsRefused() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile(mturkCSV([
-            mturkRow(assignment: "A1", worker: "W1", answers: payload()),
-            mturkRow(assignment: "A1", worker: "W1", answers: payload()),
-        ]))
+        let file = try writeFile(
+            mturkCSV([
+                mturkRow(assignment: "A1", worker: "W1", answers: payload()),
+                mturkRow(assignment: "A1", worker: "W1", answers: payload()),
+            ]))
         do {
             _ = try Importer(study: study, store: store).run(file, options: .init(format: .mturk))
             Issue.record("accepted a duplicate assignment")
@@ -184,7 +211,8 @@ struct InstanceLabelImportTests {
 
     @Test func cifar10HRawTrialsImportWithAttentionChecks() throws {
         let (store, study) = try instanceStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             annotator_id,trial_index,is_attn_check,true_category,chosen_category,true_label,chosen_label,correct_guess,cifar10_test_set_idx,image_filename,subcategory,reaction_time,time_elapsed
             0,0,0,cat,cat,3,3,1,1,cat/image1.png,tabby,1250.5,2000
             0,1,1,frog,frog,6,6,1,-99999,attn/frog.png,attn,900,4000
@@ -196,15 +224,20 @@ struct InstanceLabelImportTests {
         #expect(report.rowsAccepted == 4 && report.submissionsAdded == 2)
         let work = try store.read { try Double.fetchAll($0, sql: "SELECT workSeconds FROM submission ORDER BY id") }
         #expect(work == [6.5, 1.5])
-        let check = try store.read { try String.fetchOne($0, sql: """
-            SELECT i.key FROM response r JOIN item i ON i.id = r.itemId WHERE r.position = 1
-            """) }
+        let check = try store.read {
+            try String.fetchOne(
+                $0,
+                sql: """
+                    SELECT i.key FROM response r JOIN item i ON i.id = r.itemId WHERE r.position = 1
+                    """)
+        }
         #expect(check == "attn:train-0-frog")
     }
 
     @Test func chosenClassOutOfRangeIsRefused() throws {
         let (store, study) = try instanceStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             annotator_id,trial_index,is_attn_check,true_category,chosen_category,true_label,chosen_label,correct_guess,cifar10_test_set_idx,image_filename,subcategory,reaction_time,time_elapsed
             0,0,0,cat,cat,3,12,1,1,x.png,tabby,1250,2000
             """)
@@ -216,7 +249,8 @@ struct InstanceLabelImportTests {
     /// The real CIFAR-10H counts (../shared/data/cifar10h), 10,000 images × 10 classes.
     @Test func cifar10HCountsMatrix() throws {
         let counts = sharedData.appendingPathComponent("cifar10h/cifar10h-counts.npy")
-        try #require(FileManager.default.fileExists(atPath: counts.path), "missing \(counts.path) (set EXPLICABLE_DATA)")
+        try #require(
+            FileManager.default.fileExists(atPath: counts.path), "missing \(counts.path) (set EXPLICABLE_DATA)")
         let (store, study) = try instanceStudy()
         let report = try Importer(study: study, store: store).run(counts, options: .init(format: .counts))
         #expect(report.rowsRead == 10_000 && report.rowsAccepted == 10_000)
@@ -232,10 +266,12 @@ struct InstanceLabelImportTests {
         #expect(perClass == [49809, 51612, 51393, 50504, 47927, 52908, 51285, 52960, 51352, 51250])
         func stored(image: Int) throws -> [Int] {
             let rows = try store.read {
-                try Row.fetchAll($0, sql: """
-                    SELECT c.classIndex, c.count FROM instanceCount c JOIN item i ON i.id = c.itemId
-                    WHERE i.studyId = ? AND i.key = ?
-                    """, arguments: [study.id, "image:\(image)"])
+                try Row.fetchAll(
+                    $0,
+                    sql: """
+                        SELECT c.classIndex, c.count FROM instanceCount c JOIN item i ON i.id = c.itemId
+                        WHERE i.studyId = ? AND i.key = ?
+                        """, arguments: [study.id, "image:\(image)"])
             }
             var counts = [Int](repeating: 0, count: 10)
             for row in rows { counts[row[0] as Int] = row[1] }

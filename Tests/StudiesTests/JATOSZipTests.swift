@@ -11,7 +11,8 @@ import ZIPFoundation
 func makeZip(_ url: URL, _ entries: [(String, Data)], symlinks: [(String, String)] = []) throws {
     let archive = try Archive(url: url, accessMode: .create)
     for (path, data) in entries {
-        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) {
+        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate)
+        {
             position, size in data.subdata(in: Int(position)..<Int(position) + size)
         }
     }
@@ -29,8 +30,11 @@ func entries(ofFolder folder: URL, prefix: String = "") throws -> [(String, Data
     var out: [(String, Data)] = []
     for case let file as URL in FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)! {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
-        out.append((prefix + String(file.standardizedFileURL.path.dropFirst(root.count + 1)), try Data(contentsOf: file)))
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), !isFolder.boolValue else {
+            continue
+        }
+        out.append(
+            (prefix + String(file.standardizedFileURL.path.dropFirst(root.count + 1)), try Data(contentsOf: file)))
     }
     return out.sorted { $0.0 < $1.0 }
 }
@@ -40,17 +44,20 @@ func entries(ofFolder folder: URL, prefix: String = "") throws -> [(String, Data
 struct JATOSZipTests {
     @Test func theExportedZipImportsTheSameAnswersAsItsFolder() throws {
         let (folderStore, folderStudy) = try likertStudy()
-        _ = try Importer(study: folderStudy, store: folderStore).run(fixture("jatos_results_files_20261129"),
+        _ = try Importer(study: folderStudy, store: folderStore).run(
+            fixture("jatos_results_files_20261129"),
             options: .init(format: .jatos))
         let (store, study) = try likertStudy()
         let zip = fixture("jatos_results_20261129.zip")
         let report = try Importer(study: study, store: store).run(zip, options: .init(format: .jatos))
         #expect(report.rowsRead == 6 && report.submissionsAdded == 2 && report.responsesAdded == 4, "\(report)")
         #expect(try answers(store) == answers(folderStore))
-        #expect(try answers(store) == [
-            "jatos:study_result_11 attn:circle-circle 4", "jatos:study_result_11 pair:0:1 3", "jatos:study_result_11 pair:1:0 2",
-            "jatos:study_result_12 pair:0:1 1",
-        ])
+        #expect(
+            try answers(store) == [
+                "jatos:study_result_11 attn:circle-circle 4", "jatos:study_result_11 pair:0:1 3",
+                "jatos:study_result_11 pair:1:0 2",
+                "jatos:study_result_12 pair:0:1 1",
+            ])
         // metadata.json inside the zip gives status, times and worker, as in the folder.
         let submissions = try store.read { try SubmissionRecord.order(Column("assignmentID")).fetchAll($0) }
         #expect(submissions.map(\.platformStatus) == ["FINISHED", "ABORTED"])
@@ -66,7 +73,8 @@ struct JATOSZipTests {
         let folder = try temporaryFolder()
         // New layout, inside one top folder as an unpacked export zipped again would be.
         let nested = folder.appendingPathComponent("nested.zip")
-        try makeZip(nested, try entries(ofFolder: fixture("jatos_results_files_20261129"), prefix: "jatos_results_files/"))
+        try makeZip(
+            nested, try entries(ofFolder: fixture("jatos_results_files_20261129"), prefix: "jatos_results_files/"))
         let (store, study) = try likertStudy()
         let report = try Importer(study: study, store: store).run(nested, options: .init(format: .jatos))
         #expect(report.submissionsAdded == 2 && report.responsesAdded == 4, "\(report)")
@@ -76,15 +84,20 @@ struct JATOSZipTests {
         let (oldStore, oldStudy) = try likertStudy()
         let oldReport = try Importer(study: oldStudy, store: oldStore).run(old, options: .init(format: .jatos))
         #expect(oldReport.submissionsAdded == 2 && oldReport.responsesAdded == 4, "\(oldReport)")
-        #expect(try answers(oldStore).map { $0.split(separator: " ")[0] } == ["jspsych:s1", "jspsych:s1", "jspsych:s1", "jspsych:s2"])
+        #expect(
+            try answers(oldStore).map { $0.split(separator: " ")[0] } == [
+                "jspsych:s1", "jspsych:s1", "jspsych:s1", "jspsych:s2",
+            ])
     }
 
     /// Imports `zip` into a store that already holds the folder's answers and expects `message`, the store unchanged.
-    func expectRefused(_ zip: URL, options: ImportOptions = .init(format: .jatos), _ message: String,
-        sourceLocation: SourceLocation = #_sourceLocation) throws
-    {
+    func expectRefused(
+        _ zip: URL, options: ImportOptions = .init(format: .jatos), _ message: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let (store, study) = try likertStudy()
-        _ = try Importer(study: study, store: store).run(fixture("jatos_results_old_layout"), options: .init(format: .jatos))
+        _ = try Importer(study: study, store: store).run(
+            fixture("jatos_results_old_layout"), options: .init(format: .jatos))
         let before = try dump(store)
         do {
             _ = try Importer(study: study, store: store).run(zip, options: options)
@@ -103,19 +116,24 @@ struct JATOSZipTests {
         let good = try entries(ofFolder: fixture("jatos_results_files_20261129"))
         let traversal = folder.appendingPathComponent("traversal.zip")
         try makeZip(traversal, good + [("study_result_13/../../evil/data.txt", Data("[]\n".utf8))])
-        try expectRefused(traversal, "\(traversal.path): entry 'study_result_13/../../evil/data.txt' climbs out of the "
-            + "archive ('..' in its path)")
+        try expectRefused(
+            traversal,
+            "\(traversal.path): entry 'study_result_13/../../evil/data.txt' climbs out of the "
+                + "archive ('..' in its path)")
         let absolute = folder.appendingPathComponent("absolute.zip")
         try makeZip(absolute, good + [("/tmp/data.txt", Data("[]\n".utf8))])
         try expectRefused(absolute, "\(absolute.path): entry '/tmp/data.txt' has an absolute path")
         let link = folder.appendingPathComponent("link.zip")
         try makeZip(link, good, symlinks: [("study_result_13/comp-result_1/data.txt", "/etc/passwd")])
-        try expectRefused(link, "\(link.path): entry 'study_result_13/comp-result_1/data.txt' is a symbolic link; a results "
-            + "archive holds only files and folders")
+        try expectRefused(
+            link,
+            "\(link.path): entry 'study_result_13/comp-result_1/data.txt' is a symbolic link; a results "
+                + "archive holds only files and folders")
         var few = ImportOptions(format: .jatos)
         few.maxArchiveEntries = 2
         let many = fixture("jatos_results_20261129.zip")
-        try expectRefused(many, options: few, "\(many.path): lists more than 2 entries, the limit for a results archive")
+        try expectRefused(
+            many, options: few, "\(many.path): lists more than 2 entries, the limit for a results archive")
     }
 
     @Test func aZipBombStopsAtTheByteLimitWhateverItDeclares() throws {
@@ -129,8 +147,10 @@ struct JATOSZipTests {
         #expect((try FileManager.default.attributesOfItem(atPath: bomb.path)[.size] as! Int) < 100_000)
         var options = ImportOptions(format: .jatos)
         options.maxArchiveBytes = 1 << 20
-        try expectRefused(bomb, options: options, "\(bomb.path)/study_result_1/comp-result_1/data.txt: unpacks to more "
-            + "than 1048576 bytes, the limit for a results archive (a zip bomb?)")
+        try expectRefused(
+            bomb, options: options,
+            "\(bomb.path)/study_result_1/comp-result_1/data.txt: unpacks to more "
+                + "than 1048576 bytes, the limit for a results archive (a zip bomb?)")
         // The sizes the archive declares are not trusted: the same entry claiming 100 bytes still stops at the limit.
         var bytes = try Data(contentsOf: bomb)
         let declared = UInt32(big.count)
@@ -146,14 +166,17 @@ struct JATOSZipTests {
         #expect(patched == 2)  // the local header's and the central directory's uncompressed size
         let liar = folder.appendingPathComponent("liar.zip")
         try bytes.write(to: liar)
-        try expectRefused(liar, options: options, "\(liar.path)/study_result_1/comp-result_1/data.txt: unpacks to more "
-            + "than 1048576 bytes, the limit for a results archive (a zip bomb?)")
+        try expectRefused(
+            liar, options: options,
+            "\(liar.path)/study_result_1/comp-result_1/data.txt: unpacks to more "
+                + "than 1048576 bytes, the limit for a results archive (a zip bomb?)")
     }
 
     @Test func damagedAndTruncatedZipsAreOneLine() throws {
         let folder = try temporaryFolder()
         let zip = folder.appendingPathComponent("damaged.zip")
-        let text = Data(String(repeating: "[{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"}]\n", count: 50).utf8)
+        let text = Data(
+            String(repeating: "[{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"}]\n", count: 50).utf8)
         try makeZip(zip, [("study_result_1/comp-result_1/data.txt", text)])
         var bytes = try Data(contentsOf: zip)
         // The local header is 30 bytes plus the name; flip bytes inside the deflated data after it.
@@ -172,8 +195,10 @@ struct JATOSZipTests {
         #expect(try dump(store) == before)
         let truncated = folder.appendingPathComponent("truncated.zip")
         try Data(try Data(contentsOf: fixture("jatos_results_20261129.zip")).prefix(200)).write(to: truncated)
-        try expectRefused(truncated, "\(truncated.path): is not a readable zip archive (no central directory: truncated "
-            + "or damaged?)")
+        try expectRefused(
+            truncated,
+            "\(truncated.path): is not a readable zip archive (no central directory: truncated "
+                + "or damaged?)")
     }
 
     @Test func aZipGivenToATextImporterSaysItIsOneAndWhichFormatReadsIt() throws {
@@ -185,7 +210,8 @@ struct JATOSZipTests {
             #expect {
                 _ = try Importer(study: study, store: store).run(zip, options: options)
             } throws: {
-                ($0 as? ExplicableError)?.description == "\(zip.path): is a zip archive, not a \(format.rawValue) file: a "
+                ($0 as? ExplicableError)?.description
+                    == "\(zip.path): is a zip archive, not a \(format.rawValue) file: a "
                     + "JATOS results archive is read by --format jatos; any other zip: unzip it and import the files inside"
             }
         }

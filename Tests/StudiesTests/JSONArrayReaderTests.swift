@@ -20,10 +20,13 @@ struct JSONArrayReaderTests {
     }
 
     @Test func splitsElementsWithStringsEscapesNestingAndScalars() throws {
-        let r = try elements("\u{FEFF} [\n {\"a\": \"x}],\\\"y\", \"b\": [1, {\"c\": null}]},\n\n 42 , \"s]\", true,\n[[]], null\n]\n")
+        let r = try elements(
+            "\u{FEFF} [\n {\"a\": \"x}],\\\"y\", \"b\": [1, {\"c\": null}]},\n\n 42 , \"s]\", true,\n[[]], null\n]\n")
         #expect(r.map(\.0) == [#"{"a": "x}],\"y", "b": [1, {"c": null}]}"#, "42", #""s]""#, "true", "[[]]", "null"])
         #expect(r.map(\.1) == [2, 4, 4, 4, 5, 5])
-        for (text, _) in r { #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil) }
+        for (text, _) in r {
+            #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) != nil)
+        }
         #expect(try elements("[]").isEmpty && elements(" [ \n ] \n").isEmpty)
     }
 

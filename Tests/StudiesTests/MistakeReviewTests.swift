@@ -15,7 +15,9 @@ struct MistakeReviewTests {
         for i in [3, 11, 13] { b[i] = (labels[i] + 1) % 10 }
         b[5] = (labels[5] + 2) % 10
         b[7] = (labels[7] + 9) % 10  // below a's prediction: items sort by class index
-        return [ReviewRun(name: "a", predictions: a, labels: labels), ReviewRun(name: "b", predictions: b, labels: labels)]
+        return [
+            ReviewRun(name: "a", predictions: a, labels: labels), ReviewRun(name: "b", predictions: b, labels: labels),
+        ]
     }
 
     @Test func choosesOnlyImagesEveryRunGotWrongAndIsSeeded() throws {
@@ -25,23 +27,25 @@ struct MistakeReviewTests {
         #expect(images.count == 3 && images.isSubset(of: [3, 5, 7, 11]))
         #expect(try MistakeReview.select(runs: Self.runs(), count: 3, seed: 7) == first)
         // Different seeds choose different subsets at least once.
-        let subsets = try Set((0..<20).map { seed in
-            try MistakeReview.select(runs: Self.runs(), count: 2, seed: UInt64(seed)).entries.map(\.testIndex)
-        })
+        let subsets = try Set(
+            (0..<20).map { seed in
+                try MistakeReview.select(runs: Self.runs(), count: 2, seed: UInt64(seed)).entries.map(\.testIndex)
+            })
         #expect(subsets.count > 1)
     }
 
     @Test func oneItemPerDistinctWrongPredictionWithItsModels() throws {
         let review = try MistakeReview.select(runs: Self.runs(), count: 4, seed: 1)
         let got = review.entries.map { "\($0.item) \($0.image) \($0.trueClass)→\($0.prediction) \($0.models)" }
-        #expect(got == [
-            "image:0 cifar10-test:3 3→4 [\"a\", \"b\"]",
-            "image:1 cifar10-test:5 5→6 [\"a\"]",
-            "image:2 cifar10-test:5 5→7 [\"b\"]",
-            "image:3 cifar10-test:7 7→6 [\"b\"]",
-            "image:4 cifar10-test:7 7→8 [\"a\"]",
-            "image:5 cifar10-test:11 1→2 [\"a\", \"b\"]",
-        ])
+        #expect(
+            got == [
+                "image:0 cifar10-test:3 3→4 [\"a\", \"b\"]",
+                "image:1 cifar10-test:5 5→6 [\"a\"]",
+                "image:2 cifar10-test:5 5→7 [\"b\"]",
+                "image:3 cifar10-test:7 7→6 [\"b\"]",
+                "image:4 cifar10-test:7 7→8 [\"a\"]",
+                "image:5 cifar10-test:11 1→2 [\"a\", \"b\"]",
+            ])
         #expect(review.images.map(\.predictions) == [[4], [6], [7], [6], [8], [2]])
         #expect(review.modelsByItem["image:2"] == ["b"])
         let mapping = try JSONSerialization.jsonObject(with: review.mappingJSON(study: "s")) as! [String: Any]
@@ -50,9 +54,11 @@ struct MistakeReviewTests {
     }
 
     @Test func tooFewSharedMistakesSaysHowManyThereAre() {
-        #expect(throws: ExplicableError(.invalidArgument,
-            "only 4 test images are misclassified by every run (a, b), but 5 were asked for"))
-        {
+        #expect(
+            throws: ExplicableError(
+                .invalidArgument,
+                "only 4 test images are misclassified by every run (a, b), but 5 were asked for")
+        ) {
             try MistakeReview.select(runs: Self.runs(), count: 5, seed: 1)
         }
         var other = Self.runs()
@@ -67,13 +73,17 @@ struct MistakeReviewTests {
         try NPYArray(shape: [3], storage: .uint8([1, 2, 4])).write(to: folder.appendingPathComponent("labels.npy"))
         let run = try ReviewRun.load(folder, classCount: 10)
         #expect(run == ReviewRun(name: "run-x", predictions: [1, 2, 3], labels: [1, 2, 4]))
-        try NPYArray(shape: [3], storage: .int64([1, 12, 3])).write(to: folder.appendingPathComponent("predictions.npy"))
+        try NPYArray(shape: [3], storage: .int64([1, 12, 3])).write(
+            to: folder.appendingPathComponent("predictions.npy"))
         let bad = folder.appendingPathComponent("predictions.npy").path
         #expect(throws: ExplicableError.badInput("element 1 is 12.0, not a class index in 0..<10", file: bad)) {
             try ReviewRun.load(folder, classCount: 10)
         }
-        try NPYArray(shape: [1, 3], storage: .int64([1, 2, 3])).write(to: folder.appendingPathComponent("predictions.npy"))
-        #expect(throws: ExplicableError.badInput("expected a 1-D array of class indices, found shape [1, 3]", file: bad)) {
+        try NPYArray(shape: [1, 3], storage: .int64([1, 2, 3])).write(
+            to: folder.appendingPathComponent("predictions.npy"))
+        #expect(
+            throws: ExplicableError.badInput("expected a 1-D array of class indices, found shape [1, 3]", file: bad)
+        ) {
             try ReviewRun.load(folder, classCount: 10)
         }
         try NPYArray(shape: [2], storage: .int64([1, 2])).write(to: folder.appendingPathComponent("predictions.npy"))
@@ -87,8 +97,9 @@ struct MistakeReviewTests {
     @Test func upscaledPNGRepeatsEachPixelAsABlock() throws {
         var source = [UInt8]()
         for i in 0..<(32 * 32) { source += [UInt8(i % 251), UInt8((i * 7) % 256), UInt8((i / 32) * 8)] }
-        let png = [UInt8](PNGEncoder.encode(
-            rgb: PNGEncoder.upscale(rgb: source, width: 32, height: 32, factor: 4), width: 128, height: 128))
+        let png = [UInt8](
+            PNGEncoder.encode(
+                rgb: PNGEncoder.upscale(rgb: source, width: 32, height: 32, factor: 4), width: 128, height: 128))
         #expect(Array(png[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         var chunks: [String: [UInt8]] = [:]
         var at = 8

@@ -9,7 +9,8 @@ import TestSupport
 struct JsPsychImportTests {
     @Test func jsonTrialsWithNumberObjectAndMissingResponses() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             [
               {"trial_type": "instructions", "trial_index": 0, "time_elapsed": 3000, "rt": 2900, "subject": "s1"},
               {"trial_type": "html-button-response", "trial_index": 1, "time_elapsed": 5000, "rt": 1500, "response": 3,
@@ -31,7 +32,8 @@ struct JsPsychImportTests {
 
     @Test func csvTrialsWithJSONResponses() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             trial_index,rt,response,item,PROLIFIC_PID,SESSION_ID,time_elapsed
             1,1200,2,pair:3:5,P9,S9,1500
             2,800,"{""Q0"":0}",pair:5:3,P9,S9,2600
@@ -45,7 +47,8 @@ struct JsPsychImportTests {
 
     @Test func aBrokenTrialInAJSONArrayIsRefusedWithItsLine() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("[\n{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"},\n{\"item\": ,}\n]",
+        let file = try writeFile(
+            "[\n{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"},\n{\"item\": ,}\n]",
             name: "d.json")
         do {
             _ = try Importer(study: study, store: store).run(file, options: .init(format: .jspsych))
@@ -58,7 +61,8 @@ struct JsPsychImportTests {
 
     @Test func aTrialOfAnotherStudyIsRefused() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile(#"[{"item": "pair:0:1", "response": 2, "subject": "s", "study": "other"}]"#, name: "d.json")
+        let file = try writeFile(
+            #"[{"item": "pair:0:1", "response": 2, "subject": "s", "study": "other"}]"#, name: "d.json")
         #expect {
             _ = try Importer(study: study, store: store).run(file, options: .init(format: .jspsych))
         } throws: { ($0 as? ExplicableError)?.message.contains("trial is for study 'other'") == true }
@@ -68,7 +72,8 @@ struct JsPsychImportTests {
 struct JATOSImportTests {
     @Test func jsonLinesOfTrialArraysAndPayloads() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             [{"item": "pair:0:1", "response": 2, "subject": "j1", "trial_index": 0}, {"item": "pair:0:2", "response": 1, "subject": "j1", "trial_index": 1}]
             {"study": "cifar10-class-likert", "session_id": "j2-session", "responses": [{"item": "pair:0:1", "value": 4}]}
 
@@ -79,7 +84,8 @@ struct JATOSImportTests {
 
     @Test func aLineThatIsNotJSONIsNamed() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("[{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"j1\"}]\n{oops\n", name: "r.txt")
+        let file = try writeFile(
+            "[{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"j1\"}]\n{oops\n", name: "r.txt")
         #expect {
             _ = try Importer(study: study, store: store).run(file, options: .init(format: .jatos))
         } throws: { ($0 as? ExplicableError)?.line == 2 }
@@ -92,9 +98,11 @@ struct ProlificImportTests {
         func payload(_ pid: String, _ session: String) -> String {
             #"{"study":"cifar10-class-likert","prolific_pid":"\#(pid)","session_id":"\#(session)","responses":[{"item":"pair:0:1","value":2},{"item":"pair:0:2","value":3}]}"#
         }
-        let payloads = try writeFile([payload("P1", "S1"), payload("P2", "S2"), payload("P3", "S3"), payload("P4", "S4")]
-            .joined(separator: "\n") + "\n", name: "payloads.jsonl")
-        let export = try writeFile("""
+        let payloads = try writeFile(
+            [payload("P1", "S1"), payload("P2", "S2"), payload("P3", "S3"), payload("P4", "S4")]
+                .joined(separator: "\n") + "\n", name: "payloads.jsonl")
+        let export = try writeFile(
+            """
             Submission id,Participant id,Status,Started at,Completed at,Time taken,Age,Sex
             S1,P1,APPROVED,2026-11-29T07:00:00Z,2026-11-29T07:03:00Z,180,34,Female
             S2,P2,RETURNED,2026-11-29T07:00:00Z,,95,29,Male
@@ -102,9 +110,13 @@ struct ProlificImportTests {
             S5,P5,TIMED-OUT,2026-11-29T07:00:00Z,,3600,41,Female
 
             """, name: "export.csv")
-        let report = try Importer(study: study, store: store).run(export, options: .init(format: .prolific, payloads: payloads))
+        let report = try Importer(study: study, store: store).run(
+            export, options: .init(format: .prolific, payloads: payloads))
         #expect(report.rowsRead == 4 && report.submissionsAdded == 2 && report.responsesAdded == 4, "\(report)")
-        let rows = try store.read { try Row.fetchAll($0, sql: "SELECT assignmentID, platformStatus, workSeconds FROM submission ORDER BY assignmentID") }
+        let rows = try store.read {
+            try Row.fetchAll(
+                $0, sql: "SELECT assignmentID, platformStatus, workSeconds FROM submission ORDER BY assignmentID")
+        }
         #expect(rows.map { $0["assignmentID"] as String } == ["S1", "S2"])
         #expect(rows.map { $0["platformStatus"] as String } == ["APPROVED", "RETURNED"])
         #expect(rows.map { $0["workSeconds"] as Double } == [180, 95])
@@ -128,7 +140,9 @@ struct ImportEncodingTests {
     @Test func nonUTF8IsRefusedWithItsLine() throws {
         let (store, study) = try likertStudy()
         let url = try temporaryFolder().appendingPathComponent("latin1.csv")
-        try (Data("annotator,class_a,class_b,value\nw1,cat,dog,2\nw\u{0}".utf8).dropLast() + Data([0xE9]) + Data(",cat,dog,3\n".utf8))
+        try
+            (Data("annotator,class_a,class_b,value\nw1,cat,dog,2\nw\u{0}".utf8).dropLast() + Data([0xE9])
+            + Data(",cat,dog,3\n".utf8))
             .write(to: url)
         #expect {
             _ = try Importer(study: study, store: store).run(url, options: .init(format: .long))
@@ -141,7 +155,8 @@ struct ImportEncodingTests {
 
     @Test func aPrettyPrintedPayloadObjectIsOneDocument() throws {
         let (store, study) = try likertStudy()
-        let file = try writeFile("""
+        let file = try writeFile(
+            """
             {
               "study": "cifar10-class-likert",
               "session_id": "pretty",

@@ -9,8 +9,10 @@ struct QualityControlTests {
     /// A long CSV where w1…w4 agree, `lazy` straight-lines, `contrarian` reverses everyone,
     /// `careless` fails an attention check.
     func studyWithAnswers(qc: [String: Any] = [:]) throws -> (LabelStore, Study) {
-        var rules: [String: Any] = ["maxFailedAttentionChecks": 0, "maxSameAnswerShare": 0.9, "minAgreement": 0.0,
-            "maxAssignmentsPerWorker": 6]
+        var rules: [String: Any] = [
+            "maxFailedAttentionChecks": 0, "maxSameAnswerShare": 0.9, "minAgreement": 0.0,
+            "maxAssignmentsPerWorker": 6,
+        ]
         for (k, v) in qc { rules[k] = v }
         let (store, study) = try likertStudy(changes: ["qc": rules])
         var lines = ["annotator,item,value,assignment"]
@@ -65,7 +67,8 @@ struct QualityControlTests {
         let payload = { (session: String, end: String) in
             #"{"study":"cifar10-class-likert","prolific_pid":"P1","session_id":"\#(session)","started_at":"2026-11-29T07:00:00Z","submitted_at":"\#(end)","responses":[{"item":"pair:0:1","value":1},{"item":"pair:0:2","value":3}]}"#
         }
-        let file = try writeFile(payload("s1", "2026-11-29T07:00:10Z") + "\n" + payload("s2", "2026-11-29T07:01:00Z") + "\n",
+        let file = try writeFile(
+            payload("s1", "2026-11-29T07:00:10Z") + "\n" + payload("s2", "2026-11-29T07:01:00Z") + "\n",
             name: "p.jsonl")
         _ = try Importer(study: study, store: store).run(file, options: .init(format: .payload))
         let rows = try QualityControl(study: study, store: store).run()
@@ -86,14 +89,16 @@ struct QualityControlTests {
 struct StudyStatusTests {
     @Test func countsAcceptedRatingsAgainstTheTargetAndPricesTheRest() throws {
         let (store, study) = try likertStudy(k: 2, perAssignment: 15)
-        _ = try Importer(study: study, store: store).run(try writeFile("""
-            annotator,item,value
-            w1,pair:0:1,2
-            w1,pair:0:2,2
-            w2,pair:0:1,3
-            w3,pair:0:1,4
+        _ = try Importer(study: study, store: store).run(
+            try writeFile(
+                """
+                annotator,item,value
+                w1,pair:0:1,2
+                w1,pair:0:2,2
+                w2,pair:0:1,3
+                w3,pair:0:1,4
 
-            """), options: .init(format: .long))
+                """), options: .init(format: .long))
         let status = try StudyStatus.of(study, in: store)
         #expect(status.items == 90 && status.targetRatings == 180)
         #expect(status.ratingsCollected == 3 && status.itemsComplete == 1)  // pair:0:1 capped at 2

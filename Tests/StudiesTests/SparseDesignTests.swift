@@ -36,14 +36,20 @@ struct SparseDesignTests {
     }
 
     @Test(arguments: [
-        ("cat\tdog\ncat\tpony\n", "pairs.tsv:2: unknown class 'pony' (expected a label of cifar10 such as "
-            + "airplane, automobile, bird, cat, deer, …, or an index 0–9)"),
+        (
+            "cat\tdog\ncat\tpony\n",
+            "pairs.tsv:2: unknown class 'pony' (expected a label of cifar10 such as "
+                + "airplane, automobile, bird, cat, deer, …, or an index 0–9)"
+        ),
         ("cat\tcat\n", "pairs.tsv:1: a class paired with itself ('cat'): the diagonal is never asked"),
         ("cat\tdog\n# again\n3\t5\n", "pairs.tsv:3: pair cat → dog repeats line 1"),
         ("cat\tdog\tbird\n", "pairs.tsv:1: expected two classes 'a<TAB>b', found 3 fields"),
         ("cat\n", "pairs.tsv:1: expected two classes 'a<TAB>b', found 1 field"),
-        ("cat\t10\n", "pairs.tsv:1: unknown class '10' (expected a label of cifar10 such as "
-            + "airplane, automobile, bird, cat, deer, …, or an index 0–9)"),
+        (
+            "cat\t10\n",
+            "pairs.tsv:1: unknown class '10' (expected a label of cifar10 such as "
+                + "airplane, automobile, bird, cat, deer, …, or an index 0–9)"
+        ),
         ("# nothing\n", "pairs.tsv: no pairs in the file"),
     ])
     func pairListErrorsNameFileAndLine(text: String, message: String) throws {
@@ -66,11 +72,14 @@ struct SparseDesignTests {
         #expect(items.filter(\.isAttentionCheck).count == 2)
         // A bad file stops creation, naming it.
         let bad = try StudySpec.decode(try likertSpec(["pairs": ["file": "missing.tsv"]]), file: "s.json")
-        #expect(throws: ExplicableError.self) { try Study.makeItems(bad, classes: cifar10, inputs: .init(specFolder: folder)) }
+        #expect(throws: ExplicableError.self) {
+            try Study.makeItems(bad, classes: cifar10, inputs: .init(specFolder: folder))
+        }
     }
 
     @Test func neighbourPairsNeedThePriorAndAreDeterministicForTheSeed() throws {
-        let spec = try StudySpec.decode(try likertSpec(["pairs": ["neighbours": 2, "prior": "chl", "extra": 0.1]]),
+        let spec = try StudySpec.decode(
+            try likertSpec(["pairs": ["neighbours": 2, "prior": "chl", "extra": 0.1]]),
             file: "s.json")
         #expect(spec.pairs == .neighbours(k: 2, prior: "chl", extra: .share(0.1)))
         do {
@@ -95,15 +104,23 @@ struct SparseDesignTests {
         (#"{"pairs": "some"}"#, #"field 'pairs': expected "all""#),
         (#"{"pairs": {"neighbours": -1, "prior": "chl"}}"#, "field 'pairs.neighbours' must be between 0 and 1000"),
         (#"{"pairs": {"neighbours": 3, "prior": "chl", "extra": 2.5}}"#, "field 'pairs.extra'"),
-        (#"{"design": "instance-label", "images": {"source": "cifar10-test", "count": 5}, "pairs": {"file": "p.tsv"}}"#,
-            "field 'pairs' applies to class-pair designs only"),
-        (#"{"design": "class-neighbours", "question": "{{a}}?", "attentionChecksPerAssignment": 0}"#,
-            #"field 'pairs' must be {"neighbours": K, "prior": SOURCE} for the class-neighbours design"#),
-        (#"{"design": "class-neighbours", "question": "{{a}}?", "pairs": {"neighbours": 3, "prior": "chl"}}"#,
-            "field 'attentionChecksPerAssignment' must be 0 for class-neighbours (its decoys are the checks)"),
-        (#"{"design": "class-neighbours", "question": "{{a}}?", "attentionChecksPerAssignment": 0, "#
-            + #""pairs": {"neighbours": 3, "prior": "chl"}, "screen": {"decoyPool": 1.5}}"#,
-            "field 'screen.decoyPool' must be a share in (0, 1]"),
+        (
+            #"{"design": "instance-label", "images": {"source": "cifar10-test", "count": 5}, "pairs": {"file": "p.tsv"}}"#,
+            "field 'pairs' applies to class-pair designs only"
+        ),
+        (
+            #"{"design": "class-neighbours", "question": "{{a}}?", "attentionChecksPerAssignment": 0}"#,
+            #"field 'pairs' must be {"neighbours": K, "prior": SOURCE} for the class-neighbours design"#
+        ),
+        (
+            #"{"design": "class-neighbours", "question": "{{a}}?", "pairs": {"neighbours": 3, "prior": "chl"}}"#,
+            "field 'attentionChecksPerAssignment' must be 0 for class-neighbours (its decoys are the checks)"
+        ),
+        (
+            #"{"design": "class-neighbours", "question": "{{a}}?", "attentionChecksPerAssignment": 0, "#
+                + #""pairs": {"neighbours": 3, "prior": "chl"}, "screen": {"decoyPool": 1.5}}"#,
+            "field 'screen.decoyPool' must be a share in (0, 1]"
+        ),
     ])
     func badPairFieldsAreNamed(changes: String, message: String) throws {
         let object = try JSONSerialization.jsonObject(with: Data(changes.utf8)) as! [String: Any]
@@ -134,7 +151,8 @@ struct SparseDesignTests {
             // From the farthest 25% of a's ranking (3 of 9 classes, rounded up).
             #expect(PairDesign.ranking(prior, row: a).suffix(3).contains(b), "decoy \(d.key) is not far")
         }
-        let study = try Study.create(spec: spec, specJSON: try neighbourSpec().1, classes: cifar10, in: try LabelStore(),
+        let study = try Study.create(
+            spec: spec, specJSON: try neighbourSpec().1, classes: cifar10, in: try LabelStore(),
             inputs: .init(prior: prior))
         let screens = study.screens
         // 3 neighbours + extras per class, 2 candidates a screen, one decoy each (while the pool lasts).
@@ -144,13 +162,16 @@ struct SparseDesignTests {
         for s in screens {
             #expect(s.keys.allSatisfy { study.item(key: $0)?.classA == s.shown })
         }
-        #expect(study.text(of: study.item(key: screens[0].pairKeys[0])!) == cifar10.labels[study.item(key: screens[0].pairKeys[0])!.classB!])
+        #expect(
+            study.text(of: study.item(key: screens[0].pairKeys[0])!)
+                == cifar10.labels[study.item(key: screens[0].pairKeys[0])!.classB!])
         #expect(study.screenQuestion(shown: 3).hasPrefix("A classifier is shown an image of a cat."))
     }
 
     @Test func theTaskPlanDealsWholeScreens() throws {
         let (spec, json) = try neighbourSpec()
-        let study = try Study.create(spec: spec, specJSON: json, classes: cifar10, in: try LabelStore(),
+        let study = try Study.create(
+            spec: spec, specJSON: json, classes: cifar10, in: try LabelStore(),
             inputs: .init(prior: try chlPrior()))
         let plan = try TaskPlan(study: study)
         let screens = study.screens
@@ -178,13 +199,20 @@ struct SparseDesignTests {
         for (n, (who, values)) in ticks.sorted(by: { $0.key < $1.key }).enumerated() {
             let keys = plan.assignments[n % plan.assignments.count].itemKeys
             let responses = keys.map { key -> [String: Any] in
-                ["item": key, "value": values[key] ?? values[String(key.prefix(5))] ?? 0, "rt_ms": NSNull(), "cannot_tell": false]
+                [
+                    "item": key, "value": values[key] ?? values[String(key.prefix(5))] ?? 0, "rt_ms": NSNull(),
+                    "cannot_tell": false,
+                ]
             }
-            let payload: [String: Any] = ["format": "explicable-payload/1", "study": study.spec.name,
+            let payload: [String: Any] = [
+                "format": "explicable-payload/1", "study": study.spec.name,
                 "assignment": n % plan.assignments.count, "session_id": who, "prolific_pid": who,
-                "started_at": "2026-12-01T10:00:00Z", "submitted_at": "2026-12-01T10:05:00Z", "responses": responses]
-            lines.append(String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]),
-                as: UTF8.self))
+                "started_at": "2026-12-01T10:00:00Z", "submitted_at": "2026-12-01T10:05:00Z", "responses": responses,
+            ]
+            lines.append(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]),
+                    as: UTF8.self))
         }
         return try writeFile(lines.joined(separator: "\n") + "\n", name: "payloads.jsonl")
     }
@@ -192,25 +220,30 @@ struct SparseDesignTests {
     @Test func neighbourPayloadsImportAndDecoysRatedHighFailQC() throws {
         let (spec, json) = try neighbourSpec()
         let store = try LabelStore()
-        let study = try Study.create(spec: spec, specJSON: json, classes: cifar10, in: store, inputs: .init(prior: try chlPrior()))
+        let study = try Study.create(
+            spec: spec, specJSON: json, classes: cifar10, in: store, inputs: .init(prior: try chlPrior()))
         let plan = try TaskPlan(study: study)
         let first = plan.assignments[0].itemKeys, second = plan.assignments[1].itemKeys
         let decoyOfFirst = try #require(first.first { $0.hasPrefix("decoy:") })
         let ticked = try #require(first.first { $0.hasPrefix("pair:") })
         // "careful" ticks one candidate at 3; "careless" (assignment 1) ticks everything at 4, decoys included;
         // "neutral" (assignment 2) rates its decoys 2, which passes (decoyPassMax defaults to the midpoint).
-        let file = try neighbourAnswers(study, ticks: [
-            "a-careful": [ticked: 3], "b-careless": ["pair:": 4, "decoy": 4], "c-neutral": ["decoy": 2],
-        ])
+        let file = try neighbourAnswers(
+            study,
+            ticks: [
+                "a-careful": [ticked: 3], "b-careless": ["pair:": 4, "decoy": 4], "c-neutral": ["decoy": 2],
+            ])
         let report = try Importer(study: study, store: store).run(file, options: .init(format: .payload))
         #expect(report.rowsRejected == 0 && report.submissionsAdded == 3)
         #expect(report.responsesAdded == first.count + second.count + plan.assignments[2].itemKeys.count)
         let rows = try QualityControl(study: study, store: store).run()
-        let careful = try #require(rows.first { $0.answers == first.count && $0.failedChecks == 0 && $0.status == .accepted })
+        let careful = try #require(
+            rows.first { $0.answers == first.count && $0.failedChecks == 0 && $0.status == .accepted })
         #expect(careful.sameAnswerShare! > 0.5)  // mostly 0: the straight-lining rule is off for this design
         let careless = try #require(rows.first { $0.status == .rejected })
-        #expect(careless.reason == "failed \(second.filter { $0.hasPrefix("decoy:") }.count) attention check"
-            + (second.filter { $0.hasPrefix("decoy:") }.count == 1 ? "" : "s"))
+        #expect(
+            careless.reason == "failed \(second.filter { $0.hasPrefix("decoy:") }.count) attention check"
+                + (second.filter { $0.hasPrefix("decoy:") }.count == 1 ? "" : "s"))
         #expect(rows.count == 3 && rows.filter { $0.status == .accepted }.count == 2)
         #expect(first.contains(decoyOfFirst))
         // Unticked candidates are stored as ratings of 0, ticked ones with their level.
@@ -224,7 +257,8 @@ struct SparseDesignTests {
     @Test func statusCountsPairsAndPricesScreens() throws {
         let (spec, json) = try neighbourSpec()
         let store = try LabelStore()
-        let study = try Study.create(spec: spec, specJSON: json, classes: cifar10, in: store, inputs: .init(prior: try chlPrior()))
+        let study = try Study.create(
+            spec: spec, specJSON: json, classes: cifar10, in: store, inputs: .init(prior: try chlPrior()))
         let status = try StudyStatus.of(study, in: store)
         let pairs = study.items.filter { $0.kind == .pair }.count
         #expect(status.items == pairs && status.targetRatings == pairs * 2)
@@ -242,14 +276,16 @@ struct SparseDesignTests {
         // A banded prior (classes near in index are alike): enough to check the sizes.
         var values = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { values[i * n + j] = -Double(abs(i - j)) } }
-        let prior = ClassMatrix(classes: imagenet, kind: .similarity, values: values, provenance: .init(source: "banded"))
+        let prior = ClassMatrix(
+            classes: imagenet, kind: .similarity, values: values, provenance: .init(source: "banded"))
         let (spec, json) = try neighbourSpec([
             "name": "imagenet-neighbours", "classSet": "imagenet1k",
             "pairs": ["neighbours": 8, "prior": "banded", "extra": 2_000], "screen": ["candidates": 12, "decoys": 2],
             "ratingsPerItem": 5, "itemsPerAssignment": 10,
         ])
         let store = try LabelStore(path: try temporaryFolder().appendingPathComponent("big.sqlite").path)
-        let study = try Study.create(spec: spec, specJSON: json, classes: imagenet, in: store, inputs: .init(prior: prior))
+        let study = try Study.create(
+            spec: spec, specJSON: json, classes: imagenet, in: store, inputs: .init(prior: prior))
         let pairs = study.items.filter { $0.kind == .pair }
         #expect(pairs.count == 8_000 + 2_000)
         #expect(study.screens.count >= 1_000 && study.screens.count <= 1_000 + 2_000)

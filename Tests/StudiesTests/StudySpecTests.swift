@@ -22,7 +22,8 @@ struct StudySpecTests {
     }
 
     @Test func instanceLabelDesignCoversTheTestSet() throws {
-        let (spec, _) = try StudySpec.load(repositoryRoot.appendingPathComponent("studies/cifar10-instance-labels.json"))
+        let (spec, _) = try StudySpec.load(
+            repositoryRoot.appendingPathComponent("studies/cifar10-instance-labels.json"))
         let items = try Study.makeItems(spec, classes: cifar10)
         #expect(items.filter { $0.kind == .image }.count == 10_000)
         #expect(items.first?.image == "cifar10-test:0")
@@ -34,15 +35,30 @@ struct StudySpecTests {
         (#"{"ratingsPerItem": 0}"#, "likert.json: field 'ratingsPerItem' must be at least 1"),
         (#"{"ratingsPerItem": null}"#, "likert.json: missing field 'ratingsPerItem'"),
         (#"{"ratingsPerItem": "many"}"#, "likert.json: field 'ratingsPerItem' must be Int"),
-        (#"{"design": "survey"}"#, "likert.json: field 'design': Cannot initialize Design from invalid String value survey"),
-        (#"{"question": "Is {{a}} like b?"}"#, "likert.json: field 'question' must contain {{a}} and {{b}} for the two classes"),
-        (#"{"attentionChecksPerAssignment": 3}"#, "likert.json: field 'attentionChecksPerAssignment' is 3 but only 2 attentionChecks are defined"),
+        (
+            #"{"design": "survey"}"#,
+            "likert.json: field 'design': Cannot initialize Design from invalid String value survey"
+        ),
+        (
+            #"{"question": "Is {{a}} like b?"}"#,
+            "likert.json: field 'question' must contain {{a}} and {{b}} for the two classes"
+        ),
+        (
+            #"{"attentionChecksPerAssignment": 3}"#,
+            "likert.json: field 'attentionChecksPerAssignment' is 3 but only 2 attentionChecks are defined"
+        ),
         (#"{"submitURL": "ftp://x"}"#, "likert.json: field 'submitURL' must be an http or https URL"),
-        (#"{"sessionTimeoutMinutes": 0}"#, "likert.json: field 'sessionTimeoutMinutes' must be a positive number of minutes"),
+        (
+            #"{"sessionTimeoutMinutes": 0}"#,
+            "likert.json: field 'sessionTimeoutMinutes' must be a positive number of minutes"
+        ),
         (#"{"name": "bad name"}"#, "likert.json: field 'name' must be letters, digits, '-' or '_'"),
         (#"{"qc": {"maxSameAnswerShare": 1.5}}"#, "likert.json: field 'qc.maxSameAnswerShare' must be between 0 and 1"),
         (#"{"scale": [{"value": 0, "label": "no"}]}"#, "likert.json: field 'scale' needs at least 2 points"),
-        (#"{"pay": {"rewardPerAssignment": 0.4, "currency": "dollars"}}"#, "likert.json: field 'pay.currency' must be a 3-letter code such as USD"),
+        (
+            #"{"pay": {"rewardPerAssignment": 0.4, "currency": "dollars"}}"#,
+            "likert.json: field 'pay.currency' must be a 3-letter code such as USD"
+        ),
     ])
     func invalidFieldsAreNamed(changes: String, message: String) throws {
         let object = try JSONSerialization.jsonObject(with: Data(changes.utf8)) as! [String: Any]
@@ -55,11 +71,14 @@ struct StudySpecTests {
     }
 
     @Test func attentionCheckAnswersMustBeOnTheScale() throws {
-        let data = try likertSpec(["attentionChecks": [["key": "x", "prompt": "?", "expected": 7]], "attentionChecksPerAssignment": 1])
+        let data = try likertSpec([
+            "attentionChecks": [["key": "x", "prompt": "?", "expected": 7]], "attentionChecksPerAssignment": 1,
+        ])
         #expect {
             _ = try StudySpec.decode(data, file: "s.json")
         } throws: { error in
-            (error as? ExplicableError)?.description == "s.json: field 'attentionChecks[0].expected' is 7.0, not a point of the scale"
+            (error as? ExplicableError)?.description
+                == "s.json: field 'attentionChecks[0].expected' is 7.0, not a point of the scale"
         }
     }
 

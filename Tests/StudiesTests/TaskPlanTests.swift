@@ -33,9 +33,10 @@ struct TaskPlanTests {
 
     @Test func attentionChecksSitAtVaryingPositions() throws {
         let (_, study) = try likertStudy(k: 10)
-        let positions = Set(try TaskPlan(study: study).assignments.flatMap { a in
-            a.itemKeys.indices.filter { a.itemKeys[$0].hasPrefix("attn:") }
-        })
+        let positions = Set(
+            try TaskPlan(study: study).assignments.flatMap { a in
+                a.itemKeys.indices.filter { a.itemKeys[$0].hasPrefix("attn:") }
+            })
         #expect(positions.count > 8)
     }
 
@@ -49,8 +50,10 @@ struct TaskWriterTests {
     func write(_ changes: [String: Any?] = [:]) throws -> URL {
         let (_, study) = try likertStudy(changes: changes)
         let folder = try temporaryFolder()
-        try TaskWriter(study: study, plan: try TaskPlan(study: study),
-            templates: repositoryRoot.appendingPathComponent("templates")).write(to: folder)
+        try TaskWriter(
+            study: study, plan: try TaskPlan(study: study),
+            templates: repositoryRoot.appendingPathComponent("templates")
+        ).write(to: folder)
         return folder
     }
 
@@ -63,7 +66,8 @@ struct TaskWriterTests {
         #expect(csv.split(separator: "\n").count == 19)
         let hit = try String(contentsOf: folder.appendingPathComponent("mturk-hit.html"), encoding: .utf8)
         #expect(hit.contains("<crowd-form") && hit.contains("${assignment_json}"))
-        let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("assignments.json")))
+        let plan = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: folder.appendingPathComponent("assignments.json")))
         #expect(((plan as? [String: Any])?["assignments"] as? [Any])?.count == 18)
     }
 
@@ -97,7 +101,8 @@ struct TaskImagesTests {
         object["attentionChecksPerAssignment"] = 2
         let data = try JSONSerialization.data(withJSONObject: object)
         let spec = try StudySpec.decode(data, file: "small.json")
-        return try Study.create(spec: spec, specJSON: String(decoding: data, as: UTF8.self), classes: cifar10,
+        return try Study.create(
+            spec: spec, specJSON: String(decoding: data, as: UTF8.self), classes: cifar10,
             in: try LabelStore())
     }
 
@@ -106,8 +111,10 @@ struct TaskImagesTests {
         try #require(FileManager.default.fileExists(atPath: batch.path), "missing \(batch.path) (set EXPLICABLE_DATA)")
         let study = try smallInstanceStudy()
         let folder = try temporaryFolder()
-        try TaskWriter(study: study, plan: try TaskPlan(study: study),
-            templates: repositoryRoot.appendingPathComponent("templates")).write(to: folder, data: DataFolder(url: sharedData))
+        try TaskWriter(
+            study: study, plan: try TaskPlan(study: study),
+            templates: repositoryRoot.appendingPathComponent("templates")
+        ).write(to: folder, data: DataFolder(url: sharedData))
         let images = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("images").path)
         let tests = images.filter { $0.hasPrefix("cifar10-test-") }
         #expect(tests.count == 30)
@@ -126,7 +133,8 @@ struct TaskImagesTests {
 
     @Test func imagesCanComeFromABaseURL() throws {
         let study = try smallInstanceStudy()
-        var writer = try TaskWriter(study: study, plan: try TaskPlan(study: study),
+        var writer = try TaskWriter(
+            study: study, plan: try TaskPlan(study: study),
             templates: repositoryRoot.appendingPathComponent("templates"))
         writer.imageBaseURL = "https://example.org/study/images"
         let folder = try temporaryFolder()
@@ -139,9 +147,11 @@ struct TaskImagesTests {
         let study = try smallInstanceStudy()
         let empty = try temporaryFolder()
         #expect {
-            try TaskWriter(study: study, plan: try TaskPlan(study: study),
-                templates: repositoryRoot.appendingPathComponent("templates"))
-                .write(to: try temporaryFolder(), data: DataFolder(url: empty))
+            try TaskWriter(
+                study: study, plan: try TaskPlan(study: study),
+                templates: repositoryRoot.appendingPathComponent("templates")
+            )
+            .write(to: try temporaryFolder(), data: DataFolder(url: empty))
         } throws: { error in
             (error as? ExplicableError)?.message.contains("\(empty.path)/cifar-10-batches-bin/test_batch.bin") == true
         }
@@ -166,8 +176,9 @@ struct TaskImagesTests {
         #expect(decoded.width == width && decoded.height == height)
         #expect(decoded.rgb == pixels)
         // Enlarged 2×, pixel (x, y) of the original fills (2x…2x+1, 2y…2y+1).
-        let big = try DecodedPNG(PNGEncoder.encode(
-            rgb: PNGEncoder.upscale(rgb: pixels, width: width, height: height, factor: 2), width: 10, height: 6))
+        let big = try DecodedPNG(
+            PNGEncoder.encode(
+                rgb: PNGEncoder.upscale(rgb: pixels, width: width, height: height, factor: 2), width: 10, height: 6))
         #expect(big.pixel(x: 9, y: 5) == Array(pixels[((2 * width + 4) * 3)..<((2 * width + 4) * 3 + 3)]))
         #expect(big.pixel(x: 2, y: 1) == Array(pixels[3..<6]))
     }

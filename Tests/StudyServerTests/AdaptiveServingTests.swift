@@ -10,10 +10,12 @@ import TestSupport
 func makeAdaptiveStudy(tolerance: Double = 0.01, cap: Int = 4, folder: URL? = nil) throws
     -> (path: String, store: LabelStore, study: Study)
 {
-    try makeStudy(classes: 4, k: cap, perAssignment: 2, extra: [
-        "allocation": "adaptive",
-        "adaptive": ["prior": "test-prior", "tolerance": tolerance, "scales": [1, 2]] as [String: Any],
-    ], at: folder)
+    try makeStudy(
+        classes: 4, k: cap, perAssignment: 2,
+        extra: [
+            "allocation": "adaptive",
+            "adaptive": ["prior": "test-prior", "tolerance": tolerance, "scales": [1, 2]] as [String: Any],
+        ], at: folder)
 }
 
 /// Cat and dog alike (0.9), every other pair far (0.1).
@@ -43,20 +45,24 @@ func runParticipants(_ server: StudyServer, _ range: Range<Int>, partial: Set<In
 func runParticipants(port: Int, _ range: Range<Int>, partial: Set<Int> = []) async throws -> [[String]] {
     var seen: [[String]] = []
     for n in range {
-        seen.append(try await retryingOnClosedConnection { try await withTestClient(port: port) { client in
-            let token = try await client.admit("p\(n)")
-            let keys = try await client.items(token).map(\.key)
-            for key in partial.contains(n) ? Array(keys.prefix(1)) : keys {
-                let r = try await client.post("/api/answer",
-                    json: ["token": token, "item": key, "value": adaptiveRating(key, n)])
-                #expect(r.status == 200, "\(r.body)")
-            }
-            if !partial.contains(n) {
-                let finished = try await client.post("/api/finish", json: ["token": token])
-                #expect(finished.status == 200)
-            }
-            return keys
-        } })
+        seen.append(
+            try await retryingOnClosedConnection {
+                try await withTestClient(port: port) { client in
+                    let token = try await client.admit("p\(n)")
+                    let keys = try await client.items(token).map(\.key)
+                    for key in partial.contains(n) ? Array(keys.prefix(1)) : keys {
+                        let r = try await client.post(
+                            "/api/answer",
+                            json: ["token": token, "item": key, "value": adaptiveRating(key, n)])
+                        #expect(r.status == 200, "\(r.body)")
+                    }
+                    if !partial.contains(n) {
+                        let finished = try await client.post("/api/finish", json: ["token": token])
+                        #expect(finished.status == 200)
+                    }
+                    return keys
+                }
+            })
     }
     return seen
 }
@@ -67,7 +73,7 @@ func runParticipants(port: Int, _ range: Range<Int>, partial: Set<Int> = []) asy
 /// allocation decisions do not change.
 func retryingOnClosedConnection<T>(_ body: () async throws -> T) async throws -> T {
     for _ in 0..<2 {
-        do { return try await body() } catch where String(describing: error).contains("closed channel") { continue }
+        do { return try await body() } catch  where String(describing: error).contains("closed channel") { continue }
     }
     return try await body()
 }
@@ -97,7 +103,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
 @Suite("StudyServer adaptive allocation") struct AdaptiveServingTests {
     @Test func everyDecisionIsLoggedAndReplays() async throws {
         let (_, store, study) = try makeAdaptiveStudy()
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(),
+        let server = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(),
             prior: adaptivePrior(study))
         #expect(server.plan == nil)
         let seen = try await runParticipants(server, 0..<6)
@@ -112,7 +119,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         #expect(verified.matched == 6 && verified.mismatch == nil)
         // A different prior does not reproduce the log.
         var other = adaptivePrior(study)
-        other = ClassMatrix(classes: study.classes, kind: .similarity, values: other.values.reversed(),
+        other = ClassMatrix(
+            classes: study.classes, kind: .similarity, values: other.values.reversed(),
             provenance: .init(source: "other"))
         let wrong = try StudyAllocation(study: study, prior: other).verify(log)
         #expect(wrong.mismatch?.sequence == 0)
@@ -122,7 +130,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         var logs: [[String]] = []
         for _ in 0..<2 {
             let (_, store, study) = try makeAdaptiveStudy()
-            let server = try StudyServer(study: study, store: store, templates: templates,
+            let server = try StudyServer(
+                study: study, store: store, templates: templates,
                 configuration: configuration(), prior: adaptivePrior(study))
             _ = try await runParticipants(server, 0..<5)
             logs.append(fingerprint(try store.allocationLog(studyId: study.id)))
@@ -134,18 +143,21 @@ func fingerprint(_ log: AllocationLog) -> [String] {
     @Test func aStudyStoppedMidwayResumesIdentically() async throws {
         // One server for 7 participants, participant 2 leaving after one answer…
         let (_, store, study) = try makeAdaptiveStudy()
-        let whole = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(),
+        let whole = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(),
             prior: adaptivePrior(study))
         _ = try await runParticipants(whole, 0..<7, partial: [2])
         let expected = fingerprint(try store.allocationLog(studyId: study.id))
         // …against a server stopped after participant 3 and a new one (new store connection) for the rest.
         let folder = try temporaryFolder()
         let (path, first, again) = try makeAdaptiveStudy(folder: folder)
-        let before = try StudyServer(study: again, store: first, templates: templates, configuration: configuration(),
+        let before = try StudyServer(
+            study: again, store: first, templates: templates, configuration: configuration(),
             prior: adaptivePrior(again))
         _ = try await runParticipants(before, 0..<4, partial: [2])
         let reopened = try LabelStore(path: path)
-        let after = try StudyServer(study: try Study.named(again.spec.name, in: reopened), store: reopened,
+        let after = try StudyServer(
+            study: try Study.named(again.spec.name, in: reopened), store: reopened,
             templates: templates, configuration: configuration(), prior: adaptivePrior(again))
         _ = try await runParticipants(after, 4..<7)
         let resumed = fingerprint(try reopened.allocationLog(studyId: again.id))
@@ -157,7 +169,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         let (_, store, study) = try makeAdaptiveStudy()
         var config = configuration()
         config.timeout = 2
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: config,
+        let server = try StudyServer(
+            study: study, store: store, templates: templates, configuration: config,
             prior: adaptivePrior(study))
         _ = try await runParticipants(server, 0..<1, partial: [0])
         try await Task.sleep(for: .seconds(2.5))
@@ -173,7 +186,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
 
     @Test func aStudyWhoseRowsAreWithinTheToleranceIsFull() async throws {
         let (_, store, study) = try makeAdaptiveStudy(tolerance: 0.9)
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(),
+        let server = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(),
             prior: adaptivePrior(study))
         try await withServer(server) { port in
             try await withTestClient(port: port) { client in
@@ -194,7 +208,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
 
     @Test func uniformStudiesLogNothing() async throws {
         let (_, store, study) = try makeStudy(classes: 3, k: 2, perAssignment: 3)
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(),
+        let server = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(),
             prior: nil)
         #expect(server.plan?.assignments.count == 4)
         let seen = try await runParticipants(server, 0..<2)
@@ -215,7 +230,8 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         object["name"] = "serve-test-cli"
         object["adaptive"] = ["prior": priorFile.path, "tolerance": 0.01]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        let cli = try Study.create(spec: StudySpec.decode(data, file: "cli.json"),
+        let cli = try Study.create(
+            spec: StudySpec.decode(data, file: "cli.json"),
             specJSON: String(decoding: data, as: UTF8.self), classes: study.classes, in: store)
         let (first, port1, banner) = try startServeProcess(db: path, study: cli.spec.name)
         defer { if first.isRunning { first.terminate() } }
@@ -230,10 +246,14 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         second.waitUntilExit()
         // The same arrivals in one uninterrupted in-process server give the same decisions.
         let (_, other, again) = try makeAdaptiveStudy()
-        _ = try await runParticipants(try StudyServer(study: again, store: other, templates: templates,
-            configuration: configuration(), prior: adaptivePrior(again)), 0..<6, partial: [1])
+        _ = try await runParticipants(
+            try StudyServer(
+                study: again, store: other, templates: templates,
+                configuration: configuration(), prior: adaptivePrior(again)), 0..<6, partial: [1])
         let reopened = try LabelStore(path: path)
-        #expect(fingerprint(try reopened.allocationLog(studyId: cli.id)) == fingerprint(try other.allocationLog(studyId: again.id)))
+        #expect(
+            fingerprint(try reopened.allocationLog(studyId: cli.id))
+                == fingerprint(try other.allocationLog(studyId: again.id)))
         let verify = try runCLI(["study", "allocations", cli.spec.name, "--verify", "--db", path])
         #expect(verify.status == 0, "\(verify.err)")
         #expect(verify.out.hasPrefix("verified 6 of 6 decisions and 11 inputs; state digest "))

@@ -19,14 +19,17 @@ import Testing
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: c)
         try await withServer(server) { port in
             let opened = Date()
-            let slow = try await offThread { try (0..<20).map { _ in try RawClient(port: port, send: "GET / HTTP/1.1\r\nHost: x\r\n") } }
+            let slow = try await offThread {
+                try (0..<20).map { _ in try RawClient(port: port, send: "GET / HTTP/1.1\r\nHost: x\r\n") }
+            }
             // A normal request is answered meanwhile (retried: on a loaded machine the test client's
             // own connection can sit idle past the timeout before its request goes out).
             var consent = 0
             for _ in 0..<3 where consent != 200 {
-                consent = (try? await withTestClient(port: port) { client in
-                    try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1").status
-                }) ?? 0
+                consent =
+                    (try? await withTestClient(port: port) { client in
+                        try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1").status
+                    }) ?? 0
             }
             #expect(consent == 200)
             let deadline = Date().addingTimeInterval(20)
@@ -45,8 +48,10 @@ import Testing
         let server = try StudyServer(study: study, store: store, templates: templates, configuration: c)
         try await withServer(server) { port in
             let client = try await offThread {
-                try RawClient(port: port, send: "POST /api/answer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 1000\r\n\r\n{")
+                try RawClient(
+                    port: port,
+                    send: "POST /api/answer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n{")
             }
             #expect(await offThread { client.waitsForClose(seconds: 20) })
         }
@@ -75,14 +80,16 @@ import Testing
             #expect(await offThread { extra.allSatisfy { $0.waitsForClose(seconds: deadline.timeIntervalSinceNow) } })
             #expect(await offThread { held.allSatisfy { !$0.waitsForClose(seconds: 0.2) } })
             let logged = lines.withLock { $0 }
-            #expect(logged.count == 1 && logged[0].hasPrefix("connection limit reached: 4 connections open"), "\(logged)")
+            #expect(
+                logged.count == 1 && logged[0].hasPrefix("connection limit reached: 4 connections open"), "\(logged)")
             for client in held { client.close() }
             var status = 0
             for _ in 0..<50 where status != 200 {
                 try await Task.sleep(for: .milliseconds(100))
-                status = (try? await withTestClient(port: port) { client in
-                    try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1").status
-                }) ?? 0
+                status =
+                    (try? await withTestClient(port: port) { client in
+                        try await client.fetch("/?PROLIFIC_PID=p1&STUDY_ID=s1&SESSION_ID=x1").status
+                    }) ?? 0
             }
             #expect(status == 200)
         }

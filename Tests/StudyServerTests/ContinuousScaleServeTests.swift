@@ -23,7 +23,8 @@ struct ContinuousScaleServeTests {
                 let end = try #require(page.range(of: "</script>", range: start.upperBound..<page.endIndex))
                 let json = try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8))
                 let items = try #require((json as? [String: Any])?["items"] as? [[String: Any]])
-                #expect(items.allSatisfy { ($0["slider"] as? [String: Double]) == ["min": 0, "max": 10, "step": 0.25] })
+                #expect(
+                    items.allSatisfy { ($0["slider"] as? [String: Double]) == ["min": 0, "max": 10, "step": 0.25] })
                 #expect(items.allSatisfy { ($0["options"] as? [Any])?.isEmpty == true })
                 #expect(page.contains("type: \"range\""))
                 let mine = try await client.items(token).map(\.key)
@@ -31,10 +32,12 @@ struct ContinuousScaleServeTests {
                 #expect(fine.status == 200, "\(fine.body)")
                 let top = try await client.post("/api/answer", json: ["token": token, "item": mine[1], "value": 9.75])
                 #expect(top.status == 200, "\(top.body)")
-                let between = try await client.post("/api/answer", json: ["token": token, "item": mine[2], "value": 7.3])
+                let between = try await client.post(
+                    "/api/answer", json: ["token": token, "item": mine[2], "value": 7.3])
                 #expect(between.status == 400)
                 #expect(between.json["error"] as? String == "value 7.3 is not on the scale (0…10 in steps of 0.25)")
-                let above = try await client.post("/api/answer", json: ["token": token, "item": mine[2], "value": 10.25])
+                let above = try await client.post(
+                    "/api/answer", json: ["token": token, "item": mine[2], "value": 10.25])
                 #expect(above.status == 400)
             }
         }

@@ -22,7 +22,8 @@ actor AckLog {
 
 /// The built `explicable` binary, beside the test bundle.
 var explicableBinary: URL {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("explicable")
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "explicable")
     if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
     return repositoryRoot.appendingPathComponent(".build/debug/explicable")
 }
@@ -30,7 +31,9 @@ var explicableBinary: URL {
 /// Starts `explicable study serve` on any free port; returns the process, its port and what it
 /// printed up to the port.
 @discardableResult
-func startServeProcess(db: String, arguments: [String] = [], study: String = "serve-test") throws -> (Process, Int, String) {
+func startServeProcess(db: String, arguments: [String] = [], study: String = "serve-test") throws -> (
+    Process, Int, String
+) {
     let process = Process()
     process.executableURL = explicableBinary
     process.arguments = ["study", "serve", study, "--port", "0", "--db", db, "--rate-limit", "100000"] + arguments
@@ -79,7 +82,8 @@ func startServeProcess(db: String, arguments: [String] = [], study: String = "se
                         await log.token(pid, token)
                         for item in try await client.items(token) {
                             let v = value(pid, item.key)
-                            let r = try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": v])
+                            let r = try await client.post(
+                                "/api/answer", json: ["token": token, "item": item.key, "value": v])
                             if r.status == 200 { await log.ack(pid, item.key, v) }
                         }
                     }
@@ -105,7 +109,8 @@ func startServeProcess(db: String, arguments: [String] = [], study: String = "se
                 if let before = tokens[pid] { #expect(token == before, "participant \(pid) resumes their session") }
                 for item in try await client.items(token) {
                     if let acked = acknowledged[pid]?[item.key] { #expect(item.answer == String(acked)) }
-                    let r = try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": value(pid, item.key)])
+                    let r = try await client.post(
+                        "/api/answer", json: ["token": token, "item": item.key, "value": value(pid, item.key)])
                     #expect(r.status == 200)
                 }
                 #expect(try await client.post("/api/finish", json: ["token": token]).status == 200)
@@ -119,12 +124,14 @@ func startServeProcess(db: String, arguments: [String] = [], study: String = "se
         let (submissions, answers, annotatorHashes) = try reopened.submissionsWithAnswers(studyId: study.id)
         #expect(submissions.count == 30)
         let keys = Dictionary(uniqueKeysWithValues: study.items.map { ($0.id!, $0.key) })
-        let hashes = try Dictionary(uniqueKeysWithValues: participants.map {
-            (try reopened.annotatorHash(platform: "prolific", rawID: $0), $0)
-        })
+        let hashes = try Dictionary(
+            uniqueKeysWithValues: participants.map {
+                (try reopened.annotatorHash(platform: "prolific", rawID: $0), $0)
+            })
         for submission in submissions {
             let pid = hashes[annotatorHashes[submission.annotatorId]!]!
-            let stored = Dictionary(uniqueKeysWithValues: (answers[submission.id!] ?? []).map { (keys[$0.itemId]!, $0.value) })
+            let stored = Dictionary(
+                uniqueKeysWithValues: (answers[submission.id!] ?? []).map { (keys[$0.itemId]!, $0.value) })
             #expect(stored.count == 4)
             for (item, v) in acknowledged[pid] ?? [:] { #expect(stored[item] == Double(v), "\(pid) \(item)") }
         }

@@ -7,12 +7,18 @@ import Testing
 @Suite("Served answers, group commit") struct GroupCommitStoreTests {
     @Test func anAnswerThatFailsInABatchLeavesTheOthersStored() async throws {
         let (_, store, study) = try makeStudy(classes: 3, k: 1, perAssignment: 6)
-        guard case .started(let session) = try await store.admitServedParticipant(studyId: study.id, platform: "prolific",
-            idHash: "h1", assignmentCount: 1, maxAssignmentsPerWorker: 1, timeout: 3600, token: "t1")
-        else { Issue.record("not admitted"); return }
+        guard
+            case .started(let session) = try await store.admitServedParticipant(
+                studyId: study.id, platform: "prolific",
+                idHash: "h1", assignmentCount: 1, maxAssignmentsPerWorker: 1, timeout: 3600, token: "t1")
+        else {
+            Issue.record("not admitted")
+            return
+        }
         let items = study.items.map { $0.id! }
         func answer(_ item: Int64, _ value: Double) -> ServedAnswer {
-            ServedAnswer(studyId: study.id, token: session.token, itemId: item, value: value, cannotTell: false,
+            ServedAnswer(
+                studyId: study.id, token: session.token, itemId: item, value: value, cannotTell: false,
                 reactionMs: 900, position: 0, now: Date())
         }
         // The middle answer names an item that does not exist: the foreign key refuses it.
@@ -31,9 +37,13 @@ import Testing
         let plan = try TaskPlan(study: study)
         var tokens: [(String, [Int64])] = []
         for n in 0..<plan.assignments.count {
-            let arrival = try await store.admitServedParticipant(studyId: study.id, platform: "prolific", idHash: "h\(n)",
+            let arrival = try await store.admitServedParticipant(
+                studyId: study.id, platform: "prolific", idHash: "h\(n)",
                 assignmentCount: plan.assignments.count, maxAssignmentsPerWorker: 1, timeout: 3600, token: "t\(n)")
-            guard case .started(let session) = arrival else { Issue.record("participant \(n): \(arrival)"); return }
+            guard case .started(let session) = arrival else {
+                Issue.record("participant \(n): \(arrival)")
+                return
+            }
             let keys = plan.assignments[session.assignmentIndex].itemKeys
             tokens.append((session.token, keys.map { study.item(key: $0)!.id! }))
         }
@@ -41,8 +51,12 @@ import Testing
             for (token, items) in tokens {
                 for (position, item) in items.enumerated() {
                     group.addTask {
-                        (token, try await store.saveServedAnswer(studyId: study.id, token: token, itemId: item, value: 2,
-                            cannotTell: false, reactionMs: nil, position: position))
+                        (
+                            token,
+                            try await store.saveServedAnswer(
+                                studyId: study.id, token: token, itemId: item, value: 2,
+                                cannotTell: false, reactionMs: nil, position: position)
+                        )
                     }
                 }
             }
@@ -62,9 +76,13 @@ import Testing
         #expect(store.answerCommits.largestBatch > 1)
         // A retry of a committed answer is a duplicate, a different value a conflict.
         let (token, items) = tokens[0]
-        #expect(try await store.saveServedAnswer(studyId: study.id, token: token, itemId: items[0], value: 2,
-            cannotTell: false, reactionMs: nil, position: 0) == .duplicate(answered: items.count))
-        #expect(try await store.saveServedAnswer(studyId: study.id, token: token, itemId: items[0], value: 3,
-            cannotTell: false, reactionMs: nil, position: 0) == .conflict)
+        #expect(
+            try await store.saveServedAnswer(
+                studyId: study.id, token: token, itemId: items[0], value: 2,
+                cannotTell: false, reactionMs: nil, position: 0) == .duplicate(answered: items.count))
+        #expect(
+            try await store.saveServedAnswer(
+                studyId: study.id, token: token, itemId: items[0], value: 3,
+                cannotTell: false, reactionMs: nil, position: 0) == .conflict)
     }
 }

@@ -20,7 +20,9 @@ import Testing
         #expect(start.status == 303)
         let token = String((start.headers[.location] ?? "").split(separator: "/").last ?? "")
         for item in try await client.items(token) {
-            #expect(try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": 1]).status == 200)
+            #expect(
+                try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": 1]).status == 200
+            )
         }
         #expect(try await client.post("/api/finish", json: ["token": token]).status == 200)
         return token
@@ -40,17 +42,21 @@ import Testing
                 #expect(consent.headers[HTTPField.Name("X-Frame-Options")!] == nil)
                 #expect(consent.body.contains("name=\"turkSubmitTo\""))
 
-                let token = try await Self.complete(client, worker: "W1", assignment: "A1", submitTo: Self.sandbox,
+                let token = try await Self.complete(
+                    client, worker: "W1", assignment: "A1", submitTo: Self.sandbox,
                     returnedAs: "A0")
                 let done = try await client.fetch("/session/\(token)/done")
                 #expect(done.status == 200)
-                #expect(done.body.contains("action=\"https://workersandbox.mturk.com/mturk/externalSubmit\""), "\(done.body)")
+                #expect(
+                    done.body.contains("action=\"https://workersandbox.mturk.com/mturk/externalSubmit\""),
+                    "\(done.body)")
                 #expect(done.body.contains("name=\"assignmentId\" value=\"A1\""))
                 let doneCSP = done.headers[.contentSecurityPolicy] ?? ""
                 #expect(doneCSP.contains("form-action 'self' https://workersandbox.mturk.com;"), "\(doneCSP)")
 
                 // A turkSubmitTo that is not MTurk's is ignored: no form posts anywhere else.
-                let other = try await Self.complete(client, worker: "W2", assignment: "A2",
+                let other = try await Self.complete(
+                    client, worker: "W2", assignment: "A2",
                     submitTo: "turkSubmitTo=https%3A%2F%2Fevil.example")
                 let plain = try await client.fetch("/session/\(other)/done")
                 #expect(plain.status == 200 && !plain.body.contains("<form") && !plain.body.contains("evil.example"))

@@ -54,13 +54,15 @@ import TestSupport
 
     @Test func exportedCSVImportsAsLongFormat() async throws {
         let (_, store, study) = try makeStudy()
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "t"))
+        let server = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(admin: "t"))
         let csv = try await withServer(server) { port in
             try await withTestClient(port: port) { client in
                 for pid in ["p1", "p2"] {
                     let token = try await client.admit(pid)
                     for item in try await client.items(token) {
-                        _ = try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": 3, "rt_ms": 1500])
+                        _ = try await client.post(
+                            "/api/answer", json: ["token": token, "item": item.key, "value": 3, "rt_ms": 1500])
                     }
                 }
                 return try await client.fetch("/admin/export.csv", headers: [.authorization: "Bearer t"]).body

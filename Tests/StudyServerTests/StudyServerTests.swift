@@ -30,7 +30,8 @@ import Testing
                 #expect(early.status == 400)
                 #expect(early.json["error"] as? String == "3 of 3 items are not answered yet")
                 for (n, item) in items.enumerated() {
-                    let r = try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": n, "rt_ms": 1200])
+                    let r = try await client.post(
+                        "/api/answer", json: ["token": token, "item": item.key, "value": n, "rt_ms": 1200])
                     #expect(r.status == 200, "\(r.body)")
                     #expect(r.json["answered"] as? Int == n + 1)
                 }
@@ -42,7 +43,8 @@ import Testing
                 // Coming back after finishing shows the completion page, not a second assignment.
                 let again = try await client.fetch("/start?PROLIFIC_PID=p1")
                 #expect(again.headers[.location] == "/session/\(token)/done")
-                let late = try await client.post("/api/answer", json: ["token": token, "item": items[0].key, "value": 1])
+                let late = try await client.post(
+                    "/api/answer", json: ["token": token, "item": items[0].key, "value": 1])
                 #expect(late.status == 409)
             }
         }
@@ -98,7 +100,8 @@ import Testing
 
     @Test func rejectsForeignItemsOffScaleValuesAndBadJSON() async throws {
         let (_, store, study) = try makeStudy()
-        let server = try StudyServer(study: study, store: store, templates: templates,
+        let server = try StudyServer(
+            study: study, store: store, templates: templates,
             configuration: configuration(maxBody: 1024))
         try await withServer(server) { port in
             try await withTestClient(port: port) { client in
@@ -111,7 +114,8 @@ import Testing
                 let r2 = try await client.post("/api/answer", json: ["token": token, "item": mine.first!, "value": 7])
                 #expect(r2.status == 400)
                 #expect(r2.json["error"] as? String == "value 7 is not on the scale (accepted: 0, 1, 2, 3, 4)")
-                let r3 = try await client.post("/api/answer", json: ["token": token, "item": mine.first!, "cannot_tell": true])
+                let r3 = try await client.post(
+                    "/api/answer", json: ["token": token, "item": mine.first!, "cannot_tell": true])
                 #expect(r3.status == 400)
                 let r4 = try await client.post("/api/answer", "{\"token\": ")
                 #expect(r4.status == 400)
@@ -137,12 +141,16 @@ import Testing
                 #expect(r.status == 404)
             }
         }
-        let on = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "s3cret"))
+        let on = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(admin: "s3cret"))
         try await withServer(on) { port in
             try await withTestClient(port: port) { client in
                 #expect(try await client.fetch("/admin/status").status == 401)
-                #expect(try await client.fetch("/admin/status", headers: [.authorization: "Bearer wrong"]).status == 401)
-                #expect(try await client.fetch("/admin/export.csv", headers: [.authorization: "Bearer s3cret0"]).status == 401)
+                #expect(
+                    try await client.fetch("/admin/status", headers: [.authorization: "Bearer wrong"]).status == 401)
+                #expect(
+                    try await client.fetch("/admin/export.csv", headers: [.authorization: "Bearer s3cret0"]).status
+                        == 401)
                 let token = try await client.admit("p1")
                 let key = try await client.items(token)[0].key
                 _ = try await client.post("/api/answer", json: ["token": token, "item": key, "value": 1, "rt_ms": 850])
@@ -249,7 +257,8 @@ import Testing
                         try await withTestClient(port: port) { client in
                             let token = try await client.admit("w\(n)")
                             for item in try await client.items(token) {
-                                let r = try await client.post("/api/answer",
+                                let r = try await client.post(
+                                    "/api/answer",
                                     json: ["token": token, "item": item.key, "value": n % 5, "rt_ms": 900])
                                 #expect(r.status == 200)
                             }
@@ -277,21 +286,29 @@ import Testing
     @Test func adminStatusPreviewsQualityControl() async throws {
         // 4 classes: 12 items, 1 rating each, 4 per assignment; the same answer on ≥ 90% is straight-lining.
         let (_, store, study) = try makeStudy(classes: 4, k: 1, perAssignment: 4, qc: ["maxSameAnswerShare": 0.9])
-        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration(admin: "s"))
+        let server = try StudyServer(
+            study: study, store: store, templates: templates, configuration: configuration(admin: "s"))
         try await withServer(server) { port in
             try await withTestClient(port: port) { client in
                 let auth: HTTPFields = [.authorization: "Bearer s"]
                 for (pid, values) in [("good", [0, 1, 2, 3]), ("flat", [2, 2, 2, 2]), ("busy", [1, 1, 1, 1])] {
                     let token = try await client.admit(pid)
                     for (item, value) in zip(try await client.items(token), values) {
-                        #expect(try await client.post("/api/answer", json: ["token": token, "item": item.key, "value": value])
+                        #expect(
+                            try await client.post(
+                                "/api/answer", json: ["token": token, "item": item.key, "value": value]
+                            )
                             .status == 200)
                     }
-                    if pid != "busy" { #expect(try await client.post("/api/finish", json: ["token": token]).status == 200) }
+                    if pid != "busy" {
+                        #expect(try await client.post("/api/finish", json: ["token": token]).status == 200)
+                    }
                 }
                 let status = try await client.fetch("/admin/status", headers: auth)
                 let preview = status.json["qcPreview"] as? [String: Any]
-                #expect(preview?["finished"] as? Int == 2 && preview?["accept"] as? Int == 1 && preview?["reject"] as? Int == 1,
+                #expect(
+                    preview?["finished"] as? Int == 2 && preview?["accept"] as? Int == 1
+                        && preview?["reject"] as? Int == 1,
                     "\(status.body)")
                 let rejected = preview?["rejected"] as? [[String: Any]]
                 #expect((rejected?.first?["reason"] as? String)?.contains("straight-lining") == true)
@@ -324,7 +341,8 @@ import Testing
                         #expect(r.body.contains("not a valid id"), "\(path)?\(query)")
                     }
                 }
-                let fine = try await client.fetch("/start?workerId=W-1_a.b:c&assignmentId=\(String(repeating: "A", count: 128))")
+                let fine = try await client.fetch(
+                    "/start?workerId=W-1_a.b:c&assignmentId=\(String(repeating: "A", count: 128))")
                 #expect(fine.status == 303)
             }
         }
@@ -341,19 +359,26 @@ import Testing
                 let item = try await client.items(token)[0].key
                 let body = "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1}"
                 for type in ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", nil] {
-                    let r = try await client.execute(.init("/api/answer", method: .post,
-                        headers: type.map { [.contentType: $0] } ?? [:], body: ByteBuffer(string: body)))
+                    let r = try await client.execute(
+                        .init(
+                            "/api/answer", method: .post,
+                            headers: type.map { [.contentType: $0] } ?? [:], body: ByteBuffer(string: body)))
                     #expect(r.head.status.code == 415, "\(type ?? "no type")")
                 }
-                let repeated = try await client.post("/api/answer",
+                let repeated = try await client.post(
+                    "/api/answer",
                     "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1, \"val\\u0075e\": 4}")
                 #expect(repeated.status == 400)
                 #expect(repeated.json["error"] as? String == "malformed JSON: key 'value' repeats in an object")
-                let nested = try await client.post("/api/answer",
-                    "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1, \"x\": {\"a\": 1, \"a\": [{\"b\": \"a\"}]}}")
+                let nested = try await client.post(
+                    "/api/answer",
+                    "{\"token\": \"\(token)\", \"item\": \"\(item)\", \"value\": 1, \"x\": {\"a\": 1, \"a\": [{\"b\": \"a\"}]}}"
+                )
                 #expect(nested.json["error"] as? String == "malformed JSON: key 'a' repeats in an object")
-                let charset = try await client.execute(.init("/api/answer", method: .post,
-                    headers: [.contentType: "Application/JSON; charset=utf-8"], body: ByteBuffer(string: body)))
+                let charset = try await client.execute(
+                    .init(
+                        "/api/answer", method: .post,
+                        headers: [.contentType: "Application/JSON; charset=utf-8"], body: ByteBuffer(string: body)))
                 #expect(charset.head.status.code == 200)
             }
         }
@@ -361,14 +386,15 @@ import Testing
         #expect(answers.values.map(\.count).reduce(0, +) == 1)
     }
 
-    @Test(arguments: [
-        ("{\"a\": 1, \"b\": {\"a\": 2}}", nil),
-        ("{\"a\": \"a\", \"b\": \"a\"}", nil),
-        ("[{\"a\": 1}, {\"a\": 2}]", nil),
-        ("{\"a\\\"\": 1, \"a\": 2}", nil),
-        ("{\"a\": 1, \"a\": 2}", "a"),
-        ("{\"k\": [1, {\"x\": 1, \"y\": 2, \"x\": 3}]}", "x"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("{\"a\": 1, \"b\": {\"a\": 2}}", nil),
+            ("{\"a\": \"a\", \"b\": \"a\"}", nil),
+            ("[{\"a\": 1}, {\"a\": 2}]", nil),
+            ("{\"a\\\"\": 1, \"a\": 2}", nil),
+            ("{\"a\": 1, \"a\": 2}", "a"),
+            ("{\"k\": [1, {\"x\": 1, \"y\": 2, \"x\": 3}]}", "x"),
+        ] as [(String, String?)])
     func repeatedKeysAreFound(json: String, key: String?) {
         #expect(StudyServer.repeatedKey(in: Data(json.utf8)) == key)
     }

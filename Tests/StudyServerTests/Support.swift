@@ -92,13 +92,17 @@ struct Exchange {
 extension TestClient {
     func fetch(_ uri: String, headers: HTTPFields = [:]) async throws -> Exchange {
         let r = try await execute(.init(uri, method: .get, headers: headers))
-        return Exchange(status: r.head.status.code, headers: r.head.headerFields, body: r.body.map { String(buffer: $0) } ?? "")
+        return Exchange(
+            status: r.head.status.code, headers: r.head.headerFields, body: r.body.map { String(buffer: $0) } ?? "")
     }
 
     func post(_ uri: String, _ text: String) async throws -> Exchange {
-        let r = try await execute(.init(uri, method: .post, headers: [.contentType: "application/json"],
-            body: ByteBuffer(string: text)))
-        return Exchange(status: r.head.status.code, headers: r.head.headerFields, body: r.body.map { String(buffer: $0) } ?? "")
+        let r = try await execute(
+            .init(
+                uri, method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: text)))
+        return Exchange(
+            status: r.head.status.code, headers: r.head.headerFields, body: r.body.map { String(buffer: $0) } ?? "")
     }
 
     func post(_ uri: String, json: [String: Any]) async throws -> Exchange {
@@ -118,9 +122,11 @@ extension TestClient {
     /// The item keys of a session page, in order.
     func items(_ token: String) async throws -> [(key: String, answer: String?)] {
         let page = try await fetch("/session/\(token)").body
-        guard let start = page.range(of: "id=\"explicable-page\">"), let end = page.range(of: "</script>", range: start.upperBound..<page.endIndex)
+        guard let start = page.range(of: "id=\"explicable-page\">"),
+            let end = page.range(of: "</script>", range: start.upperBound..<page.endIndex)
         else { return [] }
-        let json = try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8)) as! [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(page[start.upperBound..<end.lowerBound].utf8)) as! [String: Any]
         return (json["items"] as! [[String: Any]]).map { ($0["key"] as! String, $0["answer"] as? String) }
     }
 }

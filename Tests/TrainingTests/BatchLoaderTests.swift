@@ -43,13 +43,15 @@ struct BatchLoaderTests {
             bytes.withUnsafeBufferPointer { b in
                 table.withUnsafeBufferPointer { t in
                     out.withUnsafeMutableBufferPointer { o in
-                        BatchLoader.crop(b.baseAddress!, into: o.baseAddress!, dy: dy, dx: dx, flip: flip, table: t.baseAddress!)
+                        BatchLoader.crop(
+                            b.baseAddress!, into: o.baseAddress!, dy: dy, dx: dx, flip: flip, table: t.baseAddress!)
                     }
                 }
             }
         }
         func source(_ c: Int, _ y: Int, _ x: Int) -> Float {
-            y < 0 || y > 31 || x < 0 || x > 31 ? expected(0, channel: c) : expected(bytes[c * 1024 + y * 32 + x], channel: c)
+            y < 0 || y > 31 || x < 0 || x > 31
+                ? expected(0, channel: c) : expected(bytes[c * 1024 + y * 32 + x], channel: c)
         }
         // Offset 4 on both axes is the image itself.
         crop(dy: 4, dx: 4, flip: false)

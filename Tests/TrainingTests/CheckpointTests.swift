@@ -92,6 +92,8 @@ struct CheckpointTests {
                 _ = try? Checkpoint.decode(bytes, file: "c.ckpt")
             }
         }
-        for length in stride(from: 0, to: 400, by: 7) { _ = try? Checkpoint.decode(data.prefix(length), file: "c.ckpt") }
+        for length in stride(from: 0, to: 400, by: 7) {
+            _ = try? Checkpoint.decode(data.prefix(length), file: "c.ckpt")
+        }
     }
 }

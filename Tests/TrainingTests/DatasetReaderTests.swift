@@ -36,7 +36,10 @@ struct DatasetReaderTests {
         ]
         for (data, image, label, x, y, rgb) in cases {
             #expect(data.labels[image] == label, "label of image \(image)")
-            guard case .images(let bytes) = data.samples else { Issue.record("not images"); return }
+            guard case .images(let bytes) = data.samples else {
+                Issue.record("not images")
+                return
+            }
             let planes = (0..<3).map { bytes[image * 3072 + $0 * 1024 + y * 32 + x] }
             #expect(planes == rgb, "image \(image), pixel (\(x), \(y))")
         }
@@ -64,7 +67,10 @@ struct DatasetReaderTests {
         #expect(subset.labels.filter { $0 == 0 }.count == 3)
         #expect(subset.labels.filter { $0 == 1 }.count == 1 && subset.labels.filter { $0 == 2 }.count == 1)
         // Each kept sample keeps its own label.
-        guard case .features(let values, _) = subset.samples else { Issue.record("not features"); return }
+        guard case .features(let values, _) = subset.samples else {
+            Issue.record("not features")
+            return
+        }
         for (v, y) in zip(values, subset.labels) { #expect(labels[Int(v)] == y) }
     }
 
@@ -84,9 +90,12 @@ struct DatasetReaderTests {
         let folder = try temporaryFolder()
         let file = folder.appendingPathComponent("test_batch.bin")
         try cifarRecords(labels: [[1], [2]]).dropLast().write(to: file)
-        let error = try #require(throws: ExplicableError.self) { try DatasetReader.cifar10(folder: folder, split: .test) }
+        let error = try #require(throws: ExplicableError.self) {
+            try DatasetReader.cifar10(folder: folder, split: .test)
+        }
         #expect(error.kind == .badInput && error.file == file.path)
-        #expect(error.message.contains("wrong file size: 6145 bytes is not a positive multiple of the 3073-byte record"))
+        #expect(
+            error.message.contains("wrong file size: 6145 bytes is not a positive multiple of the 3073-byte record"))
         try Data().write(to: file)
         #expect(throws: ExplicableError.self) { try DatasetReader.cifar10(folder: folder, split: .test) }
     }
@@ -95,20 +104,28 @@ struct DatasetReaderTests {
         let folder = try temporaryFolder()
         let file = folder.appendingPathComponent("test_batch.bin")
         try cifarRecords(labels: [[1], [9], [10]]).write(to: file)
-        let error = try #require(throws: ExplicableError.self) { try DatasetReader.cifar10(folder: folder, split: .test) }
+        let error = try #require(throws: ExplicableError.self) {
+            try DatasetReader.cifar10(folder: folder, split: .test)
+        }
         #expect(error.description == "\(file.path): record 2: label byte 10 is out of range 0…9")
         // CIFAR-100: a fine label of 100, and a coarse label of 20 even when reading fine labels.
         try cifarRecords(labels: [[0, 100]]).write(to: folder.appendingPathComponent("test.bin"))
-        let fine = try #require(throws: ExplicableError.self) { try DatasetReader.cifar100(folder: folder, split: .test) }
+        let fine = try #require(throws: ExplicableError.self) {
+            try DatasetReader.cifar100(folder: folder, split: .test)
+        }
         #expect(fine.message == "record 0: label byte 100 is out of range 0…99")
         try cifarRecords(labels: [[20, 5]]).write(to: folder.appendingPathComponent("test.bin"))
-        let coarse = try #require(throws: ExplicableError.self) { try DatasetReader.cifar100(folder: folder, split: .test) }
+        let coarse = try #require(throws: ExplicableError.self) {
+            try DatasetReader.cifar100(folder: folder, split: .test)
+        }
         #expect(coarse.message == "record 0: label byte 1 is 20, out of range 0…19")
     }
 
     @Test func namesTheMissingFileAndHowToFetchIt() throws {
         let folder = try temporaryFolder()
-        let error = try #require(throws: ExplicableError.self) { try DatasetReader.cifar10(folder: folder, split: .train) }
+        let error = try #require(throws: ExplicableError.self) {
+            try DatasetReader.cifar10(folder: folder, split: .train)
+        }
         #expect(error.kind == .missingData)
         #expect(error.message.contains(folder.appendingPathComponent("data_batch_1.bin").path))
         #expect(error.message.contains("explicable data fetch cifar10"))
@@ -122,10 +139,19 @@ struct DatasetReaderTests {
 
     @Test(arguments: [
         ("features-nan.npy", "labels-train.npy", "features-nan.npy: row 7, column 2 is nan (features must be finite)"),
-        ("features-f8.npy", "labels-train.npy", "features-f8.npy: features must be a 2-D float32 (<f4) array N×D, got <f8 of shape [60, 4]"),
+        (
+            "features-f8.npy", "labels-train.npy",
+            "features-f8.npy: features must be a 2-D float32 (<f4) array N×D, got <f8 of shape [60, 4]"
+        ),
         ("features-train.npy", "labels-short.npy", "labels-short.npy: 59 labels for the 60 feature rows of"),
-        ("features-train.npy", "labels-out-of-range.npy", "labels-out-of-range.npy: label 11 is 3, out of range 0…2 for 3 classes"),
-        ("features-train.npy", "features-train.npy", "features-train.npy: labels must be int64 (<i8) or uint8 (|u1), got <f4"),
+        (
+            "features-train.npy", "labels-out-of-range.npy",
+            "labels-out-of-range.npy: label 11 is 3, out of range 0…2 for 3 classes"
+        ),
+        (
+            "features-train.npy", "features-train.npy",
+            "features-train.npy: labels must be int64 (<i8) or uint8 (|u1), got <f4"
+        ),
     ])
     func rejectsBadFeatureData(_ features: String, _ labels: String, _ expected: String) throws {
         let classes = try ClassSet.readTSV(fixtureURL("classes.tsv"))

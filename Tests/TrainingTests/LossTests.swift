@@ -72,7 +72,10 @@ struct LossTests {
     }
 
     @Test func matrixKindAndClassesAreChecked() {
-        #expect(throws: ExplicableError(.invalidArgument, "wlf needs a similarity matrix, but 'test' is a distance; convert it first")) {
+        #expect(
+            throws: ExplicableError(
+                .invalidArgument, "wlf needs a similarity matrix, but 'test' is a distance; convert it first")
+        ) {
             try Loss.weighted(similarity: distance, classes: classes)
         }
         #expect(
@@ -82,8 +85,11 @@ struct LossTests {
             try Loss.softLabels(distance: similarity, beta: 1, classes: classes)
         }
         let four = try! ClassSet(name: "four", labels: ["cat", "dog", "car", "ship"])
-        #expect(throws: ExplicableError(
-                .invalidArgument, "wlf: the matrix is over 3 classes (cat, dog, car), the model over 4 (cat, dog, car …)")) {
+        #expect(
+            throws: ExplicableError(
+                .invalidArgument,
+                "wlf: the matrix is over 3 classes (cat, dog, car), the model over 4 (cat, dog, car …)")
+        ) {
             try Loss.weighted(similarity: similarity, classes: four)
         }
         let reordered = try! ClassSet(name: "toy", labels: ["cat", "car", "dog"])

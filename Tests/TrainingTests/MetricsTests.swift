@@ -8,7 +8,8 @@ struct MetricsTests {
     func matrix() throws -> EvaluationMatrix {
         let classes = try ClassSet(name: "t", labels: ["a", "b", "c"])
         let s = ClassMatrix(
-            classes: classes, kind: .similarity, values: [4, 3, 0.5, 2.5, 4, 1, 0, 1, 4], provenance: .init(source: "t"))
+            classes: classes, kind: .similarity, values: [4, 3, 0.5, 2.5, 4, 1, 0, 1, 4], provenance: .init(source: "t")
+        )
         return try EvaluationMatrix(s, classes: classes)
     }
 
@@ -68,7 +69,8 @@ struct MetricsTests {
         // risks a: 0.15 + 1.8 = 1.95, b: 0.45 + 1.35 = 1.8, c: 1.575 + 0.3 = 1.875 → b.
         let p: [Float] = probabilities + [0.45, 0.1, 0.45]
         let (argmax, _) = Metrics.evaluate(
-            probabilities: p, labels: labels + [1], classCount: 3, matrix: try matrix(), threshold: 2, decoding: .argmax)
+            probabilities: p, labels: labels + [1], classCount: 3, matrix: try matrix(), threshold: 2, decoding: .argmax
+        )
         let (crm, m) = Metrics.evaluate(
             probabilities: p, labels: labels + [1], classCount: 3, matrix: try matrix(), threshold: 2, decoding: .crm)
         #expect(argmax == [1, 2, 2, 0, 0])

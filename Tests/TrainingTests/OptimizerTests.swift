@@ -46,8 +46,10 @@ struct OptimizerTests {
         let sgd = SGD(parameters: [p1], learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01)
         let adam = AdamW(parameters: [p2], learningRate: 0.01)
         for t in 1...2 {
-            gradient(t, p1); sgd.step()
-            gradient(t, p2); adam.step()
+            gradient(t, p1)
+            sgd.step()
+            gradient(t, p2)
+            adam.step()
         }
         let (q1, q2, fresh) = (parameter(), parameter(), parameter())
         q1.value.copy(from: p1.value)
@@ -59,14 +61,19 @@ struct OptimizerTests {
         adam2.stepCount = adam.stepCount
         adam2.firstMoments[0].copy(from: adam.firstMoments[0])
         adam2.secondMoments[0].copy(from: adam.secondMoments[0])
-        gradient(3, p1); sgd.step()
-        gradient(3, q1); sgd2.step()
-        gradient(3, p2); adam.step()
-        gradient(3, q2); adam2.step()
+        gradient(3, p1)
+        sgd.step()
+        gradient(3, q1)
+        sgd2.step()
+        gradient(3, p2)
+        adam.step()
+        gradient(3, q2)
+        adam2.step()
         #expect(p1.value.values == q1.value.values && p2.value.values == q2.value.values)
         // Without the restored buffers the third step differs.
         let sgd3 = SGD(parameters: [fresh], learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01)
-        gradient(3, fresh); sgd3.step()
+        gradient(3, fresh)
+        sgd3.step()
         #expect(fresh.value.values != p1.value.values)
     }
 

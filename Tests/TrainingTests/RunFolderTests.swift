@@ -43,15 +43,19 @@ struct RunFolderTests {
         let url = try temporaryFolder()
         let folder = RunFolder(url)
         try NPYArray(shape: [3], storage: .int64([0, 1, 3])).write(to: folder.file(.labels))
-        #expect(throws: ExplicableError.badInput(
-            "entry 2 is 3, not a class index of the model's 3 classes", file: folder.file(.labels).path)
+        #expect(
+            throws: ExplicableError.badInput(
+                "entry 2 is 3, not a class index of the model's 3 classes", file: folder.file(.labels).path)
         ) { try folder.readClassVector(.labels, classCount: 3) }
-        #expect(throws: ExplicableError(
-            .missingData, "missing (not a run folder of 'explicable train --out')", file: folder.file(.predictions).path)
+        #expect(
+            throws: ExplicableError(
+                .missingData, "missing (not a run folder of 'explicable train --out')",
+                file: folder.file(.predictions).path)
         ) { try folder.readClassVector(.predictions, classCount: 3) }
         try Data("{\"epoch\": 1}\n".utf8).write(to: folder.file(.history))
-        #expect(throws: ExplicableError.badInput(
-            "not an epoch record (epoch, train_loss)", file: folder.file(.history).path, line: 1)
+        #expect(
+            throws: ExplicableError.badInput(
+                "not an epoch record (epoch, train_loss)", file: folder.file(.history).path, line: 1)
         ) { try folder.readHistory() }
     }
 

@@ -8,15 +8,18 @@ import Training
 /// the command's defaults (moved here from explicableTests/TrainCommandTests, which keeps only the CLI).
 struct TrainCommandLogicTests {
     /// `train --dataset features --arch mlp --hidden 8 …` with the command's other defaults.
-    func configuration(_ train: Dataset, loss: Loss? = nil, epochs: Int, batchSize: Int, learningRate: Double = 0.05,
-        seed: UInt64 = 0) -> TrainingConfiguration
-    {
-        TrainingConfiguration(architecture: .mlp, hiddenWidths: [8], loss: loss ?? .crossEntropy(classCount: 3),
+    func configuration(
+        _ train: Dataset, loss: Loss? = nil, epochs: Int, batchSize: Int, learningRate: Double = 0.05,
+        seed: UInt64 = 0
+    ) -> TrainingConfiguration {
+        TrainingConfiguration(
+            architecture: .mlp, hiddenWidths: [8], loss: loss ?? .crossEntropy(classCount: 3),
             learningRate: learningRate, epochs: epochs, batchSize: batchSize, seed: seed, training: train)
     }
 
     func session(_ trainer: Trainer, test: Dataset, folder: URL?) throws -> TrainingSession {
-        try TrainingSession(trainer: trainer, test: test, matrix: nil, threshold: 2, decoding: .argmax,
+        try TrainingSession(
+            trainer: trainer, test: test, matrix: nil, threshold: 2, decoding: .argmax,
             folder: folder.map(RunFolder.init))
     }
 
@@ -49,8 +52,10 @@ struct TrainCommandLogicTests {
         let ce = try Trainer(configuration: configuration(train, epochs: 2, batchSize: 10), training: train)
         #expect(try session(ce, test: test, folder: nil).run() != nil)
         let s = try NPYArray.read(fixtureURL("similarity.npy")).doubles
-        let similarity = ClassMatrix(classes: train.classes, kind: .similarity, values: s, provenance: .init(source: "file"))
-        let wlf = configuration(train, loss: try .weighted(similarity: similarity, scale: 1, classes: train.classes),
+        let similarity = ClassMatrix(
+            classes: train.classes, kind: .similarity, values: s, provenance: .init(source: "file"))
+        let wlf = configuration(
+            train, loss: try .weighted(similarity: similarity, scale: 1, classes: train.classes),
             epochs: 1, batchSize: 10, learningRate: 0.01)
         let tuned = try Trainer(configuration: wlf, training: train, initial: ce.checkpoint())
         var top1: [Double] = []
@@ -80,7 +85,8 @@ struct TrainCommandLogicTests {
             Issue.record("a damaged batch was accepted")
         } catch {
             #expect(error.isMalformedInput, "\(error)")
-            #expect(error.description.hasPrefix("\(batch.path)/data_batch_3.bin: wrong file size: 6151 bytes"), "\(error)")
+            #expect(
+                error.description.hasPrefix("\(batch.path)/data_batch_3.bin: wrong file size: 6151 bytes"), "\(error)")
         }
     }
 }

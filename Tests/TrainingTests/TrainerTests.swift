@@ -26,8 +26,10 @@ struct TrainerTests {
         #expect(last < first - 0.1, "losses \(losses)")
         // Better than chance (10%) on held-out images.
         let few = try test.stratifiedSubset(500, seed: 0)
-        let p = Evaluator.probabilities(model: trainer.model, dataset: few, normalization: trainer.configuration.normalization)
-        let m = Metrics.evaluate(probabilities: p, labels: few.labels, classCount: 10, matrix: nil, threshold: 2, decoding: .argmax)
+        let p = Evaluator.probabilities(
+            model: trainer.model, dataset: few, normalization: trainer.configuration.normalization)
+        let m = Metrics.evaluate(
+            probabilities: p, labels: few.labels, classCount: 10, matrix: nil, threshold: 2, decoding: .argmax)
         #expect(m.metrics.top1 > 0.15, "top-1 \(m.metrics.top1)")
     }
 
@@ -37,7 +39,8 @@ struct TrainerTests {
         let subset = try train.stratifiedSubset(64, seed: seed)
         let trainer =
             try resumeFrom.map { try Trainer(resuming: $0, training: subset) }
-            ?? Trainer(configuration: cifarConfiguration(subset, epochs: 2, batchSize: 16, seed: seed), training: subset)
+            ?? Trainer(
+                configuration: cifarConfiguration(subset, epochs: 2, batchSize: 16, seed: seed), training: subset)
         try trainer.run(stopAfter: stopAfter)
         return trainer.checkpoint()
     }
@@ -88,7 +91,8 @@ struct TrainerTests {
         let trainer = try Trainer(configuration: config, training: train)
         try trainer.run()
         let p = Evaluator.probabilities(model: trainer.model, dataset: test, normalization: config.normalization)
-        let m = Metrics.evaluate(probabilities: p, labels: test.labels, classCount: 3, matrix: nil, threshold: 2, decoding: .argmax)
+        let m = Metrics.evaluate(
+            probabilities: p, labels: test.labels, classCount: 3, matrix: nil, threshold: 2, decoding: .argmax)
         #expect(m.metrics.top1 > 0.9, "top-1 \(m.metrics.top1)")
     }
 
@@ -148,9 +152,11 @@ struct TrainerTests {
         let (train, _) = try featureData()
         guard case .features(var values, let d) = train.samples else { return }
         for k in 0..<d { values[17 * d + k] = 3e38 }  // finite, but overflows the first layer
-        let poisoned = Dataset(source: "t", samples: .features(values, dimension: d), labels: train.labels, classes: train.classes)
+        let poisoned = Dataset(
+            source: "t", samples: .features(values, dimension: d), labels: train.labels, classes: train.classes)
         let config = TrainingConfiguration(
-            architecture: .mlp, loss: .crossEntropy(classCount: 3), epochs: 1, batchSize: 4, seed: 3, training: poisoned)
+            architecture: .mlp, loss: .crossEntropy(classCount: 3), epochs: 1, batchSize: 4, seed: 3, training: poisoned
+        )
         let url = try temporaryFolder().appendingPathComponent("checkpoint.ckpt")
         let trainer = try Trainer(configuration: config, training: poisoned)
         var completed = 0

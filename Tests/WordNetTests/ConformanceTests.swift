@@ -49,10 +49,12 @@ struct WnReference: Decodable {
         #expect(reference.taxonomy_depth_n == taxonomy.taxonomyDepth["n"])
         #expect(reference.sets.count == 2 && reference.sets.map(\.synsets.count) == [10, 20])
         for simulateRoot in [false, true] {
-            let calculator = SimilarityCalculator(taxonomy: taxonomy, simulateRoot: simulateRoot, informationContent: false)
+            let calculator = SimilarityCalculator(
+                taxonomy: taxonomy, simulateRoot: simulateRoot, informationContent: false)
             for set in reference.sets {
                 let classes = try ClassSet(name: set.name, labels: set.labels, synsets: set.synsets)
-                let expected: [(Measure, [[Double]])] = simulateRoot
+                let expected: [(Measure, [[Double]])] =
+                    simulateRoot
                     ? [(.path, set.path_simulate_root), (.wup, set.wup_simulate_root), (.lch, set.lch_simulate_root)]
                     : [(.path, set.path), (.wup, set.wup), (.lch, set.lch)]
                 for (measure, values) in expected {
@@ -97,8 +99,10 @@ struct WnReference: Decodable {
         #expect(slice.graph.synsetCount < 200 && slice.graph.warnings.isEmpty)
         for measure in Measure.allCases {
             for simulateRoot in [false, true] {
-                let a = try SimilarityCalculator(taxonomy: taxonomy, simulateRoot: simulateRoot).matrix(measure, classes: classes)
-                let b = try SimilarityCalculator(taxonomy: slice, simulateRoot: simulateRoot).matrix(measure, classes: classes)
+                let a = try SimilarityCalculator(taxonomy: taxonomy, simulateRoot: simulateRoot).matrix(
+                    measure, classes: classes)
+                let b = try SimilarityCalculator(taxonomy: slice, simulateRoot: simulateRoot).matrix(
+                    measure, classes: classes)
                 #expect(a.values == b.values, "\(measure) simulate_root=\(simulateRoot)")
             }
         }

@@ -53,7 +53,8 @@ struct LMFReaderTests {
     }
 
     @Test func malformedXMLGivesFileLineColumn() throws {
-        let url = try writeXML("<?xml version=\"1.0\"?>\n<LexicalResource>\n  <Lexicon id=\"x\">\n  </Lexicn>\n</LexicalResource>\n")
+        let url = try writeXML(
+            "<?xml version=\"1.0\"?>\n<LexicalResource>\n  <Lexicon id=\"x\">\n  </Lexicn>\n</LexicalResource>\n")
         do {
             _ = try LMFReader.read(url)
             Issue.record("malformed XML was accepted")
@@ -66,57 +67,75 @@ struct LMFReaderTests {
     }
 
     @Test func truncatedFileIsAnError() throws {
-        try expectError("<?xml version=\"1.0\"?>\n<LexicalResource><Lexicon id=\"x\">", "Extra content at the end of the document", line: 2)  // libxml2's streaming wording
+        try expectError(
+            "<?xml version=\"1.0\"?>\n<LexicalResource><Lexicon id=\"x\">", "Extra content at the end of the document",
+            line: 2)  // libxml2's streaming wording
     }
 
     @Test func duplicateSynsetIDIsAnErrorAtTheSecondOccurrence() throws {
-        try expectError(lmf("""
-            <Synset id="t-1" partOfSpeech="n"/>
-            <Synset id="t-1" partOfSpeech="n"/>
-            """), "duplicate synset id 't-1' (first at line 4)", line: 5)
+        try expectError(
+            lmf(
+                """
+                <Synset id="t-1" partOfSpeech="n"/>
+                <Synset id="t-1" partOfSpeech="n"/>
+                """), "duplicate synset id 't-1' (first at line 4)", line: 5)
     }
 
     @Test func duplicateSenseAndEntryIDsAreErrors() throws {
-        try expectError(lmf("""
-            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s" synset="t-1"/><Sense id="s" synset="t-1"/></LexicalEntry>
-            <Synset id="t-1" partOfSpeech="n"/>
-            """), "duplicate sense id 's'", line: 4)
-        try expectError(lmf("""
-            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/></LexicalEntry>
-            <LexicalEntry id="e"><Lemma writtenForm="b" partOfSpeech="n"/></LexicalEntry>
-            """), "duplicate entry id 'e' (first at line 4)", line: 5)
+        try expectError(
+            lmf(
+                """
+                <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s" synset="t-1"/><Sense id="s" synset="t-1"/></LexicalEntry>
+                <Synset id="t-1" partOfSpeech="n"/>
+                """), "duplicate sense id 's'", line: 4)
+        try expectError(
+            lmf(
+                """
+                <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/></LexicalEntry>
+                <LexicalEntry id="e"><Lemma writtenForm="b" partOfSpeech="n"/></LexicalEntry>
+                """), "duplicate entry id 'e' (first at line 4)", line: 5)
     }
 
     @Test func relationToAMissingSynsetIsAnError() throws {
-        try expectError(lmf("""
-            <Synset id="t-1" partOfSpeech="n">
-              <SynsetRelation relType="hypernym" target="t-404"/>
-            </Synset>
-            """), "relation target 't-404' of synset 't-1' does not exist", line: 5)
+        try expectError(
+            lmf(
+                """
+                <Synset id="t-1" partOfSpeech="n">
+                  <SynsetRelation relType="hypernym" target="t-404"/>
+                </Synset>
+                """), "relation target 't-404' of synset 't-1' does not exist", line: 5)
     }
 
     @Test func senseOfAMissingSynsetIsAnError() throws {
-        try expectError(lmf("""
-            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/>
-            <Sense id="s" synset="t-404"/></LexicalEntry>
-            """), "sense 's' refers to synset 't-404', which does not exist", line: 5)
+        try expectError(
+            lmf(
+                """
+                <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/>
+                <Sense id="s" synset="t-404"/></LexicalEntry>
+                """), "sense 's' refers to synset 't-404', which does not exist", line: 5)
     }
 
     @Test func hypernymCycleIsAnError() throws {
-        try expectError(lmf("""
-            <Synset id="t-1" partOfSpeech="n"><SynsetRelation relType="hypernym" target="t-2"/></Synset>
-            <Synset id="t-2" partOfSpeech="n"><SynsetRelation relType="hypernym" target="t-1"/></Synset>
-            """), "hypernym cycle", line: nil)
+        try expectError(
+            lmf(
+                """
+                <Synset id="t-1" partOfSpeech="n"><SynsetRelation relType="hypernym" target="t-2"/></Synset>
+                <Synset id="t-2" partOfSpeech="n"><SynsetRelation relType="hypernym" target="t-1"/></Synset>
+                """), "hypernym cycle", line: nil)
     }
 
     @Test func missingRequiredAttributesAreErrors() throws {
         try expectError(lmf("<Synset partOfSpeech=\"n\"/>"), "<Synset> has no 'id' attribute", line: 4)
-        try expectError(lmf("""
-            <Synset id="t-1" partOfSpeech="n"><SynsetRelation target="t-1"/></Synset>
-            """), "<SynsetRelation> has no 'relType' attribute", line: 4)
-        try expectError(lmf("""
-            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s"/></LexicalEntry>
-            """), "<Sense id=\"s\"> has no 'synset' attribute", line: 4)
+        try expectError(
+            lmf(
+                """
+                <Synset id="t-1" partOfSpeech="n"><SynsetRelation target="t-1"/></Synset>
+                """), "<SynsetRelation> has no 'relType' attribute", line: 4)
+        try expectError(
+            lmf(
+                """
+                <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s"/></LexicalEntry>
+                """), "<Sense id=\"s\"> has no 'synset' attribute", line: 4)
     }
 
     @Test func fileWithoutLexiconIsRejected() throws {
@@ -124,24 +143,29 @@ struct LMFReaderTests {
     }
 
     @Test func synsetWithoutPartOfSpeechIsAWarningAndInferred() throws {
-        let url = try writeXML(lmf("""
-            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s" synset="t-1"/></LexicalEntry>
-            <Synset id="t-1"/>
-            <Synset id="t-2"/>
-            """))
+        let url = try writeXML(
+            lmf(
+                """
+                <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/><Sense id="s" synset="t-1"/></LexicalEntry>
+                <Synset id="t-1"/>
+                <Synset id="t-2"/>
+                """))
         let graph = try LMFReader.read(url)
         #expect(graph.synsetPOS == ["n", nil])
         #expect(graph.warnings.count == 2)
         #expect(graph.warnings[0].line == 5 && graph.warnings[0].message.contains("using 'n'"))
-        #expect(graph.warnings[1].line == 6 && graph.warnings[1].message.contains("no part of speech could be inferred"))
+        #expect(
+            graph.warnings[1].line == 6 && graph.warnings[1].message.contains("no part of speech could be inferred"))
     }
 
     @Test func senseRelationToAMissingTargetIsAWarning() throws {
-        let url = try writeXML(lmf("""
-            <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/>
-            <Sense id="s" synset="t-1"><SenseRelation relType="antonym" target="nowhere"/></Sense></LexicalEntry>
-            <Synset id="t-1" partOfSpeech="n"/>
-            """))
+        let url = try writeXML(
+            lmf(
+                """
+                <LexicalEntry id="e"><Lemma writtenForm="a" partOfSpeech="n"/>
+                <Sense id="s" synset="t-1"><SenseRelation relType="antonym" target="nowhere"/></Sense></LexicalEntry>
+                <Synset id="t-1" partOfSpeech="n"/>
+                """))
         let graph = try LMFReader.read(url)
         #expect(graph.warnings.count == 1 && graph.warnings[0].line == 5)
         #expect(graph.warnings[0].message.contains("sense relation target 'nowhere' does not exist"))
@@ -170,7 +194,8 @@ struct LMFReaderTests {
 
     @Test func externalEntitiesAreNeverRead() throws {
         let secret = try writeXML("TOP-SECRET-CONTENT", name: "secret.txt")
-        let url = try writeXML("""
+        let url = try writeXML(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource [ <!ENTITY xxe SYSTEM "file://\(secret.path)"> ]>
             <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">
@@ -193,14 +218,16 @@ struct LMFReaderTests {
     /// listener on 127.0.0.1 sees no connection either way.
     @Test func networkDTDAndEntitiesAreNotFetched() throws {
         let listener = try LoopbackListener()
-        let dtd = try writeXML("""
+        let dtd = try writeXML(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource SYSTEM "http://127.0.0.1:\(listener.port)/WN-LMF-1.3.dtd">
             <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">
             <Synset id="t-1" partOfSpeech="n"/></Lexicon></LexicalResource>
             """)
         #expect(try LMFReader.read(dtd).synsetCount == 1)
-        let entity = try writeXML("""
+        let entity = try writeXML(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource [ <!ENTITY probe SYSTEM "http://127.0.0.1:\(listener.port)/entity"> ]>
             <LexicalResource><Lexicon id="t" label="&probe;" language="en" email="e" license="l" version="1">
@@ -213,7 +240,8 @@ struct LMFReaderTests {
     /// One 50 KB internal entity referenced 20,000 times in one attribute once took minutes and
     /// gigabytes; the DOCTYPE's entity declaration is refused at once, at its line.
     @Test func attributeEntityExpansionIsRefusedAtOnce() throws {
-        let url = try writeXML("""
+        let url = try writeXML(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource [
             <!ENTITY e "\(String(repeating: "A", count: 50_000))">
@@ -224,13 +252,15 @@ struct LMFReaderTests {
         let start = Date()
         let error = try #require(throws: ExplicableError.self) { try LMFReader.read(url) }
         #expect(Date().timeIntervalSince(start) < 1)
-        #expect(error.description == "\(url.path):3:1: the DOCTYPE declares entity 'e'; WN-LMF files need no entity "
-            + "declarations, and they are refused")
+        #expect(
+            error.description == "\(url.path):3:1: the DOCTYPE declares entity 'e'; WN-LMF files need no entity "
+                + "declarations, and they are refused")
     }
 
     /// Parameter entities are declarations too.
     @Test func parameterEntityDeclarationIsRefused() throws {
-        try expectError("""
+        try expectError(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource [ <!ENTITY % p "x"> ]>
             <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1"/></LexicalResource>
@@ -258,7 +288,8 @@ struct LMFReaderTests {
             try (whole + tail).write(to: url)
             let error = try #require(throws: ExplicableError.self) { try LMFReader.read(url) }
             #expect(error.kind == .badInput && error.message.hasPrefix("cannot decompress"), "\(error)")
-            #expect(tail.count < 2 || error.message.contains("\(tail.count) bytes after the end of the gzip stream"),
+            #expect(
+                tail.count < 2 || error.message.contains("\(tail.count) bytes after the end of the gzip stream"),
                 "\(error)")
         }
         let text = try Data(contentsOf: fixture("mini.xml"))
@@ -287,7 +318,8 @@ struct LMFReaderTests {
             let previous = String(repeating: "&a\(i - 1);", count: 10)
             entities += "<!ENTITY a\(i) \"\(previous)\">\n"
         }
-        let url = try writeXML("""
+        let url = try writeXML(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource [ \(entities) ]>
             <LexicalResource><Lexicon id="t" label="T" language="en" email="e" license="l" version="1">

@@ -105,7 +105,9 @@ struct MeasureTests {
             _ = try calculator.matrix(.path, classes: classes)
             Issue.record("unmapped classes were accepted")
         } catch {
-            #expect(error.message.contains("class 0 'dog': ambiguous, 2 noun synsets: mini-D (a domesticated canid), mini-C"))
+            #expect(
+                error.message.contains(
+                    "class 0 'dog': ambiguous, 2 noun synsets: mini-D (a domesticated canid), mini-C"))
             #expect(error.message.contains("class 1 'unicorn': missing"))
             #expect(error.message.contains("class 2 'animal': missing (synset 'mini-404' is not in the wordnet)"))
         }

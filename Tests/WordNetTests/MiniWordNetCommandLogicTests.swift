@@ -27,7 +27,8 @@ struct MiniWordNetCommandLogicTests {
 
     /// `wordnet matrix --measure wup`: the table's header and first row.
     @Test func wupMatrixTable() throws {
-        let matrix = try SimilarityCalculator(taxonomy: taxonomy, informationContent: false).matrix(.wup, classes: classes)
+        let matrix = try SimilarityCalculator(taxonomy: taxonomy, informationContent: false).matrix(
+            .wup, classes: classes)
         #expect(matrix.kind == .similarity && matrix.classes.name == "mini-classes")
         let lines = matrix.table(digits: 3).split(separator: "\n")
         #expect(lines[0].split(separator: " ") == ["dog", "cat", "Rex", "companion"])
@@ -44,7 +45,9 @@ struct MiniWordNetCommandLogicTests {
         let data = try Data(contentsOf: out)
         switch format {
         case "npy": #expect(data.count == 128 + 16 * 8)
-        case "csv": #expect(String(decoding: data, as: UTF8.self).hasPrefix("class,dog,cat,Rex,companion\ndog,0.0,1.0,1.0,1.0\n"))
+        case "csv":
+            #expect(
+                String(decoding: data, as: UTF8.self).hasPrefix("class,dog,cat,Rex,companion\ndog,0.0,1.0,1.0,1.0\n"))
         default: #expect(String(decoding: data, as: UTF8.self).contains("\"kind\" : \"distance\""))
         }
     }
@@ -58,7 +61,10 @@ struct MiniWordNetCommandLogicTests {
         #expect(graph.synsetPOS[Int(dog)] == "n" && graph.synsetILI[Int(dog)] == "i7")
         #expect(graph.lemmas(of: dog) == ["dog", "Domestic Dog", "doggy"])
         #expect(graph.synsetDefinition[Int(dog)] == "a domesticated canid")
-        #expect(taxonomy.hypernymChain(of: dog).map { graph.displayName($0) } == ["animal", "object", "physical entity", "entity"])
+        #expect(
+            taxonomy.hypernymChain(of: dog).map { graph.displayName($0) } == [
+                "animal", "object", "physical entity", "entity",
+            ])
         #expect(graph.hypernyms(of: dog).dropFirst().map { graph.displayName($0) } == ["companion"])
         let rex = try #require(graph.synset(forID: "i9"))
         #expect(graph.synsetIDs[Int(rex)] == "mini-R" && graph.synsetILI[Int(rex)] == "i9")
@@ -92,8 +98,10 @@ struct MiniWordNetCommandLogicTests {
         #expect(Measure.allCases.map(\.rawValue) == ["path", "wup", "lch", "lca-height", "res", "lin", "jcn"])
         for measure in Measure.allCases {
             let ic = measure.usesInformationContent
-            let full = try SimilarityCalculator(taxonomy: taxonomy, informationContent: ic).matrix(measure, classes: classes)
-            let small = try SimilarityCalculator(taxonomy: slice, informationContent: ic).matrix(measure, classes: classes)
+            let full = try SimilarityCalculator(taxonomy: taxonomy, informationContent: ic).matrix(
+                measure, classes: classes)
+            let small = try SimilarityCalculator(taxonomy: slice, informationContent: ic).matrix(
+                measure, classes: classes)
             #expect(full.values.count == 16)
             #expect(zip(full.values, small.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(measure)")
         }

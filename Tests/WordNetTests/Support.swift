@@ -20,7 +20,8 @@ enum RealWordNet {
     }()
 
     static func taxonomy() throws -> Taxonomy {
-        try #require(FileManager.default.fileExists(atPath: url.path),
+        try #require(
+            FileManager.default.fileExists(atPath: url.path),
             "the real OEWN 2025 release is missing: expected \(url.path) (set EXPLICABLE_DATA)")
         return try loaded.get()
     }

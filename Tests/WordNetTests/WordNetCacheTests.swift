@@ -83,12 +83,14 @@ struct WordNetCacheTests {
         let (lmf, cache) = try setUp()
         _ = try cache.load(lmf)
         // Touched: same bytes, new modification time.
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: lmf.path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: lmf.path)
         #expect(isRebuilt(try cache.load(lmf).outcome))
         #expect(try cache.load(lmf).outcome == .loaded)
         // Changed: a synset more, different size.
         var xml = try String(contentsOf: lmf, encoding: .utf8)
-        xml = xml.replacingOccurrences(of: "</Lexicon>", with: "<Synset id=\"mini-NEW\" partOfSpeech=\"n\"/>\n</Lexicon>")
+        xml = xml.replacingOccurrences(
+            of: "</Lexicon>", with: "<Synset id=\"mini-NEW\" partOfSpeech=\"n\"/>\n</Lexicon>")
         try Data(xml.utf8).write(to: lmf)
         let reloaded = try cache.load(lmf)
         #expect(isRebuilt(reloaded.outcome))
@@ -188,7 +190,8 @@ struct WordNetCacheTests {
         let (lmf, _) = try setUp()
         let result = try WordNetCache.disabled.load(lmf)
         #expect(result.outcome == .disabled)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: lmf.deletingLastPathComponent().path) == ["mini.xml"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: lmf.deletingLastPathComponent().path) == ["mini.xml"])
         #expect(WordNetCache.disabled.snapshotURL(for: lmf) == nil)
     }
 
@@ -212,7 +215,8 @@ struct WordNetCacheTests {
 
     @Test func parseErrorsAreStillReported() throws {
         let (_, cache) = try setUp()
-        let url = try writeXML("<?xml version=\"1.0\"?>\n<LexicalResource>\n  <Lexicon id=\"x\">\n  </Lexicn>\n</LexicalResource>\n")
+        let url = try writeXML(
+            "<?xml version=\"1.0\"?>\n<LexicalResource>\n  <Lexicon id=\"x\">\n  </Lexicn>\n</LexicalResource>\n")
         #expect(throws: ExplicableError.self) { try cache.load(url) }
         let missing = url.deletingLastPathComponent().appendingPathComponent("missing.xml")
         #expect(throws: ExplicableError.self) { try cache.load(missing) }
@@ -221,7 +225,8 @@ struct WordNetCacheTests {
     /// The real OEWN 2025: the snapshot gives the graph a parse gives. Fails (never skips) when the file is missing.
     @Test func realWordNetSnapshotEqualsTheParse() throws {
         let url = RealWordNet.url
-        try #require(FileManager.default.fileExists(atPath: url.path),
+        try #require(
+            FileManager.default.fileExists(atPath: url.path),
             "the real OEWN 2025 release is missing: expected \(url.path) (set EXPLICABLE_DATA)")
         let cache = WordNetCache(.directory(try temporaryFolder()))
         let first = try cache.load(url)

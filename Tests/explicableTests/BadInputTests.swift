@@ -10,7 +10,8 @@ struct BadInputTests {
     func expectRefused(_ r: Run, _ file: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.status == 2, "\(r.err)", sourceLocation: sourceLocation)
         #expect(r.out.isEmpty, sourceLocation: sourceLocation)
-        #expect(r.err.hasPrefix("Error: \(file)") && r.err.contains(message), "\(r.err)", sourceLocation: sourceLocation)
+        #expect(
+            r.err.hasPrefix("Error: \(file)") && r.err.contains(message), "\(r.err)", sourceLocation: sourceLocation)
         #expect(r.err.filter { $0 == "\n" }.count == 1, "\(r.err)", sourceLocation: sourceLocation)
     }
 
@@ -18,14 +19,16 @@ struct BadInputTests {
     /// over ten minutes and 759 MB).
     @Test func wordnetEntityDeclarationsAreRefusedAtOnce() throws {
         let url = try temporaryFolder().appendingPathComponent("bomb.xml")
-        try Data("""
+        try Data(
+            """
             <?xml version="1.0"?>
             <!DOCTYPE LexicalResource [
             <!ENTITY e "\(String(repeating: "A", count: 50_000))">
             ]>
             <LexicalResource><Lexicon id="t" label="\(String(repeating: "&e;", count: 20_000))" language="en" email="e"
             license="l" version="1"><Synset id="t-1" partOfSpeech="n"/></Lexicon></LexicalResource>
-            """.utf8).write(to: url)
+            """.utf8
+        ).write(to: url)
         let start = Date()
         let r = try run("wordnet", "info", url.path)
         #expect(Date().timeIntervalSince(start) < 10)
@@ -37,10 +40,12 @@ struct BadInputTests {
         let folder = try temporaryFolder()
         let url = folder.appendingPathComponent("huge.npy")
         let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }\n"
-        try (Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
+        try
+            (Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0]) + Data(header.utf8)
             + Data(count: 64)).write(to: url)
         let db = folder.appendingPathComponent("m.sqlite").path
-        expectRefused(try run("matrix", "import", "huge", url.path, "--classes", "cifar10", "--db", db), url.path, "too large")
+        expectRefused(
+            try run("matrix", "import", "huge", url.path, "--classes", "cifar10", "--db", db), url.path, "too large")
         var arguments = featureArguments()
         arguments[arguments.firstIndex(of: "--features")! + 1] = url.path
         expectRefused(try runWithArguments(["train"] + arguments), url.path, "too large")
@@ -51,7 +56,10 @@ struct BadInputTests {
     func featureLabelsOutOfAnyRangeAreRefused(label: Int64) throws {
         let url = try temporaryFolder().appendingPathComponent("labels.npy")
         var labels = try NPYArray.read(URL(fileURLWithPath: trainingFixture("labels-train.npy")))
-        guard case .int64(var values) = labels.storage else { Issue.record("fixture labels are not int64"); return }
+        guard case .int64(var values) = labels.storage else {
+            Issue.record("fixture labels are not int64")
+            return
+        }
         values[5] = label
         labels = NPYArray(shape: labels.shape, storage: .int64(values))
         try labels.write(to: url)
@@ -65,11 +73,14 @@ struct BadInputTests {
     /// `evaluate`, `train --init` and `train --resume`, and nothing is written.
     @Test func craftedCheckpointsAreRefused() throws {
         let out = try temporaryFolder()
-        let t = try runWithArguments(["train"] + featureArguments() + ["--epochs", "1", "--batch-size", "10", "--out", out.path])
+        let t = try runWithArguments(
+            ["train"] + featureArguments() + ["--epochs", "1", "--batch-size", "10", "--out", out.path])
         #expect(t.status == 0, "\(t.err)")
         let good = try Checkpoint.read(out.appendingPathComponent("checkpoint.ckpt"))
         let data = featureArguments().dropFirst(6) + ["--dataset", "features"]
-        for (edit, message) in [("step", "'step' is -1"), ("shape", "which the file cannot hold"), ("width", "hiddenWidths")] {
+        for (edit, message) in [
+            ("step", "'step' is -1"), ("shape", "which the file cannot hold"), ("width", "hiddenWidths"),
+        ] {
             var bad = good
             switch edit {
             case "step": bad.header.step = -1
@@ -81,9 +92,14 @@ struct BadInputTests {
             try bad.write(to: file)
             let before = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             expectRefused(try runWithArguments(["evaluate", file.path] + data), file.path, message)
-            expectRefused(try runWithArguments(["train"] + featureArguments() + ["--init", file.path, "--out",
-                folder.appendingPathComponent("run").path]), file.path, message)
-            expectRefused(try runWithArguments(["train"] + featureArguments() + ["--resume", "--out", folder.path]),
+            expectRefused(
+                try runWithArguments(
+                    ["train"] + featureArguments() + [
+                        "--init", file.path, "--out",
+                        folder.appendingPathComponent("run").path,
+                    ]), file.path, message)
+            expectRefused(
+                try runWithArguments(["train"] + featureArguments() + ["--resume", "--out", folder.path]),
                 file.path, message)
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == before)
         }

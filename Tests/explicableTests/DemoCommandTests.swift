@@ -12,8 +12,10 @@ struct DemoCommandTests {
     @Test func demoOnATinySubsetWritesTheReportAndASummary() throws {
         let data = try dataFolder()
         let out = try temporaryFolder().appendingPathComponent("demo")
-        let r = try runWithArguments(["demo", "--out", out.path, "--data", data, "--subset", "200", "--test-subset", "200",
-            "--epochs", "1", "--ood-images", "20", "--corruptions", "jpeg"])
+        let r = try runWithArguments([
+            "demo", "--out", out.path, "--data", data, "--subset", "200", "--test-subset", "200",
+            "--epochs", "1", "--ood-images", "20", "--corruptions", "jpeg",
+        ])
         #expect(r.status == 0, "\(r.err)")
         let lines = r.out.split(separator: "\n").map(String.init)
         #expect(lines.count == 4, "\(r.out)")
@@ -21,14 +23,20 @@ struct DemoCommandTests {
         #expect(lines.dropFirst().first?.hasPrefix("Accuracy: ce ") == true)
         #expect(lines.last?.contains("4140 judgments (132.48 USD) where CIFAR-10H took 511000 labels") == true)
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
-        for id in ["summary", "matrices", "matrix-agreement", "models", "model-table", "ood", "ood-table", "audit", "notes"] {
+        for id in [
+            "summary", "matrices", "matrix-agreement", "models", "model-table", "ood", "ood-table", "audit", "notes",
+        ] {
             #expect(html.contains("id=\"\(id)\""), "section \(id)")
         }
         #expect(html.components(separatedBy: "<svg").count - 1 == 3 + 2 + 2)
-        for file in ["runs/ce/checkpoint.ckpt", "runs/wlf-chl/predictions.npy", "runs/wlf-chl/history.jsonl", "explicable.sqlite"] {
+        for file in [
+            "runs/ce/checkpoint.ckpt", "runs/wlf-chl/predictions.npy", "runs/wlf-chl/history.jsonl",
+            "explicable.sqlite",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
-        let stored = try LabelStore(path: out.appendingPathComponent("explicable.sqlite").path).matrixSummaries().map(\.name)
+        let stored = try LabelStore(path: out.appendingPathComponent("explicable.sqlite").path).matrixSummaries().map(
+            \.name)
         #expect(stored.contains("chl") && stored.contains("ihl") && stored.contains("ekl"), "\(stored)")
     }
 
@@ -36,7 +44,8 @@ struct DemoCommandTests {
         let db = try likertStore()
         // What `matrix build chl --from likert:…` and `matrix build ihl --from cifar10h` store.
         let store = try LabelStore(path: db)
-        let builder = MatrixBuilder(store: store, data: DataFolder(url: URL(fileURLWithPath: try dataFolder())),
+        let builder = MatrixBuilder(
+            store: store, data: DataFolder(url: URL(fileURLWithPath: try dataFolder())),
             taxonomy: { () throws(ExplicableError) -> Taxonomy in throw ExplicableError(.missingData, "not needed") })
         let sources: [(String, MatrixSource)] = [("chl", .likert(study: "cifar10-class-likert")), ("ihl", .cifar10h)]
         for (name, source) in sources {
@@ -44,7 +53,8 @@ struct DemoCommandTests {
             try store.saveMatrix(StoredMatrix(name: name, matrix: built.matrix, counts: built.counts))
         }
         let out = try temporaryFolder().appendingPathComponent("r.html").path
-        let r = try run("report", "--matrix", "chl", "--matrix", "ihl", "--study", "cifar10-class-likert", "--out", out,
+        let r = try run(
+            "report", "--matrix", "chl", "--matrix", "ihl", "--study", "cifar10-class-likert", "--out", out,
             "--db", db)
         #expect(r.status == 0 && r.out == "report: \(out)\n", "\(r.err)")
         let html = try String(contentsOfFile: out, encoding: .utf8)

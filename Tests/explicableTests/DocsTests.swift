@@ -40,12 +40,18 @@ struct DocsTests {
                 if let p = pending {
                     pending = nil
                     text = p.text + " " + text
-                    if text.hasSuffix("\\") { pending = (p.line, String(text.dropLast())); continue }
+                    if text.hasSuffix("\\") {
+                        pending = (p.line, String(text.dropLast()))
+                        continue
+                    }
                     found.append(document(url, p.line, text))
                     continue
                 }
                 guard text.hasPrefix("explicable ") else { continue }
-                if text.hasSuffix("\\") { pending = (n + 1, String(text.dropLast())); continue }
+                if text.hasSuffix("\\") {
+                    pending = (n + 1, String(text.dropLast()))
+                    continue
+                }
                 found.append(document(url, n + 1, text))
             }
         }
@@ -54,7 +60,9 @@ struct DocsTests {
 
     static func document(_ url: URL, _ line: Int, _ text: String) -> Documented {
         var command = text
-        if let comment = command.range(of: "  #") ?? command.range(of: " # ") { command = String(command[..<comment.lowerBound]) }
+        if let comment = command.range(of: "  #") ?? command.range(of: " # ") {
+            command = String(command[..<comment.lowerBound])
+        }
         command = command.replacingOccurrences(of: "[", with: " ").replacingOccurrences(of: "]", with: " ")
         let words = command.split(separator: " ").dropFirst().map(String.init).filter { $0 != "…" }
         return Documented(file: url.lastPathComponent, line: line, words: words)
@@ -92,7 +100,9 @@ struct DocsTests {
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { break }
                 guard line.hasPrefix("  "), !line.hasPrefix("   ") else { continue }
                 let name = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
-                guard !name.isEmpty, !name.hasPrefix("See"), name.allSatisfy({ $0.isLowercase || $0 == "-" }) else { continue }
+                guard !name.isEmpty, !name.hasPrefix("See"), name.allSatisfy({ $0.isLowercase || $0 == "-" }) else {
+                    continue
+                }
                 let full = path + [name]
                 if known.insert(full.joined(separator: " ")).inserted { try discover(full) }
             }

@@ -25,7 +25,8 @@ struct InstallTests {
     @Test func aCopiedBinaryFindsItsClassSetsTemplatesAndSpecs() throws {
         let folder = try temporaryFolder()
         let binary = folder.appendingPathComponent("bin/explicable")
-        try FileManager.default.createDirectory(at: binary.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: binary.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(
             at: productsFolder.appendingPathComponent("explicable"), to: binary)
         // A built-in class set (wordnet/cifar10.tsv) and the report template (templates/report.mustache).

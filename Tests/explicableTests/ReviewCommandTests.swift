@@ -23,12 +23,15 @@ struct ReviewCommandTests {
             try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
             var predictions = labels.map(Int64.init)
             for (i, shift) in wrong { predictions[i] = Int64((labels[i] + shift) % 10) }
-            try NPYArray(shape: [labels.count], storage: .int64(predictions)).write(to: run.appendingPathComponent("predictions.npy"))
+            try NPYArray(shape: [labels.count], storage: .int64(predictions)).write(
+                to: run.appendingPathComponent("predictions.npy"))
             try NPYArray(shape: [labels.count], storage: .uint8(labels.map(UInt8.init)))
                 .write(to: run.appendingPathComponent("labels.npy"))
             return run.path
         }
-        return (try write("resnet", wrong: [10: 1, 20: 1, 30: 1, 40: 1]), try write("wlf", wrong: [10: 1, 20: 2, 30: 3]))
+        return (
+            try write("resnet", wrong: [10: 1, 20: 1, 30: 1, 40: 1]), try write("wlf", wrong: [10: 1, 20: 2, 30: 3])
+        )
     }
 
     @Test func reviewThenReport() throws {
@@ -40,10 +43,13 @@ struct ReviewCommandTests {
         let db = folder.appendingPathComponent("s.sqlite").path
 
         // The shipped spec wants 50 images; these runs share only 3 mistakes: exit 1, one line.
-        let tooMany = try run("study", "review", resnet, wlf, "--out", folder.appendingPathComponent("x").path,
+        let tooMany = try run(
+            "study", "review", resnet, wlf, "--out", folder.appendingPathComponent("x").path,
             "--data", data, "--db", db)
         #expect(tooMany.status == 1 && tooMany.out.isEmpty)
-        #expect(tooMany.err == "Error: only 3 test images are misclassified by every run (resnet, wlf), but 50 were asked for\n")
+        #expect(
+            tooMany.err
+                == "Error: only 3 test images are misclassified by every run (resnet, wlf), but 50 were asked for\n")
 
         // Labels that are not the test set's: bad input, exit 2, one line.
         let shifted = folder.appendingPathComponent("shifted")
@@ -51,27 +57,35 @@ struct ReviewCommandTests {
         try FileManager.default.copyItem(atPath: resnet + "/predictions.npy", toPath: shifted.path + "/predictions.npy")
         var badLabels = labels.map(Int64.init)
         badLabels[0] = (badLabels[0] + 1) % 10
-        try NPYArray(shape: [10_000], storage: .int64(badLabels)).write(to: shifted.appendingPathComponent("labels.npy"))
-        let bad = try run("study", "review", shifted.path, "--images", "1", "--out", folder.appendingPathComponent("y").path,
+        try NPYArray(shape: [10_000], storage: .int64(badLabels)).write(
+            to: shifted.appendingPathComponent("labels.npy"))
+        let bad = try run(
+            "study", "review", shifted.path, "--images", "1", "--out", folder.appendingPathComponent("y").path,
             "--data", data, "--db", db)
         #expect(bad.status == 2 && bad.out.isEmpty)
         #expect(bad.err.hasPrefix("Error: \(shifted.path)/labels.npy: element 0 is "), "\(bad.err)")
         #expect(bad.err.filter { $0 == "\n" }.count == 1)
 
         // A small spec: the shipped one with 5 items per assignment, 2 ratings per item, no QC rules.
-        var spec = try JSONSerialization.jsonObject(with: Data(contentsOf: repositoryRoot
-            .appendingPathComponent("studies/cifar10-mistake-review.json"))) as! [String: Any]
+        var spec =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf:
+                        repositoryRoot
+                        .appendingPathComponent("studies/cifar10-mistake-review.json"))) as! [String: Any]
         spec["itemsPerAssignment"] = 5
         spec["ratingsPerItem"] = 2
         spec["qc"] = [String: Any]()
         let specFile = folder.appendingPathComponent("small.json")
         try JSONSerialization.data(withJSONObject: spec).write(to: specFile)
         let out = folder.appendingPathComponent("review")
-        let made = try run("study", "review", "--spec", specFile.path, resnet, wlf, "--images", "3", "--name", "review-e2e",
+        let made = try run(
+            "study", "review", "--spec", specFile.path, resnet, wlf, "--images", "3", "--name", "review-e2e",
             "--out", out.path, "--data", data, "--db", db)
         #expect(made.status == 0, "\(made.err)")
-        #expect(made.out == "study review-e2e: 3 images of 3 misclassified by every run, 5 items; 2 assignments written to "
-            + "\(out.path) (spec review-e2e.json, models review-models.json)\n", "\(made.out)")
+        #expect(
+            made.out == "study review-e2e: 3 images of 3 misclassified by every run, 5 items; 2 assignments written to "
+                + "\(out.path) (spec review-e2e.json, models review-models.json)\n", "\(made.out)")
 
         // The ratings of AuditTests/ReviewCommandLogicTests, imported and QC'd in-process (as `study import`
         // and `study qc` do): per item of image, shared 10; resnet's and wlf's on 20 and 30.
@@ -83,7 +97,8 @@ struct ReviewCommandTests {
             }
             var items: [Item]
         }
-        let mapping = try JSONDecoder().decode(Mapping.self, from: Data(contentsOf: out.appendingPathComponent("review-models.json")))
+        let mapping = try JSONDecoder().decode(
+            Mapping.self, from: Data(contentsOf: out.appendingPathComponent("review-models.json")))
         func key(_ image: Int, _ model: String) -> String {
             mapping.items.first { $0.testIndex == image && $0.models.contains(model) }!.item
         }
@@ -119,7 +134,9 @@ struct ReviewCommandTests {
         let testObject = try #require(comparisons[0]["test"] as? [String: Any])
         #expect(testObject["pValue"] != nil && testObject["method"] is String)
         let table = try run("study", "review-report", "review-e2e", "--db", db)
-        #expect(table.status == 0 && table.out.contains("resnet") && table.out.contains("20.0%") && table.out.contains("72.7%"),
+        #expect(
+            table.status == 0 && table.out.contains("resnet") && table.out.contains("20.0%")
+                && table.out.contains("72.7%"),
             "\(table.out)")
     }
 }

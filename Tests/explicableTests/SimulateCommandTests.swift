@@ -11,9 +11,11 @@ struct SimulateCommandTests {
     @Test func participantsTakeTheServedStudy() throws {
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("s.sqlite").path
-        let data = try requireSharedData("paper/cifar10_CHL_cmat.npy").deletingLastPathComponent().deletingLastPathComponent()
+        let data = try requireSharedData("paper/cifar10_CHL_cmat.npy").deletingLastPathComponent()
+            .deletingLastPathComponent()
         _ = try run("study", "create", spec, "--db", db)
-        let r = try run("study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "30", "--careless", "0.34",
+        let r = try run(
+            "study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "30", "--careless", "0.34",
             "--seed", "4", "--db", db, "--data", data.path)
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("30 simulated participants (") && r.out.contains("30 finished, 0 turned away"))
@@ -25,14 +27,18 @@ struct SimulateCommandTests {
     @Test func jsPsychFileImportsAndQCKeepsTheAttentive() throws {
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("s.sqlite").path, file = folder.appendingPathComponent("sim.json").path
-        let data = try requireSharedData("paper/cifar10_CHL_cmat.npy").deletingLastPathComponent().deletingLastPathComponent()
+        let data = try requireSharedData("paper/cifar10_CHL_cmat.npy").deletingLastPathComponent()
+            .deletingLastPathComponent()
         _ = try run("study", "create", spec, "--db", db)
-        let r = try run("study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "40", "--careless", "0",
+        let r = try run(
+            "study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "40", "--careless", "0",
             "--write-platform", "jspsych", "--out", file, "--db", db, "--data", data.path)
         #expect(r.status == 0 && r.out == "40 simulated participants (680 answers) written to \(file)\n", "\(r.err)")
         let imported = try run("study", "import", "cifar10-class-likert", file, "--format", "jspsych", "--db", db)
-        #expect(imported.status == 0 && imported.out.contains("680 answers added in 40 new submissions"), "\(imported.err)")
-        let bad = try run("study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "1",
+        #expect(
+            imported.status == 0 && imported.out.contains("680 answers added in 40 new submissions"), "\(imported.err)")
+        let bad = try run(
+            "study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "1",
             "--write-platform", "mturk", "--out", file, "--db", db)
         #expect(bad.status == 64 && bad.err.contains("--write-platform supports jspsych"))
     }
@@ -64,7 +70,8 @@ struct SimulateCommandTests {
             #expect(r.out.contains("\n\(design) "), "no row for \(design)")
         }
         let full = r.out.split(separator: "\n").first { $0.hasPrefix("full ") }.map(String.init) ?? ""
-        #expect(full.contains("4140") && full.contains("100.00%") && full.contains("0.81%") && full.contains("132.48 USD"),
+        #expect(
+            full.contains("4140") && full.contains("100.00%") && full.contains("0.81%") && full.contains("132.48 USD"),
             "\(r.out)")
     }
 }

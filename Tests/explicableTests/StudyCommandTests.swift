@@ -10,7 +10,11 @@ struct StudyCommandTests {
     @Test func createTasksImportQCStatusEndToEnd() throws {
         let db = try store()
         let create = try run("study", "create", spec, "--db", db)
-        #expect(create.status == 0 && create.out == "study cifar10-class-likert: class-pair-likert, 10 classes, 90 items × 46 ratings, 2 attention checks\n")
+        #expect(
+            create.status == 0
+                && create.out
+                    == "study cifar10-class-likert: class-pair-likert, 10 classes, 90 items × 46 ratings, 2 attention checks\n"
+        )
         let out = try temporaryFolder().path
         let tasks = try run("study", "tasks", "cifar10-class-likert", "--out", out, "--db", db)
         #expect(tasks.status == 0 && tasks.out == "276 assignments written to \(out)\n", "\(tasks.err)")
@@ -42,9 +46,12 @@ struct StudyCommandTests {
         #expect(status.out.hasPrefix("ratings: 0 of 4140"))
         // With --skip-bad-rows the good row goes in and the bad one is written out.
         let rejects = try temporaryFolder().appendingPathComponent("rejects.csv").path
-        let skipped = try run("study", "import", "cifar10-class-likert", csv.path, "--format", "long", "--db", db,
+        let skipped = try run(
+            "study", "import", "cifar10-class-likert", csv.path, "--format", "long", "--db", db,
             "--skip-bad-rows", rejects)
-        #expect(skipped.status == 0 && skipped.out == "\(csv.path): 2 rows, 1 answer added in 1 new submission; 1 row rejected\n")
+        #expect(
+            skipped.status == 0
+                && skipped.out == "\(csv.path): 2 rows, 1 answer added in 1 new submission; 1 row rejected\n")
         #expect(try String(contentsOfFile: rejects, encoding: .utf8).contains("3,\"unknown class 'unicorn'"))
     }
 
@@ -62,7 +69,10 @@ struct StudyCommandTests {
         let path = try temporaryFolder().appendingPathComponent("other.sqlite").path
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(path)'); c.execute('create table t (x)'); c.commit()"]
+        sqlite.arguments = [
+            "python3", "-c",
+            "import sqlite3; c = sqlite3.connect('\(path)'); c.execute('create table t (x)'); c.commit()",
+        ]
         try sqlite.run()
         sqlite.waitUntilExit()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -54,7 +54,8 @@ func runProcess(_ process: Process) throws -> Run {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+    return Run(
+        status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
         err: String(decoding: errBox.data, as: UTF8.self))
 }
 
@@ -74,7 +75,9 @@ final class LocalHTTPServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -101,7 +104,8 @@ final class LocalHTTPServer: @unchecked Sendable {
             let line = String(decoding: request.prefix(while: { $0 != 0x0D }), as: UTF8.self)
             let path = line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
             let (status, body) = routes[path] ?? (404, Data("not found".utf8))
-            var response = Data("HTTP/1.0 \(status) X\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+            var response = Data(
+                "HTTP/1.0 \(status) X\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
             response.append(body)
             response.withUnsafeBytes { raw in
                 var sent = 0

@@ -13,7 +13,8 @@ struct TorchExportTests {
     func export() throws -> (folder: URL, data: String) {
         let data = try dataFolder()
         let db = try temporaryFolder().appendingPathComponent("m.sqlite").path
-        _ = try run("matrix", "import", "paper-chl", data + "/paper/cifar10_CHL_cmat.npy", "--classes", "cifar10", "--db", db)
+        _ = try run(
+            "matrix", "import", "paper-chl", data + "/paper/cifar10_CHL_cmat.npy", "--classes", "cifar10", "--db", db)
         let folder = try temporaryFolder().appendingPathComponent("torch")
         let export = try run("matrix", "export", "paper-chl", "--torch", folder.path, "--db", db)
         #expect(export.status == 0, "\(export.err)")
@@ -47,10 +48,12 @@ struct TorchExportTests {
             np.save(sys.argv[1] + "/soft-4.npy", L.soft_label_targets(d, beta=4.0))
             """, folder.path)
         let classes = try ClassSetCatalogForTests.cifar10()
-        let chl = ClassMatrix(classes: classes, kind: .similarity,
+        let chl = ClassMatrix(
+            classes: classes, kind: .similarity,
             values: try NPYArray.read(URL(fileURLWithPath: data + "/paper/cifar10_CHL_cmat.npy")).doubles,
             provenance: .init(source: "paper"))
-        let distance = ClassMatrix(classes: classes, kind: .distance, values: chl.values.map { 4 - $0 },
+        let distance = ClassMatrix(
+            classes: classes, kind: .distance, values: chl.values.map { 4 - $0 },
             provenance: .init(source: "paper"))
         let wlf = try Loss.weighted(similarity: chl, scale: 2, classes: classes).targets
         let soft = try Loss.softLabels(distance: distance, beta: 4, classes: classes).targets
@@ -66,7 +69,8 @@ struct TorchExportTests {
         let (folder, _) = try export()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "py_compile"] + Self.pythonFiles.map { folder.appendingPathComponent($0).path }
+        process.arguments =
+            ["python3", "-m", "py_compile"] + Self.pythonFiles.map { folder.appendingPathComponent($0).path }
         let err = Pipe()
         process.standardError = err
         try process.run()
@@ -128,7 +132,8 @@ struct TorchExportTests {
             """, folder.path, tree.path, repositoryRoot.appendingPathComponent("wordnet/imagenet1k.tsv").path)
         let lines = out.split(separator: "\n").map(String.init)
         let samples = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [[Any]]
-        #expect(samples?.map { "\($0[0])=\($0[1])" } == ["n01440764/c.png=1", "n01443537/a.JPEG=0", "n01443537/b.jpg=0"])
+        #expect(
+            samples?.map { "\($0[0])=\($0[1])" } == ["n01440764/c.png=1", "n01443537/a.JPEG=0", "n01443537/b.jpg=0"])
         #expect(lines.count > 1 && lines[1].hasPrefix("refused:") && lines[1].contains("great_white_shark"), "\(out)")
     }
 
@@ -164,7 +169,8 @@ struct TorchExportTests {
             return
         }
         let classes = try ClassSetCatalogForTests.cifar10()
-        let chl = ClassMatrix(classes: classes, kind: .similarity,
+        let chl = ClassMatrix(
+            classes: classes, kind: .similarity,
             values: try NPYArray.read(URL(fileURLWithPath: data + "/paper/cifar10_CHL_cmat.npy")).doubles,
             provenance: .init(source: "paper"))
         let (predictions, metrics) = Metrics.evaluate(
@@ -176,8 +182,9 @@ struct TorchExportTests {
             return
         }
         #expect(pyPredictions.map { Int($0) } == predictions)
-        let json = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: torchRun.appendingPathComponent("metrics.json"))) as? [String: Any] ?? [:]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: torchRun.appendingPathComponent("metrics.json"))) as? [String: Any] ?? [:]
         func close(_ key: String, _ value: Double?) {
             guard let value, let python = json[key] as? Double else {
                 Issue.record("metrics.json lacks \(key)")
@@ -204,7 +211,8 @@ struct TorchExportTests {
         let top1 = (models?.first?["top1"] as? [String: Any])?["value"] as? Double
         #expect(top1.map { abs($0 - metrics.top1) < 1e-12 } == true)
 
-        let ood = try run("compare", torchRun.path, "--data", data, "--eval-matrix", "chl", "--ood", "--ood-images", "10")
+        let ood = try run(
+            "compare", torchRun.path, "--data", data, "--eval-matrix", "chl", "--ood", "--ood-images", "10")
         #expect(ood.status != 0 && ood.out.isEmpty)
         #expect(ood.err.contains("run torch-run has none"), "\(ood.err)")
     }

@@ -44,10 +44,13 @@ func integers(_ url: URL) throws -> [Int] {
 /// options at their defaults), made in-process.
 func featureCheckpoint() throws -> URL {
     let classes = try ClassSet.readTSV(URL(fileURLWithPath: trainingFixture("classes.tsv")))
-    let train = try DatasetReader.features(features: URL(fileURLWithPath: trainingFixture("features-train.npy")),
+    let train = try DatasetReader.features(
+        features: URL(fileURLWithPath: trainingFixture("features-train.npy")),
         labels: URL(fileURLWithPath: trainingFixture("labels-train.npy")), classes: classes)
-    let trainer = try Trainer(configuration: TrainingConfiguration(architecture: .mlp, loss: .crossEntropy(classCount: 3),
-        epochs: 2, batchSize: 10, training: train), training: train)
+    let trainer = try Trainer(
+        configuration: TrainingConfiguration(
+            architecture: .mlp, loss: .crossEntropy(classCount: 3),
+            epochs: 2, batchSize: 10, training: train), training: train)
     try trainer.run()
     let url = try temporaryFolder().appendingPathComponent("checkpoint.ckpt")
     try trainer.checkpoint().write(to: url)
@@ -75,7 +78,11 @@ struct TrainCommandTests {
         #expect((test["top1"] as? Double ?? 0) > 0.8, "\(test)")
         #expect(r.err.isEmpty, "stderr is not a terminal: no progress, and --json prints nothing else")
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["checkpoint.ckpt", "history.jsonl", "labels.npy", "metrics.json", "predictions.npy", "probabilities.npy"])
+        #expect(
+            files == [
+                "checkpoint.ckpt", "history.jsonl", "labels.npy", "metrics.json", "predictions.npy",
+                "probabilities.npy",
+            ])
         // The history holds the same per-epoch lines as --json printed.
         #expect(try String(contentsOf: out.appendingPathComponent("history.jsonl"), encoding: .utf8) == r.out)
         let predictions = try NPYArray.read(out.appendingPathComponent("predictions.npy"))
@@ -87,7 +94,8 @@ struct TrainCommandTests {
     /// checkpoint, byte for byte: TrainingTests/TrainCommandLogicTests.)
     @Test func stoppedAndResumedRunsSaySoOnStderr() throws {
         let part = try temporaryFolder().appendingPathComponent("part").path
-        let common = ["train"] + featureArguments() + ["--epochs", "3", "--batch-size", "16", "--seed", "7", "--out", part]
+        let common =
+            ["train"] + featureArguments() + ["--epochs", "3", "--batch-size", "16", "--seed", "7", "--out", part]
         let stopped = try runWithArguments(common + ["--max-steps", "5"])
         #expect(stopped.status == 0 && stopped.err.contains("stopped after step 5 of 12; continue with --resume"))
         #expect(!stopped.out.contains("final"), "\(stopped.out)")
@@ -131,7 +139,8 @@ struct TrainCommandTests {
     @Test func initWithACheckpointOfAnotherShapeIsRefused() throws {
         let checkpoint = try featureCheckpoint()
         let other = try runWithArguments(["train"] + featureArguments() + ["--hidden", "4", "--init", checkpoint.path])
-        #expect(other.status == 1 && other.out.isEmpty && other.err.hasPrefix("Error: --init: the checkpoint is a mlp"),
+        #expect(
+            other.status == 1 && other.out.isEmpty && other.err.hasPrefix("Error: --init: the checkpoint is a mlp"),
             "\(other.err)")
         #expect(other.err.filter { $0 == "\n" }.count == 1)
     }
@@ -140,7 +149,9 @@ struct TrainCommandTests {
         let out = try temporaryFolder().appendingPathComponent("run")
         let r = try runWithArguments(["train"] + featureArguments(train: "features-nan.npy") + ["--out", out.path])
         #expect(r.status == 2 && r.out.isEmpty)
-        #expect(r.err == "Error: \(trainingFixture("features-nan.npy")): row 7, column 2 is nan (features must be finite)\n")
+        #expect(
+            r.err == "Error: \(trainingFixture("features-nan.npy")): row 7, column 2 is nan (features must be finite)\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
@@ -157,17 +168,24 @@ struct TrainCommandTests {
     @Test func matrixNamesAreResolvedOrRefused() throws {
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("m.sqlite").path
-        let noStore = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2", "--db", db])
+        let noStore = try runWithArguments(
+            ["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2", "--db", db])
         #expect(noStore.status == 1 && noStore.out.isEmpty)
-        #expect(noStore.err.hasPrefix("Error: matrix 'my-chl-v2' is read from a label store, and there is no store at \(db)"),
+        #expect(
+            noStore.err.hasPrefix(
+                "Error: matrix 'my-chl-v2' is read from a label store, and there is no store at \(db)"),
             "\(noStore.err)")
         #expect(noStore.err.filter { $0 == "\n" }.count == 1)
         // A matrix stored with `matrix import` is found by name.
         let classes = try ClassSet.readTSV(URL(fileURLWithPath: trainingFixture("classes.tsv")))
-        let m = ClassMatrix(classes: classes, kind: .similarity, values: [4, 1, 0, 1, 4, 2, 0, 2, 4], provenance: .init(source: "t"))
+        let m = ClassMatrix(
+            classes: classes, kind: .similarity, values: [4, 1, 0, 1, 4, 2, 0, 2, 4], provenance: .init(source: "t"))
         try LabelStore(path: db).saveMatrix(StoredMatrix(name: "my-chl-v2", matrix: m))
-        let stored = try runWithArguments(["train"] + featureArguments() + ["--loss", "wlf", "--matrix", "my-chl-v2", "--db", db,
-            "--epochs", "1", "--batch-size", "10", "--json"])
+        let stored = try runWithArguments(
+            ["train"] + featureArguments() + [
+                "--loss", "wlf", "--matrix", "my-chl-v2", "--db", db,
+                "--epochs", "1", "--batch-size", "10", "--json",
+            ])
         #expect(stored.status == 0, "\(stored.err)")
         let line = try #require(try JSONSerialization.jsonObject(with: Data(stored.out.utf8)) as? [String: Any])
         #expect(line["epoch"] as? Int == 1)
@@ -180,8 +198,10 @@ struct TrainCommandTests {
         let evaluation = try temporaryFolder().appendingPathComponent("eval")
         let e = try runWithArguments(
             ["evaluate", checkpoint] + featureArguments().dropFirst(6)
-                + ["--dataset", "features", "--eval-matrix", trainingFixture("similarity.npy"), "--threshold", "2.5",
-                   "--out", evaluation.path])
+                + [
+                    "--dataset", "features", "--eval-matrix", trainingFixture("similarity.npy"), "--threshold", "2.5",
+                    "--out", evaluation.path,
+                ])
         #expect(e.status == 0, "\(e.err)")
         // The printed line, recomputed from the written predictions, the fixture labels and the fixture
         // similarities S (rows = true class, max 4): severity = mean of 4 − S[y][p] over the mistakes,
@@ -209,28 +229,36 @@ struct TrainCommandTests {
         var expected = String(format: "30 samples, argmax: top-1 %.2f%%  top-5 %.2f%%", top1, 100.0)
         if !mistakes.isEmpty {
             let severity = mistakeDistances.reduce(0, +) / Double(mistakes.count)
-            expected += String(format: "  severity %.3f  explicable %.1f%%", severity,
+            expected += String(
+                format: "  severity %.3f  explicable %.1f%%", severity,
                 100 * Double(explicable) / Double(mistakes.count))
         }
         expected += String(format: "  hd@1 %.3f  hd@5 %.3f", distances.reduce(0, +) / 30, rowMeans.reduce(0, +) / 30)
         #expect(e.out == expected + "\n")
         // --decode crm --json: one JSON object, the files in --out.
         let crmFolder = try temporaryFolder().appendingPathComponent("crm")
-        let j = try runWithArguments(["evaluate", checkpoint] + featureArguments().dropFirst(6)
-            + ["--dataset", "features", "--eval-matrix", trainingFixture("similarity.npy"), "--decode", "crm", "--json",
-               "--out", crmFolder.path])
+        let j = try runWithArguments(
+            ["evaluate", checkpoint] + featureArguments().dropFirst(6)
+                + [
+                    "--dataset", "features", "--eval-matrix", trainingFixture("similarity.npy"), "--decode", "crm",
+                    "--json",
+                    "--out", crmFolder.path,
+                ])
         #expect(j.status == 0, "\(j.err)")
         let metrics = try #require(try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as? [String: Any])
         #expect(metrics["decode"] as? String == "crm" && metrics["count"] as? Int == 30)
         #expect(metrics["explicable_mistake_rate"] != nil || metrics["mistakes"] as? Int == 0)
         #expect((metrics["per_class_accuracy"] as? [Double])?.count == 3)
         #expect(try NPYArray.read(crmFolder.appendingPathComponent("probabilities.npy")).shape == [30, 3])
-        let crm = try runWithArguments(["evaluate", checkpoint] + featureArguments().dropFirst(6) + ["--dataset", "features", "--decode", "crm"])
+        let crm = try runWithArguments(
+            ["evaluate", checkpoint] + featureArguments().dropFirst(6) + ["--dataset", "features", "--decode", "crm"])
         #expect(crm.status == 1 && crm.err.contains("--decode crm needs a matrix"))
         let damaged = try temporaryFolder().appendingPathComponent("bad.ckpt")
         try Data("nope".utf8).write(to: damaged)
-        let bad = try runWithArguments(["evaluate", damaged.path] + featureArguments().dropFirst(6) + ["--dataset", "features"])
-        #expect(bad.status == 2 && bad.err == "Error: \(damaged.path): not a valid checkpoint: missing EXPLCKPT magic\n")
+        let bad = try runWithArguments(
+            ["evaluate", damaged.path] + featureArguments().dropFirst(6) + ["--dataset", "features"])
+        #expect(
+            bad.status == 2 && bad.err == "Error: \(damaged.path): not a valid checkpoint: missing EXPLCKPT magic\n")
     }
 }
 
@@ -312,7 +340,9 @@ struct CIFARFetchTests {
         defer { server.stop() }
         let data = try temporaryFolder()
         // Without --md5 the official checksum is expected.
-        let r = try runWithArguments(["data", "fetch", "cifar10", "--data", data.path, "--url", server.url("/c10.tar.gz")])
+        let r = try runWithArguments([
+            "data", "fetch", "cifar10", "--data", data.path, "--url", server.url("/c10.tar.gz"),
+        ])
         #expect(r.status == 2 && r.out.isEmpty)
         #expect(r.err.contains("expected c32a1d4ab5d03f1284b67883e8d87530"), "\(r.err)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.path) == [])
@@ -326,7 +356,9 @@ struct CIFARFetchTests {
         let r = try runWithArguments(
             ["data", "fetch", "cifar10", "--data", data.path, "--url", server.url("/c10.tar.gz"), "--md5", md5])
         #expect(r.status == 2)
-        #expect(r.err.contains("cifar-10-batches-bin/test_batch.bin: record 1: label byte 10 is out of range 0…9"), "\(r.err)")
+        #expect(
+            r.err.contains("cifar-10-batches-bin/test_batch.bin: record 1: label byte 10 is out of range 0…9"),
+            "\(r.err)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: data.path) == [])
         let junkMD5 = "4c2f5a4ef4e1be4b9b7e8a5d6e4f3a21"
         let j = try runWithArguments(
@@ -344,7 +376,8 @@ struct TrainCommandMatrixGrammarTests {
         let common = ["train"] + featureArguments() + ["--epochs", "3", "--batch-size", "16", "--seed", "7"]
         let whole = folder.appendingPathComponent("whole"), part = folder.appendingPathComponent("part")
         #expect(try runWithArguments(common + ["--test-subset", "12", "--out", whole.path]).status == 0)
-        #expect(try runWithArguments(common + ["--test-subset", "12", "--out", part.path, "--max-steps", "5"]).status == 0)
+        #expect(
+            try runWithArguments(common + ["--test-subset", "12", "--out", part.path, "--max-steps", "5"]).status == 0)
         let resumed = try runWithArguments(common + ["--out", part.path, "--resume"])
         #expect(resumed.status == 0, "\(resumed.err)")
         for file in ["predictions.npy", "labels.npy", "probabilities.npy"] {

@@ -42,7 +42,8 @@ struct WordNetCommandTests {
     }
 
     @Test func matrixPrintsALabelledTable() throws {
-        let r = try run("wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"), "--measure", "wup")
+        let r = try run(
+            "wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"), "--measure", "wup")
         #expect(r.status == 0, "\(r.err)")
         let lines = r.out.split(separator: "\n")
         #expect(lines[0] == "wup similarity, mini-classes")
@@ -54,11 +55,14 @@ struct WordNetCommandTests {
     /// WordNetTests/MiniWordNetCommandLogicTests.)
     @Test func matrixWritesAFileAndNothingOnStdout() throws {
         let out = try temporaryFolder().appendingPathComponent("m.csv")
-        let r = try run("wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"),
+        let r = try run(
+            "wordnet", "matrix", fixture("mini-classes.tsv"), "--lmf", fixture("mini.xml"),
             "--measure", "lca-height", "-o", out.path)
         #expect(r.status == 0 && r.out.isEmpty, "\(r.err)")
         #expect(r.err == "wrote 4×4 lca-height distance matrix to \(out.path)\n")
-        #expect(try String(contentsOf: out, encoding: .utf8).hasPrefix("class,dog,cat,Rex,companion\ndog,0.0,1.0,1.0,1.0\n"))
+        #expect(
+            try String(contentsOf: out, encoding: .utf8).hasPrefix("class,dog,cat,Rex,companion\ndog,0.0,1.0,1.0,1.0\n")
+        )
     }
 
     @Test func badOutputExtensionIsAUsageError() throws {
@@ -74,12 +78,16 @@ struct WordNetCommandTests {
     @Test func lookupShowsSensesDefinitionsAndHypernyms() throws {
         let r = try run("wordnet", "lookup", "Dog", "--lmf", fixture("mini.xml"))
         #expect(r.status == 0)
-        #expect(r.out.contains("1. mini-D [n] ili i7\n   lemmas: dog, Domestic Dog, doggy\n   definition: a domesticated canid\n"))
+        #expect(
+            r.out.contains(
+                "1. mini-D [n] ili i7\n   lemmas: dog, Domestic Dog, doggy\n   definition: a domesticated canid\n"))
         #expect(r.out.contains("hypernyms: animal > object > physical entity > entity"))
         #expect(r.out.contains("also under: companion"))
         #expect(r.out.contains("2. mini-C"))
         let none = try run("wordnet", "lookup", "unicorn", "--lmf", fixture("mini.xml"))
-        #expect(none.status == 1 && none.out.isEmpty && none.err == "Error: no synset or lemma matches 'unicorn'\n", "\(none.err)")
+        #expect(
+            none.status == 1 && none.out.isEmpty && none.err == "Error: no synset or lemma matches 'unicorn'\n",
+            "\(none.err)")
     }
 
     @Test func mapListsAmbiguousAndMissingClasses() throws {
@@ -176,7 +184,8 @@ struct DataFetchTests {
         server.stop()
         #expect(try OpenEnglishWordNet.locateOrFetch(lmf: nil, data: data, allowDownload: true) == url)
         #expect(throws: ExplicableError.self) {
-            try OpenEnglishWordNet.locateOrFetch(lmf: nil, data: DataFolder(url: try temporaryFolder()), allowDownload: false)
+            try OpenEnglishWordNet.locateOrFetch(
+                lmf: nil, data: DataFolder(url: try temporaryFolder()), allowDownload: false)
         }
     }
 

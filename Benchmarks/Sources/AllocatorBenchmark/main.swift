@@ -26,7 +26,9 @@ for i in 0..<classes {
 let set = try ClassSet(name: "bench", labels: (0..<classes).map { "c\($0)" })
 let prior = ClassMatrix(classes: set, kind: .similarity, values: values, provenance: .init(source: "bench"))
 // The truth the simulated raters answer from: the prior's structure on the 0–4 scale, with its own noise.
-@MainActor func truth(_ a: Int, _ b: Int) -> Double { min(4, max(0, values[a * classes + b] * 4 + Double(random.uniform(-1, 1)))) }
+@MainActor func truth(_ a: Int, _ b: Int) -> Double {
+    min(4, max(0, values[a * classes + b] * 4 + Double(random.uniform(-1, 1))))
+}
 
 var items: [AdaptiveAllocator.Item] = []
 items.reserveCapacity(classes * (classes - 1))
@@ -39,7 +41,8 @@ for a in 0..<classes {
 }
 let keyIndex = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1.key, $0) })
 var start = now()
-var allocator = try AdaptiveAllocator(prior: prior, items: items,
+var allocator = try AdaptiveAllocator(
+    prior: prior, items: items,
     parameters: .init(tolerance: 0.05, maxRatingsPerItem: 46, itemsPerAssignment: 90), seed: seed)
 let initSeconds = now() - start
 start = now()
@@ -64,8 +67,11 @@ for _ in 0..<rounds {
     pending.append(next)
 }
 selection.sort()
-@MainActor func ms(_ q: Double) -> Double { (selection[min(selection.count - 1, Int(q * Double(selection.count)))] * 1e5).rounded() / 100 }
-print("""
+@MainActor func ms(_ q: Double) -> Double {
+    (selection[min(selection.count - 1, Int(q * Double(selection.count)))] * 1e5).rounded() / 100
+}
+print(
+    """
     {"benchmark": "allocator-selection", "classes": \(classes), "items": \(items.count), "items_per_assignment": 90, \
     "open_assignments": \(open), "decisions": \(selection.count + 1), "init_ms": \((initSeconds * 1e5).rounded() / 100), \
     "first_decision_ms": \((firstSeconds * 1e5).rounded() / 100), "selection_p50_ms": \(ms(0.5)), \

@@ -50,8 +50,12 @@ for shape in shapes {
     once()
     var best = Double.infinity, total = 0.0, reps = 0
     while total < 1.0 || reps < 3 {
-        let t = now(); once(); let dt = now() - t
-        best = min(best, dt); total += dt; reps += 1
+        let t = now()
+        once()
+        let dt = now() - t
+        best = min(best, dt)
+        total += dt
+        reps += 1
     }
     let flops = 2.0 * Double(shape.m) * Double(shape.n) * Double(shape.k) * Double(shape.calls)
     print(

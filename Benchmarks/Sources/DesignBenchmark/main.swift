@@ -26,53 +26,69 @@ func line(_ object: [String: Any]) {
 }
 
 func prior(_ name: String) throws -> ClassMatrix {
-    try MatrixFile.read(URL(fileURLWithPath: "\(priors)/path-\(name).npy"), classes: try ClassSetCatalog.load(name),
+    try MatrixFile.read(
+        URL(fileURLWithPath: "\(priors)/path-\(name).npy"), classes: try ClassSetCatalog.load(name),
         kind: .similarity)
 }
 
 let population = try RaterPopulation.fit(csv: URL(fileURLWithPath: "\(data)/human/wordsim353-set1.csv"))
-let chl = try MatrixFile.read(URL(fileURLWithPath: "\(data)/paper/cifar10_CHL_cmat.npy"),
+let chl = try MatrixFile.read(
+    URL(fileURLWithPath: "\(data)/paper/cifar10_CHL_cmat.npy"),
     classes: try ClassSetCatalog.load("cifar10"), kind: .similarity)
 let truthModel = try TruthModel.fit(human: chl, prior: try prior("cifar10"))
 let pay = StudyPay(platform: .mturk, rewardPerAssignment: 0.40, currency: "USD", estimatedMinutes: 3)
 var settings = DesignSimulation.Settings()
 settings.careless = careless
-line(["bench": "design-setup", "raterPopulation": [
-    "bias": [population.bias.mean, population.bias.sd], "slope": [population.slope.mean, population.slope.sd],
-    "noise": [population.noise.mean, population.noise.sd], "decimalShare": population.decimalShare],
-    "truthModel": ["intercept": truthModel.intercept, "slope": truthModel.slope, "residualSD": truthModel.residualSD,
-        "pearson": truthModel.pearson],
+line([
+    "bench": "design-setup",
+    "raterPopulation": [
+        "bias": [population.bias.mean, population.bias.sd], "slope": [population.slope.mean, population.slope.sd],
+        "noise": [population.noise.mean, population.noise.sd], "decimalShare": population.decimalShare,
+    ],
+    "truthModel": [
+        "intercept": truthModel.intercept, "slope": truthModel.slope, "residualSD": truthModel.residualSD,
+        "pearson": truthModel.pearson,
+    ],
     "careless": careless, "ratersPerPair": settings.ratersPerPair, "itemsPerAssignment": settings.itemsPerAssignment,
     "attentionChecks": settings.attentionChecks, "neighbours": settings.neighbours, "extraPairs": settings.extraPairs,
-    "screen": [settings.screenNeighbours, settings.screenDecoys], "shrinkage": settings.shrinkage])
+    "screen": [settings.screenNeighbours, settings.screenDecoys], "shrinkage": settings.shrinkage,
+])
 
 for classes in options["--classes"]!.split(separator: ",").map(String.init) {
     let pathPrior = try prior(classes)
-    let baseline: InstanceLabellingBaseline = switch classes {
-    case "cifar10": .cifar10H
-    case "cifar100": .instanceLabels(images: 10_000, name: "CIFAR-100 test set × 51")
-    default: .instanceLabels(images: 50_000, name: "ImageNet validation set × 51")
-    }
-    let factors: [SimulatedDesign: Double] = classes == "imagenet1k"
+    let baseline: InstanceLabellingBaseline =
+        switch classes {
+        case "cifar10": .cifar10H
+        case "cifar100": .instanceLabels(images: 10_000, name: "CIFAR-100 test set × 51")
+        default: .instanceLabels(images: 50_000, name: "ImageNet validation set × 51")
+        }
+    let factors: [SimulatedDesign: Double] =
+        classes == "imagenet1k"
         ? [.uniform: 1, .sparse: 0.02, .neighbours: 0.02, .adaptive: 0.05, .allocator: 0.05]
         : [.uniform: 2, .sparse: 1, .neighbours: 1, .adaptive: 1, .allocator: 1]
     var results: [SimulatedDesign: [Double?]] = [:]
     for seed in 1...UInt64(seeds) {
         let truth = classes == "cifar10" ? chl : try truthModel.generate(prior: pathPrior, seed: seed)
-        let simulation = try DesignSimulation(truth: truth, prior: pathPrior, population: population,
+        let simulation = try DesignSimulation(
+            truth: truth, prior: pathPrior, population: population,
             scale: .likert([0, 1, 2, 3, 4]), settings: settings)
         let start = Date()
-        let cost = CostOfQuality.evaluate(simulation, designs: SimulatedDesign.allCases, seed: seed, pay: pay,
+        let cost = CostOfQuality.evaluate(
+            simulation, designs: SimulatedDesign.allCases, seed: seed, pay: pay,
             baseline: baseline, budgetFactors: factors)
         let seconds = Date().timeIntervalSince(start)
         for row in cost.rows {
             results[row.design, default: []].append(row.judgments)
-            line(["bench": "design", "classes": classes, "seed": seed, "design": row.design.rawValue,
+            line([
+                "bench": "design", "classes": classes, "seed": seed, "design": row.design.rawValue,
                 "target": cost.target, "judgments": row.judgments.map { $0.rounded() } as Any, "budget": row.budget,
-                "percentOfFull": row.percentOfFull as Any, "percentOfInstanceLabels": row.percentOfInstanceLabels as Any,
+                "percentOfFull": row.percentOfFull as Any,
+                "percentOfInstanceLabels": row.percentOfInstanceLabels as Any,
                 "money": row.money as Any, "hours": row.hours as Any, "finalTV": row.final.tv,
-                "finalTVByScale": row.final.meanTV, "pearson": row.final.pearson, "nearest3": row.final.nearestRecovered,
-                "fullJudgments": cost.fullJudgments, "baselineLabels": baseline.labels, "secondsAllDesigns": seconds])
+                "finalTVByScale": row.final.meanTV, "pearson": row.final.pearson,
+                "nearest3": row.final.nearestRecovered,
+                "fullJudgments": cost.fullJudgments, "baselineLabels": baseline.labels, "secondsAllDesigns": seconds,
+            ])
         }
     }
     let full = Double(results[.full]!.compactMap { $0 }.first ?? 1)
@@ -82,10 +98,13 @@ for classes in options["--classes"]!.split(separator: ",").map(String.init) {
         func q(_ p: Double) -> Double? { reached.isEmpty ? nil : Statistics.quantile(sorted: reached, p) }
         var ratio: [Double] = []
         for (a, u) in zip(values, uniform) { if let a, let u { ratio.append(a / u) } }
-        line(["bench": "design-summary", "classes": classes, "design": design.rawValue, "seeds": values.count,
+        line([
+            "bench": "design-summary", "classes": classes, "design": design.rawValue, "seeds": values.count,
             "reached": reached.count, "medianJudgments": q(0.5) as Any, "minJudgments": q(0) as Any,
             "maxJudgments": q(1) as Any, "medianPercentOfFull": q(0.5).map { 100 * $0 / full } as Any,
             "medianPercentOfInstanceLabels": q(0.5).map { 100 * $0 / Double(baseline.labels) } as Any,
-            "medianShareOfUniform": ratio.isEmpty ? nil as Double? as Any : Statistics.quantile(sorted: ratio.sorted(), 0.5)])
+            "medianShareOfUniform": ratio.isEmpty
+                ? nil as Double? as Any : Statistics.quantile(sorted: ratio.sorted(), 0.5),
+        ])
     }
 }

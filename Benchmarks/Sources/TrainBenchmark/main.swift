@@ -92,8 +92,11 @@ if let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_count") {
     before = mallocCount()
     for _ in 0..<steps { _ = model.forward(images, training: false) }
     let inferAllocations = Double(mallocCount() - before) / Double(steps)
-    emit(common + [("mode", "\"allocations\""), ("per_train_step", String(format: "%.1f", trainAllocations)),
-        ("per_inference_batch", String(format: "%.1f", inferAllocations))])
+    emit(
+        common + [
+            ("mode", "\"allocations\""), ("per_train_step", String(format: "%.1f", trainAllocations)),
+            ("per_inference_batch", String(format: "%.1f", inferAllocations)),
+        ])
 }
 
 for _ in 0..<2 { _ = model.forward(images, training: false) }

@@ -23,7 +23,8 @@ func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: WordNetBenchmark parse LMF | matrices LMF TSV N | cached LMF DIR\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: WordNetBenchmark parse LMF | matrices LMF TSV N | cached LMF DIR\n".utf8))
     exit(64)
 }
 let lmf = URL(fileURLWithPath: arguments[2])
@@ -45,8 +46,10 @@ if arguments[1] == "cached" {
     case .rebuilt: mode = "cold"
     default: mode = "\(outcome)"
     }
-    emit(["bench": "oewn_cached", "impl": "explicable", "mode": mode, "seconds": seconds,
-          "taxonomy_seconds": taxonomySeconds, "peak_rss_mb": peakRSSMegabytes(), "synsets": taxonomy.graph.synsetCount])
+    emit([
+        "bench": "oewn_cached", "impl": "explicable", "mode": mode, "seconds": seconds,
+        "taxonomy_seconds": taxonomySeconds, "peak_rss_mb": peakRSSMegabytes(), "synsets": taxonomy.graph.synsetCount,
+    ])
     exit(0)
 }
 let start = Date()
@@ -56,12 +59,15 @@ let parseSeconds = Date().timeIntervalSince(start)
 
 switch arguments[1] {
 case "parse":
-    emit(["bench": "oewn_parse", "impl": "explicable", "seconds": parseSeconds, "peak_rss_mb": peakRSSMegabytes(),
-          "synsets": graph.synsetCount])
+    emit([
+        "bench": "oewn_parse", "impl": "explicable", "seconds": parseSeconds, "peak_rss_mb": peakRSSMegabytes(),
+        "synsets": graph.synsetCount,
+    ])
 case "matrices":
     let all = try ClassSet.readTSV(URL(fileURLWithPath: arguments[3]))
     let n = min(Int(arguments[4]) ?? all.count, all.count)
-    let classes = try ClassSet(name: all.name, labels: Array(all.labels.prefix(n)), synsets: Array(all.synsets.prefix(n)))
+    let classes = try ClassSet(
+        name: all.name, labels: Array(all.labels.prefix(n)), synsets: Array(all.synsets.prefix(n)))
     let calculator = SimilarityCalculator(taxonomy: taxonomy)
     for measure in Measure.allCases {
         var times: [Double] = []
@@ -71,8 +77,10 @@ case "matrices":
             times.append(Date().timeIntervalSince(t))
             precondition(matrix.count == n)
         }
-        emit(["bench": "matrix_\(n)", "impl": "explicable", "measure": measure.rawValue, "seconds": median(times),
-              "pairs": n * n, "threads": ProcessInfo.processInfo.activeProcessorCount])
+        emit([
+            "bench": "matrix_\(n)", "impl": "explicable", "measure": measure.rawValue, "seconds": median(times),
+            "pairs": n * n, "threads": ProcessInfo.processInfo.activeProcessorCount,
+        ])
     }
 default:
     FileHandle.standardError.write(Data("unknown mode \(arguments[1])\n".utf8))

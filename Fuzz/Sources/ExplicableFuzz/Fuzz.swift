@@ -17,7 +17,8 @@ nonisolated(unsafe) private var target: FuzzTarget!
 /// own encoders, so they follow format changes) into `DIR` and exits, instead of fuzzing.
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
     let environment = ProcessInfo.processInfo.environment
     guard let name = environment["EXPLICABLE_FUZZ_TARGET"], let chosen = FuzzTarget(rawValue: name) else {

@@ -42,7 +42,8 @@ final class ImportFixture {
             let (spec, json) = format == .cifar10hRaw || format == .counts ? instance : likert
             do {
                 let store = try LabelStore()
-                let study = try Study.create(spec: spec, specJSON: json, classes: classes, in: store,
+                let study = try Study.create(
+                    spec: spec, specJSON: json, classes: classes, in: store,
                     now: Date(timeIntervalSince1970: 1_780_000_000))
                 current = (store, study, 0)
             } catch {
@@ -51,8 +52,10 @@ final class ImportFixture {
         }
         current!.uses += 1
         let (store, study, _) = current!
-        let options = ImportOptions(format: format, rejectsFile: rejects, payloads: format == .prolific ? payloads : nil)
-        _ = try? Importer(study: study, store: store).run(url, options: options, now: Date(timeIntervalSince1970: 1_780_000_100))
+        let options = ImportOptions(
+            format: format, rejectsFile: rejects, payloads: format == .prolific ? payloads : nil)
+        _ = try? Importer(study: study, store: store).run(
+            url, options: options, now: Date(timeIntervalSince1970: 1_780_000_100))
     }
 
     static let payload = #"""

@@ -32,7 +32,9 @@ enum Seeds {
             return [("mlp.ckpt", seed)]
         case .npyHeader:
             // The `.npy` seeds unframed: version 1.0 headers start at byte 10.
-            return try generated(for: .npy).map { name, data in (name, Framing.unframe(data, headerStart: 10, lengthBytes: 2)) }
+            return try generated(for: .npy).map { name, data in
+                (name, Framing.unframe(data, headerStart: 10, lengthBytes: 2))
+            }
         case .checkpointHeader:
             return [("mlp.ckpt", Framing.unframe(try checkpoint(), headerStart: 20, lengthBytes: 8))]
         default:
@@ -46,9 +48,11 @@ enum Seeds {
     /// real ``TrainingConfiguration`` encoded with `JSONEncoder`.
     static func checkpoint() throws -> Data {
         let classes = try ClassSet(name: "two", labels: ["a", "b"])
-        let training = Dataset(source: "seed", samples: .features([0, 1, 1, 0], dimension: 2), labels: [0, 1],
+        let training = Dataset(
+            source: "seed", samples: .features([0, 1, 1, 0], dimension: 2), labels: [0, 1],
             classes: classes)
-        let configuration = TrainingConfiguration(architecture: .mlp, hiddenWidths: [2],
+        let configuration = TrainingConfiguration(
+            architecture: .mlp, hiddenWidths: [2],
             loss: .crossEntropy(classCount: 2), epochs: 1, training: training)
         let configurationJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(configuration))
         let header: [String: Any] = [
