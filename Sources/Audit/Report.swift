@@ -33,24 +33,54 @@ public struct Report: Sendable {
         }
     }
 
+    /// One part of a section: a table (with an optional HTML id) or a row of figures.
+    public enum Block: Sendable, Equatable {
+        case table(Table, id: String? = nil)
+        case figures([Figure])
+    }
+
+    /// A headed part of the report. The template renders every section alike, so a new section is
+    /// one value in ``sections`` (``ReportBuilder`` makes them), never a template change.
+    public struct Section: Sendable, Equatable {
+        /// The heading's HTML id (a link target: `report.html#models`).
+        public var id: String
+        public var heading: String
+        public var blocks: [Block]
+
+        public init(id: String, heading: String, blocks: [Block]) {
+            self.id = id
+            self.heading = heading
+            self.blocks = blocks
+        }
+
+        /// The tables of the section, in order.
+        public var tables: [Table] {
+            blocks.compactMap { block -> Table? in
+                guard case .table(let t, _) = block else { return nil }
+                return t
+            }
+        }
+
+        /// The figures of the section, in order.
+        public var figures: [Figure] {
+            blocks.flatMap { block -> [Figure] in
+                guard case .figures(let f) = block else { return [] }
+                return f
+            }
+        }
+    }
+
     public var title: String
     /// A few lines at the top: what was compared and what came out.
     public var summary: [String] = []
-    public var matrices: [Figure] = []
-    /// How the matrices agree (shown with them).
-    public var matrixAgreement: Table?
-    public var reliability: [Figure] = []
-    public var models: Table?
-    public var comparisons: [Table] = []
-    public var confusion: [Figure] = []
-    public var trainingCurves: [Figure] = []
-    public var ood: Table?
-    public var audit: [Table] = []
-    /// Judgments against WLF-target quality per class-pair design (``CostOfQuality/chart``).
-    public var costOfQuality: [Figure] = []
+    /// The sections, in the order shown; empty ones are left out when rendering.
+    public var sections: [Section] = []
     /// How the numbers were made (data, seeds, settings), one line each.
     public var notes: [String] = []
     public var generated: Date
+
+    /// The section with this id, if the report has it.
+    public func section(_ id: String) -> Section? { sections.first { $0.id == id } }
 
     public init(title: String, generated: Date = Date()) {
         self.title = title
@@ -78,8 +108,8 @@ public struct Report: Sendable {
         return Figure(title: "Reliability curve", caption: "\(curve.draws) draws per k; \(enough).", svg: chart.svg)
     }
 
-    /// The report as HTML, rendered from `templates/report.mustache` (every table through the one
-    /// partial `templates/report-table.mustache`).
+    /// The report as HTML, rendered from `templates/report.mustache`: every section alike, every
+    /// table through the one partial `templates/report-table.mustache`.
     public func html(templates: URL) throws(ExplicableError) -> String {
         var library = MustacheLibrary()
         for name in ["report", "report-table"] {
@@ -91,32 +121,25 @@ public struct Report: Sendable {
                 throw ExplicableError(.badInput, "template error: \(error)", file: file.path)
             }
         }
-        func table(_ t: Table, id: String? = nil) -> [String: Any] {
-            var context: [String: Any] = [
-                "caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] },
-            ]
-            if let id { context["id"] = id }
-            return context
-        }
         func figure(_ f: Figure) -> [String: Any] { ["title": f.title, "caption": f.caption, "svg": f.svg] }
-        let formatter = ISO8601DateFormatter()
-        var context: [String: Any] = [
-            "title": title, "generated": formatter.string(from: generated), "summary": summary,
-            "matrices": matrices.map(figure), "reliability": reliability.map(figure),
-            "comparisons": comparisons.map { table($0) },
-            "confusion": confusion.map(figure), "trainingCurves": trainingCurves.map(figure),
-            "audit": audit.map { table($0) },
-            "costOfQuality": costOfQuality.map(figure),
-            "notes": notes,
+        func block(_ b: Block) -> [String: Any] {
+            switch b {
+            case .table(let t, let id):
+                // `tableId` is always set (false when none): Mustache would otherwise find the section's id.
+                let table: [String: Any] = [
+                    "caption": t.caption, "header": t.header, "rows": t.rows.map { ["cells": $0] },
+                    "tableId": id.map { $0 as Any } ?? false,
+                ]
+                return ["table": table]
+            case .figures(let figures): return ["figures": ["items": figures.map(figure)]]
+            }
+        }
+        let shown = sections.filter { !$0.blocks.isEmpty }
+        let context: [String: Any] = [
+            "title": title, "generated": ISO8601DateFormatter().string(from: generated), "summary": summary,
+            "hasSummary": !summary.isEmpty, "notes": notes, "hasNotes": !notes.isEmpty,
+            "sections": shown.map { ["id": $0.id, "heading": $0.heading, "blocks": $0.blocks.map(block)] },
         ]
-        if let models { context["models"] = table(models, id: "model-table") }
-        if let matrixAgreement { context["matrixAgreement"] = table(matrixAgreement, id: "matrix-agreement") }
-        if let ood { context["ood"] = table(ood, id: "ood-table") }
-        context["hasMatrices"] = !matrices.isEmpty || !reliability.isEmpty
-        context["hasModels"] = models != nil || !comparisons.isEmpty || !confusion.isEmpty || !trainingCurves.isEmpty
-        context["hasAudit"] = !audit.isEmpty || !costOfQuality.isEmpty
-        context["hasSummary"] = !summary.isEmpty
-        context["hasNotes"] = !notes.isEmpty
         return library.render(context, withTemplate: "report") ?? ""
     }
 

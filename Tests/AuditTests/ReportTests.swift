@@ -71,20 +71,37 @@ struct ReportTests {
             provenance: .init(source: "t"))
         var report = Report(title: "Demo <script>alert(1)</script>", generated: Date(timeIntervalSince1970: 0))
         report.summary = ["WLF: 80.1% top-1", "CE: 80.3% top-1"]
-        report.matrices = [Report.heatmap(m, title: "CHL", caption: "paper")]
-        report.models = .init(
-            caption: "Test set", header: ["model", "top-1"], rows: [["ce", "80.3%"], ["wlf", "80.1%"]])
-        report.trainingCurves = [
+        let curve = LineChart(
+            title: "loss", xLabel: "epoch",
+            yLabel: "loss", series: [.init(name: "ce", points: [(1, 2.0), (2, 1.5)])]
+        ).svg
+        report.sections = [
             .init(
-                title: "loss", caption: "per epoch",
-                svg: LineChart(
-                    title: "loss", xLabel: "epoch",
-                    yLabel: "loss", series: [.init(name: "ce", points: [(1, 2.0), (2, 1.5)])]
-                ).svg)
+                id: "matrices", heading: "What people expect: M^h",
+                blocks: [.figures([Report.heatmap(m, title: "CHL", caption: "paper")])]),
+            .init(
+                id: "models", heading: "How explicable the models' mistakes are",
+                blocks: [
+                    .table(
+                        .init(
+                            caption: "Test set", header: ["model", "top-1"],
+                            rows: [["ce", "80.3%"], ["wlf", "80.1%"]]),
+                        id: "model-table"),
+                    .figures([
+                        .init(title: "loss", caption: "per epoch", svg: curve),
+                        Report.heatmap(m, title: "confusion", caption: "rows: true"),
+                    ]),
+                ]),
+            .init(
+                id: "ood", heading: "Out of distribution",
+                blocks: [
+                    .table(
+                        .init(caption: "OOD", header: ["corruption", "ce"], rows: [["jpeg", "70%"]]), id: "ood-table")
+                ]),
+            .init(
+                id: "audit", heading: "What the labels cost",
+                blocks: [.table(.init(caption: "cost", header: ["", "study"], rows: [["labels", "4140"]]))]),
         ]
-        report.confusion = [Report.heatmap(m, title: "confusion", caption: "rows: true")]
-        report.ood = .init(caption: "OOD", header: ["corruption", "ce"], rows: [["jpeg", "70%"]])
-        report.audit = [.init(caption: "cost", header: ["", "study"], rows: [["labels", "4140"]])]
         report.notes = ["seed 1"]
         return report
     }
@@ -105,13 +122,30 @@ struct ReportTests {
         #expect(parsed.text.contains("a<b"))  // escaped in the SVG, read back as text
     }
 
+    @Test func anySectionRendersAlikeAndTablesNeverBorrowItsId() throws {
+        var report = try sample()
+        report.sections.append(
+            .init(
+                id: "extra", heading: "A new section",
+                blocks: [.table(.init(caption: "untagged", header: ["x"], rows: [["1"]]))]))
+        let html = try report.html(templates: templates)
+        #expect(html.contains("<h2 id=\"extra\">A new section</h2>") && html.contains("<caption>untagged</caption>"))
+        // Mustache looks names up the context stack: a table without an id must not take the section's.
+        for id in ["extra", "audit", "models"] {
+            #expect(html.components(separatedBy: "id=\"\(id)\"").count == 2, "id \(id)")
+        }
+        #expect(report.section("models")?.tables.count == 1 && report.section("models")?.figures.count == 2)
+    }
+
     @Test func theCheckerSeesBrokenHTML() {
         #expect(ParsedHTML("<html><body><p>x</b></p></body></html>").errors > 0)
         #expect(ParsedHTML("<html><body><p>x</p></body></html>").errors == 0)
     }
 
     @Test func emptySectionsAreLeftOut() throws {
-        let html = try Report(title: "Only a title").html(templates: templates)
+        var report = Report(title: "Only a title")
+        report.sections = [.init(id: "models", heading: "Models", blocks: [])]
+        let html = try report.html(templates: templates)
         let parsed = ParsedHTML(html)
         #expect(parsed.ids.isDisjoint(with: ["summary", "matrices", "models", "ood", "audit", "notes"]))
         #expect(parsed.elements["h1"] == 1)
