@@ -117,8 +117,10 @@ public struct BuiltMatrix: Sendable {
 /// let jcn = try builder.matrix(named: "wordnet:jcn", over: cifar10)   // finite diagonal, as `matrix build`
 /// ```
 public struct MatrixBuilder {
-    /// The label store, for `likert:`, `instances:` and stored matrices; `nil` when there is none.
-    public let store: LabelStore?
+    /// Opens the label store (for `likert:`, `instances:` and stored matrices) the first time a
+    /// source needs it, and keeps it; `nil` when there is none. Sources that need no store
+    /// (`chl`, files, WordNet, CIFAR-10H) never open it, so never migrate or trip over it.
+    private let openStore: () throws(ExplicableError) -> LabelStore?
     public let data: DataFolder
     /// Loads WordNet when a source needs it.
     public let taxonomy: () throws(ExplicableError) -> Taxonomy
@@ -127,7 +129,21 @@ public struct MatrixBuilder {
         store: LabelStore?, data: DataFolder,
         taxonomy: @escaping () throws(ExplicableError) -> Taxonomy
     ) {
-        self.store = store
+        self.init(openStore: { () throws(ExplicableError) in store }, data: data, taxonomy: taxonomy)
+    }
+
+    /// A builder that opens its store only when a source needs one (see ``requireStore(for:)``).
+    public init(
+        openStore: @escaping () throws(ExplicableError) -> LabelStore?, data: DataFolder,
+        taxonomy: @escaping () throws(ExplicableError) -> Taxonomy
+    ) {
+        let cache = StoreCache()
+        self.openStore = { () throws(ExplicableError) -> LabelStore? in
+            if let opened = cache.opened { return opened }
+            let store = try openStore()
+            cache.opened = .some(store)
+            return store
+        }
         self.data = data
         self.taxonomy = taxonomy
     }
@@ -244,7 +260,7 @@ public struct MatrixBuilder {
 
     /// The store, or an error saying that `what` needs one.
     func requireStore(for what: String) throws(ExplicableError) -> LabelStore {
-        guard let store else {
+        guard let store = try openStore() else {
             let there = missingStorePath.map { "there is no store at \($0)" } ?? "there is none"
             throw ExplicableError(.invalidArgument, "\(what) is read from a label store, and \(there) (give --db PATH)")
         }
@@ -381,6 +397,11 @@ extension MatrixBuilder {
             return taxonomy
         }
     }
+}
+
+/// The store a lazily opening ``MatrixBuilder`` keeps once opened (`.some(nil)`: looked, none there).
+private final class StoreCache {
+    var opened: LabelStore??
 }
 
 /// The taxonomy ``MatrixBuilder/cachedTaxonomy(lmf:)`` keeps between calls (one command's lifetime).

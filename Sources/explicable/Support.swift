@@ -84,8 +84,15 @@ struct WordNetOptions: ParsableArguments {
 ///
 /// - Parameter store: the label store, if there is one.
 func matrixBuilder(store: LabelStore?, data: DataFolder, lmf: LMFOptions) -> MatrixBuilder {
+    matrixBuilder(openStore: { () throws(ExplicableError) in store }, data: data, lmf: lmf)
+}
+
+/// The same, opening the store only if a source needs it.
+func matrixBuilder(
+    openStore: @escaping () throws(ExplicableError) -> LabelStore?, data: DataFolder, lmf: LMFOptions
+) -> MatrixBuilder {
     MatrixBuilder(
-        store: store, data: data,
+        openStore: openStore, data: data,
         taxonomy: MatrixBuilder.cachedTaxonomy(lmf: { () throws(ExplicableError) in try lmf.locate(in: data) }))
 }
 

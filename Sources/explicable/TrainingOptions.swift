@@ -110,7 +110,10 @@ struct MatrixOptions: ParsableArguments {
     /// `wordnet:MEASURE`, `FILE.npy`, `likert:STUDY`, a stored name …), built exactly as
     /// `matrix build` would build it.
     func resolve(_ name: String, data: DataOptions, classes: ClassSet) throws(ExplicableError) -> ClassMatrix {
-        var builder = matrixBuilder(store: try store.openIfPresent(), data: data.folders().root, lmf: lmfOptions)
+        let store = store
+        var builder = matrixBuilder(
+            openStore: { () throws(ExplicableError) in try store.openIfPresent() }, data: data.folders().root,
+            lmf: lmfOptions)
         builder.missingStorePath = store.db
         return try builder.matrix(named: name, over: classes, fileKind: matrixKind)
     }

@@ -35,6 +35,44 @@ struct MatrixCommandLogicTests {
         return try builder(store).build(parsed, options: options)
     }
 
+    /// `train --matrix chl` with a --db that is missing or unreadable must not open (or migrate) it.
+    @Test func theStoreIsOpenedOnlyForSourcesThatNeedIt() throws {
+        let opened = Counter()
+        var builder = MatrixBuilder(
+            openStore: { () throws(ExplicableError) -> LabelStore? in
+                opened.count += 1
+                throw ExplicableError(.badInput, "not a label store", file: "labels.sqlite")
+            },
+            data: DataFolder(url: sharedData),
+            taxonomy: { () throws(ExplicableError) -> Taxonomy in Taxonomy(try LMFReader.read(fixtureFile("mini.xml")))
+            })
+        builder.missingStorePath = "labels.sqlite"
+        let cifar10 = try ClassSet.readTSV(builtInClassSetURL("cifar10"))
+        let chl = try builder.matrix(named: "chl", over: cifar10)
+        #expect(chl.values == (try papersCHL()).values && opened.count == 0)
+        #expect(throws: ExplicableError.self) { try builder.matrix(named: "matrix:x", over: cifar10) }
+        #expect(opened.count == 1)
+
+        let none = Counter()
+        builder = MatrixBuilder(
+            openStore: { () throws(ExplicableError) -> LabelStore? in
+                none.count += 1
+                return nil
+            }, data: DataFolder(url: sharedData), taxonomy: builder.taxonomy)
+        builder.missingStorePath = "labels.sqlite"
+        for _ in 0..<2 {
+            do {
+                _ = try builder.matrix(named: "likert:study", over: cifar10)
+                Issue.record("a stored source without a store must fail")
+            } catch {
+                #expect(error.message.contains("there is no store at labels.sqlite"), "\(error.message)")
+            }
+        }
+        #expect(none.count == 1)  // looked once, remembered that there is none
+    }
+
+    final class Counter: @unchecked Sendable { var count = 0 }
+
     @Test func buildsIHLFromCIFAR10HAndMergesItWithThePapersCHL() throws {
         _ = try requireCIFAR10Folder()
         let store = try LabelStore()
