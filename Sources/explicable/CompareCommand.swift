@@ -82,11 +82,8 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let models = try Experiment.models(runs)
-        let first = models[0].runs[0]
-        let classes = first.classes
-        let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
-        let matrix = try EvaluationMatrix(
-            matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
+        let classes = models[0].runs[0].classes
+        let matrix = try matrixOptions.evaluation(evalMatrix, for: models[0].runs[0], data: dataOptions).matrix
         let request =
             try ood
             ? OODRequest(

@@ -96,11 +96,8 @@ struct ReportCommand: ParsableCommand {
                 let run = try ComparedRun.read(URL(fileURLWithPath: path))
                 return ComparedModel(name: run.name, runs: [run])
             }
-            let first = models[0].runs[0]
-            let classes = first.classes
-            let spec = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
-            let evaluation = try EvaluationMatrix(
-                matrixOptions.resolve(spec, data: dataOptions, classes: classes), classes: classes)
+            let classes = models[0].runs[0].classes
+            let (spec, evaluation) = try matrixOptions.evaluation(evalMatrix, for: models[0].runs[0], data: dataOptions)
             let request =
                 try ood
                 ? OODRequest(

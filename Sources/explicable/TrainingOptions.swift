@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Audit
 import ExplicableCore
 import Foundation
 import LabelStore
@@ -116,6 +117,15 @@ struct MatrixOptions: ParsableArguments {
             lmf: lmfOptions)
         builder.missingStorePath = store.db
         return try builder.matrix(named: name, over: classes, fileKind: matrixKind)
+    }
+
+    /// The matrix that `compare` and `report` evaluate runs under: `--eval-matrix`, else the first
+    /// run's training matrix (from its checkpoint), else the paper's CHL. Returns its name too.
+    func evaluation(_ evalMatrix: String?, for first: ComparedRun, data: DataOptions)
+        throws(ExplicableError) -> (name: String, matrix: EvaluationMatrix)
+    {
+        let name = evalMatrix ?? first.checkpoint?.header.configuration.lossMatrix ?? "chl"
+        return (name, try EvaluationMatrix(resolve(name, data: data, classes: first.classes), classes: first.classes))
     }
 }
 
