@@ -102,7 +102,8 @@ let package = Package(
         // For the test targets only: temporary folders, the data-folder lookup, tolerances, golden
         // files and the fixtures several test targets share. No library or executable imports it.
         .target(
-            name: "TestSupport", dependencies: [.product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
+            name: "TestSupport",
+            dependencies: ["ExplicableCore", .product(name: "SnapshotTesting", package: "swift-snapshot-testing")],
             path: "Tests/TestSupport", resources: [.copy("Fixtures")], swiftSettings: strict
         ),
         .testTarget(

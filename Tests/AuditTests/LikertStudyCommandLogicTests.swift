@@ -31,17 +31,7 @@ func likertStudyStore() throws -> (store: LabelStore, path: String) {
     try Study.create(spec: spec, specJSON: json, classes: classes, in: store)
     let chl = try NPYArray.read(requireSharedData("paper/cifar10_CHL_cmat.npy")).doubles
     let labels = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-    var generator = SeededGenerator(seed: 11)
-    var csv = "annotator,class_a,class_b,value\n"
-    for annotator in 0..<12 {
-        for a in 0..<10 {
-            for b in 0..<10 where a != b {
-                let noise = [-1.0, 0, 0, 1][Int.random(in: 0..<4, using: &generator)]
-                let v = min(4, max(0, (chl[a * 10 + b] + noise).rounded()))
-                csv += "w\(annotator),\(labels[a]),\(labels[b]),\(Int(v))\n"
-            }
-        }
-    }
+    let csv = noisyCHLRatingsCSV(chl: chl, labels: labels)
     let file = try temporaryFolder().appendingPathComponent("ratings.csv")
     try Data(csv.utf8).write(to: file)
     let study = try Study.named(likertStudyName, in: store)

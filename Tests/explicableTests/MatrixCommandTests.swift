@@ -22,17 +22,7 @@ func likertStore() throws -> String {
     let classes = try ClassSet.readTSV(builtInClassSetURL("cifar10"))
     try Study.create(spec: spec, specJSON: json, classes: classes, in: store)
     let chl = try NPYArray.read(requireSharedData("paper/cifar10_CHL_cmat.npy")).doubles
-    var generator = SeededGenerator(seed: 11)
-    var csv = "annotator,class_a,class_b,value\n"
-    for annotator in 0..<12 {
-        for a in 0..<10 {
-            for b in 0..<10 where a != b {
-                let noise = [-1.0, 0, 0, 1][Int.random(in: 0..<4, using: &generator)]
-                let v = min(4, max(0, (chl[a * 10 + b] + noise).rounded()))
-                csv += "w\(annotator),\(classes.labels[a]),\(classes.labels[b]),\(Int(v))\n"
-            }
-        }
-    }
+    let csv = noisyCHLRatingsCSV(chl: chl, labels: classes.labels)
     let file = try temporaryFolder().appendingPathComponent("ratings.csv")
     try Data(csv.utf8).write(to: file)
     let study = try Study.named(spec.name, in: store)
