@@ -12,6 +12,12 @@ import Foundation
 /// The noise corruptions draw from a `SeededGenerator` instead of NumPy's global generator, so they
 /// match the reference in distribution, not in bytes; the others match it byte for byte on the
 /// test image (see `Benchmarks/corruption_reference.py`).
+///
+/// ```swift
+/// let test = try DatasetReader.cifar10(folder: folder, split: .test)
+/// guard case .images(let bytes) = test.samples else { return }
+/// let blurred = try Corruption.defocusBlur.corrupt(images: bytes, severity: 3, seed: 0)
+/// ```
 public enum Corruption: String, CaseIterable, Sendable {
     /// `np.clip(x/255 + np.random.normal(scale=c), 0, 1) * 255`, c = [0.04, 0.06, .08, .09, .10].
     case gaussianNoise = "gaussian-noise"
@@ -33,7 +39,7 @@ public enum Corruption: String, CaseIterable, Sendable {
     /// PIL `resize((int(32c), int(32c)), BOX)` then `resize((32, 32), BOX)`, c = [0.95, 0.9, 0.85,
     /// 0.75, 0.65], i.e. down to 30, 28, 27, 24 and 20 pixels.
     case pixelate
-    /// PIL JPEG at quality c = [80, 65, 58, 50, 40], decoded again (see ``JPEGRoundTrip``).
+    /// PIL JPEG at quality c = [80, 65, 58, 50, 40], decoded again (libjpeg with Pillow's default settings).
     case jpeg
 
     /// Side of the square images the corruptions are defined for.

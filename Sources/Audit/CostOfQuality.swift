@@ -5,7 +5,7 @@ public import Semantics
 /// What each class-pair design needs to reach the full design's quality: judgments, annotator
 /// hours and money, against the full design and against labelling the test set image by image.
 ///
-/// The target is the full design's mean target TV (``TargetQuality/tv``) at its
+/// The target is the full design's mean target TV (`TargetQuality.tv`) at its
 /// ``DesignSimulation/Settings/ratersPerPair`` raters per pair (46: the paper's design). Hours
 /// and money are priced per judgment like the study: `judgments / itemsPerAssignment`
 /// assignments, each taking the pay's estimated minutes and paying its reward plus the
@@ -175,6 +175,7 @@ extension CostOfQuality {
     ///   - population: the raters.
     ///   - careless: share of careless raters.
     ///   - seed: the raters' seed.
+    ///   - baseline: labelling the test set image by image, the cost each design is set against.
     /// - Throws: `ExplicableError` when the spec is another design or the matrices do not fit.
     public static func of(
         spec: StudySpec, truth: ClassMatrix, prior: ClassMatrix, population: RaterPopulation, careless: Double,

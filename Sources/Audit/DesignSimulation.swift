@@ -104,6 +104,7 @@ public struct DesignSimulation: Sendable {
     ///   - prior: the prior over the same classes (e.g. `wordnet:path`).
     ///   - population: the raters.
     ///   - scale: the study's rating scale.
+    ///   - settings: raters per pair, assignment size, careless share and the sparse designs' knobs.
     /// - Throws: `ExplicableError` when the class sets differ, a matrix holds distances or values
     ///   that are not finite, or a setting is out of range.
     public init(

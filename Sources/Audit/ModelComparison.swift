@@ -25,6 +25,13 @@ public import Training
 /// estimate is then the mean of its runs' estimates, and each replicate also resamples its runs
 /// with replacement (independently per model) and averages them on the replicate's images, so the
 /// intervals and p-values hold over the test images *and* over seeds (a two-level bootstrap).
+///
+/// ```swift
+/// let runs = try ["runs/ce", "runs/wlf"].map { try ComparedRun.read(URL(fileURLWithPath: $0)) }
+/// let comparison = try ModelComparison.compare(
+///     runs: runs, matrix: try EvaluationMatrix(chl, classes: runs[0].classes), bootstrap: 1000, seed: 0)
+/// print(comparison.modelTable().plainText)   // top-1, severity, explicable rate, with intervals
+/// ```
 public struct ModelComparison: Sendable, Codable, Equatable {
     /// A point estimate with its bootstrap percentile interval; all `nil` when undefined (no mistakes).
     public struct Interval: Sendable, Codable, Equatable {
@@ -113,7 +120,8 @@ public struct ModelComparison: Sendable, Codable, Equatable {
     /// Compares `models`, each one run or several runs of different seeds, on their shared test set.
     ///
     /// - Parameters:
-    ///   - models: at least one; every run with the same labels and classes. The first model is the reference.
+    ///   - groups: the models, at least one; every run with the same labels and classes. The first
+    ///     model is the reference.
     ///   - matrix: the evaluation matrix over the runs' classes.
     ///   - threshold: similarity at or above which a mistake is explicable.
     ///   - bootstrap: replicates (≥ 1).

@@ -186,9 +186,13 @@ public struct OODComparison: Sendable, Codable, Equatable {
     /// - Parameters:
     ///   - models: image models over `test`'s classes.
     ///   - test: the clean test images.
+    ///   - corruptions: the corruptions to apply (all of CIFAR-10-C's by default).
+    ///   - severities: the severities of each, in 1…5.
     ///   - images: how many to draw (all when ≥ `test.count`); stratified by class with `seed`.
     ///   - seed: fixes the subset and the noise (corruption `k` at severity `s` uses `seed + 16k + s`).
     ///   - sets: extra sets, evaluated as they are.
+    ///   - matrix: the evaluation matrix of the mistake metrics.
+    ///   - threshold: similarity at or above which a mistake is explicable.
     /// - Throws: `ExplicableError` for a severity outside 1…5 or an image count below 1.
     public static func evaluate(
         models: [OODModel], test: Dataset, corruptions: [Corruption] = Corruption.allCases,

@@ -39,7 +39,10 @@ public struct WilcoxonSignedRank: Sendable, Equatable, Encodable {
     public var z: Double?
 
     /// Tests the paired differences `differences` (e.g. `x − y`).
-    /// - Parameter continuityCorrection: SciPy's `correction`; it defaults to `false` there and here.
+    ///
+    /// - Parameters:
+    ///   - differences: the paired differences, none NaN.
+    ///   - continuityCorrection: SciPy's `correction`; it defaults to `false` there and here.
     public init(_ differences: [Double], continuityCorrection: Bool = false) {
         precondition(!differences.contains { $0.isNaN }, "Wilcoxon test of NaN differences")
         let d = differences.filter { $0 != 0 }

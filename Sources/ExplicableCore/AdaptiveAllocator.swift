@@ -26,7 +26,7 @@ import Foundation
 /// already handed out but not yet answered (`n` = ratings + pending): concurrent participants do
 /// not all get the same items. An item also stops at ``Parameters/maxRatingsPerItem`` ratings.
 /// Ties are broken by a per-item key drawn from the seed; attention checks are placed as
-/// ``TaskPlan`` places them, from a generator seeded by the seed and the decision's number. So
+/// `Studies.TaskPlan` places them, from a generator seeded by the seed and the decision's number. So
 /// the decisions are a function of the seed, the prior and the order of events
 /// (``nextAssignment()``, ``record(assignment:itemKey:values:)``, ``release(assignment:)``), and a
 /// log of those events replays them exactly (``digest`` fingerprints the state).
@@ -166,6 +166,8 @@ public struct AdaptiveAllocator: Sendable {
     ///   - items: the items that may be allocated, each with the cells its answer rates.
     ///   - attentionChecks: keys of attention-check items, placed in every assignment as the
     ///     parameters say.
+    ///   - parameters: the stopping tolerance, the prior's weight, the rating noise and range, and
+    ///     the cap on ratings per item.
     ///   - seed: breaks ties between equal scores and places the attention checks.
     /// - Throws: `ExplicableError` (`invalidArgument`) for parameters out of range, a repeated
     ///   key, a cell outside the prior's classes or on the diagonal, or a prior that is not finite.

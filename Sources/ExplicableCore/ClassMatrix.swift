@@ -4,6 +4,19 @@ import Foundation
 ///
 /// Row `i`, column `j` relates `classes.labels[i]` to `classes.labels[j]`; a matrix may be
 /// asymmetric (directed human judgments are). Values are stored row-major in one flat array.
+///
+/// ```swift
+/// let pets = try ClassSet(name: "pets", labels: ["cat", "dog", "fish"])
+/// let s = ClassMatrix(classes: pets, kind: .similarity,
+///                     values: [4, 3, 0,
+///                              3, 4, 0,
+///                              0, 0, 4],
+///                     provenance: .init(source: "hand-made"))
+/// s[0, 1]                              // 3: a cat is often taken for a dog
+/// let d = try s.distances()             // 4 − s, kind .distance
+/// let targets = try s.rowSoftmax(scale: 1)  // the WLF targets of each true class
+/// try s.write(to: URL(fileURLWithPath: "pets.npy"))
+/// ```
 public struct ClassMatrix: Sendable, Equatable {
     /// Whether larger values mean "more alike" or "further apart".
     public enum Kind: String, Sendable, Codable, CaseIterable {

@@ -4,6 +4,14 @@ public import Foundation
 ///
 /// Class order is part of every matrix built over a set: index `i` of a ``ClassMatrix`` is
 /// `labels[i]`. Labels are unique.
+///
+/// ```swift
+/// let cifar10 = try ClassSetCatalog.load("cifar10")        // built in, or a TSV path
+/// cifar10.count                                            // 10
+/// cifar10.index(of: "cat")                                 // 3
+/// let pets = try ClassSet(name: "pets", labels: ["cat", "dog"])
+/// try pets.requireSameOrder(as: cifar10, "cifar10", "pets")  // throws: another class order
+/// ```
 public struct ClassSet: Sendable, Hashable, Codable {
     /// A short name, such as `cifar10`.
     public var name: String

@@ -5,6 +5,12 @@ public import Foundation
 /// Resolved in this order: an explicit `--data DIR`, else `$EXPLICABLE_DATA`, else
 /// `~/.cache/explicable`. Files inside it keep the layout of the public releases, for example
 /// `wordnet/english-wordnet-2025.xml.gz`.
+///
+/// ```swift
+/// let data = DataFolder.resolve(nil)   // --data, else $EXPLICABLE_DATA, else ~/.cache/explicable
+/// let batches = try data.locate(["cifar-10-batches-bin"], what: "CIFAR-10 (binary version)",
+///                               fetchHint: "explicable data fetch cifar10")
+/// ```
 public struct DataFolder: Sendable, Equatable {
     public let url: URL
 

@@ -4,6 +4,13 @@ public import Foundation
 ///
 /// Supported element types are the ones explicable exchanges with PyTorch users: `<f4`, `<f8`,
 /// `<i8` and `|u1`. Files are always written little-endian in C order and load with `numpy.load`.
+///
+/// ```swift
+/// let labels = NPYArray(shape: [3], storage: .int64([3, 5, 0]))
+/// try labels.write(to: URL(fileURLWithPath: "labels.npy"))   // numpy.load reads it
+/// let back = try NPYArray.read(URL(fileURLWithPath: "labels.npy"))
+/// if case .int64(let values) = back.storage { print(back.shape, values) }  // [3] [3, 5, 0]
+/// ```
 public struct NPYArray: Sendable, Equatable {
     /// The element storage, one case per supported dtype.
     public enum Storage: Sendable, Equatable {

@@ -133,10 +133,10 @@ public struct StudySpec: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Which directed pairs a class-pair design asks about (default: all of them).
     public var pairs: PairSelection?
-    /// How `class-neighbours` screens are made (default: ``NeighbourScreen/init()``).
+    /// How `class-neighbours` screens are made (default: a ``NeighbourScreen`` with its default values).
     public var screen: NeighbourScreen?
 
-    /// How `study serve` deals items out: `uniform` (the default: ``TaskPlan``'s balanced plan)
+    /// How `study serve` deals items out: `uniform` (the default: `Studies.TaskPlan`'s balanced plan)
     /// or `adaptive` (``AdaptiveAllocator``, configured by ``adaptive``).
     public var allocation: Allocation?
     /// The settings of `allocation: adaptive`.

@@ -148,6 +148,8 @@ extension LabelStore {
     /// their last finished session back (to see its completion page again).
     ///
     /// - Parameters:
+    ///   - studyId: the study being served.
+    ///   - platform: the platform the participant came from (`prolific`, `mturk`, `direct`, …).
     ///   - idHash: the salted hash of their platform id (``annotatorHash(platform:rawID:)``).
     ///   - assignmentCount: how many assignments the study's plan deals.
     ///   - maxAssignmentsPerWorker: submissions one annotator may make in the study.
@@ -163,6 +165,7 @@ extension LabelStore {
     ///   - allocation: an adaptive study's allocator: a new session gets the assignment it decides
     ///     (its number is the session's assignment index; `assignmentCount` is not used) and the
     ///     decision is logged; releases are logged as its inputs. `nil`: the uniform plan.
+    ///   - now: the arrival's time (sessions idle since before `now - timeout` are released).
     public func admitServedParticipant(
         studyId: Int64, platform: String, idHash: String, assignmentCount: Int, maxAssignmentsPerWorker: Int,
         timeout: TimeInterval, token: String, platformAssignmentID: String? = nil, submitTo: String? = nil,

@@ -34,10 +34,14 @@ extension LabelStore {
 
     /// Stores a new study with its class set and items in one transaction, or returns the stored
     /// one when a study of that name exists with the same spec text.
-    /// - Throws: `ExplicableError` when a study of that name exists with a different spec.
     ///
-    /// - Parameter reviewModels: for mistake-review studies, the models (runs) whose prediction each
-    ///   item shows, by item key; stored with the items. A study that exists already must have the same.
+    /// - Parameters:
+    ///   - record: the study (its `id` and `classSetId` are assigned here).
+    ///   - classes: the study's class set, stored (or found) with it.
+    ///   - items: the study's items (their `studyId` is assigned here).
+    ///   - reviewModels: for mistake-review studies, the models (runs) whose prediction each item
+    ///     shows, by item key; stored with the items. A study that exists already must have the same.
+    /// - Throws: `ExplicableError` when a study of that name exists with a different spec.
     public func createStudy(
         _ record: StudyRecord, classes: ClassSet, items: [ItemRecord], reviewModels: [String: [String]] = [:]
     ) throws(ExplicableError) -> StoredStudy {

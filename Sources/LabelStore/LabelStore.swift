@@ -8,6 +8,14 @@ public import GRDB
 /// Opened in WAL mode with foreign keys on. The schema is built by GRDB migrations; a file
 /// written by a newer explicable (a migration this binary does not know) or a SQLite file that
 /// is not an explicable store is refused with a clear message, never changed.
+///
+/// ```swift
+/// let store = try LabelStore(path: "explicable.sqlite")   // created and migrated if needed
+/// try store.saveMatrix(StoredMatrix(name: "chl", matrix: chl), replace: true)
+/// let study = try store.study(named: "cifar10-class-likert")
+/// print(study.classes.labels, study.items.count)
+/// let stored = try store.matrix(named: "chl").matrix
+/// ```
 public final class LabelStore: Sendable {
     /// `PRAGMA application_id` of explicable stores: "EXPL" in ASCII.
     public static let applicationID: Int32 = 0x4558_504C

@@ -39,6 +39,8 @@ public struct CellIntervals: Sendable, Equatable {
 /// (`Benchmarks/semantics_reference.py` reproduces the draws in NumPy).
 ///
 /// - Parameters:
+///   - ratings: the study's ratings, by annotator.
+///   - options: how each replicate is aggregated (as the point estimate is).
 ///   - replicates: the number of bootstrap replicates, at least 1.
 ///   - confidence: the nominal coverage, in `0 < confidence < 1`.
 ///   - seed: fixes the resamples.

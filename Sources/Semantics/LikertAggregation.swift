@@ -12,6 +12,14 @@ public import ExplicableCore
 /// clamped to `scale`. An annotator with a single rating or a standard deviation of zero (within
 /// 1e-9 of the scale's width) has no spread to standardise by: each of their ratings maps to the
 /// pooled mean (`z = 0`). The cell statistic is then taken over the mapped values.
+///
+/// ```swift
+/// let study = try store.study(named: "pilot")
+/// let ratings = try LikertRatings.load(studyId: study.record.id!, study: "pilot", classes: study.classes,
+///                                      scale: 0...4, from: store)
+/// let options = try LikertAggregation(statistic: .trimmedMean, trim: 0.1, zScore: true)
+/// let mh = aggregate(ratings, options).matrix   // M^h over the study's classes
+/// ```
 public struct LikertAggregation: Sendable, Equatable, Codable {
     /// The per-cell statistic over a directed pair's ratings.
     public enum Statistic: String, Sendable, Codable, CaseIterable {

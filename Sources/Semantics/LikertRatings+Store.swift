@@ -3,9 +3,13 @@ public import LabelStore
 
 extension LikertRatings {
     /// The ratings of a class-pair study's accepted submissions.
+    ///
     /// - Parameters:
+    ///   - studyId: the study's id in `store`.
+    ///   - name: the study's name, for the error message.
     ///   - classes: the study's class set (its items' class indices refer to it).
     ///   - scale: the study's scale, lowest to highest point.
+    ///   - store: the label store holding the study.
     /// - Throws: `ExplicableError` when the study has no accepted ratings (QC not run yet?).
     public static func load(
         studyId: Int64, study name: String, classes: ClassSet, scale: ClosedRange<Double>,

@@ -45,6 +45,8 @@ public struct MatrixComparison: Sendable, Equatable {
     /// class index. Agreement is the size of the two sets' intersection over `min(k, n - 1)`.
     ///
     /// - Parameters:
+    ///   - first: one matrix.
+    ///   - second: the other, of the same kind over the same class set.
     ///   - neighbours: `k` for the neighbour agreement, at least 1.
     ///   - disagreements: how many class pairs to list.
     /// - Throws: `ExplicableError` `badInput` when the class sets differ, `invalidArgument` when

@@ -5,7 +5,10 @@ import LabelStore
 /// Reads a matrix someone else made (a published M^h such as the paper's CHL) from `.npy`, CSV
 /// or JSON, always against an explicit class set: class order is part of a matrix.
 public enum MatrixFile {
+    /// Reads the matrix in `url`, its format chosen by the extension (`.npy`, `.csv`, `.json`).
+    ///
     /// - Parameters:
+    ///   - url: the file.
     ///   - classes: the class set the file's rows and columns follow. CSV and JSON files carry
     ///     labels, which must equal these in order.
     ///   - kind: whether the file holds similarities or distances (JSON files say so themselves

@@ -5,7 +5,10 @@ import Foundation
 /// labelled, values coloured on a perceptually uniform scale (viridis), and a colour bar with
 /// the value range. No scripts or external resources, so it can be inlined in a report.
 public enum MatrixSVG {
+    /// The heatmap of `m` as an SVG document.
+    ///
     /// - Parameters:
+    ///   - m: the matrix; rows are true classes, columns predicted ones.
     ///   - title: drawn above the grid.
     ///   - valueLabel: what the colours show, under the grid and beside the colour bar (default:
     ///     the matrix's kind, `similarity` or `distance`); a confusion matrix says "share of the row".

@@ -23,6 +23,8 @@ public struct SplitHalfReliability: Sendable, Equatable {
 /// projects it to the full panel.
 ///
 /// - Parameters:
+///   - ratings: the study's ratings, by annotator.
+///   - options: how each half is aggregated.
 ///   - splits: the number of random splits, at least 1.
 ///   - seed: fixes the splits.
 public func splitHalfReliability(

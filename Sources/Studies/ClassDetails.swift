@@ -29,9 +29,12 @@ public struct ClassDetails: Sendable, Equatable {
 
     /// `perClass` CIFAR-10 test images of each class, chosen at random with `seed` (as
     /// `cifar10-test:N` references, in test-set order).
+    ///
     /// - Parameters:
     ///   - labels: the test set's labels, one per image, each in `0..<classes`.
     ///   - classes: the number of classes.
+    ///   - perClass: how many images each class gets (fewer when it has fewer).
+    ///   - seed: the same seed chooses the same images.
     public static func cifar10Examples(labels: [Int], classes: Int, perClass: Int, seed: UInt64) -> [[String]] {
         var byClass = [[Int]](repeating: [], count: classes)
         for (i, label) in labels.enumerated() where (0..<classes).contains(label) { byClass[label].append(i) }
@@ -57,7 +60,11 @@ public struct ScreenView: Encodable, Equatable, Sendable {
 
 extension Study {
     /// The screen view of a candidate or decoy item of a `class-neighbours` study, else `nil`.
-    /// - Parameter imagePath: maps an example's reference to what the page loads.
+    ///
+    /// - Parameters:
+    ///   - item: a candidate (`pair`) or decoy item of this study.
+    ///   - details: the classes' definitions and example images.
+    ///   - imagePath: maps an example's reference to what the page loads.
     public func screenView(of item: ItemRecord, details: ClassDetails, imagePath: (String) -> String?) -> ScreenView? {
         guard spec.design == .classNeighbours, let a = item.classA, let id = screenIndex[item.key] else { return nil }
         return ScreenView(

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What an import did.
 public struct ImportReport: Sendable, Equatable {

@@ -18,7 +18,7 @@ public enum ImportFormat: String, Sendable, CaseIterable {
     /// jsPsych data: a JSON array of trials or its CSV; trials carry an `item` field.
     case jspsych
     /// JATOS results: a result file (JSON lines of jsPsych data arrays, trials or page payloads),
-    /// or a results archive as JATOS exports it: the `.zip` or the folder it unpacks to (``JATOSArchiveFormat``).
+    /// or a results archive as JATOS exports it: the `.zip` or the folder it unpacks to (`JATOSArchiveFormat`).
     case jatos
     /// A Prolific submissions export CSV, joined with the pages' payloads (``ImportOptions/payloads``).
     case prolific

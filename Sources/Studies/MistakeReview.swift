@@ -182,10 +182,16 @@ extension MistakeReview {
     ///
     /// Everything is read and checked before the store or `out` is written.
     /// - Parameters:
-    ///   - spec: a `mistake-review` spec; its `model-mistakes` count is the default for `images`.
+    ///   - specURL: a `mistake-review` spec; its `model-mistakes` count is the default for `images`.
+    ///   - runFolders: the training run folders whose mistakes are reviewed (their test labels must
+    ///     be CIFAR-10's test batch).
+    ///   - out: the folder the spec, `review-models.json`, pages and images are written into.
     ///   - images: how many test images to review; `nil` takes the spec's count.
     ///   - seed: seeds the choice of images; `nil` takes the spec's seed.
     ///   - name: the study's name; `nil` keeps the spec's name.
+    ///   - data: the data folder holding the CIFAR-10 test batch.
+    ///   - templates: the folder of the page templates.
+    ///   - store: the label store the study is created in.
     ///   - imageScale: the PNGs' nearest-neighbour enlargement (4: 128×128).
     public static func prepare(
         spec specURL: URL, runs runFolders: [URL], out: URL, images: Int?, seed: UInt64?, name: String?,

@@ -11,7 +11,7 @@ public import Foundation
 public enum PairList {
     /// Reads `url` against `classes`.
     /// - Returns: the pairs, sorted by `a` then `b`.
-    /// - Throws: ``ExplicableError`` (`badInput`) naming the file and line at fault, or `io`.
+    /// - Throws: `ExplicableError` (`badInput`) naming the file and line at fault, or `io`.
     public static func read(_ url: URL, classes: ClassSet) throws(ExplicableError) -> [ClassPair] {
         var reader = try LineReader(url: url)
         reader.maxLineBytes = 4_096

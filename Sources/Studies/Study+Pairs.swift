@@ -32,7 +32,7 @@ public struct ClassScreen: Sendable, Equatable {
 extension Study {
     /// The directed pairs a class-pair spec asks about.
     ///
-    /// `all`: every off-diagonal pair. `neighbours`: ``PairDesign/neighbours(prior:k:extra:seed:)``
+    /// `all`: every off-diagonal pair. `neighbours`: `PairDesign.neighbours(prior:k:extra:seed:)`
     /// with the spec's seed (a share `extra` counts the pairs left after the neighbours).
     /// `file`: ``PairList/read(_:classes:)`` of the path relative to `inputs.specFolder`.
     /// - Throws: `ExplicableError` when the prior is missing or over other classes, or the pair file is bad.

@@ -3,6 +3,14 @@ public import Foundation
 public import LabelStore
 
 /// A study as stored: its record, spec, class set and items.
+///
+/// ```swift
+/// let store = try LabelStore(path: "explicable.sqlite")
+/// let (spec, json) = try StudySpec.load(URL(fileURLWithPath: "studies/cifar10-class-likert.json"))
+/// let study = try Study.create(spec: spec, specJSON: json, classes: try ClassSetCatalog.load("cifar10"),
+///                              in: store)
+/// let again = try Study.named("cifar10-class-likert", in: store)   // the same study, from the store
+/// ```
 public struct Study: Sendable {
     public let record: StudyRecord
     public let spec: StudySpec
@@ -83,9 +91,16 @@ public struct Study: Sendable {
     }
 
     /// Creates the study in the store with all its items, in one transaction.
-    /// - Parameter reviewModels: for mistake-review studies, the models whose prediction each item
-    ///   shows, by item key (see ``MistakeReview``).
-    /// - Parameter inputs: the prior matrix and spec folder a sparse class-pair design needs.
+    ///
+    /// - Parameters:
+    ///   - spec: the parsed spec.
+    ///   - specJSON: the spec's text, stored as it is (a study of the same name must have the same).
+    ///   - classes: the study's class set, in the spec's order.
+    ///   - store: the label store to create it in.
+    ///   - inputs: the prior matrix and spec folder a sparse class-pair design needs.
+    ///   - reviewModels: for mistake-review studies, the models whose prediction each item shows,
+    ///     by item key (see ``MistakeReview``).
+    ///   - now: the creation time stored with the study.
     /// - Throws: `ExplicableError` when a study of that name exists with a different spec or models.
     @discardableResult
     public static func create(

@@ -1,7 +1,7 @@
 public import ExplicableCore
 public import LabelStore
 
-/// A study's adaptive allocation: its ``AdaptiveAllocator`` and the replay of its logged decisions.
+/// A study's adaptive allocation: its `AdaptiveAllocator` and the replay of its logged decisions.
 ///
 /// `study serve` rebuilds the allocator from the store with ``rebuild(from:)`` when it starts
 /// (and after a failed transaction), so a study stopped mid-way continues exactly where it was;

@@ -12,6 +12,13 @@ import Mustache
 ///   MTurk requester UI; each batch row becomes one HIT);
 /// - `study.html`, which forwards to `pages/assignment-NNNN.html` (chosen by `?assignment=N`, else
 ///   by a hash of `SESSION_ID`/`PROLIFIC_PID`).
+///
+/// ```swift
+/// let study = try Study.named("cifar10-class-likert", in: store)
+/// let writer = try TaskWriter(study: study, plan: try TaskPlan(study: study),
+///                             templates: URL(fileURLWithPath: "templates"))
+/// try writer.write(to: URL(fileURLWithPath: "out/tasks"), data: DataFolder.resolve(nil))
+/// ```
 public struct TaskWriter: Sendable {
     /// What the page scripts read about the study (embedded as JSON).
     struct StudyView: Encodable {
@@ -54,8 +61,11 @@ public struct TaskWriter: Sendable {
     public var details = ClassDetails()
     let library: MustacheLibrary
 
-    /// - Parameter templates: the folder holding `study-page.mustache`, `study-core.mustache`,
-    ///   `study-index.mustache` and `mturk-hit.mustache`.
+    /// - Parameters:
+    ///   - study: the study whose pages are written.
+    ///   - plan: the assignments, one page each.
+    ///   - templates: the folder holding `study-page.mustache`, `study-core.mustache`,
+    ///     `study-index.mustache` and `mturk-hit.mustache`.
     public init(study: Study, plan: TaskPlan, templates: URL) throws(ExplicableError) {
         self.study = study
         self.plan = plan
@@ -166,7 +176,7 @@ public struct TaskWriter: Sendable {
     }
 
     /// Writes every file into `folder` (created if needed); with `data`, also the PNG files of the
-    /// CIFAR-10 images the study shows (see ``writeImages(to:data:)``).
+    /// CIFAR-10 images the study shows (`images/`, one per image reference).
     public func write(to folder: URL, data: DataFolder? = nil) throws(ExplicableError) {
         let manager = FileManager.default
         let pages = folder.appendingPathComponent("pages")

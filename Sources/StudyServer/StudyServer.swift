@@ -26,8 +26,16 @@ public import Studies
 ///   (absent without an admin token: 404).
 ///
 /// A study with `allocation: adaptive` has no fixed plan: each new session's assignment is decided
-/// by its ``Studies/StudyAllocation`` allocator inside the admission's transaction, logged in the
+/// by its `Studies.StudyAllocation` allocator inside the admission's transaction, logged in the
 /// store with the answers and releases it saw, and rebuilt from that log when the server starts.
+///
+/// ```swift
+/// var configuration = StudyServer.Configuration()
+/// configuration.port = 8080
+/// let server = try StudyServer(study: study, store: store, templates: URL(fileURLWithPath: "templates"),
+///                              configuration: configuration)
+/// try await server.run { port in print("serving on \(port)") }
+/// ```
 public struct StudyServer: Sendable {
     public struct Configuration: Sendable {
         public var host = "127.0.0.1"
@@ -94,7 +102,10 @@ public struct StudyServer: Sendable {
     let renderedImages = ImageCache()
 
     /// - Parameters:
+    ///   - study: the study to serve.
+    ///   - store: the label store its sessions and answers are written to.
     ///   - templates: the folder holding the `serve-*.mustache` templates.
+    ///   - configuration: address, timeouts, limits and the admin token.
     ///   - images: renders the CIFAR-10 images the study's items show (`GET /images/NAME.png`).
     ///   - details: definitions and example images of the classes `class-neighbours` screens show.
     ///   - prior: the prior similarity matrix of an adaptive study (its spec's `adaptive.prior`,

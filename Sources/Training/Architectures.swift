@@ -23,6 +23,7 @@ public enum Architecture: String, Sendable, CaseIterable {
     /// ResNet-20, whose usual recipe uses Kaiming-normal instead).
     ///
     /// - Parameters:
+    ///   - classCount: the number of outputs, C.
     ///   - seed: the same seed gives the same weights.
     ///   - inputFeatures: D, the length of a feature vector; used by `mlp` only, which needs it positive.
     ///   - hiddenWidths: the widths of the hidden layers of `mlp`, first layer first; each positive.

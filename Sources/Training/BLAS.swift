@@ -10,7 +10,17 @@ public enum BLAS {
     /// - Parameters:
     ///   - transposeA: whether `a` is stored as `k×m` (its transpose is used).
     ///   - transposeB: whether `b` is stored as `n×k`.
-    ///   - lda, ldb, ldc: row strides of the stored matrices, in elements.
+    ///   - m: rows of `op(a)` and of `c`.
+    ///   - n: columns of `op(b)` and of `c`.
+    ///   - k: columns of `op(a)`, rows of `op(b)`.
+    ///   - alpha: the product's factor.
+    ///   - a: the first matrix, read only.
+    ///   - lda: the row stride of `a` as stored, in elements (at least its stored column count).
+    ///   - b: the second matrix, read only.
+    ///   - ldb: the row stride of `b` as stored, in elements.
+    ///   - beta: the factor of `c`'s old values (0 ignores them, even NaNs).
+    ///   - c: the `m×n` result, overwritten.
+    ///   - ldc: the row stride of `c`, in elements (at least `n`).
     ///
     /// The corresponding C function is `cblas_sgemm`.
     public static func sgemm(

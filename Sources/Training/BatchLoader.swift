@@ -51,7 +51,9 @@ public final class BatchLoader {
     /// Fills ``batch`` and ``labels`` with the samples `order[range]`.
     ///
     /// - Parameters:
-    ///   - augmenting: the generator for crops and flips; `nil` gives the plain images (evaluation).
+    ///   - order: sample indices into the data set (an epoch's permutation, or `0..<count`).
+    ///   - range: the positions in `order` of this batch's samples.
+    ///   - generator: the generator for crops and flips; `nil` gives the plain images (evaluation).
     public func load(_ order: [Int], _ range: Range<Int>, augmenting generator: inout SeededGenerator?) {
         let n = range.count
         labels.removeAll(keepingCapacity: true)

@@ -42,8 +42,10 @@ public enum CIFARRelease: String, Sendable, CaseIterable {
     /// folder when any step fails.
     ///
     /// - Parameters:
-    ///   - source: where to download from (a mirror); the archive must still have `md5`.
-    ///   - md5: the expected MD5 of the archive, lowercase hex.
+    ///   - source: where to download from (a mirror); the archive must still have the release's MD5.
+    ///   - expected: the expected MD5 of the archive, lowercase hex (default: the release's, ``md5``).
+    ///   - data: the data folder the record files go into.
+    ///   - progress: called with the bytes downloaded so far and the total, if known.
     /// - Returns: the folder holding the record files.
     public func fetch(
         into data: DataFolder, from source: URL? = nil, md5 expected: String? = nil,

@@ -10,6 +10,14 @@ public enum Split: String, Sendable, Codable {
 /// Reads the data sets the trainer knows: CIFAR-10 and CIFAR-100 in their binary layouts, and
 /// feature vectors with labels from `.npy` files. Every reader checks the whole input before it
 /// returns and reports the first problem as one `ExplicableError` naming the file.
+///
+/// ```swift
+/// let folder = URL(fileURLWithPath: "data/cifar-10-batches-bin")
+/// let train = try DatasetReader.cifar10(folder: folder, split: .train)   // 50,000 images
+/// let small = try train.stratifiedSubset(2_500, seed: 0)                 // 250 per class
+/// let features = try DatasetReader.features(
+///     features: URL(fileURLWithPath: "x.npy"), labels: URL(fileURLWithPath: "y.npy"), classes: small.classes)
+/// ```
 public enum DatasetReader {
     /// CIFAR-10's class names in label order (as `batches.meta.txt` lists them).
     public static let cifar10Labels = [
@@ -69,7 +77,11 @@ public enum DatasetReader {
     /// Reads a CIFAR-100 split from `folder` (the folder holding `train.bin` and `test.bin`).
     ///
     /// Each record has a coarse and a fine label byte, then the image.
-    /// - Parameter coarse: use the 20 superclasses instead of the 100 fine classes.
+    ///
+    /// - Parameters:
+    ///   - folder: the folder holding `train.bin` and `test.bin`.
+    ///   - split: which of the two files to read.
+    ///   - coarse: use the 20 superclasses instead of the 100 fine classes.
     /// - Throws: `ExplicableError` as ``cifar10(folder:split:)``, with 3,074-byte records, coarse
     ///   labels below 20 and fine labels below 100.
     public static func cifar100(folder: URL, split: Split, coarse: Bool = false) throws(ExplicableError) -> Dataset {
@@ -155,7 +167,10 @@ public enum DatasetReader {
     /// Reads feature vectors (`features`: N×D float32 `.npy`) and their labels (`labels`: N int64
     /// or uint8 `.npy`).
     ///
-    /// - Parameter classes: the classes; labels must be below its count.
+    /// - Parameters:
+    ///   - features: the N×D float32 `.npy` file.
+    ///   - labelsURL: the N labels' `.npy` file (int64 or uint8), in the rows' order.
+    ///   - classes: the classes; labels must be below its count.
     /// - Throws: `ExplicableError` (`badInput`) naming the file: wrong dtype or rank, a value that
     ///   is NaN or infinite (with its row and column), a label out of range (with its index), or a
     ///   label count that differs from the feature rows.

@@ -6,7 +6,9 @@ public enum Initialization {
     /// which makes the weight bound `1/√fanIn`, and the bias uniform in the same range; batch norm
     /// keeps scale 1 and shift 0. Walks into ``Sequential`` and ``Residual`` layers, in order.
     ///
-    /// - Parameter generator: the seeded source; the same seed gives the same weights.
+    /// - Parameters:
+    ///   - layer: the layer (or container) whose weights are set.
+    ///   - generator: the seeded source; the same seed gives the same weights.
     public static func pytorchDefault(_ layer: any Layer, using generator: inout SeededGenerator) {
         switch layer {
         case let sequential as Sequential:

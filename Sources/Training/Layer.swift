@@ -29,8 +29,10 @@ public protocol Layer: AnyObject {
     var statistics: [Tensor] { get }
     /// Computes the output for `input` and keeps what the backward pass needs.
     ///
-    /// - Parameter training: whether this is a training step (batch norm uses batch statistics and
-    ///   updates its running ones).
+    /// - Parameters:
+    ///   - input: the batch, N first; the layer keeps a reference until its next call.
+    ///   - training: whether this is a training step (batch norm uses batch statistics and
+    ///     updates its running ones).
     func forward(_ input: Tensor, training: Bool) -> Tensor
     /// Given ∂loss/∂output for the last forward pass, sets every parameter's gradient and returns
     /// ∂loss/∂input.

@@ -75,8 +75,11 @@ public struct Metrics: Sendable, Equatable, Codable {
     /// - Parameters:
     ///   - probabilities: N×C, row-major, each row a distribution over the classes.
     ///   - labels: N true classes.
+    ///   - c: the number of classes, C.
     ///   - matrix: the evaluation matrix (needed for `crm` and for the matrix metrics).
     ///   - threshold: similarity at or above which a mistake counts as explicable.
+    ///   - decoding: how a prediction is read off a row: its most probable class, or the class of
+    ///     least expected distance under `matrix` (`crm`).
     /// - Returns: the predictions (N class indices) and the metrics.
     public static func evaluate(
         probabilities: [Float], labels: [Int32], classCount c: Int, matrix: EvaluationMatrix?, threshold: Double,

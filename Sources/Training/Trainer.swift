@@ -60,6 +60,21 @@ public struct EpochReport: Sendable, Codable {
 /// whose state is saved in every checkpoint, so resuming after `k` steps continues with the same
 /// batches, crops and flips and reaches the same weights as an uninterrupted run (for the same
 /// ``Parallel/workerCount``).
+///
+/// ```swift
+/// let folder = URL(fileURLWithPath: "cifar-10-batches-bin")
+/// let train = try DatasetReader.cifar10(folder: folder, split: .train).stratifiedSubset(5_000, seed: 0)
+/// let test = try DatasetReader.cifar10(folder: folder, split: .test)
+/// let configuration = TrainingConfiguration(
+///     architecture: .cnnS, loss: try .weighted(similarity: chl, scale: 1, classes: train.classes),
+///     epochs: 10, seed: 0, training: train)
+/// let trainer = try Trainer(configuration: configuration, training: train)
+/// try trainer.run(checkpointURL: URL(fileURLWithPath: "run/checkpoint.ckpt"), onEpoch: { epoch in
+///     print(epoch.epoch, epoch.trainLoss, epoch.trainAccuracy)
+/// })
+/// let probabilities = Evaluator.probabilities(
+///     model: trainer.model, dataset: test, normalization: configuration.normalization)
+/// ```
 public final class Trainer {
     public let configuration: TrainingConfiguration
     public let model: Sequential
@@ -235,7 +250,8 @@ public final class Trainer {
     /// - Parameters:
     ///   - stopAfter: stop (after writing a checkpoint) once this many steps are done; `nil` runs to the end.
     ///   - checkpointURL: where checkpoints go, written at the end of every epoch, every
-    ///     `checkpointEvery` steps (0: only at epoch ends) and when stopping early.
+    ///     `checkpointEvery` steps and when stopping early; `nil` writes none.
+    ///   - checkpointEvery: also write a checkpoint every this many steps (0: only at epoch ends).
     ///   - onBatch: called after every step.
     ///   - onEpoch: called after every epoch's checkpoint is written.
     /// - Throws: ``TrainingError/nonFinite(what:step:checkpoint:checkpointStep:)`` when the loss
@@ -366,28 +382,5 @@ extension Checkpoint {
             hiddenWidths: c.hiddenWidths)
         try restoreWeights(into: model)
         return model
-    }
-}
-
-/// Runs a model over a data set in evaluation mode.
-public enum Evaluator {
-    /// The softmax probabilities of every sample, N×C row-major, in data-set order.
-    public static func probabilities(
-        model: Sequential, dataset: Dataset, normalization: Normalization, batchSize: Int = 250
-    ) -> [Float] {
-        let loader = BatchLoader(dataset: dataset, normalization: normalization)
-        let order = Array(0..<dataset.count)
-        let softmax = Tensor(shape: [0])
-        var out: [Float] = []
-        out.reserveCapacity(dataset.count * dataset.classes.count)
-        var start = 0
-        while start < dataset.count {
-            var none: SeededGenerator? = nil
-            loader.load(order, start..<min(start + batchSize, dataset.count), augmenting: &none)
-            Softmax.softmax(model.forward(loader.batch, training: false), into: softmax)
-            out += softmax.values
-            start += batchSize
-        }
-        return out
     }
 }

@@ -71,7 +71,7 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var dataSource: String
     /// The size of the stratified training subset, if one was used (a resumed run draws it again).
     public var subset: Int?
-    /// Where ``init`` weights came from, if the run fine-tunes a checkpoint.
+    /// Where the initial weights came from, if the run fine-tunes a checkpoint.
     public var initializedFrom: String?
     /// How the run is evaluated: the stratified test subset, the evaluation matrix's name, the
     /// explicable threshold and the decoding of the final predictions. Kept so that a resumed run

@@ -17,7 +17,7 @@ public import Foundation
 /// |---|---|
 /// | malformed XML | error `FILE:LINE:COL: message` from libxml2, on one line |
 /// | DOCTYPE declaring an entity | error at the `<!ENTITY` declaration |
-/// | bytes after the end of the gzip stream | error (see ``GzipStream``) |
+/// | bytes after the end of the gzip stream | error (see `GzipStream`) |
 /// | duplicate synset, entry or sense id | error at the second occurrence, naming the first line |
 /// | `Sense` whose `synset` does not exist | error |
 /// | `SynsetRelation` whose `target` does not exist | error (the taxonomy would be silently wrong) |
@@ -28,8 +28,8 @@ public import Foundation
 public enum LMFReader {
     /// Reads `url` and builds the graph.
     ///
-    /// Three threads share the work: one decompresses (``GzipStream``; plain `.xml` passes
-    /// through), one drives libxml2 and turns elements into ``LMFEvent``s, and the caller's
+    /// Three threads share the work: one decompresses (`GzipStream`; plain `.xml` passes
+    /// through), one drives libxml2 and turns elements into `LMFEvent`s, and the caller's
     /// thread builds the graph from them as they arrive.
     /// - Throws: `ExplicableError` (`.badInput` with file, line and column; `.io` when unreadable).
     public static func read(_ url: URL) throws(ExplicableError) -> WordNetGraph {

@@ -37,14 +37,26 @@ public enum Measure: String, Sendable, CaseIterable {
 /// takes whichever comes first in an unordered set; here the one giving the shortest
 /// i + j (so the highest similarity) is used, then the lowest synset index, so the value is
 /// deterministic. `res`, `lin` and `jcn` take the most informative of them, as `wn` does.
+///
+/// ```swift
+/// let calculator = SimilarityCalculator(taxonomy: taxonomy)
+/// let dog = graph.synsets(forLemma: "dog", pos: "n")[0]
+/// let cat = graph.synsets(forLemma: "cat", pos: "n")[0]
+/// let wup = try calculator.value(.wup, dog, cat)
+/// let path = try calculator.matrix(.path, classes: try ClassSetCatalog.load("cifar10"))
+/// ```
 public struct SimilarityCalculator: Sendable {
     public let taxonomy: Taxonomy
     public let simulateRoot: Bool
     /// Intrinsic information content per synset; empty when made without it.
     private let informationContent: [Double]
 
-    /// - Parameter informationContent: whether to compute what `res`, `lin` and `jcn` need
-    ///   (one pass over the taxonomy, tens of milliseconds on the full OEWN).
+    /// - Parameters:
+    ///   - taxonomy: the noun taxonomy the measures walk.
+    ///   - simulateRoot: join the taxonomy's roots under one virtual root, as NLTK's
+    ///     `simulate_root` does (so every pair has a common hypernym).
+    ///   - informationContent: whether to compute what `res`, `lin` and `jcn` need
+    ///     (one pass over the taxonomy, tens of milliseconds on the full OEWN).
     public init(taxonomy: Taxonomy, simulateRoot: Bool = false, informationContent: Bool = true) {
         self.taxonomy = taxonomy
         self.simulateRoot = simulateRoot

@@ -25,7 +25,15 @@ public enum OpenEnglishWordNet {
 
     /// Like ``locate(lmf:data:)``, but a release missing from the data folder is downloaded
     /// first when `allowDownload` is set (public data is fetched on first use).
-    /// - Parameter notice: receives one line saying that a download starts.
+    ///
+    /// - Parameters:
+    ///   - lmf: an LMF file given by the user; when set, it is returned as it is.
+    ///   - data: the data folder to look in and download into.
+    ///   - allowDownload: download the release when it is missing (else throw what
+    ///     ``locate(lmf:data:)`` throws).
+    ///   - source: where to download from (a mirror of ``downloadURL``).
+    ///   - notice: receives one line saying that a download starts.
+    ///   - progress: called with the bytes downloaded so far and the total, if known.
     public static func locateOrFetch(
         lmf: String?, data: DataFolder, allowDownload: Bool, source: URL = downloadURL,
         notice: (String) -> Void = { _ in }, progress: Downloader.Progress? = nil

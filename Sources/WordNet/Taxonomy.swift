@@ -5,6 +5,13 @@ import Foundation
 ///
 /// Paths follow `hypernym` and `instance_hypernym` edges, exactly as the Python package `wn`
 /// (1.1) walks them. "Depth" is counted in edges: a root has depth 0.
+///
+/// ```swift
+/// let graph = try LMFReader.read(URL(fileURLWithPath: "english-wordnet-2025.xml.gz"))
+/// let taxonomy = Taxonomy(graph)
+/// let dog = graph.synsets(forLemma: "dog", pos: "n")[0]
+/// taxonomy.taxonomyDepth(of: dog)       // the noun hierarchy's depth, as wn's lch uses it
+/// ```
 public struct Taxonomy: Sendable {
     public let graph: WordNetGraph
     /// Longest path (edges) from each synset to a root: `wn`'s `Synset.max_depth()`.

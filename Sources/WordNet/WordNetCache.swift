@@ -11,7 +11,7 @@ public import Foundation
 /// LMF file parses it and later ones load the snapshot in milliseconds.
 ///
 /// A snapshot is keyed by the LMF file's size, modification time and a hash of its bytes
-/// (``WordNetSnapshot``); a stale, truncated, corrupt or hostile snapshot is refused, the LMF file
+/// (`WordNetSnapshot`); a stale, truncated, corrupt or hostile snapshot is refused, the LMF file
 /// is parsed and the snapshot rewritten (to a temporary file, then renamed over the old one, so
 /// concurrent first runs never leave a half-written file). Failing to write a snapshot is not an
 /// error: the graph was parsed, the next command parses again.

@@ -8,8 +8,10 @@ $EXPLICABLE_DATA or ../shared/data). For each, Chromium opens an assignment page
 question (attention checks correctly), submits, and the payload the page produced is imported
 and passes QC. Then the demo runs on a tiny subset and its HTML report must render in Chromium
 with every figure and section. A class-neighbours study (CIFAR-10, WordNet prior, example
-images) is answered on its standalone page and through `study serve`. Exits non-zero on any failure. Saves screenshots next to the
-store for a person to look at.
+images) is answered on its standalone page and through `study serve`. A failed check prints
+`FAIL: CASE: what went wrong` and the next case still runs; the last line says how many cases
+passed and failed, and the exit status is non-zero when any failed. Saves screenshots next to
+the store for a person to look at.
 
 Usage: Tests/browser/study_page_test.py [path/to/explicable]   (default .build/debug/explicable)
 Needs: chromium (Debian package), websocket-client (PyPI).
@@ -486,18 +488,34 @@ def main():
     work = tempfile.mkdtemp(prefix="explicable-browser-")
     db = os.path.join(work, "study.sqlite")
     browser = Browser(os.path.join(work, "profile"))
+    cases = [
+        ("class-pair Likert page", lambda: likert_case(browser, work, db)),
+        ("instance-label page", lambda: instance_label_case(browser, work, db)),
+        ("demo report", lambda: report_case(browser, work)),
+        ("served study", lambda: served_case(browser, work)),
+        ("class-neighbours page", lambda: neighbour_case(browser, work, db)),
+        ("served class-neighbours study", lambda: served_neighbour_case(browser, work)),
+    ]
+    failed = []
     try:
         browser.call("Page.enable")
-        likert_case(browser, work, db)
-        instance_label_case(browser, work, db)
-        report_case(browser, work)
-        served_case(browser, work)
-        neighbour_case(browser, work, db)
-        served_neighbour_case(browser, work)
+        for name, case in cases:
+            # Every check fails with sys.exit("FAIL: …"); name the case, then go on with the next one.
+            try:
+                case()
+            except SystemExit as error:
+                message = str(error.code)
+                print(f"FAIL: {name}: {message[6:] if message.startswith('FAIL: ') else message}", file=sys.stderr)
+                failed.append(name)
+            except Exception as error:  # a crash of the test itself (DevTools, sockets): still this case's
+                print(f"FAIL: {name}: {type(error).__name__}: {error}", file=sys.stderr)
+                failed.append(name)
     finally:
         browser.close()
-    print(f"6 passed, 0 failed: browser study pages, the served study, the report and the class-neighbours "
-          f"page standalone and served (screenshots in {work})")
+    print(f"{len(cases) - len(failed)} passed, {len(failed)} failed: browser study pages, the served study, the "
+          f"report and the class-neighbours page standalone and served (screenshots in {work})")
+    if failed:
+        sys.exit(f"FAIL: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

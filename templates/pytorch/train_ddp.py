@@ -180,37 +180,49 @@ class ArrayData:
 
 
 class FolderData(torch.utils.data.Dataset):
-    """An ImageFolder tree (PIL images through torchvision transforms), labels in classes.txt's order."""
+    """An ImageFolder tree (PIL images through torchvision transforms), labels in classes.txt's order.
 
-    def __init__(self, root, classes, folder_to_label, train, size, workers):
+    A training image's random crop and flip are drawn from a generator seeded by (seed, epoch, image
+    index), so they are the same for any number of processes or workers and after --resume.
+    """
+
+    def __init__(self, root, classes, folder_to_label, train, size, workers, seed=0):
         import torchvision.transforms as T
         self.samples = D.image_folder_samples(root, classes, folder_to_label)
         self.labels = np.array([k for _, k in self.samples], dtype=np.int64)
         normalize = T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-        self.transform = (T.Compose([T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), normalize])
-                          if train else T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor(),
-                                                   normalize]))
-        self.workers = workers
+        self.augmented = T.Compose([T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), normalize])
+        self.plain = T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor(), normalize])
+        self.train, self.workers, self.seed = train, workers, seed
 
     def __len__(self):
         return len(self.labels)
 
-    def __getitem__(self, i):
+    def __getitem__(self, item):
         from PIL import Image
+        i, epoch = item if isinstance(item, tuple) else (item, None)
         path, label = self.samples[i]
         with Image.open(path) as image:
-            return self.transform(image.convert("RGB")), label
+            picture = image.convert("RGB")
+        if not self.train or epoch is None:
+            return self.plain(picture), label
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(np.random.SeedSequence([self.seed, epoch, i]).generate_state(1)[0]))
+            return self.augmented(picture), label
 
-    def batches(self, batches):
-        loader = torch.utils.data.DataLoader(self, batch_sampler=batches, num_workers=self.workers)
+    def batches(self, batches, epoch=None):
+        """(images, labels) of each batch (a list of sample indices): augmented with `epoch`'s draws, or
+        resized and centre-cropped when `epoch` is None (testing, --no-augment)."""
+        items = [[(int(i), epoch) for i in batch] for batch in batches]
+        loader = torch.utils.data.DataLoader(self, batch_sampler=items, num_workers=self.workers)
         yield from loader
 
 
 def load_data(args, classes):
     if args.dataset == "imagefolder":
         mapping = D.read_class_map(args.class_map, args.class_map_column) if args.class_map else {}
-        train = FolderData(args.train_dir, classes, mapping, True, args.image_size, args.workers)
-        test = FolderData(args.val_dir, classes, mapping, False, args.image_size, args.workers)
+        train = FolderData(args.train_dir, classes, mapping, True, args.image_size, args.workers, args.seed)
+        test = FolderData(args.val_dir, classes, mapping, False, args.image_size, args.workers, args.seed)
         return train, test
     root = D.data_folder(args.data)
     if args.dataset == "cifar10":
@@ -402,7 +414,8 @@ def main(argv=None):
         if isinstance(train, ArrayData):
             stream = (train.batch(shard(b, rank, world), None if args.no_augment else augment) for b in batches)
         else:
-            stream = train.batches([shard(b, rank, world).tolist() for b in batches])
+            stream = train.batches([shard(b, rank, world).tolist() for b in batches],
+                                   None if args.no_augment else epoch)
         for images, labels in stream:
             images, labels = images.to(device), labels.to(device)
             logits = model(images)
@@ -459,4 +472,7 @@ if __name__ == "__main__":
     try:
         main()
     except D.DataError as error:
-        raise SystemExit(f"Error: {error}")
+        # Bad input: one line (from rank 0 only; every process finds the same fault) and exit status 2.
+        if os.environ.get("RANK", "0") == "0":
+            print(f"Error: {error}", file=sys.stderr)
+        sys.exit(2)
