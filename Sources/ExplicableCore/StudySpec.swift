@@ -35,10 +35,13 @@ public struct StudySpec: Codable, Sendable, Equatable {
         public var prompt: String
         /// An image reference shown with the prompt (optional).
         public var image: String?
-        /// The answer an attentive annotator gives: a scale value, or a class index.
-        public var expected: Double
+        /// The answer an attentive annotator gives: a scale value, or a class index (not with ``pattern``).
+        public var expected: Double?
         /// Answers within this distance of `expected` pass (default 0: exact).
         public var tolerance: Double?
+        /// A free-text check instead: the answer is text, and passes when this regular expression
+        /// matches all of it, ignoring case (`"blue|navy"`, `"\\s*7\\s*"`).
+        public var pattern: String?
     }
 
     /// A slider's range and resolution: `min`…`max` in steps of `step`.
@@ -141,6 +144,10 @@ public struct StudySpec: Codable, Sendable, Equatable {
     public var allocation: Allocation?
     /// The settings of `allocation: adaptive`.
     public var adaptive: AdaptiveSettings?
+    /// Test–retest: items shown to one participant more than once (see ``Repeats``).
+    public var repeats: Repeats?
+    /// Self-pairs (a, a) as attention checks (see ``SelfPairChecks``).
+    public var selfPairChecks: SelfPairChecks?
 }
 
 extension StudySpec {
@@ -284,8 +291,10 @@ extension StudySpec {
             for (i, point) in (scale ?? []).enumerated() where !c.contains(Double(point.value)) {
                 throw fail("scale[\(i)].value", "is \(point.value), not on the continuous scale \(c)")
             }
-            for (i, check) in attentionChecks.enumerated() where !c.contains(check.expected) {
-                throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not on the continuous scale \(c)")
+            for (i, check) in attentionChecks.enumerated() {
+                if let expected = check.expected, !c.contains(expected) {
+                    throw fail("attentionChecks[\(i)].expected", "is \(expected), not on the continuous scale \(c)")
+                }
             }
         } else if design != .instanceLabel {
             let points = effectiveScale
@@ -293,9 +302,10 @@ extension StudySpec {
             guard zip(points, points.dropFirst()).allSatisfy({ $0.value < $1.value }) else {
                 throw fail("scale", "values must increase")
             }
-            for (i, check) in attentionChecks.enumerated()
-            where !points.contains(where: { Double($0.value) == check.expected }) {
-                throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not a point of the scale")
+            for (i, check) in attentionChecks.enumerated() {
+                if let expected = check.expected, !points.contains(where: { Double($0.value) == expected }) {
+                    throw fail("attentionChecks[\(i)].expected", "is \(expected), not a point of the scale")
+                }
             }
         }
         if design == .classPairLikert {
@@ -389,5 +399,6 @@ extension StudySpec {
         if let v = q.maxFailedAttentionChecks, v < 0 {
             throw fail("qc.maxFailedAttentionChecks", "must not be negative")
         }
+        try validateChecks(file: file)
     }
 }

@@ -227,6 +227,12 @@ enum MappedMTurkFormat {
                     try sink.fail(g, RowError(line: line, reason: error.reason, fields: cells))
                     continue
                 }
+                if sink.takesText(key) {
+                    try sink.answer(
+                        g, itemKey: key, value: nil, text: text, cannotTell: false, reactionMs: nil,
+                        position: Int(n).map { $0 - 1 }, line: line)
+                    continue
+                }
                 if mapping.number(text) == nil, ResponseSink.isNotApplicable(text) {
                     try sink.answer(
                         g, itemKey: key, value: nil, cannotTell: false, notApplicable: true,

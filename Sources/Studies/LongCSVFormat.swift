@@ -36,6 +36,19 @@ enum LongCSVFormat {
                 if sink.items[key] == nil, let n = Int(key) { key = "image:\(n)" }
             }
             let raw = table.cell(cells, "value") ?? ""
+            if sink.takesText(key) {
+                // A free-text attention check: the cell is the answer, whatever it says.
+                let submission = try sink.submission(
+                    platform: "long", annotator: annotator,
+                    assignmentID: table.cell(cells, "assignment").flatMap { $0.isEmpty ? nil : $0 }
+                        ?? "long:\(annotator)",
+                    status: table.cell(cells, "status").flatMap { $0.isEmpty ? nil : $0 })
+                try sink.addResponse(
+                    submission: submission, itemKey: key, value: nil, text: raw, cannotTell: false,
+                    reactionMs: table.cell(cells, "rt_ms").flatMap(Double.init), position: nil, line: line,
+                    fields: cells)
+                continue
+            }
             let cannotTell = ["cannot-tell", "cannot tell"].contains(raw.lowercased())
             let notApplicable = ResponseSink.isNotApplicable(raw)
             var value: Double? = Double(raw)

@@ -9,6 +9,8 @@ struct Payload: Decodable {
         var value: Double?
         var cannot_tell: Bool?
         var not_applicable: Bool?
+        /// The answer to a free-text attention check.
+        var text: String?
         var rt_ms: Double?
         var position: Int?
     }
@@ -79,7 +81,8 @@ struct Payload: Decodable {
                 continue
             }
             try sink.answer(
-                g, itemKey: response.item, value: response.value, cannotTell: response.cannot_tell ?? false,
+                g, itemKey: response.item, value: response.value, text: response.text,
+                cannotTell: response.cannot_tell ?? false,
                 notApplicable: response.not_applicable ?? false, reactionMs: response.rt_ms,
                 position: response.position ?? position, line: line)
         }

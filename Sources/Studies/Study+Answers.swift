@@ -20,6 +20,10 @@ public enum AnswerProblem: Error, Equatable, Sendable {
     case offContinuousScale(Double, StudySpec.ContinuousScale)
     /// A reaction time that is not a finite number of milliseconds in 0…86,400,000 (one day).
     case reactionTime(Double)
+    /// A value, "cannot tell" or "not applicable" (or nothing) for a free-text attention check.
+    case textExpected
+    /// Text for an item that is not a free-text attention check.
+    case textNotAccepted
 }
 
 extension Study {
@@ -42,15 +46,28 @@ extension Study {
     public func check(value: Double?, cannotTell: Bool, notApplicable: Bool, reactionMs: Double?, for item: ItemRecord)
         -> Result<Double?, AnswerProblem>
     {
-        if notApplicable {
-            if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
-                return .failure(.reactionTime(reactionMs))
-            }
-            guard !cannotTell, value == nil else { return .failure(.conflictingAnswer) }
-            return acceptsNotApplicable(item) ? .success(nil) : .failure(.notApplicableNotAllowed)
-        }
+        check(
+            value: value, text: nil, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+            for: item)
+    }
+
+    /// Checks one answer to `item`, which may be text (free-text attention checks, ``textPattern(of:)``):
+    /// returns the value to store (`nil` for text, "cannot tell" and "not applicable"). Whether the
+    /// text matches the check's pattern is quality control's business, not a reason to refuse it.
+    public func check(
+        value: Double?, text: String?, cannotTell: Bool, notApplicable: Bool, reactionMs: Double?, for item: ItemRecord
+    ) -> Result<Double?, AnswerProblem> {
         if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
             return .failure(.reactionTime(reactionMs))
+        }
+        if textPattern(of: item) != nil {
+            guard text != nil, value == nil, !cannotTell, !notApplicable else { return .failure(.textExpected) }
+            return .success(nil)
+        }
+        guard text == nil else { return .failure(.textNotAccepted) }
+        if notApplicable {
+            guard !cannotTell, value == nil else { return .failure(.conflictingAnswer) }
+            return acceptsNotApplicable(item) ? .success(nil) : .failure(.notApplicableNotAllowed)
         }
         if cannotTell {
             return acceptsCannotTell(item) ? .success(nil) : .failure(.cannotTellNotAllowed)
