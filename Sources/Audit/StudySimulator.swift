@@ -76,7 +76,8 @@ public struct StudySimulator: Sendable {
             }
             guard let expected = check.expected else {
                 throw ExplicableError(
-                    .invalidArgument, "item '\(key)' is a free-text attention check, which study simulate cannot answer"
+                    .invalidArgument,
+                    "item '\(key)' is a free-text or multi-select attention check, which study simulate cannot answer"
                 )
             }
             return rater.answerCheck(expected: expected, on: scale, using: &rng)

@@ -3,6 +3,9 @@ public import Foundation
 extension StudySpec.AttentionCheck {
     /// Whether the answer is free text matched against ``pattern``.
     public var isText: Bool { pattern != nil }
+
+    /// Whether the answer is the set of options ticked (``options``).
+    public var isMultiSelect: Bool { options != nil }
 }
 
 extension StudySpec {
@@ -48,6 +51,25 @@ extension StudySpec {
         }
     }
 
+    /// The stored text of a multi-select answer: the options ticked, in the order `options` lists
+    /// them, as a JSON array (`["cat","dog"]`).
+    public static func choicesText(_ chosen: [String], options: [String]) -> String {
+        let ordered = options.filter { chosen.contains($0) }
+        let quoted = ordered.map { option -> String in
+            var out = "\""
+            for scalar in option.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        return "[" + quoted.joined(separator: ",") + "]"
+    }
+
     /// Whether an item may be answered more than once within one submission.
     public var allowsRepeats: Bool { repeats != nil }
 
@@ -74,9 +96,32 @@ extension StudySpec {
             .badInput("field '\(field)' \(message)", file: file)
         }
         for (i, check) in attentionChecks.enumerated() {
+            if let options = check.options {
+                guard check.expected == nil, check.pattern == nil else {
+                    throw fail("attentionChecks[\(i)]", "has 'options' and 'expected' or 'pattern': give one kind")
+                }
+                guard (2...20).contains(options.count), Set(options).count == options.count,
+                    options.allSatisfy({ !$0.isEmpty && $0.count <= 100 })
+                else {
+                    throw fail("attentionChecks[\(i)].options", "must be 2 to 20 distinct names of 1 to 100 characters")
+                }
+                guard let expected = check.expectedOptions else {
+                    throw fail("attentionChecks[\(i)]", "has 'options' but no 'expectedOptions'")
+                }
+                if let odd = expected.first(where: { !options.contains($0) }) {
+                    throw fail(
+                        "attentionChecks[\(i)].expectedOptions", "names '\(odd)', which is not one of its options")
+                }
+                continue
+            }
+            if check.expectedOptions != nil {
+                throw fail("attentionChecks[\(i)].expectedOptions", "needs 'options'")
+            }
             switch (check.expected, check.pattern) {
             case (nil, nil):
-                throw fail("attentionChecks[\(i)]", "needs 'expected' (a value) or 'pattern' (a free-text answer)")
+                throw fail(
+                    "attentionChecks[\(i)]",
+                    "needs 'expected' (a value), 'pattern' (a free-text answer) or 'options' (a multi-select check)")
             case (.some, .some):
                 throw fail("attentionChecks[\(i)]", "has both 'expected' and 'pattern': give one")
             case (nil, .some(let pattern)):

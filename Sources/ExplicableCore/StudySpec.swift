@@ -42,6 +42,11 @@ public struct StudySpec: Codable, Sendable, Equatable {
         /// A free-text check instead: the answer is text, and passes when this regular expression
         /// matches all of it, ignoring case (`"blue|navy"`, `"\\s*7\\s*"`).
         public var pattern: String?
+        /// A multi-select ("which of these") check instead: the options shown as checkboxes; the
+        /// answer is every option ticked, and passes when it is exactly ``expectedOptions``.
+        public var options: [String]?
+        /// The options an attentive annotator ticks (with ``options``).
+        public var expectedOptions: [String]?
     }
 
     /// A slider's range and resolution: `min`…`max` in steps of `step`.

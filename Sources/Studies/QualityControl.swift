@@ -28,6 +28,8 @@ public struct QualityControl {
         public var failedSelfPairs: Int = 0
         /// Of those, free-text checks whose answer does not match the check's pattern.
         public var failedTextChecks: Int = 0
+        /// Of those, multi-select checks whose options ticked are not exactly the expected ones.
+        public var failedChoiceChecks: Int = 0
         /// Later showings of items answered again (spec `repeats`), not counted in `answers`.
         public var repeatedAnswers: Int = 0
         public var secondsPerItem: Double?
@@ -82,9 +84,17 @@ public struct QualityControl {
             // Imports no longer store a submission without answers; older stores may hold some
             // (`--skip-bad-rows` used to leave them): never approve one.
             if mine.isEmpty, submission.importId != nil { why.append("no answers stored") }
-            var failed = 0, failedSelf = 0, failedText = 0
+            var failed = 0, failedSelf = 0, failedText = 0, failedChoice = 0
             for answer in mine {
                 guard let item = itemsById[answer.itemId], item.isAttentionCheck else { continue }
+                if study.choiceOptions(of: item) != nil {
+                    let expected = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.expectedOptions ?? []
+                    if Set(ResponseSink.choices(answer.text ?? "")) != Set(expected) {
+                        failed += 1
+                        failedChoice += 1
+                    }
+                    continue
+                }
                 if let pattern = study.textPattern(of: item) {
                     if !StudySpec.textMatches(answer.text ?? "", pattern: pattern) {
                         failed += 1
@@ -137,6 +147,7 @@ public struct QualityControl {
                     assignmentID: submission.assignmentID,
                     annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
                     failedChecks: failed, failedSelfPairs: failedSelf, failedTextChecks: failedText,
+                    failedChoiceChecks: failedChoice,
                     repeatedAnswers: repeats[id] ?? 0, secondsPerItem: secondsPerItem, sameAnswerShare: share,
                     agreement: nil,
                     status: .pending, reason: nil, isOverridden: submission.qcOverridden,

@@ -36,8 +36,8 @@ extension ResponseSink {
     /// Adds an answer to a pending submission, checked now; an unknown item, a value off the
     /// scale or a second answer to an item marks the whole submission bad.
     mutating func answer(
-        _ g: Int, itemKey: String, value: Double?, text: String? = nil, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double?, position: Int?, line: Int
+        _ g: Int, itemKey: String, value: Double?, text: String? = nil, choices: [String]? = nil, cannotTell: Bool,
+        notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int
     ) throws {
         answersSeen += 1
         guard let item = items[itemKey] else {
@@ -49,12 +49,15 @@ extension ResponseSink {
             return
         }
         switch check(
-            item: item, value: value, text: text, cannotTell: cannotTell, notApplicable: notApplicable,
+            item: item, value: value, text: text, choices: choices, cannotTell: cannotTell,
+            notApplicable: notApplicable,
             reactionMs: reactionMs, line: line, fields: [])
         {
         case .failure(let error):
             try fail(g, error)
         case .success(let stored):
+            let text =
+                choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: study.items[item])!) } ?? text
             let showing = pending[g].answered[item, default: 0] + 1
             guard showing <= study.maxShowings(of: study.items[item]) else {
                 try fail(

@@ -165,13 +165,13 @@ struct ResponseSink {
 
     /// Checks an answer to `study.items[item]` and returns the value to store.
     func check(
-        item: Int, value: Double?, text: String? = nil, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double? = nil, line: Int, fields: @autoclosure () -> [String]
+        item: Int, value: Double?, text: String? = nil, choices: [String]? = nil, cannotTell: Bool,
+        notApplicable: Bool = false, reactionMs: Double? = nil, line: Int, fields: @autoclosure () -> [String]
     ) -> Result<Double?, RowError> {
         let key = study.items[item].key
         switch study.check(
-            value: value, text: text, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
-            for: study.items[item])
+            value: value, text: text, choices: choices, cannotTell: cannotTell, notApplicable: notApplicable,
+            reactionMs: reactionMs, for: study.items[item])
         {
         case .success(let stored): return .success(stored)
         case .failure(let problem):
@@ -185,6 +185,14 @@ struct ResponseSink {
             case .missingValue: reason = "missing value for item '\(key)'"
             case .textExpected: reason = "item '\(key)' is a free-text attention check: its answer is text"
             case .textNotAccepted: reason = "text answer for item '\(key)', which takes a value, not text"
+            case .choicesExpected:
+                reason = "item '\(key)' is a multi-select attention check: its answer is the options ticked"
+            case .choicesNotAccepted(let chosen):
+                reason =
+                    "\(chosen.count) options chosen (\(chosen.joined(separator: ", "))) for item '\(key)': a multi-select "
+                    + "answer, but this item takes one value"
+            case .unknownChoice(let option, let options):
+                reason = "option '\(option)' is not one of item '\(key)''s (\(options.joined(separator: ", ")))"
             case .notAClass(let v, let count): reason = "value \(v) is not a class index 0…\(count - 1)"
             case .offContinuousScale(let v, let scale): reason = "value \(v) is off the scale (\(scale))"
             case .offScale(let v, let accepted):
@@ -197,8 +205,8 @@ struct ResponseSink {
 
     /// Adds one answer to the item with key `itemKey`; an unknown item is a bad row.
     mutating func addResponse(
-        submission: Int64, itemKey: String, value: Double?, text: String? = nil, cannotTell: Bool,
-        notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int, fields: [String]
+        submission: Int64, itemKey: String, value: Double?, text: String? = nil, choices: [String]? = nil,
+        cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int, fields: [String]
     ) throws {
         guard let item = items[itemKey] else {
             try reject(
@@ -209,7 +217,7 @@ struct ResponseSink {
             return
         }
         try addResponse(
-            submission: submission, item: item, value: value, text: text, cannotTell: cannotTell,
+            submission: submission, item: item, value: value, text: text, choices: choices, cannotTell: cannotTell,
             notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line, fields: fields)
     }
 
@@ -217,17 +225,20 @@ struct ResponseSink {
     /// submission (beyond the showings the spec's `repeats` allow), or an answer the person already
     /// gave in another submission, is a bad row. Repeats are numbered in the file's order.
     mutating func addResponse(
-        submission: Int64, item: Int, value: Double?, text: String? = nil, cannotTell: Bool,
+        submission: Int64, item: Int, value: Double?, text: String? = nil, choices: [String]? = nil, cannotTell: Bool,
         notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int, fields: @autoclosure () -> [String]
     ) throws {
         answersSeen += 1
         switch check(
-            item: item, value: value, text: text, cannotTell: cannotTell, notApplicable: notApplicable,
+            item: item, value: value, text: text, choices: choices, cannotTell: cannotTell,
+            notApplicable: notApplicable,
             reactionMs: reactionMs, line: line, fields: fields())
         {
         case .failure(let error):
             try reject(error)
         case .success(let stored):
+            let text =
+                choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: study.items[item])!) } ?? text
             let itemId = study.items[item].id!
             let info = directInfo[submission]!
             let showing = (directShowings[DirectAnswerKey(submission: submission, item: item)] ?? 0) + 1
@@ -347,6 +358,20 @@ struct ResponseSink {
     /// Whether the item with `key` is a free-text attention check (its answer is read as text).
     func takesText(_ key: String) -> Bool {
         items[key].map { study.textPattern(of: study.items[$0]) != nil } ?? false
+    }
+
+    /// Whether the item with `key` is a multi-select attention check (its answer is the options ticked).
+    func takesChoices(_ key: String) -> Bool {
+        items[key].map { study.choiceOptions(of: study.items[$0]) != nil } ?? false
+    }
+
+    /// Ticked options written as text: `a;b` or a JSON array `["a","b"]`; nothing ticked is `[]` or empty.
+    static func choices(_ text: String) -> [String] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("["), let array = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [Any] {
+            return array.compactMap { $0 as? String ?? ($0 as? NSNumber)?.stringValue }
+        }
+        return trimmed.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// Whether an answer's text says "not applicable" (`not-applicable`, `not applicable`, `n/a`, any case).

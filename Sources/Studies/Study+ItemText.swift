@@ -48,6 +48,14 @@ extension Study {
         return spec.attentionChecks.first { $0.key == key }?.pattern
     }
 
+    /// The options of a multi-select attention check (spec `attentionChecks[].options`), or `nil`
+    /// for every other item.
+    public func choiceOptions(of item: ItemRecord) -> [String]? {
+        guard item.kind == .attention, item.key.hasPrefix("attn:") else { return nil }
+        let key = item.key.dropFirst(5)
+        return spec.attentionChecks.first { $0.key == key }?.options
+    }
+
     /// How many answers one submission may give to `item`: the spec's repeats' showings for
     /// regular items, else 1.
     public func maxShowings(of item: ItemRecord) -> Int { item.isAttentionCheck ? 1 : spec.maxShowings }

@@ -19,9 +19,11 @@ extension StudyServer {
         var position: Int?
         /// The answer to a free-text attention check.
         var text: String?
+        /// The options ticked for a multi-select attention check.
+        var choices: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case token, item, value, position, text
+            case token, item, value, position, text, choices
             case cannotTell = "cannot_tell"
             case notApplicable = "not_applicable"
             case rtMs = "rt_ms"
@@ -82,8 +84,8 @@ extension StudyServer {
         let notApplicable = body.notApplicable ?? false
         // The same check as the importers' (Study.check); only the wording is the API's.
         if case .failure(let problem) = study.check(
-            value: body.value, text: body.text, cannotTell: cannotTell, notApplicable: notApplicable,
-            reactionMs: body.rtMs, for: item)
+            value: body.value, text: body.text, choices: body.choices, cannotTell: cannotTell,
+            notApplicable: notApplicable, reactionMs: body.rtMs, for: item)
         {
             switch problem {
             case .cannotTellNotAllowed:
@@ -107,6 +109,14 @@ extension StudyServer {
                 return Responses.error(.badRequest, "item '\(body.item)' takes a text answer: give 'text'")
             case .textNotAccepted:
                 return Responses.error(.badRequest, "item '\(body.item)' takes a value, not 'text'")
+            case .choicesExpected:
+                return Responses.error(.badRequest, "item '\(body.item)' takes the options ticked: give 'choices'")
+            case .choicesNotAccepted:
+                return Responses.error(.badRequest, "item '\(body.item)' takes one value, not 'choices'")
+            case .unknownChoice(let option, let options):
+                return Responses.error(
+                    .badRequest,
+                    "'\(option)' is not an option of item '\(body.item)' (" + options.joined(separator: ", ") + ")")
             }
         }
         if let text = body.text, text.utf8.count > 2_000 {
@@ -115,7 +125,9 @@ extension StudyServer {
         let outcome = try await store.saveServedAnswer(
             studyId: study.id, token: body.token, itemId: item.id!, showing: showing,
             value: cannotTell || notApplicable ? nil : body.value, cannotTell: cannotTell, notApplicable: notApplicable,
-            text: body.text, reactionMs: body.rtMs, position: position,
+            text: body.choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: item) ?? []) }
+                ?? body.text,
+            reactionMs: body.rtMs, position: position,
             logsAllocation: allocation != nil && !item.isAttentionCheck)
         let total = assignment.keys.count
         switch outcome {

@@ -170,6 +170,8 @@ extension StudyServer {
         var answer: String?
         /// A free-text attention check: answered in a text field (absent otherwise).
         var textAnswer: Bool?
+        /// A multi-select check's options, shown as checkboxes (absent otherwise).
+        var choices: [String]?
         /// The screen a `class-neighbours` candidate belongs to.
         var screen: ScreenView?
     }
@@ -215,8 +217,9 @@ extension StudyServer {
             if study.acceptsNotApplicable(item) {
                 options.append(.init(value: "not-applicable", label: study.spec.notApplicableLabel ?? "Not applicable"))
             }
+            let choices = study.choiceOptions(of: item)
             let isText = study.textPattern(of: item) != nil
-            if isText { options = [] }
+            if isText || choices != nil { options = [] }
             let stored = (showing == 1 ? session.answers[key] : session.repeatAnswers["\(key)#\(showing)"]).map {
                 $0.text
                     ?? ($0.cannotTell
@@ -224,8 +227,9 @@ extension StudyServer {
             }
             let image = item.image.flatMap { imageSources[$0] }
             return PageItem(
-                key: key, text: study.text(of: item), image: image, options: options, slider: isText ? nil : slider,
-                answer: stored, textAnswer: isText ? true : nil,
+                key: key, text: study.text(of: item), image: image, options: options,
+                slider: isText || choices != nil ? nil : slider,
+                answer: stored, textAnswer: isText ? true : nil, choices: choices,
                 screen: study.screenView(of: item, details: details) { imageSources[$0] })
         }
         return render(

@@ -58,6 +58,7 @@ extension StudyCommand {
                 var kinds: [String] = []
                 if r.failedSelfPairs > 0 { kinds.append("\(r.failedSelfPairs) self-pair") }
                 if r.failedTextChecks > 0 { kinds.append("\(r.failedTextChecks) text") }
+                if r.failedChoiceChecks > 0 { kinds.append("\(r.failedChoiceChecks) multi-select") }
                 let failed = "\(r.failedChecks)" + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))")
                 out += "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(failed)\t\(f(r.secondsPerItem, "%.1f"))\t"
                 out += "\(f(r.sameAnswerShare.map { $0 * 100 }, "%.0f%%"))\t\(f(r.agreement, "%.2f"))\t"

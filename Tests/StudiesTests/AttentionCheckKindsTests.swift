@@ -33,7 +33,8 @@ struct AttentionCheckKindsTests {
                 == "s.json: field 'selfPairChecks.tolerance' must be between 0 and the scale's width")
         #expect(
             specError(["attentionChecks": [["key": "a", "prompt": "p"]], "attentionChecksPerAssignment": 1])
-                == "s.json: field 'attentionChecks[0]' needs 'expected' (a value) or 'pattern' (a free-text answer)")
+                == "s.json: field 'attentionChecks[0]' needs 'expected' (a value), 'pattern' (a free-text answer) or 'options' (a multi-select check)"
+        )
         #expect(
             specError([
                 "attentionChecks": [["key": "a", "prompt": "p", "expected": 4, "pattern": "x"]],

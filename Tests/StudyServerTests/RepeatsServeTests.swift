@@ -79,4 +79,47 @@ struct RepeatsServeTests {
         let rows = try QualityControl(study: study, store: store).run()
         #expect(rows.count == 1 && rows[0].failedTextChecks == 0 && rows[0].repeatedAnswers == 1)
     }
+
+    @Test func aMultiSelectCheckTakesTheOptionsTicked() async throws {
+        let (_, store, study) = try makeStudy(spec: [
+            "attentionChecksPerAssignment": 1,
+            "attentionChecks": [
+                [
+                    "key": "pets", "prompt": "Tick the pets.", "options": ["cat", "ship", "dog"],
+                    "expectedOptions": ["cat", "dog"],
+                ]
+            ],
+        ])
+        let server = try StudyServer(study: study, store: store, templates: templates, configuration: configuration())
+        try await withServer(server) { port in
+            try await withTestClient(port: port) { client in
+                let token = try await client.admit("p1")
+                let page = try await client.fetch("/session/\(token)").body
+                #expect(page.contains(#""choices":["cat","ship","dog"]"#), "\(page)")
+                let value = try await client.post(
+                    "/api/answer", json: ["token": token, "item": "attn:pets", "value": 1])
+                #expect(
+                    value.status == 400
+                        && value.json["error"] as? String == "item 'attn:pets' takes the options ticked: give 'choices'"
+                )
+                let odd = try await client.post(
+                    "/api/answer", json: ["token": token, "item": "attn:pets", "choices": ["cat", "plane"]])
+                #expect(
+                    odd.status == 400
+                        && odd.json["error"] as? String
+                            == "'plane' is not an option of item 'attn:pets' (cat, ship, dog)"
+                )
+                let ticked = try await client.post(
+                    "/api/answer", json: ["token": token, "item": "attn:pets", "choices": ["dog", "cat"]])
+                #expect(ticked.status == 200, "\(ticked.body)")
+                #expect(try await client.items(token).first { $0.key == "attn:pets" }?.answer == #"["cat","dog"]"#)
+                let pair = try await client.items(token).first { $0.key.hasPrefix("pair:") }!.key
+                let several = try await client.post(
+                    "/api/answer", json: ["token": token, "item": pair, "choices": ["1", "2"]])
+                #expect(
+                    several.status == 400
+                        && several.json["error"] as? String == "item '\(pair)' takes one value, not 'choices'")
+            }
+        }
+    }
 }
