@@ -153,4 +153,22 @@ struct RepeatsTests {
                 == "answer to item 'pair:4:5' (showing 2) differs from the one already stored for this assignment (3.0)"
         }
     }
+
+    @Test func jatosAndProlificImportsKeepRepeatsToo() throws {
+        let (store, study) = try study()
+        let jatos = try writeFile(
+            #"""
+            [{"item":"pair:1:2","response":2,"PROLIFIC_PID":"p1","trial_index":1},{"item":"pair:1:2","response":3,"PROLIFIC_PID":"p1","trial_index":6}]
+            """#, name: "data.txt")
+        #expect(try Importer(study: study, store: store).run(jatos, options: .init(format: .jatos)).responsesAdded == 2)
+        let export = try writeFile("Submission id,Participant id,Status\nS1,P2,APPROVED\n", name: "export.csv")
+        let payloads = try writeFile(
+            #"""
+            {"study":"cifar10-class-likert","prolific_pid":"P2","session_id":"S1","responses":[{"item":"pair:3:4","value":1},{"item":"pair:3:4","value":0}]}
+            """#, name: "payloads.jsonl")
+        var options = ImportOptions(format: .prolific)
+        options.payloads = payloads
+        #expect(try Importer(study: study, store: store).run(export, options: options).responsesAdded == 2)
+        #expect(try repeats(store) == ["S1 pair:3:4 2 0.0 1", "jspsych:p1 pair:1:2 2 3.0 6"])
+    }
 }
