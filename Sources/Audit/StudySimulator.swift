@@ -74,7 +74,16 @@ public struct StudySimulator: Sendable {
             guard let check = spec.attentionChecks.first(where: { $0.key == parts[1] }) else {
                 throw ExplicableError(.badInput, "item '\(key)': no attention check '\(parts[1])' in the spec")
             }
-            return rater.answerCheck(expected: check.expected, on: scale, using: &rng)
+            guard let expected = check.expected else {
+                throw ExplicableError(
+                    .invalidArgument,
+                    "item '\(key)' is a free-text or multi-select attention check, which study simulate cannot answer"
+                )
+            }
+            return rater.answerCheck(expected: expected, on: scale, using: &rng)
+        }
+        if parts.count == 2, parts[0] == "self" {  // a self-pair check: the top of the scale
+            return rater.answerCheck(expected: spec.scaleRange.upperBound, on: scale, using: &rng)
         }
         let fields = key.split(separator: ":")
         let n = truth.count
@@ -160,12 +169,13 @@ public struct StudySimulator: Sendable {
             let end = html.range(of: "</script>", range: start.upperBound..<html.endIndex)
         else { throw ExplicableError(.network, "participant \(id): /start answered \(status) without a session page") }
         let page = try JSONDecoder().decode(Page.self, from: Data(html[start.upperBound..<end.lowerBound].utf8))
-        for item in page.items where item.answer == nil {
+        for (position, item) in page.items.enumerated() where item.answer == nil {
             if pace > 0 { try await Task.sleep(nanoseconds: UInt64(pace * 1e9)) }
             let value = try answer(item.key, rater: rater, using: &rng)
             let rt = max(300, (pace > 0 ? pace : 4) * 1000 * exp(0.3 * rng.normal()))
             try await post(
-                "api/answer", ["token": page.token, "item": item.key, "value": value, "rt_ms": rt.rounded()],
+                "api/answer",
+                ["token": page.token, "item": item.key, "value": value, "rt_ms": rt.rounded(), "position": position],
                 id: id, baseURL: baseURL, session: session)
             summary.answers += 1
         }

@@ -35,36 +35,18 @@ public struct StudySpec: Codable, Sendable, Equatable {
         public var prompt: String
         /// An image reference shown with the prompt (optional).
         public var image: String?
-        /// The answer an attentive annotator gives: a scale value, or a class index.
-        public var expected: Double
+        /// The answer an attentive annotator gives: a scale value, or a class index (not with ``pattern``).
+        public var expected: Double?
         /// Answers within this distance of `expected` pass (default 0: exact).
         public var tolerance: Double?
-    }
-
-    /// A slider's range and resolution: `min`…`max` in steps of `step`.
-    public struct ContinuousScale: Codable, Sendable, Equatable, CustomStringConvertible {
-        public var min: Double
-        public var max: Double
-        public var step: Double
-
-        public init(min: Double, max: Double, step: Double) {
-            self.min = min
-            self.max = max
-            self.step = step
-        }
-
-        /// Whether `value` lies in `min…max` on the grid of `step` (to 1e-9 of a step, so 0.1 + 0.2 counts as 0.3).
-        public func contains(_ value: Double) -> Bool {
-            guard value.isFinite, value >= min - step * 1e-9, value <= max + step * 1e-9 else { return false }
-            let steps = (value - min) / step
-            return abs(steps - steps.rounded()) <= 1e-9 * Swift.max(1, abs(steps))
-        }
-
-        /// `0…10 in steps of 0.25`.
-        public var description: String {
-            func text(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
-            return "\(text(min))…\(text(max)) in steps of \(text(step))"
-        }
+        /// A free-text check instead: the answer is text, and passes when this regular expression
+        /// matches all of it, ignoring case (`"blue|navy"`, `"\\s*7\\s*"`).
+        public var pattern: String?
+        /// A multi-select ("which of these") check instead: the options shown as checkboxes; the
+        /// answer is every option ticked, and passes when it is exactly ``expectedOptions``.
+        public var options: [String]?
+        /// The options an attentive annotator ticks (with ``options``).
+        public var expectedOptions: [String]?
     }
 
     public struct Pay: Codable, Sendable, Equatable {
@@ -141,6 +123,10 @@ public struct StudySpec: Codable, Sendable, Equatable {
     public var allocation: Allocation?
     /// The settings of `allocation: adaptive`.
     public var adaptive: AdaptiveSettings?
+    /// Test–retest: items shown to one participant more than once (see ``Repeats``).
+    public var repeats: Repeats?
+    /// Self-pairs (a, a) as attention checks (see ``SelfPairChecks``).
+    public var selfPairChecks: SelfPairChecks?
 }
 
 extension StudySpec {
@@ -284,8 +270,10 @@ extension StudySpec {
             for (i, point) in (scale ?? []).enumerated() where !c.contains(Double(point.value)) {
                 throw fail("scale[\(i)].value", "is \(point.value), not on the continuous scale \(c)")
             }
-            for (i, check) in attentionChecks.enumerated() where !c.contains(check.expected) {
-                throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not on the continuous scale \(c)")
+            for (i, check) in attentionChecks.enumerated() {
+                if let expected = check.expected, !c.contains(expected) {
+                    throw fail("attentionChecks[\(i)].expected", "is \(expected), not on the continuous scale \(c)")
+                }
             }
         } else if design != .instanceLabel {
             let points = effectiveScale
@@ -293,9 +281,10 @@ extension StudySpec {
             guard zip(points, points.dropFirst()).allSatisfy({ $0.value < $1.value }) else {
                 throw fail("scale", "values must increase")
             }
-            for (i, check) in attentionChecks.enumerated()
-            where !points.contains(where: { Double($0.value) == check.expected }) {
-                throw fail("attentionChecks[\(i)].expected", "is \(check.expected), not a point of the scale")
+            for (i, check) in attentionChecks.enumerated() {
+                if let expected = check.expected, !points.contains(where: { Double($0.value) == expected }) {
+                    throw fail("attentionChecks[\(i)].expected", "is \(expected), not a point of the scale")
+                }
             }
         }
         if design == .classPairLikert {
@@ -389,5 +378,6 @@ extension StudySpec {
         if let v = q.maxFailedAttentionChecks, v < 0 {
             throw fail("qc.maxFailedAttentionChecks", "must not be negative")
         }
+        try validateChecks(file: file)
     }
 }

@@ -6,7 +6,10 @@ struct ServedAnswer: Sendable {
     var studyId: Int64
     var token: String
     var itemId: Int64
+    /// 1 for the first showing, 2, 3 … for repeats (table `responseRepeat`).
+    var showing = 1
     var value: Double?
+    var text: String?
     var cannotTell: Bool
     var notApplicable = false
     var reactionMs: Double?

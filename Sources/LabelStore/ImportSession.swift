@@ -27,8 +27,8 @@ public final class ImportSession {
         self.importId = importId
         salt = try LabelStore.annotatorSalt(db)
         let sql = """
-            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable, text)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """
         let code = sqlite3_prepare_v3(
             db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT),
@@ -107,14 +107,23 @@ public final class ImportSession {
         try storedAnswerKind(submissionId: submissionId, itemId: itemId).map { ($0.value, $0.cannotTell) }
     }
 
-    /// The stored answer of a submission to an item, with whether it is "not applicable".
-    public func storedAnswerKind(submissionId: Int64, itemId: Int64) throws
-        -> (value: Double?, cannotTell: Bool, notApplicable: Bool)?
-    {
-        let query = try db.cachedStatement(
-            sql: "SELECT value, cannotTell, notApplicable FROM response WHERE submissionId = ? AND itemId = ?")
-        guard let row = try Row.fetchOne(query, arguments: [submissionId, itemId]) else { return nil }
-        return (row[0], row[1], row[2])
+    /// The stored answer of a submission to an item's `showing` (1 for the first, 2… for repeats,
+    /// see ``insertResponse(submissionId:itemId:showing:value:cannotTell:notApplicable:text:reactionMs:position:)``).
+    public func storedAnswerKind(submissionId: Int64, itemId: Int64, showing: Int = 1) throws -> StoredAnswerKind? {
+        let query =
+            showing == 1
+            ? try db.cachedStatement(
+                sql: "SELECT value, cannotTell, notApplicable, text FROM response WHERE submissionId = ? AND itemId = ?"
+            )
+            : try db.cachedStatement(
+                sql: """
+                    SELECT value, cannotTell, notApplicable, text FROM responseRepeat
+                    WHERE submissionId = ? AND itemId = ? AND showing = ?
+                    """)
+        let arguments: StatementArguments =
+            showing == 1 ? [submissionId, itemId] : [submissionId, itemId, showing]
+        guard let row = try Row.fetchOne(query, arguments: arguments) else { return nil }
+        return StoredAnswerKind(value: row[0], cannotTell: row[1], notApplicable: row[2], text: row[3])
     }
 
     /// The assignment id of a submission of this study stored before this import (by an earlier
@@ -176,11 +185,25 @@ public final class ImportSession {
     }
 
     /// Adds one answer. Returns `false`, adding nothing, when the submission already has an
-    /// answer to the item. The caller has checked that both ids belong to this study.
+    /// answer to the item's `showing`. The first showing goes to `response`; later ones (test–retest
+    /// repeats, `showing` 2, 3 …) to `responseRepeat`. The caller has checked that both ids belong
+    /// to this study.
     public func insertResponse(
-        submissionId: Int64, itemId: Int64, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double?, position: Int?
+        submissionId: Int64, itemId: Int64, showing: Int = 1, value: Double?, cannotTell: Bool,
+        notApplicable: Bool = false, text: String? = nil, reactionMs: Double?, position: Int?
     ) throws -> Bool {
+        if showing > 1 {
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO responseRepeat (submissionId, itemId, showing, value, cannotTell, notApplicable, text,
+                        reactionMs, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (submissionId, itemId, showing) DO NOTHING
+                    """)
+            try insert.execute(arguments: [
+                submissionId, itemId, showing, value, cannotTell, notApplicable, text, reactionMs, position,
+            ])
+            return db.changesCount == 1
+        }
         let statement = insertResponseStatement
         sqlite3_bind_int64(statement, 1, submissionId)
         sqlite3_bind_int64(statement, 2, itemId)
@@ -189,6 +212,11 @@ public final class ImportSession {
         if let reactionMs { sqlite3_bind_double(statement, 5, reactionMs) } else { sqlite3_bind_null(statement, 5) }
         if let position { sqlite3_bind_int64(statement, 6, Int64(position)) } else { sqlite3_bind_null(statement, 6) }
         sqlite3_bind_int(statement, 7, notApplicable ? 1 : 0)
+        if let text {
+            sqlite3_bind_text(statement, 8, text, -1, Self.transient)
+        } else {
+            sqlite3_bind_null(statement, 8)
+        }
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
         if code == SQLITE_DONE { return true }
@@ -196,10 +224,29 @@ public final class ImportSession {
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage)
     }
 
+    /// SQLite's `SQLITE_TRANSIENT`: copy the bound text now.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
     /// Sets how many people chose `classIndex` for an image item (counts imports).
     public func setInstanceCount(itemId: Int64, classIndex: Int, count: Int) throws {
         try InstanceCountRecord(itemId: itemId, classIndex: classIndex, count: count, importId: importId)
             .insert(db, onConflict: .replace)
+    }
+}
+
+/// A stored answer as imports compare it: value (`nil` for "cannot tell", "not applicable" and
+/// text answers), its kind, and the text of a free-text answer.
+public struct StoredAnswerKind: Sendable, Equatable {
+    public var value: Double?
+    public var cannotTell: Bool
+    public var notApplicable: Bool
+    public var text: String?
+
+    public init(value: Double?, cannotTell: Bool, notApplicable: Bool, text: String? = nil) {
+        self.value = value
+        self.cannotTell = cannotTell
+        self.notApplicable = notApplicable
+        self.text = text
     }
 }
 

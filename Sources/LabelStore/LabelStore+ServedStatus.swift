@@ -11,6 +11,8 @@ public struct LongAnswerRow: Sendable, Equatable {
     public var reactionMs: Double?
     /// The answer was "not applicable" (value `nil`).
     public var notApplicable = false
+    /// The answer to a free-text attention check (value `nil`).
+    public var text: String? = nil
 }
 
 /// Served participants of a study, by state.
@@ -34,21 +36,26 @@ extension LabelStore {
         }
     }
 
-    /// Every answer of the study (served or imported), one row each, in submission order.
+    /// Every answer of the study (served or imported), one row each, in submission order; an
+    /// item shown again (spec `repeats`) has a row per showing, in the order shown.
     public func longAnswers(studyId: Int64) async throws(ExplicableError) -> [LongAnswerRow] {
         try await readAsync { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs, r.notApplicable
-                    FROM response r JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
+                    SELECT a.idHash, s.assignmentID, i.key, r.value, r.cannotTell, r.reactionMs, r.notApplicable, r.text
+                    FROM (SELECT submissionId, itemId, 1 AS showing, value, cannotTell, reactionMs, notApplicable, text,
+                            position FROM response
+                        UNION ALL SELECT submissionId, itemId, showing, value, cannotTell, reactionMs, notApplicable,
+                            text, position FROM responseRepeat) r
+                    JOIN submission s ON s.id = r.submissionId JOIN annotator a ON a.id = s.annotatorId
                     JOIN item i ON i.id = r.itemId
-                    WHERE s.studyId = ? ORDER BY s.id, r.position, i.id
+                    WHERE s.studyId = ? ORDER BY s.id, r.position, i.id, r.showing
                     """, arguments: [studyId]
             ).map {
                 LongAnswerRow(
                     annotatorHash: $0[0], assignmentID: $0[1], itemKey: $0[2], value: $0[3],
-                    cannotTell: $0[4], reactionMs: $0[5], notApplicable: $0[6])
+                    cannotTell: $0[4], reactionMs: $0[5], notApplicable: $0[6], text: $0[7])
             }
         }
     }

@@ -16,8 +16,13 @@ public struct ServedSession: Sendable, Equatable {
     public var assignmentID: String
     /// Where the finished page posts an MTurk assignment back (`turkSubmitTo`), if anywhere.
     public var submitTo: String?
-    /// The answers given so far, by item key.
+    /// The answers given so far, by item key (first showings).
     public var answers: [String: StoredServedAnswer]
+    /// Answers to later showings of items shown again (spec `repeats`), by `KEY#SHOWING`.
+    public var repeatAnswers: [String: StoredServedAnswer] = [:]
+
+    /// Answers given so far, every showing counted.
+    public var answerCount: Int { answers.count + repeatAnswers.count }
 }
 
 /// One answer of a served session.
@@ -26,6 +31,8 @@ public struct StoredServedAnswer: Sendable, Equatable {
     public var cannotTell: Bool
     /// The answer was "not applicable".
     public var notApplicable = false
+    /// The answer to a free-text attention check.
+    public var text: String? = nil
 }
 
 /// What happened when a participant arrived.
@@ -107,13 +114,23 @@ extension LabelStore {
         for answer in try Row.fetchAll(
             db,
             sql: """
-                SELECT i.key, r.value, r.cannotTell, r.notApplicable FROM response r JOIN item i ON i.id = r.itemId
+                SELECT i.key, r.value, r.cannotTell, r.notApplicable, r.text FROM response r JOIN item i ON i.id = r.itemId
                 WHERE r.submissionId = ?
                 """, arguments: [session.submissionId])
         {
             session.answers[answer[0]] = StoredServedAnswer(
                 value: answer[1], cannotTell: answer[2],
-                notApplicable: answer[3])
+                notApplicable: answer[3], text: answer[4])
+        }
+        for answer in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.key, r.showing, r.value, r.cannotTell, r.notApplicable, r.text FROM responseRepeat r
+                JOIN item i ON i.id = r.itemId WHERE r.submissionId = ?
+                """, arguments: [session.submissionId])
+        {
+            session.repeatAnswers["\(answer[0] as String)#\(answer[1] as Int)"] = StoredServedAnswer(
+                value: answer[2], cannotTell: answer[3], notApplicable: answer[4], text: answer[5])
         }
         return session
     }
@@ -300,100 +317,6 @@ extension LabelStore {
         }
     }
 
-    /// Stores one answer of a served session and returns once it is committed. Answers that
-    /// arrive while a commit is in progress are committed together in the next transaction
-    /// (group commit): each is acknowledged only after its own commit, so with the default
-    /// `synchronous = FULL` every acknowledged answer is on disk, yet the disk is flushed once
-    /// per batch, not once per answer. Each answer runs in its own savepoint: one answer's
-    /// error does not undo the others. The caller has checked that the item belongs to the
-    /// session's assignment and the value to the scale. With `logsAllocation` (an adaptive study's
-    /// regular item) a new answer is also logged as an ``AllocationInput``, in the same savepoint.
-    public func saveServedAnswer(
-        studyId: Int64, token: String, itemId: Int64, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double?, position: Int, logsAllocation: Bool = false, now: Date = Date()
-    ) async throws(ExplicableError) -> ServedAnswerOutcome {
-        let answer = ServedAnswer(
-            studyId: studyId, token: token, itemId: itemId, value: value, cannotTell: cannotTell,
-            notApplicable: notApplicable, reactionMs: reactionMs, position: position, logsAllocation: logsAllocation,
-            now: now)
-        do {
-            return try await answerCommits.submit(answer)
-        } catch let error as ExplicableError {
-            throw error
-        } catch {
-            throw ExplicableError(.io, "label store: \(Self.describe(error))", file: path)
-        }
-    }
-
-    /// Commits a batch of answers in one transaction: one outcome (or error) per answer, in order.
-    static func commitServedAnswers(_ batch: [ServedAnswer], in queue: DatabaseQueue) async throws
-        -> [Result<ServedAnswerOutcome, any Error>]
-    {
-        try await queue.write { db in
-            batch.map { answer in
-                var outcome: ServedAnswerOutcome = .unknownSession
-                do {
-                    try db.inSavepoint {
-                        outcome = try Self.save(answer, db)
-                        return .commit
-                    }
-                    return .success(outcome)
-                } catch {
-                    return .failure(error)
-                }
-            }
-        }
-    }
-
-    private static func save(_ answer: ServedAnswer, _ db: Database) throws -> ServedAnswerOutcome {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id, submissionId, finishedAt IS NOT NULL, releasedAt IS NOT NULL, assignmentIndex FROM servedSession
-                    WHERE studyId = ? AND token = ?
-                    """, arguments: [answer.studyId, answer.token])
-        else { return .unknownSession }
-        let sessionId: Int64 = row[0], submissionId: Int64 = row[1]
-        if row[3] as Bool { return .released }
-        if row[2] as Bool { return .finished }
-        try db.execute(
-            sql: """
-                INSERT INTO response (submissionId, itemId, value, cannotTell, reactionMs, position, notApplicable)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (submissionId, itemId) DO NOTHING
-                """,
-            arguments: [
-                submissionId, answer.itemId, answer.value, answer.cannotTell, answer.reactionMs,
-                answer.position, answer.notApplicable,
-            ])
-        let inserted = db.changesCount == 1
-        if inserted && answer.logsAllocation {
-            try db.execute(
-                sql: """
-                    INSERT INTO allocationInput (studyId, kind, assignment, itemId, value) VALUES (?, 'answer', ?, ?, ?)
-                    """,
-                arguments: [answer.studyId, row[4] as Int, answer.itemId, answer.cannotTell ? nil : answer.value])
-        }
-        try db.execute(sql: "UPDATE servedSession SET lastSeenAt = ? WHERE id = ?", arguments: [answer.now, sessionId])
-        let answered =
-            try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM response WHERE submissionId = ?",
-                arguments: [submissionId]) ?? 0
-        if inserted { return .saved(answered: answered) }
-        let stored = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT value, cannotTell, notApplicable FROM response WHERE submissionId = ? AND itemId = ?
-                """, arguments: [submissionId, answer.itemId])
-        let same =
-            stored.map {
-                ($0[0] as Double?) == answer.value && ($0[1] as Bool) == answer.cannotTell
-                    && ($0[2] as Bool) == answer.notApplicable
-            } ?? false
-        return same ? .duplicate(answered: answered) : .conflict
-    }
-
     /// Marks a served session finished when it has `required` answers: the submission gets its
     /// submit time and work seconds. Finishing twice returns the finished session again.
     public func finishServedSession(studyId: Int64, token: String, required: Int, now: Date = Date())
@@ -406,8 +329,8 @@ extension LabelStore {
             }
             if session.releasedAt != nil { return .released }
             if session.finishedAt != nil { return .finished(session) }
-            guard session.answers.count >= required else {
-                return .incomplete(missing: required - session.answers.count)
+            guard session.answerCount >= required else {
+                return .incomplete(missing: required - session.answerCount)
             }
             try db.execute(
                 sql: "UPDATE servedSession SET finishedAt = ?, lastSeenAt = ? WHERE id = ?",

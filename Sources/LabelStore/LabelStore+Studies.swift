@@ -14,6 +14,8 @@ public struct StoredAnswer: Sendable, Equatable {
     public var itemId: Int64
     /// `nil` for "cannot tell".
     public var value: Double?
+    /// The text of a free-text answer.
+    public var text: String? = nil
 }
 
 /// A quality-control decision to store.
@@ -145,11 +147,11 @@ extension LabelStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT r.submissionId, r.itemId, r.value FROM response r
+                    SELECT r.submissionId, r.itemId, r.value, r.text FROM response r
                     JOIN submission s ON s.id = r.submissionId WHERE s.studyId = ?
                     """, arguments: [studyId])
             while let row = try rows.next() {
-                answers[row[0], default: []].append(StoredAnswer(itemId: row[1], value: row[2]))
+                answers[row[0], default: []].append(StoredAnswer(itemId: row[1], value: row[2], text: row[3]))
             }
             let hashes = try Row.fetchAll(
                 db,

@@ -212,6 +212,28 @@ enum Schema {
             }
             try db.create(index: "allocationInput_study", on: "allocationInput", columns: ["studyId", "id"])
         }
+        migrator.registerMigration("v9-response-repeats") { db in
+            // Test–retest (spec `repeats`): the second and later showings of an item to the same
+            // participant within one submission. The first showing stays in `response`, so every
+            // matrix, count and agreement reads one answer per (submission, item); these rows feed
+            // test–retest reliability only.
+            try db.create(table: "responseRepeat", options: .withoutRowID) { t in
+                t.belongsTo("submission", onDelete: .cascade, indexed: false).notNull()
+                t.belongsTo("item", indexed: false).notNull()
+                t.column("showing", .integer).notNull().check { $0 >= 2 }  // 2, 3, … in the order shown
+                t.column("value", .double)
+                t.column("cannotTell", .boolean).notNull().defaults(to: false)
+                t.column("notApplicable", .boolean).notNull().defaults(to: false)
+                t.column("reactionMs", .double)
+                t.column("position", .integer)
+                t.primaryKey(["submissionId", "itemId", "showing"])
+            }
+        }
+        migrator.registerMigration("v10-response-text") { db in
+            // Free-text attention checks (an attention check's `pattern`): the answer's text, as given.
+            try db.alter(table: "response") { t in t.add(column: "text", .text) }
+            try db.alter(table: "responseRepeat") { t in t.add(column: "text", .text) }
+        }
         return migrator
     }
 }

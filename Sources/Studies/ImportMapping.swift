@@ -207,6 +207,15 @@ enum MappedMTurkFormat {
                 switch answer {
                 case let s as String: text = s.trimmingCharacters(in: .whitespaces)
                 case let number as NSNumber: text = number.stringValue
+                case let options as [String: Any]
+                where (try? itemKey(n: n, cells: cells, table: table, mapping: mapping, sink: sink).get())
+                    .map(sink.takesChoices) == true:
+                    // A checkbox group of a multi-select check: every option ticked.
+                    let key = try itemKey(n: n, cells: cells, table: table, mapping: mapping, sink: sink).get()
+                    try sink.answer(
+                        g, itemKey: key, value: nil, choices: options.keys.filter { isTicked(options[$0]) }.sorted(),
+                        cannotTell: false, reactionMs: nil, position: Int(n).map { $0 - 1 }, line: line)
+                    continue
                 case let options as [String: Any]:
                     switch chosenOption(options) {
                     case .success(let option): text = option
@@ -225,6 +234,18 @@ enum MappedMTurkFormat {
                 case .success(let found): key = found
                 case .failure(let error):
                     try sink.fail(g, RowError(line: line, reason: error.reason, fields: cells))
+                    continue
+                }
+                if sink.takesChoices(key) {
+                    try sink.answer(
+                        g, itemKey: key, value: nil, choices: ResponseSink.choices(text), cannotTell: false,
+                        reactionMs: nil, position: Int(n).map { $0 - 1 }, line: line)
+                    continue
+                }
+                if sink.takesText(key) {
+                    try sink.answer(
+                        g, itemKey: key, value: nil, text: text, cannotTell: false, reactionMs: nil,
+                        position: Int(n).map { $0 - 1 }, line: line)
                     continue
                 }
                 if mapping.number(text) == nil, ResponseSink.isNotApplicable(text) {
@@ -319,6 +340,16 @@ enum MappedMTurkFormat {
                     fields: []))
         }
         return .success(chosen.first ?? "")
+    }
+
+    /// Whether a crowd-form option is ticked (`true`, a non-zero number or the text `true`).
+    static func isTicked(_ value: Any?) -> Bool {
+        switch value {
+        case let flag as Bool: flag
+        case let number as NSNumber: number.boolValue
+        case let text as String: text.lowercased() == "true"
+        default: false
+        }
     }
 
     /// crowd-form's `taskAnswers`: a JSON array holding one object (HTML entities undone where MTurk left them).

@@ -130,6 +130,31 @@ enum JsPsychFormat {
             if let object = response as? [String: Any] {
                 response = object[key] ?? (object.count == 1 ? object.first!.value : nil)
             }
+            if sink.takesChoices(key) {
+                // A multi-select check (survey-multi-select): an array of the options ticked.
+                let choices: [String]
+                if let array = response as? [Any] {
+                    choices = array.compactMap(string)
+                } else if let text = string(response) {
+                    choices = ResponseSink.choices(text)
+                } else {
+                    continue  // time-out: no answer
+                }
+                try sink.answer(
+                    g, itemKey: key, value: nil, choices: choices, cannotTell: false,
+                    reactionMs: number(trial[mapping?.rt ?? "rt"]),
+                    position: number(trial["trial_index"]).flatMap { Int(exactly: $0) }, line: line)
+                continue
+            }
+            if sink.takesText(key) {
+                // A free-text attention check: the response is the answer's text.
+                guard let text = string(response) else { continue }  // time-out: no answer
+                try sink.answer(
+                    g, itemKey: key, value: nil, text: text, cannotTell: false,
+                    reactionMs: number(trial[mapping?.rt ?? "rt"]),
+                    position: number(trial["trial_index"]).flatMap { Int(exactly: $0) }, line: line)
+                continue
+            }
             let cannotTell =
                 (response as? String).map { ["cannot-tell", "cannot tell"].contains($0.lowercased()) } ?? false
             let notApplicable = (response as? String).map(ResponseSink.isNotApplicable) ?? false

@@ -36,6 +36,23 @@ enum LongCSVFormat {
                 if sink.items[key] == nil, let n = Int(key) { key = "image:\(n)" }
             }
             let raw = table.cell(cells, "value") ?? ""
+            if sink.takesText(key) || sink.takesChoices(key) {
+                // A free-text attention check: the cell is the answer, whatever it says (a multi-select
+                // check: the options ticked, `a;b` or a JSON array).
+                let submission = try sink.submission(
+                    platform: "long", annotator: annotator,
+                    assignmentID: table.cell(cells, "assignment").flatMap { $0.isEmpty ? nil : $0 }
+                        ?? "long:\(annotator)",
+                    status: table.cell(cells, "status").flatMap { $0.isEmpty ? nil : $0 })
+                let choices = sink.takesChoices(key) ? ResponseSink.choices(raw) : nil
+                try sink.addResponse(
+                    submission: submission, itemKey: key, value: nil, text: choices == nil ? raw : nil,
+                    choices: choices,
+                    cannotTell: false,
+                    reactionMs: table.cell(cells, "rt_ms").flatMap(Double.init), position: nil, line: line,
+                    fields: cells)
+                continue
+            }
             let cannotTell = ["cannot-tell", "cannot tell"].contains(raw.lowercased())
             let notApplicable = ResponseSink.isNotApplicable(raw)
             var value: Double? = Double(raw)

@@ -9,6 +9,10 @@ struct Payload: Decodable {
         var value: Double?
         var cannot_tell: Bool?
         var not_applicable: Bool?
+        /// The answer to a free-text attention check.
+        var text: String?
+        /// The options ticked for a multi-select attention check.
+        var choices: [String]?
         var rt_ms: Double?
         var position: Int?
     }
@@ -79,7 +83,8 @@ struct Payload: Decodable {
                 continue
             }
             try sink.answer(
-                g, itemKey: response.item, value: response.value, cannotTell: response.cannot_tell ?? false,
+                g, itemKey: response.item, value: response.value, text: response.text, choices: response.choices,
+                cannotTell: response.cannot_tell ?? false,
                 notApplicable: response.not_applicable ?? false, reactionMs: response.rt_ms,
                 position: response.position ?? position, line: line)
         }

@@ -10,7 +10,10 @@ public import LabelStore
 /// ratings with the leave-one-out mean of everyone else's, Likert designs); more submissions
 /// per worker than allowed (the later ones are rejected). In `class-neighbours` studies the
 /// decoys are the attention checks (a decoy rated above `screen.decoyPassMax` fails) and the
-/// straight-lining rule is not applied (most candidates are rightly left at 0). Decisions made by hand
+/// straight-lining rule is not applied (most candidates are rightly left at 0). Self-pairs (spec
+/// `selfPairChecks`) fail below the top of the scale (less `tolerance`), free-text checks when their
+/// pattern does not match the whole answer (ignoring case); both count as failed attention checks.
+/// Repeated showings (spec `repeats`) count towards the time per item, never towards agreement. Decisions made by hand
 /// (``override(assignmentID:accept:reason:)``) are kept. Nothing is ever deleted.
 public struct QualityControl {
     /// One submission's measurements and decision.
@@ -19,7 +22,16 @@ public struct QualityControl {
         /// First 8 hex digits of the annotator's hash.
         public var annotator: String
         public var answers: Int
+        /// Failed attention checks of every kind (decoys, self-pairs and free-text checks included).
         public var failedChecks: Int
+        /// Of those, self-pairs (a, a) answered below the top of the scale (spec `selfPairChecks`).
+        public var failedSelfPairs: Int = 0
+        /// Of those, free-text checks whose answer does not match the check's pattern.
+        public var failedTextChecks: Int = 0
+        /// Of those, multi-select checks whose options ticked are not exactly the expected ones.
+        public var failedChoiceChecks: Int = 0
+        /// Later showings of items answered again (spec `repeats`), not counted in `answers`.
+        public var repeatedAnswers: Int = 0
         public var secondsPerItem: Double?
         public var sameAnswerShare: Double?
         public var agreement: Double?
@@ -53,6 +65,10 @@ public struct QualityControl {
         let qc = spec.qc
         let itemsById = Dictionary(uniqueKeysWithValues: study.items.map { ($0.id!, $0) })
         let (submissions, answers, hashes) = try store.submissionsWithAnswers(studyId: study.id)
+        var repeats: [Int64: Int] = [:]
+        if spec.allowsRepeats {
+            for answer in try store.repeatedAnswers(studyId: study.id) { repeats[answer.submissionId, default: 0] += 1 }
+        }
         var result: [Row] = []
         var reasons: [Int64: [String]] = [:]
         var perWorker: [Int64: Int] = [:]
@@ -68,24 +84,43 @@ public struct QualityControl {
             // Imports no longer store a submission without answers; older stores may hold some
             // (`--skip-bad-rows` used to leave them): never approve one.
             if mine.isEmpty, submission.importId != nil { why.append("no answers stored") }
-            var failed = 0
+            var failed = 0, failedSelf = 0, failedText = 0, failedChoice = 0
             for answer in mine {
-                guard let item = itemsById[answer.itemId], item.isAttentionCheck, let expected = item.expectedAnswer
-                else {
+                guard let item = itemsById[answer.itemId], item.isAttentionCheck else { continue }
+                if study.choiceOptions(of: item) != nil {
+                    let expected = spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.expectedOptions ?? []
+                    if Set(ResponseSink.choices(answer.text ?? "")) != Set(expected) {
+                        failed += 1
+                        failedChoice += 1
+                    }
                     continue
                 }
+                if let pattern = study.textPattern(of: item) {
+                    if !StudySpec.textMatches(answer.text ?? "", pattern: pattern) {
+                        failed += 1
+                        failedText += 1
+                    }
+                    continue
+                }
+                guard let expected = item.expectedAnswer else { continue }
                 let tolerance =
                     item.key.hasPrefix("decoy:")
                     ? (spec.effectiveScreen.decoyPassMax ?? expected) - expected
-                    : spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
-                if answer.value.map({ abs($0 - expected) > tolerance }) ?? true { failed += 1 }
+                    : item.key.hasPrefix("self:")
+                        ? spec.selfPairChecks?.tolerance ?? 0
+                        : spec.attentionChecks.first { "attn:\($0.key)" == item.key }?.tolerance ?? 0
+                if answer.value.map({ abs($0 - expected) > tolerance }) ?? true {
+                    failed += 1
+                    if item.key.hasPrefix("self:") { failedSelf += 1 }
+                }
             }
             if failed > (qc.maxFailedAttentionChecks ?? 0) {
                 why.append("failed \(failed) attention check\(failed == 1 ? "" : "s")")
             }
             let regular = mine.filter { itemsById[$0.itemId].map { !$0.isAttentionCheck } ?? false }
             var secondsPerItem: Double?
-            if let seconds = submission.workSeconds, !mine.isEmpty { secondsPerItem = seconds / Double(mine.count) }
+            let shown = mine.count + (repeats[id] ?? 0)  // every showing took time
+            if let seconds = submission.workSeconds, !mine.isEmpty { secondsPerItem = seconds / Double(shown) }
             if let limit = qc.minSecondsPerItem, let s = secondsPerItem, s < limit {
                 why.append(String(format: "too fast: %.2f s per item (minimum %.2f)", s, limit))
             }
@@ -111,7 +146,10 @@ public struct QualityControl {
                 Row(
                     assignmentID: submission.assignmentID,
                     annotator: String((hashes[submission.annotatorId] ?? "").prefix(8)), answers: mine.count,
-                    failedChecks: failed, secondsPerItem: secondsPerItem, sameAnswerShare: share, agreement: nil,
+                    failedChecks: failed, failedSelfPairs: failedSelf, failedTextChecks: failedText,
+                    failedChoiceChecks: failedChoice,
+                    repeatedAnswers: repeats[id] ?? 0, secondsPerItem: secondsPerItem, sameAnswerShare: share,
+                    agreement: nil,
                     status: .pending, reason: nil, isOverridden: submission.qcOverridden,
                     isFinished: submission.importId != nil || submission.submittedAt != nil))
         }

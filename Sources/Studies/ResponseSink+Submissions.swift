@@ -36,8 +36,8 @@ extension ResponseSink {
     /// Adds an answer to a pending submission, checked now; an unknown item, a value off the
     /// scale or a second answer to an item marks the whole submission bad.
     mutating func answer(
-        _ g: Int, itemKey: String, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double?,
-        position: Int?, line: Int
+        _ g: Int, itemKey: String, value: Double?, text: String? = nil, choices: [String]? = nil, cannotTell: Bool,
+        notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int
     ) throws {
         answersSeen += 1
         guard let item = items[itemKey] else {
@@ -49,24 +49,25 @@ extension ResponseSink {
             return
         }
         switch check(
-            item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
-            line: line, fields: [])
+            item: item, value: value, text: text, choices: choices, cannotTell: cannotTell,
+            notApplicable: notApplicable,
+            reactionMs: reactionMs, line: line, fields: [])
         {
         case .failure(let error):
             try fail(g, error)
         case .success(let stored):
-            guard pending[g].answered.insert(item).inserted else {
+            let text =
+                choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: study.items[item])!) } ?? text
+            let showing = pending[g].answered[item, default: 0] + 1
+            guard showing <= study.maxShowings(of: study.items[item]) else {
                 try fail(
-                    g,
-                    RowError(
-                        line: line,
-                        reason: "a second answer to item '\(study.items[item].key)' in the same submission", fields: [])
-                )
+                    g, RowError(line: line, reason: repeatedAnswerReason(item: item, showing: showing), fields: []))
                 return
             }
+            pending[g].answered[item] = showing
             pending[g].answers.append(
                 PendingAnswer(
-                    item: item, value: stored, cannotTell: cannotTell,
+                    item: item, showing: showing, value: stored, text: text, cannotTell: cannotTell,
                     notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line))
         }
     }
@@ -95,19 +96,24 @@ extension ResponseSink {
         var already = 0
         for answer in p.answers {
             let itemId = study.items[answer.item].id!
-            if let existing, let old = try session.storedAnswerKind(submissionId: existing.id, itemId: itemId) {
-                if old.value == answer.value && old.cannotTell == answer.cannotTell
-                    && old.notApplicable == answer.notApplicable
-                {
+            if let existing,
+                let old = try session.storedAnswerKind(
+                    submissionId: existing.id, itemId: itemId, showing: answer.showing)
+            {
+                if old == answer.stored {
                     already += 1
                     continue
                 }
                 try conflict(
-                    p, RowError(line: answer.line, reason: differsReason(item: answer.item, old: old), fields: []))
+                    p,
+                    RowError(
+                        line: answer.line, reason: differsReason(item: answer.item, old: old, showing: answer.showing),
+                        fields: []))
                 return
             }
-            if let other = try session.otherAnswer(
-                annotatorIds: others, itemId: itemId, excludingSubmission: existing?.id)
+            if answer.showing == 1,
+                let other = try session.otherAnswer(
+                    annotatorIds: others, itemId: itemId, excludingSubmission: existing?.id)
             {
                 try conflict(
                     p,
@@ -146,9 +152,9 @@ extension ResponseSink {
         for answer in fresh {
             guard
                 try session.insertResponse(
-                    submissionId: id, itemId: study.items[answer.item].id!, value: answer.value,
-                    cannotTell: answer.cannotTell, notApplicable: answer.notApplicable, reactionMs: answer.reactionMs,
-                    position: answer.position)
+                    submissionId: id, itemId: study.items[answer.item].id!, showing: answer.showing,
+                    value: answer.value, cannotTell: answer.cannotTell, notApplicable: answer.notApplicable,
+                    text: answer.text, reactionMs: answer.reactionMs, position: answer.position)
             else { preconditionFailure("an answer checked against the store was refused") }
             responsesAdded += 1
         }

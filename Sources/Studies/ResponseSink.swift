@@ -47,6 +47,8 @@ struct ResponseSink {
 
     /// Direct submissions by assignment id.
     private var direct: [String: Int64] = [:]
+    /// Answers so far per (direct submission, item) in this file.
+    var directShowings: [DirectAnswerKey: Int] = [:]
     var directInfo: [Int64: DirectInfo] = [:]
     struct DirectInfo {
         var isExisting: Bool
@@ -163,13 +165,13 @@ struct ResponseSink {
 
     /// Checks an answer to `study.items[item]` and returns the value to store.
     func check(
-        item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double? = nil,
-        line: Int, fields: @autoclosure () -> [String]
+        item: Int, value: Double?, text: String? = nil, choices: [String]? = nil, cannotTell: Bool,
+        notApplicable: Bool = false, reactionMs: Double? = nil, line: Int, fields: @autoclosure () -> [String]
     ) -> Result<Double?, RowError> {
         let key = study.items[item].key
         switch study.check(
-            value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
-            for: study.items[item])
+            value: value, text: text, choices: choices, cannotTell: cannotTell, notApplicable: notApplicable,
+            reactionMs: reactionMs, for: study.items[item])
         {
         case .success(let stored): return .success(stored)
         case .failure(let problem):
@@ -181,6 +183,16 @@ struct ResponseSink {
             case .conflictingAnswer:
                 reason = "'not applicable' for item '\(key)' together with a value or 'cannot tell'"
             case .missingValue: reason = "missing value for item '\(key)'"
+            case .textExpected: reason = "item '\(key)' is a free-text attention check: its answer is text"
+            case .textNotAccepted: reason = "text answer for item '\(key)', which takes a value, not text"
+            case .choicesExpected:
+                reason = "item '\(key)' is a multi-select attention check: its answer is the options ticked"
+            case .choicesNotAccepted(let chosen):
+                reason =
+                    "\(chosen.count) options chosen (\(chosen.joined(separator: ", "))) for item '\(key)': a multi-select "
+                    + "answer, but this item takes one value"
+            case .unknownChoice(let option, let options):
+                reason = "option '\(option)' is not one of item '\(key)''s (\(options.joined(separator: ", ")))"
             case .notAClass(let v, let count): reason = "value \(v) is not a class index 0…\(count - 1)"
             case .offContinuousScale(let v, let scale): reason = "value \(v) is off the scale (\(scale))"
             case .offScale(let v, let accepted):
@@ -193,8 +205,8 @@ struct ResponseSink {
 
     /// Adds one answer to the item with key `itemKey`; an unknown item is a bad row.
     mutating func addResponse(
-        submission: Int64, itemKey: String, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double?, position: Int?, line: Int, fields: [String]
+        submission: Int64, itemKey: String, value: Double?, text: String? = nil, choices: [String]? = nil,
+        cannotTell: Bool, notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int, fields: [String]
     ) throws {
         guard let item = items[itemKey] else {
             try reject(
@@ -205,28 +217,37 @@ struct ResponseSink {
             return
         }
         try addResponse(
-            submission: submission, item: item, value: value, cannotTell: cannotTell,
+            submission: submission, item: item, value: value, text: text, choices: choices, cannotTell: cannotTell,
             notApplicable: notApplicable, reactionMs: reactionMs, position: position, line: line, fields: fields)
     }
 
     /// Adds one answer to `study.items[item]`; a second answer to the same item in the same
-    /// submission, or an answer the person already gave in another submission, is a bad row.
+    /// submission (beyond the showings the spec's `repeats` allow), or an answer the person already
+    /// gave in another submission, is a bad row. Repeats are numbered in the file's order.
     mutating func addResponse(
-        submission: Int64, item: Int, value: Double?, cannotTell: Bool, notApplicable: Bool = false,
-        reactionMs: Double?,
-        position: Int?, line: Int, fields: @autoclosure () -> [String]
+        submission: Int64, item: Int, value: Double?, text: String? = nil, choices: [String]? = nil, cannotTell: Bool,
+        notApplicable: Bool = false, reactionMs: Double?, position: Int?, line: Int, fields: @autoclosure () -> [String]
     ) throws {
         answersSeen += 1
         switch check(
-            item: item, value: value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
-            line: line, fields: fields())
+            item: item, value: value, text: text, choices: choices, cannotTell: cannotTell,
+            notApplicable: notApplicable,
+            reactionMs: reactionMs, line: line, fields: fields())
         {
         case .failure(let error):
             try reject(error)
         case .success(let stored):
+            let text =
+                choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: study.items[item])!) } ?? text
             let itemId = study.items[item].id!
             let info = directInfo[submission]!
-            if !info.otherAnnotatorIds.isEmpty,
+            let showing = (directShowings[DirectAnswerKey(submission: submission, item: item)] ?? 0) + 1
+            guard showing <= study.maxShowings(of: study.items[item]) else {
+                try reject(
+                    RowError(line: line, reason: repeatedAnswerReason(item: item, showing: showing), fields: fields()))
+                return
+            }
+            if showing == 1, !info.otherAnnotatorIds.isEmpty,
                 let other = try session.otherAnswer(
                     annotatorIds: info.otherAnnotatorIds,
                     itemId: itemId, excludingSubmission: submission)
@@ -235,29 +256,48 @@ struct ResponseSink {
                     RowError(line: line, reason: repeatReason(item: item, otherAssignment: other), fields: fields()))
                 return
             }
+            let answer = StoredAnswerKind(
+                value: stored, cannotTell: cannotTell, notApplicable: notApplicable, text: text)
             if try session.insertResponse(
-                submissionId: submission, itemId: itemId, value: stored,
-                cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs, position: position)
+                submissionId: submission, itemId: itemId, showing: showing, value: stored,
+                cannotTell: cannotTell, notApplicable: notApplicable, text: text, reactionMs: reactionMs,
+                position: position)
             {
                 responsesAdded += 1
                 rowsAccepted += 1
                 if !info.gotAnswers { directInfo[submission]!.gotAnswers = true }
-            } else if info.isExisting, let old = try session.storedAnswerKind(submissionId: submission, itemId: itemId)
+            } else if let old = try session.storedAnswerKind(submissionId: submission, itemId: itemId, showing: showing)
             {
-                if old.value == stored && old.cannotTell == cannotTell && old.notApplicable == notApplicable {
-                    answersAlreadyStored += 1
-                    rowsAccepted += 1
-                } else {
-                    try reject(RowError(line: line, reason: differsReason(item: item, old: old), fields: fields()))
+                guard old == answer else {
+                    try reject(
+                        RowError(
+                            line: line, reason: differsReason(item: item, old: old, showing: showing), fields: fields())
+                    )
+                    return
                 }
-            } else {
-                try reject(
-                    RowError(
-                        line: line,
-                        reason: "a second answer to item '\(study.items[item].key)' in the same submission",
-                        fields: fields()))
+                answersAlreadyStored += 1
+                rowsAccepted += 1
             }
+            directShowings[DirectAnswerKey(submission: submission, item: item)] = showing
         }
+    }
+
+    /// Answers so far to an item in a direct submission, for numbering repeats.
+    struct DirectAnswerKey: Hashable {
+        var submission: Int64
+        var item: Int
+    }
+
+    /// Why answer number `showing` to an item in one submission is refused.
+    func repeatedAnswerReason(item: Int, showing: Int) -> String {
+        let key = study.items[item].key
+        let allowed = study.maxShowings(of: study.items[item])
+        if allowed == 1 {
+            return "a second answer to item '\(key)' in the same submission"
+                + (study.spec.allowsRepeats ? " (attention checks are not repeated)" : "")
+        }
+        return "answer \(showing) to item '\(key)' in the same submission: the spec's repeats show an item "
+            + "at most \(allowed) times"
     }
 
     func repeatReason(item: Int, otherAssignment: String) -> String {
@@ -265,11 +305,14 @@ struct ResponseSink {
             + "(the same answers imported twice, by another route?)"
     }
 
-    func differsReason(item: Int, old: (value: Double?, cannotTell: Bool, notApplicable: Bool)) -> String {
+    func differsReason(item: Int, old: StoredAnswerKind, showing: Int = 1) -> String {
         let stored =
-            old.cannotTell ? "cannot tell" : old.notApplicable ? "not applicable" : old.value.map { "\($0)" } ?? "none"
-        return
-            "answer to item '\(study.items[item].key)' differs from the one already stored for this assignment (\(stored))"
+            old.cannotTell
+            ? "cannot tell"
+            : old.notApplicable ? "not applicable" : old.text.map { "'\($0)'" } ?? old.value.map { "\($0)" } ?? "none"
+        let which = showing == 1 ? "" : " (showing \(showing))"
+        return "answer to item '\(study.items[item].key)'\(which) differs from the one already stored for this "
+            + "assignment (\(stored))"
     }
 
     /// Notes that `submission` was active `seconds` into its session, for formats that give only
@@ -310,6 +353,25 @@ struct ResponseSink {
         default:
             return "\(rowsRead) \(noun) but no answer (fields seen: \(list))"
         }
+    }
+
+    /// Whether the item with `key` is a free-text attention check (its answer is read as text).
+    func takesText(_ key: String) -> Bool {
+        items[key].map { study.textPattern(of: study.items[$0]) != nil } ?? false
+    }
+
+    /// Whether the item with `key` is a multi-select attention check (its answer is the options ticked).
+    func takesChoices(_ key: String) -> Bool {
+        items[key].map { study.choiceOptions(of: study.items[$0]) != nil } ?? false
+    }
+
+    /// Ticked options written as text: `a;b` or a JSON array `["a","b"]`; nothing ticked is `[]` or empty.
+    static func choices(_ text: String) -> [String] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("["), let array = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [Any] {
+            return array.compactMap { $0 as? String ?? ($0 as? NSNumber)?.stringValue }
+        }
+        return trimmed.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// Whether an answer's text says "not applicable" (`not-applicable`, `not applicable`, `n/a`, any case).

@@ -20,6 +20,16 @@ public enum AnswerProblem: Error, Equatable, Sendable {
     case offContinuousScale(Double, StudySpec.ContinuousScale)
     /// A reaction time that is not a finite number of milliseconds in 0…86,400,000 (one day).
     case reactionTime(Double)
+    /// A value, "cannot tell" or "not applicable" (or nothing) for a free-text attention check.
+    case textExpected
+    /// Text for an item that is not a free-text attention check.
+    case textNotAccepted
+    /// Anything but ticked options for a multi-select check.
+    case choicesExpected
+    /// Ticked options for an item that is not a multi-select check (several options chosen for one value).
+    case choicesNotAccepted([String])
+    /// An option a multi-select check does not have.
+    case unknownChoice(String, options: [String])
 }
 
 extension Study {
@@ -42,15 +52,39 @@ extension Study {
     public func check(value: Double?, cannotTell: Bool, notApplicable: Bool, reactionMs: Double?, for item: ItemRecord)
         -> Result<Double?, AnswerProblem>
     {
-        if notApplicable {
-            if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
-                return .failure(.reactionTime(reactionMs))
-            }
-            guard !cannotTell, value == nil else { return .failure(.conflictingAnswer) }
-            return acceptsNotApplicable(item) ? .success(nil) : .failure(.notApplicableNotAllowed)
-        }
+        check(
+            value: value, text: nil, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: reactionMs,
+            for: item)
+    }
+
+    /// Checks one answer to `item`, which may be text (free-text attention checks, ``textPattern(of:)``):
+    /// returns the value to store (`nil` for text, "cannot tell" and "not applicable"). Whether the
+    /// text matches the check's pattern is quality control's business, not a reason to refuse it.
+    public func check(
+        value: Double?, text: String?, choices: [String]? = nil, cannotTell: Bool, notApplicable: Bool,
+        reactionMs: Double?, for item: ItemRecord
+    ) -> Result<Double?, AnswerProblem> {
         if let reactionMs, !(reactionMs.isFinite && reactionMs >= 0 && reactionMs <= Self.longestReactionMs) {
             return .failure(.reactionTime(reactionMs))
+        }
+        if let options = choiceOptions(of: item) {
+            guard let choices, value == nil, text == nil, !cannotTell, !notApplicable else {
+                return .failure(.choicesExpected)
+            }
+            if let odd = choices.first(where: { !options.contains($0) }) {
+                return .failure(.unknownChoice(odd, options: options))
+            }
+            return .success(nil)
+        }
+        if let choices { return .failure(.choicesNotAccepted(choices)) }
+        if textPattern(of: item) != nil {
+            guard text != nil, value == nil, !cannotTell, !notApplicable else { return .failure(.textExpected) }
+            return .success(nil)
+        }
+        guard text == nil else { return .failure(.textNotAccepted) }
+        if notApplicable {
+            guard !cannotTell, value == nil else { return .failure(.conflictingAnswer) }
+            return acceptsNotApplicable(item) ? .success(nil) : .failure(.notApplicableNotAllowed)
         }
         if cannotTell {
             return acceptsCannotTell(item) ? .success(nil) : .failure(.cannotTellNotAllowed)

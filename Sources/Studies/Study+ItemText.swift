@@ -13,6 +13,9 @@ extension Study {
         switch item.kind {
         case .pair where spec.design == .classNeighbours:
             text = label(item.classB)  // a candidate on its class's screen (see `screenQuestion`)
+        case .attention where item.key.hasPrefix("self:"):  // a self-pair check reads like any pair
+            text = spec.question.replacingOccurrences(of: "{{a}}", with: label(item.classA))
+                .replacingOccurrences(of: "{{b}}", with: label(item.classB))
         case .attention where item.key.hasPrefix("decoy:"):
             text = label(item.classB)  // a decoy looks like any other candidate
         case .pair:
@@ -36,6 +39,26 @@ extension Study {
     public func screenQuestion(shown: Int) -> String {
         spec.question.replacingOccurrences(of: "{{a}}", with: classes.labels[shown])
     }
+
+    /// The pattern of a free-text attention check (spec `attentionChecks[].pattern`), or `nil` for
+    /// every other item.
+    public func textPattern(of item: ItemRecord) -> String? {
+        guard item.kind == .attention, item.key.hasPrefix("attn:") else { return nil }
+        let key = item.key.dropFirst(5)
+        return spec.attentionChecks.first { $0.key == key }?.pattern
+    }
+
+    /// The options of a multi-select attention check (spec `attentionChecks[].options`), or `nil`
+    /// for every other item.
+    public func choiceOptions(of item: ItemRecord) -> [String]? {
+        guard item.kind == .attention, item.key.hasPrefix("attn:") else { return nil }
+        let key = item.key.dropFirst(5)
+        return spec.attentionChecks.first { $0.key == key }?.options
+    }
+
+    /// How many answers one submission may give to `item`: the spec's repeats' showings for
+    /// regular items, else 1.
+    public func maxShowings(of item: ItemRecord) -> Int { item.isAttentionCheck ? 1 : spec.maxShowings }
 
     /// The answers an item accepts: class indices for image items (and attention checks of
     /// instance-label studies), otherwise the scale's values.

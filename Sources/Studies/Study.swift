@@ -81,6 +81,15 @@ public struct Study: Sendable {
                 break  // items arrive with `explicable study review`
             }
         }
+        if spec.selfPairChecks != nil, spec.design == .classPairLikert {
+            // Self-pairs (a, a): the top of the scale is the attentive answer; never part of a matrix.
+            for a in 0..<classes.count {
+                items.append(
+                    ItemRecord(
+                        studyId: 0, key: "self:\(a)", kind: .attention, classA: a, classB: a,
+                        isAttentionCheck: true, expectedAnswer: spec.scaleRange.upperBound, targetRatings: 0))
+            }
+        }
         for check in spec.attentionChecks {
             items.append(
                 ItemRecord(

@@ -6,7 +6,9 @@ import LabelStore
 /// Balanced: every regular item appears in exactly `ratingsPerItem` assignments, never twice in
 /// one; each assignment holds `itemsPerAssignment` items (the last may hold fewer when the
 /// total does not divide evenly), in a shuffled order, with `attentionChecksPerAssignment`
-/// checks at random positions. Everything follows from the spec's `seed`.
+/// checks at random positions. Everything follows from the spec's `seed`. With `repeats`, some
+/// items of an assignment are shown again later in it (test–retest); with `selfPairChecks`, self-pairs
+/// join the attention checks.
 ///
 /// A `class-neighbours` study is dealt by screen instead (``Study/screens``): every screen appears
 /// in `ratingsPerItem` assignments, `itemsPerAssignment` screens to an assignment, screens in a
@@ -33,7 +35,15 @@ public struct TaskPlan: Sendable, Equatable {
             checks = []
         } else {
             regular = study.items.filter { !$0.isAttentionCheck }.map { [$0.key] }
-            checks = study.items.filter(\.isAttentionCheck)
+            checks = study.items.filter { $0.isAttentionCheck && !$0.key.hasPrefix("self:") }
+        }
+        let selfPairs = study.items.filter { $0.key.hasPrefix("self:") }
+        let selfPerAssignment = spec.selfPairChecks?.perAssignment ?? 0
+        guard selfPerAssignment <= selfPairs.count else {
+            throw ExplicableError(
+                .badInput,
+                "selfPairChecks.perAssignment is \(selfPerAssignment) but the study has only \(selfPairs.count) classes"
+            )
         }
         let what = spec.design == .classNeighbours ? "screens" : "items"
         guard !regular.isEmpty else {
@@ -85,8 +95,37 @@ public struct TaskPlan: Sendable, Equatable {
             for check in picked {
                 keys.insert(check.key, at: Int.random(in: 0...keys.count, using: &random))
             }
+            if selfPerAssignment > 0 {
+                for check in selfPairs.shuffled(using: &random).prefix(selfPerAssignment) {
+                    keys.insert(check.key, at: Int.random(in: 0...keys.count, using: &random))
+                }
+            }
+            if let repeats = spec.repeats {
+                Self.addRepeats(repeats, of: chosen.map { regular[$0][0] }, to: &keys, using: &random)
+            }
             assignments.append(Assignment(index: assignments.count, itemKeys: keys))
         }
         self.assignments = assignments
+    }
+
+    /// Shows `repeats.perAssignment` of an assignment's regular items (`candidates`) again:
+    /// each later showing at a random place at least `minGap` items after the one before. Items are
+    /// drawn among those shown early enough for the gap (among all when too few are; a showing that
+    /// cannot keep its gap goes last). Inserting never shrinks a gap already made.
+    static func addRepeats(
+        _ repeats: StudySpec.Repeats, of candidates: [String], to keys: inout [String],
+        using random: inout SeededGenerator
+    ) {
+        let gap = repeats.effectiveMinGap * (repeats.effectiveShowings - 1)
+        let early = candidates.filter { keys.firstIndex(of: $0)! + 1 + gap <= keys.count }
+        let pool = early.count >= repeats.perAssignment ? early : candidates
+        let chosen = pool.shuffled(using: &random).prefix(repeats.perAssignment)
+        for key in chosen {
+            for _ in 1..<repeats.effectiveShowings {
+                let last = keys.lastIndex(of: key)!
+                let earliest = min(last + 1 + repeats.effectiveMinGap, keys.count)
+                keys.insert(key, at: Int.random(in: earliest...keys.count, using: &random))
+            }
+        }
     }
 }

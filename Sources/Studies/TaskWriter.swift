@@ -43,6 +43,10 @@ public struct TaskWriter: Sendable {
             var image: String?
             /// The screen a `class-neighbours` candidate belongs to.
             var screen: ScreenView?
+            /// A free-text attention check, answered in a text field (absent otherwise).
+            var textAnswer: Bool?
+            /// A multi-select check's options, shown as checkboxes (absent otherwise).
+            var choices: [String]?
         }
 
         var index: Int
@@ -106,7 +110,8 @@ public struct TaskWriter: Sendable {
         .init(
             key: item.key, kind: item.kind.rawValue, text: study.text(of: item),
             image: item.image.map { Self.imagePath($0, base: imageBaseURL) },
-            screen: study.screenView(of: item, details: details) { Self.imagePath($0, base: imageBaseURL) })
+            screen: study.screenView(of: item, details: details) { Self.imagePath($0, base: imageBaseURL) },
+            textAnswer: study.textPattern(of: item) != nil ? true : nil, choices: study.choiceOptions(of: item))
     }
 
     /// Where the page loads an image reference from: `cifar10-test:42` → `../images/cifar10-test-42.png`

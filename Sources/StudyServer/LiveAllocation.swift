@@ -19,7 +19,7 @@ final class LiveAllocation: ServedAllocation {
     let allocation: StudyAllocation
     private let state = Mutex(State())
     /// Decisions already read back from the store: item keys in order and their positions.
-    private let assignments = Mutex<[Int: (keys: [String], positions: [String: Int])]>([:])
+    private let assignments = Mutex<[Int: (keys: [String], positions: [String: [Int]])]>([:])
 
     init(_ allocation: StudyAllocation) {
         self.allocation = allocation
@@ -75,11 +75,11 @@ final class LiveAllocation: ServedAllocation {
     /// A decision's item keys in the order shown and their positions (read from the store once,
     /// then cached: only committed decisions are read).
     func assignment(_ sequence: Int, in store: LabelStore, studyId: Int64) async throws
-        -> (keys: [String], positions: [String: Int])?
+        -> (keys: [String], positions: [String: [Int]])?
     {
         if let cached = assignments.withLock({ $0[sequence] }) { return cached }
         guard let keys = try await store.allocatedItemKeys(studyId: studyId, sequence: sequence) else { return nil }
-        let entry = (keys: keys, positions: Dictionary(keys.enumerated().map { ($1, $0) }) { first, _ in first })
+        let entry = (keys: keys, positions: StudyServer.positions(of: keys))
         assignments.withLock { $0[sequence] = entry }
         return entry
     }

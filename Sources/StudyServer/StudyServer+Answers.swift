@@ -14,9 +14,16 @@ extension StudyServer {
         var cannotTell: Bool?
         var notApplicable: Bool?
         var rtMs: Double?
+        /// The showing answered, by its place in the assignment: required for an item shown
+        /// more than once (spec `repeats`), else optional.
+        var position: Int?
+        /// The answer to a free-text attention check.
+        var text: String?
+        /// The options ticked for a multi-select attention check.
+        var choices: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case token, item, value
+            case token, item, value, position, text, choices
             case cannotTell = "cannot_tell"
             case notApplicable = "not_applicable"
             case rtMs = "rt_ms"
@@ -46,11 +53,30 @@ extension StudyServer {
             assignmentIndex = session.assignmentIndex
             assignmentsByToken[body.token] = assignmentIndex
         }
-        guard let assignment = try await assignment(assignmentIndex), let position = assignment.positions[body.item],
+        guard let assignment = try await assignment(assignmentIndex), let positions = assignment.positions[body.item],
             let item = study.item(key: body.item)
         else {
             return Responses.error(.badRequest, "item '\(body.item)' is not in this participant's assignment")
         }
+        let showing: Int
+        if let asked = body.position {
+            guard let index = positions.firstIndex(of: asked) else {
+                return Responses.error(
+                    .badRequest,
+                    "item '\(body.item)' is not at position \(asked) (it is at "
+                        + positions.map(String.init).joined(separator: ", ") + ")")
+            }
+            showing = index + 1
+        } else {
+            guard positions.count == 1 else {
+                return Responses.error(
+                    .badRequest,
+                    "item '\(body.item)' is shown \(positions.count) times in this assignment: say which with "
+                        + "'position' (" + positions.map(String.init).joined(separator: ", ") + ")")
+            }
+            showing = 1
+        }
+        let position = positions[showing - 1]
         let cannotTell = body.cannotTell ?? false
         if cannotTell && body.value != nil {
             return Responses.error(.badRequest, "give either a value or cannot_tell, not both")
@@ -58,7 +84,8 @@ extension StudyServer {
         let notApplicable = body.notApplicable ?? false
         // The same check as the importers' (Study.check); only the wording is the API's.
         if case .failure(let problem) = study.check(
-            value: body.value, cannotTell: cannotTell, notApplicable: notApplicable, reactionMs: body.rtMs, for: item)
+            value: body.value, text: body.text, choices: body.choices, cannotTell: cannotTell,
+            notApplicable: notApplicable, reactionMs: body.rtMs, for: item)
         {
             switch problem {
             case .cannotTellNotAllowed:
@@ -78,12 +105,30 @@ extension StudyServer {
                 return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (\(scale))")
             case .reactionTime:
                 return Responses.error(.badRequest, "field 'rt_ms' must be a number of milliseconds in 0…86400000")
+            case .textExpected:
+                return Responses.error(.badRequest, "item '\(body.item)' takes a text answer: give 'text'")
+            case .textNotAccepted:
+                return Responses.error(.badRequest, "item '\(body.item)' takes a value, not 'text'")
+            case .choicesExpected:
+                return Responses.error(.badRequest, "item '\(body.item)' takes the options ticked: give 'choices'")
+            case .choicesNotAccepted:
+                return Responses.error(.badRequest, "item '\(body.item)' takes one value, not 'choices'")
+            case .unknownChoice(let option, let options):
+                return Responses.error(
+                    .badRequest,
+                    "'\(option)' is not an option of item '\(body.item)' (" + options.joined(separator: ", ") + ")")
             }
         }
+        if let text = body.text, text.utf8.count > 2_000 {
+            return Responses.error(.badRequest, "field 'text' is longer than 2000 bytes")
+        }
         let outcome = try await store.saveServedAnswer(
-            studyId: study.id, token: body.token, itemId: item.id!,
+            studyId: study.id, token: body.token, itemId: item.id!, showing: showing,
             value: cannotTell || notApplicable ? nil : body.value, cannotTell: cannotTell, notApplicable: notApplicable,
-            reactionMs: body.rtMs, position: position, logsAllocation: allocation != nil && !item.isAttentionCheck)
+            text: body.choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: item) ?? []) }
+                ?? body.text,
+            reactionMs: body.rtMs, position: position,
+            logsAllocation: allocation != nil && !item.isAttentionCheck)
         let total = assignment.keys.count
         switch outcome {
         case .saved(let answered):

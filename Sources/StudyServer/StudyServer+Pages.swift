@@ -166,8 +166,12 @@ extension StudyServer {
         var options: [Option]
         /// A continuous scale's slider (the options then hold only "cannot tell", if allowed).
         var slider: StudySpec.ContinuousScale?
-        /// The stored answer: a value, `cannot-tell`, or nil.
+        /// The stored answer: a value, `cannot-tell`, `not-applicable`, a free-text answer, or nil.
         var answer: String?
+        /// A free-text attention check: answered in a text field (absent otherwise).
+        var textAnswer: Bool?
+        /// A multi-select check's options, shown as checkboxes (absent otherwise).
+        var choices: [String]?
         /// The screen a `class-neighbours` candidate belongs to.
         var screen: ScreenView?
     }
@@ -195,8 +199,11 @@ extension StudyServer {
         guard let keys = try await assignment(session.assignmentIndex)?.keys else {
             return message("Unknown session", "This session link is not valid.", status: .notFound)
         }
+        var showings: [String: Int] = [:]
         let items = keys.compactMap { key -> PageItem? in
             guard let item = study.item(key: key) else { return nil }
+            showings[key, default: 0] += 1
+            let showing = showings[key]!
             var options: [PageItem.Option]
             let slider = study.takesScale(item) ? study.spec.continuousScale : nil
             if item.kind == .image || (item.kind == .attention && study.spec.design == .instanceLabel) {
@@ -210,13 +217,20 @@ extension StudyServer {
             if study.acceptsNotApplicable(item) {
                 options.append(.init(value: "not-applicable", label: study.spec.notApplicableLabel ?? "Not applicable"))
             }
-            let stored = session.answers[key].map {
-                $0.cannotTell ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(Self.format) ?? ""
+            let choices = study.choiceOptions(of: item)
+            let isText = study.textPattern(of: item) != nil
+            if isText || choices != nil { options = [] }
+            let stored = (showing == 1 ? session.answers[key] : session.repeatAnswers["\(key)#\(showing)"]).map {
+                $0.text
+                    ?? ($0.cannotTell
+                        ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(Self.format) ?? "")
             }
             let image = item.image.flatMap { imageSources[$0] }
             return PageItem(
-                key: key, text: study.text(of: item), image: image, options: options, slider: slider,
-                answer: stored, screen: study.screenView(of: item, details: details) { imageSources[$0] })
+                key: key, text: study.text(of: item), image: image, options: options,
+                slider: isText || choices != nil ? nil : slider,
+                answer: stored, textAnswer: isText ? true : nil, choices: choices,
+                screen: study.screenView(of: item, details: details) { imageSources[$0] })
         }
         return render(
             "serve-session",

@@ -79,8 +79,8 @@ public struct StudyServer: Sendable {
     public let store: LabelStore
     public let configuration: Configuration
     let pages: MustacheLibrary
-    /// Each assignment's item positions by key (uniform studies).
-    let positions: [[String: Int]]
+    /// Each assignment's item positions by key (uniform studies): several for an item shown again (spec `repeats`).
+    let positions: [[String: [Int]]]
     /// The allocator of an adaptive study.
     let allocation: LiveAllocation?
     /// Renders the CIFAR-10 images items show; `nil` serves none.
@@ -138,9 +138,7 @@ public struct StudyServer: Sendable {
             allocation = nil
             let plan = try TaskPlan(study: study)
             self.plan = plan
-            positions = plan.assignments.map {
-                Dictionary(uniqueKeysWithValues: $0.itemKeys.enumerated().map { ($1, $0) })
-            }
+            positions = plan.assignments.map { Self.positions(of: $0.itemKeys) }
         }
         var library = MustacheLibrary()
         for name in ["serve-consent", "serve-session", "serve-done", "serve-message", "serve-style"] {
@@ -157,10 +155,17 @@ public struct StudyServer: Sendable {
 
     /// An assignment's item keys in the order shown and their positions: from the plan, or from
     /// an adaptive study's logged decision; nil for an unknown index.
-    func assignment(_ index: Int) async throws -> (keys: [String], positions: [String: Int])? {
+    func assignment(_ index: Int) async throws -> (keys: [String], positions: [String: [Int]])? {
         if let allocation { return try await allocation.assignment(index, in: store, studyId: study.id) }
         guard let plan, plan.assignments.indices.contains(index) else { return nil }
         return (plan.assignments[index].itemKeys, positions[index])
+    }
+
+    /// Where each key is shown in `keys`, in order (an item shown again has several positions).
+    static func positions(of keys: [String]) -> [String: [Int]] {
+        var positions: [String: [Int]] = [:]
+        for (position, key) in keys.enumerated() { positions[key, default: []].append(position) }
+        return positions
     }
 
     /// Items per assignment, attention checks included (the last uniform assignment may hold fewer).

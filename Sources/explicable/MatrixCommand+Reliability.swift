@@ -51,22 +51,37 @@ extension MatrixCommand {
                 studyId: stored.record.id!, study: study, classes: stored.classes,
                 scale: try stored.spec().scaleRange, from: labelStore)
             let report = StudyReliability.compute(ratings, splits: splits, draws: draws, maxK: maxK, seed: seed)
+            // Within-rater agreement of accepted submissions' repeated showings (spec `repeats`).
+            let retest =
+                try stored.spec().repeats != nil
+                ? TestRetest.compute(
+                    try labelStore.repeatedAnswers(studyId: stored.record.id!).filter { $0.qcStatus == .accepted })
+                : nil
             let enough = report.curve.smallestK(reaching: target)
             if json {
-                writeStdout(
-                    jsonText([
-                        "study": study, "ratings": ratings.count, "annotators": ratings.annotatorCount,
-                        "splitHalf": [
-                            "mean": report.splitHalf.mean, "sd": report.splitHalf.standardDeviation,
-                            "splits": report.splitHalf.splits,
-                        ] as [String: Any],
-                        "krippendorffAlpha": ["interval": report.alphaInterval, "ordinal": report.alphaOrdinal],
-                        "curve": report.curve.points.map {
-                            ["k": $0.k, "mean": $0.mean, "sd": $0.standardDeviation, "p05": $0.p05, "p95": $0.p95]
-                                as [String: Any]
-                        },
-                        "target": target, "smallestK": enough as Any,
-                    ]))
+                var object: [String: Any] = [
+                    "study": study, "ratings": ratings.count, "annotators": ratings.annotatorCount,
+                    "splitHalf": [
+                        "mean": report.splitHalf.mean, "sd": report.splitHalf.standardDeviation,
+                        "splits": report.splitHalf.splits,
+                    ] as [String: Any],
+                    "krippendorffAlpha": ["interval": report.alphaInterval, "ordinal": report.alphaOrdinal],
+                    "curve": report.curve.points.map {
+                        ["k": $0.k, "mean": $0.mean, "sd": $0.standardDeviation, "p05": $0.p05, "p95": $0.p95]
+                            as [String: Any]
+                    },
+                    "target": target, "smallestK": enough as Any,
+                ]
+                if let r = retest {
+                    func value(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
+                    object["testRetest"] =
+                        [
+                            "pairs": r.pairs, "submissions": r.raters.count, "icc31": value(r.icc),
+                            "identical": value(r.exactAgreement),
+                            "meanAbsoluteDifference": value(r.meanAbsoluteDifference),
+                        ] as [String: Any]
+                }
+                writeStdout(jsonText(object))
                 return
             }
             writeStdout("\(study): \(ratings.count) accepted ratings from \(ratings.annotatorCount) annotators\n")
@@ -78,6 +93,7 @@ extension MatrixCommand {
                 String(
                     format: "Krippendorff's alpha: interval %.3f, ordinal %.3f\n", report.alphaInterval,
                     report.alphaOrdinal))
+            if let retest { writeStdout(retest.summary + " (accepted submissions)\n") }
             writeStdout("reliability curve (correlation of the k-rater matrix with the full one, \(draws) draws):\n")
             writeStdout(
                 alignedTable(

@@ -2,6 +2,7 @@ import ArgumentParser
 import ExplicableCore
 import Foundation
 import LabelStore
+import Semantics
 import Studies
 
 extension StudyCommand {
@@ -32,7 +33,8 @@ extension StudyCommand {
 
         func run() throws {
             let opened = try store.open()
-            let qc = QualityControl(study: try Study.named(study, in: opened), store: opened)
+            let named = try Study.named(study, in: opened)
+            let qc = QualityControl(study: named, store: opened)
             for decision in override {
                 let parts = decision.split(separator: "=", maxSplits: 1).map(String.init)
                 let verdict = parts[1].split(separator: ":", maxSplits: 1).map(String.init)
@@ -44,17 +46,28 @@ extension StudyCommand {
                 )
             }
             let rows = try qc.run()
-            var out =
-                "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\tdecision\treason\n"
+            // Test–retest (spec `repeats`): each submission's correlation of first and later showings.
+            let retest =
+                named.spec.allowsRepeats ? TestRetest.compute(try opened.repeatedAnswers(studyId: named.id)) : nil
+            let retestByAssignment = Dictionary(
+                (retest?.raters ?? []).map { ($0.assignmentID, $0) }, uniquingKeysWith: { first, _ in first })
+            var out = "assignment\tannotator\tanswers\tfailed checks\ts/item\tsame answer\tagreement\t"
+            out += (retest != nil ? "retest r\t" : "") + "decision\treason\n"
             func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
             for r in rows {
-                out +=
-                    "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(r.failedChecks)\t\(f(r.secondsPerItem, "%.1f"))\t"
+                var kinds: [String] = []
+                if r.failedSelfPairs > 0 { kinds.append("\(r.failedSelfPairs) self-pair") }
+                if r.failedTextChecks > 0 { kinds.append("\(r.failedTextChecks) text") }
+                if r.failedChoiceChecks > 0 { kinds.append("\(r.failedChoiceChecks) multi-select") }
+                let failed = "\(r.failedChecks)" + (kinds.isEmpty ? "" : " (\(kinds.joined(separator: ", ")))")
+                out += "\(r.assignmentID)\t\(r.annotator)\t\(r.answers)\t\(failed)\t\(f(r.secondsPerItem, "%.1f"))\t"
                 out += "\(f(r.sameAnswerShare.map { $0 * 100 }, "%.0f%%"))\t\(f(r.agreement, "%.2f"))\t"
+                if retest != nil { out += f(retestByAssignment[r.assignmentID]?.correlation, "%.2f") + "\t" }
                 out += "\(r.status.rawValue)\(r.isOverridden ? " (by hand)" : "")\t\(r.reason ?? "")\n"
             }
             let accepted = rows.filter { $0.status == .accepted }.count
             out += "\(accepted) accepted, \(rows.count - accepted) rejected of \(rows.count) submissions\n"
+            if let retest { out += retest.summary + " (all submissions; matrices use first showings)\n" }
             writeStdout(out)
             if let mturkDecisions {
                 do {

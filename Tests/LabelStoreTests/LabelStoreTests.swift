@@ -48,6 +48,48 @@ struct LabelStoreTests {
         }
     }
 
+    @Test func aStoreFromBeforeRepeatsAndTextAnswersMigratesWithItsAnswers() throws {
+        // A v8 store: made now, then the v9 and v10 migrations undone by hand.
+        let path = try temporaryFolder().appendingPathComponent("v8.sqlite").path
+        _ = try LabelStore(path: path)
+        let raw = try DatabaseQueue(path: path)
+        try raw.write { db in
+            try db.execute(sql: "DROP TABLE responseRepeat")
+            try db.execute(sql: "ALTER TABLE response DROP COLUMN text")
+            try db.execute(
+                sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v9-response-repeats', 'v10-response-text')")
+            try db.execute(sql: "INSERT INTO classSet (id, name, contentHash) VALUES (1, 'c', 'h')")
+            try db.execute(
+                sql:
+                    "INSERT INTO study (id, name, design, classSetId, specJSON, createdAt) VALUES (1, 's', 'd', 1, '{}', 0)"
+            )
+            try db.execute(
+                sql: "INSERT INTO item (id, studyId, key, kind, targetRatings) VALUES (1, 1, 'pair:0:1', 'pair', 3)")
+            try db.execute(sql: "INSERT INTO annotator (id, platform, idHash) VALUES (1, 'long', 'x')")
+            try db.execute(sql: "INSERT INTO submission (id, studyId, annotatorId, assignmentID) VALUES (1, 1, 1, 'a')")
+            try db.execute(sql: "INSERT INTO response (submissionId, itemId, value) VALUES (1, 1, 3)")
+        }
+        try raw.close()
+        let store = try LabelStore(path: path)
+        let (migrations, value, text, repeats) = try store.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid").suffix(2),
+                try Double.fetchOne(db, sql: "SELECT value FROM response"),
+                try Row.fetchOne(db, sql: "SELECT text FROM response")?[0] as String?,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM responseRepeat")
+            )
+        }
+        #expect(Array(migrations) == ["v9-response-repeats", "v10-response-text"])
+        #expect(value == 3 && text == nil && repeats == 0)
+        // A later showing needs a showing number of 2 or more.
+        #expect(throws: (any Error).self) {
+            try store.write {
+                try $0.execute(
+                    sql: "INSERT INTO responseRepeat (submissionId, itemId, showing, value) VALUES (1, 1, 1, 2)")
+            }
+        }
+    }
+
     @Test func classSetsAreStoredOnceAndReadBackInOrder() throws {
         let store = try LabelStore()
         let classes = try ClassSet(name: "pets", labels: ["cat", "dog"], synsets: ["s-cat", nil])

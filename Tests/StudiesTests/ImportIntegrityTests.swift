@@ -12,7 +12,8 @@ func dump(_ store: LabelStore) throws -> String {
         var text = ""
         for (table, order) in [
             ("import", "id"), ("annotator", "id"), ("submission", "id"),
-            ("response", "submissionId, itemId"), ("instanceCount", "itemId, classIndex"),
+            ("response", "submissionId, itemId"), ("responseRepeat", "submissionId, itemId, showing"),
+            ("instanceCount", "itemId, classIndex"),
         ] {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY \(order)") {
                 text += "\(table) \(row)\n"

@@ -8,10 +8,11 @@ $EXPLICABLE_DATA or ../shared/data). For each, Chromium opens an assignment page
 question (attention checks correctly), submits, and the payload the page produced is imported
 and passes QC. Then the demo runs on a tiny subset and its HTML report must render in Chromium
 with every figure and section. A class-neighbours study (CIFAR-10, WordNet prior, example
-images) is answered on its standalone page and through `study serve`. A failed check prints
-`FAIL: CASE: what went wrong` and the next case still runs; the last line says how many cases
-passed and failed, and the exit status is non-zero when any failed. Saves screenshots next to
-the store for a person to look at.
+images) is answered on its standalone page and through `study serve`, and a study with
+test–retest repeats, a self-pair, a free-text and a multi-select check on its page. A failed check
+prints `FAIL: CASE: what went wrong` and the next case still runs; the last line says how many
+cases passed and failed, and the exit status is non-zero when any failed. Saves screenshots next
+to the store for a person to look at.
 
 Usage: Tests/browser/study_page_test.py [path/to/explicable]   (default .build/debug/explicable)
 Needs: chromium (Debian package), websocket-client (PyPI).
@@ -484,6 +485,77 @@ def wait_for(browser, condition, what):
     sys.exit(f"FAIL: timed out waiting for {what}")
 
 
+def retest_case(browser, work, db):
+    """Test–retest repeats, a self-pair, a free-text and a multi-select check on the standalone
+    page: every showing answered by position, the text typed and the boxes ticked reach the store."""
+    out = os.path.join(work, "retest")
+    with open(os.path.join(ROOT, "studies", "cifar10-class-likert.json")) as f:
+        spec = json.load(f)
+    del spec["qc"]["minSecondsPerItem"]  # a script answers far faster than a person
+    spec["name"] = "retest"
+    spec["repeats"] = {"perAssignment": 3, "minGap": 2}
+    spec["selfPairChecks"] = {"perAssignment": 1}
+    spec["attentionChecksPerAssignment"] = 3
+    spec["attentionChecks"] = [
+        {"key": "circle-triangle", "prompt": "A circle for a triangle?", "expected": 0},
+        {"key": "colour", "prompt": "Type the colour of a clear sky.", "pattern": "blue|light blue"},
+        {"key": "pets", "prompt": "Tick the pets.", "options": ["cat", "ship", "dog"], "expectedOptions": ["cat", "dog"]},
+    ]
+    spec_file = os.path.join(work, "retest.json")
+    with open(spec_file, "w") as f:
+        json.dump(spec, f)
+    run("study", "create", spec_file, "--db", db)
+    run("study", "tasks", "retest", "--out", out, "--db", db)
+    open_page(browser, f"file://{out}/pages/assignment-0000.html?PROLIFIC_PID=retest-pid&SESSION_ID=r0", 22)
+    browser.evaluate("""
+        (() => {
+          document.querySelectorAll('fieldset.item').forEach((box, i) => {
+            const key = box.dataset.key;
+            if (key === 'attn:colour') {
+              const field = box.querySelector('input[type=text]');
+              field.value = 'Light Blue';
+              field.dispatchEvent(new Event('input'));
+            } else if (key === 'attn:pets') {
+              box.querySelectorAll('input[type=checkbox]').forEach(b => { if (b.value !== 'ship') b.click(); });
+            } else {
+              const value = key === 'attn:circle-triangle' ? '0' : key.startsWith('self:') ? '4' : String(i % 5);
+              box.querySelector('input[value="' + value + '"]').click();
+            }
+          });
+        })()
+    """)
+    screenshot(browser, os.path.join(work, "retest-page.png"))
+    browser.evaluate("document.getElementById('submit').click()")
+    payload = None
+    for _ in range(50):
+        payload = browser.evaluate("window.explicablePayload || null", polling=True)
+        if payload:
+            break
+        time.sleep(0.1)
+    if not payload:
+        sys.exit("FAIL: retest: the page produced no payload")
+    responses = json.loads(payload)["responses"]
+    keys = [r["item"] for r in responses]
+    if len(responses) != 22 or len(set(keys)) != 19 or [r["position"] for r in responses] != list(range(22)):
+        sys.exit(f"FAIL: retest: the payload does not hold one answer per showing: {keys}")
+    payload_file = os.path.join(work, "retest-payload.json")
+    with open(payload_file, "w") as f:
+        f.write(payload)
+    report = run("study", "import", "retest", payload_file, "--format", "payload", "--db", db)
+    if "22 answers added in 1 new submission" not in report:
+        sys.exit(f"FAIL: retest: the payload did not import cleanly: {report}")
+    with sqlite3.connect(db) as connection:
+        repeats = connection.execute("SELECT count(*) FROM responseRepeat WHERE showing = 2").fetchone()[0]
+        texts = sorted(t for (t,) in connection.execute(
+            "SELECT r.text FROM response r JOIN item i ON i.id = r.itemId WHERE r.text IS NOT NULL"))
+    if repeats != 3 or texts != ['Light Blue', '["cat","dog"]']:
+        sys.exit(f"FAIL: retest: stored {repeats} repeats and texts {texts}")
+    qc = run("study", "qc", "retest", "--db", db).splitlines()
+    header, row = qc[0].split("\t"), qc[1].split("\t")
+    if "retest r" not in header or row[header.index("failed checks")] != "0" or not qc[-1].startswith("test–retest: 3 pairs"):
+        sys.exit("FAIL: retest: QC did not count the checks as passed or report test–retest:\n" + "\n".join(qc))
+
+
 def main():
     work = tempfile.mkdtemp(prefix="explicable-browser-")
     db = os.path.join(work, "study.sqlite")
@@ -495,6 +567,7 @@ def main():
         ("served study", lambda: served_case(browser, work)),
         ("class-neighbours page", lambda: neighbour_case(browser, work, db)),
         ("served class-neighbours study", lambda: served_neighbour_case(browser, work)),
+        ("retest page", lambda: retest_case(browser, work, db)),
     ]
     failed = []
     try:
@@ -513,7 +586,8 @@ def main():
     finally:
         browser.close()
     print(f"{len(cases) - len(failed)} passed, {len(failed)} failed: browser study pages, the served study, the "
-          f"report and the class-neighbours page standalone and served (screenshots in {work})")
+          f"report, the class-neighbours page standalone and served, and a retest page with text and multi-select "
+          f"checks (screenshots in {work})")
     if failed:
         sys.exit(f"FAIL: {', '.join(failed)}")
 

@@ -7,7 +7,7 @@ import Foundation
 /// `AnswerRequest` / `FinishRequest` structs; the error text comes from `describe(_:)`, and a
 /// decoded answer's value goes through `format(_:)`. This mirrors those types and functions
 /// instead of depending on StudyServer, which would build Hummingbird and SwiftNIO into the fuzz
-/// package for one `JSONDecoder` call. Keep it in step with StudyServer.swift.
+/// package for one `JSONDecoder` call. Keep it in step with StudyServer+Answers.swift.
 enum AnswerBody {
     struct AnswerRequest: Decodable {
         var token: String
@@ -16,9 +16,12 @@ enum AnswerBody {
         var cannotTell: Bool?
         var notApplicable: Bool?
         var rtMs: Double?
+        var position: Int?
+        var text: String?
+        var choices: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case token, item, value
+            case token, item, value, position, text, choices
             case cannotTell = "cannot_tell"
             case notApplicable = "not_applicable"
             case rtMs = "rt_ms"
@@ -34,6 +37,8 @@ enum AnswerBody {
             let body = try JSONDecoder().decode(AnswerRequest.self, from: data)
             if let value = body.value { _ = format(value) }
             if let rt = body.rtMs { _ = rt.isFinite && rt >= 0 }
+            if let text = body.text { _ = text.utf8.count > 2_000 }
+            if let choices = body.choices { _ = Set(choices).count }
         } catch let error as DecodingError {
             _ = describe(error)
         } catch {}
