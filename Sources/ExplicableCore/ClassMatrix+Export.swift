@@ -38,23 +38,61 @@ extension ClassMatrix {
     ///
     /// Infinite values (Jiang–Conrath on the diagonal) are written as the strings `"Infinity"`/`"-Infinity"`.
     public func json() -> Data {
-        struct Document: Encodable {
+        struct Document<Values: Encodable>: Encodable {
             var classSet: String
             var kind: ClassMatrix.Kind
             var labels: [String]
             var synsets: [String?]
-            var values: [[Double]]
+            var values: Values
             var provenance: ClassMatrix.Provenance
         }
-        let document = Document(
-            classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
-            values: (0..<count).map { Array(row($0)) }, provenance: provenance)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        // Encoding plain values and strings cannot fail.
-        return (try? encoder.encode(document)) ?? Data()
+        guard count > 0 else {
+            // Encoding plain values and strings cannot fail.
+            let document = Document(
+                classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
+                values: [[Double]](), provenance: provenance)
+            return (try? encoder.encode(document)) ?? Data()
+        }
+        // The encoder boxes each of the n² values (a second for 1,000 classes): the rest of the
+        // document is encoded around a placeholder, and the values are written in the encoder's own
+        // pretty-printed layout in its place (a test checks the bytes are the encoder's).
+        let placeholder = "explicable:values"
+        let document = Document(
+            classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
+            values: placeholder, provenance: provenance)
+        guard let frame = try? encoder.encode(document),
+            let range = frame.firstRange(of: Data("\"values\" : \"\(placeholder)\"".utf8))
+        else { return Data() }
+        var out = Data(frame[..<range.lowerBound])
+        var text = "\"values\" : [\n"
+        text.reserveCapacity(count * count * 24)
+        for i in 0..<count {
+            text += "    [\n"
+            for j in 0..<count {
+                text += "      "
+                text += Self.jsonNumber(self[i, j])
+                text += j + 1 < count ? ",\n" : "\n"
+            }
+            text += i + 1 < count ? "    ],\n" : "    ]\n"
+        }
+        text += "  ]"
+        out.append(contentsOf: text.utf8)
+        out.append(frame[range.upperBound...])
+        return out
+    }
+
+    /// A value as ``json()``'s encoder writes it: the shortest round-tripping form without a
+    /// trailing `.0`, non-finite values as the strings `"Infinity"`, `"-Infinity"`, `"NaN"`.
+    static func jsonNumber(_ v: Double) -> String {
+        if v.isNaN { return "\"NaN\"" }
+        if v.isInfinite { return v > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
+        var s = v.description
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
     }
 
     /// Writes the matrix to `url` in `format` (or the one its extension names), atomically.
