@@ -116,15 +116,28 @@ extension ClassMatrix {
     public func table(digits: Int = 3) -> String {
         let cells = values.map { Self.format($0, digits: digits) }
         let labels = classes.labels
-        let width = max(cells.map(\.count).max() ?? 1, labels.map(\.count).max() ?? 1)
-        let rowWidth = labels.map(\.count).max() ?? 1
-        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        var out = String(repeating: " ", count: rowWidth)
-        for label in labels { out += "  " + pad(label, width) }
+        let labelWidths = labels.map(\.count)
+        // Cells are ASCII: their byte count is their width (a 1,000-class table has a million).
+        let width = max(cells.map(\.utf8.count).max() ?? 1, labelWidths.max() ?? 1)
+        let rowWidth = labelWidths.max() ?? 1
+        let spaces = String(repeating: " ", count: max(width, rowWidth))
+        var out = String(spaces.prefix(rowWidth))
+        out.reserveCapacity((count + 1) * (rowWidth + 1 + count * (width + 2)))
+        for (label, w) in zip(labels, labelWidths) {
+            out += "  "
+            out += spaces.prefix(max(0, width - w))
+            out += label
+        }
         out += "\n"
         for i in 0..<count {
-            out += labels[i] + String(repeating: " ", count: rowWidth - labels[i].count)
-            for j in 0..<count { out += "  " + pad(cells[i * count + j], width) }
+            out += labels[i]
+            out += spaces.prefix(rowWidth - labelWidths[i])
+            for j in 0..<count {
+                let cell = cells[i * count + j]
+                out += "  "
+                out += spaces.prefix(max(0, width - cell.utf8.count))
+                out += cell
+            }
             out += "\n"
         }
         return out
@@ -134,7 +147,12 @@ extension ClassMatrix {
         if v.isNaN { return "nan" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         guard let digits else { return "\(v)" }
-        return String(format: "%.\(digits)f", v)
+        // C's printf, as `String(format:)` uses, without Foundation's per-call format parsing.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer in
+            let n = withVaList([v]) { vsnprintf(buffer.baseAddress, buffer.count, "%.\(digits)f", $0) }
+            guard n >= 0, n < buffer.count else { return String(format: "%.\(digits)f", v) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(n)), as: UTF8.self)
+        }
     }
 }
 

@@ -66,6 +66,48 @@ struct ClassMatrixExportSnapshotTests {
     }
 }
 
+extension ClassMatrixExportSnapshotTests {
+    /// ``ClassMatrix/table(digits:)`` formats with C's printf and pads by bytes: the same text as
+    /// `String(format:)` and padding by characters, for every digit count and awkward values.
+    @Test(arguments: [0, 1, 3, 6])
+    func tableEqualsFoundationFormatting(digits: Int) throws {
+        var generator = SplitMix(seed: UInt64(digits) + 1)
+        let edge: [Double] = [
+            0, -0.0, 0.0005, -0.0005, 0.00049999, 1.0005, 2.5, -2.5, 1e20, -1e300, 1e-300, .infinity, -.infinity,
+            .nan, 123_456.789_5, 0.125,
+        ]
+        let n = 5
+        let values = (0..<(n * n)).map { i in
+            i < edge.count ? edge[i] : Double(Int64(bitPattern: generator.next()) % 10_000_000) / 997
+        }
+        let classes = try ClassSet(
+            name: "t", labels: ["a", "crème brûlée", "x", "long label here", "é"],
+            synsets: Array(repeating: nil, count: n))
+        let matrix = ClassMatrix(
+            classes: classes, kind: .similarity, values: values, provenance: .init(source: "test", parameters: [:]))
+        // The implementation before the fast path, kept here as the reference.
+        func format(_ v: Double) -> String {
+            if v.isNaN { return "nan" }
+            if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+            return String(format: "%.\(digits)f", v)
+        }
+        let cells = values.map(format)
+        let labels = classes.labels
+        let width = max(cells.map(\.count).max() ?? 1, labels.map(\.count).max() ?? 1)
+        let rowWidth = labels.map(\.count).max() ?? 1
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        var expected = String(repeating: " ", count: rowWidth)
+        for label in labels { expected += "  " + pad(label, width) }
+        expected += "\n"
+        for i in 0..<n {
+            expected += labels[i] + String(repeating: " ", count: rowWidth - labels[i].count)
+            for j in 0..<n { expected += "  " + pad(cells[i * n + j], width) }
+            expected += "\n"
+        }
+        #expect(matrix.table(digits: digits) == expected)
+    }
+}
+
 /// A seeded 64-bit generator (SplitMix64), for reproducible test values.
 private struct SplitMix {
     var state: UInt64
