@@ -28,7 +28,8 @@ struct ClassMatrixExportSnapshotTests {
     @Test func jsonEqualsTheEncoders() throws {
         var generator = SplitMix(seed: 18)
         let edge: [Double] = [
-            0, -0.0, 1, -1, 100, 1e15, 1e16, 1e17, 1e21, 1e22, 1.5e300, 1e-4, 1e-5, 1e-7, 5e-324, 0.1 + 0.2, 1.0 / 3,
+            0, -0.0, 1, -1, 100, 1e15, 1e16, 1e17, 1e21, 1e22, 1.5e300, 1e-4, 1e-5, 1e-7, .leastNonzeroMagnitude,
+            0.1 + 0.2, 1.0 / 3,
             4.0, 123_456_789, .greatestFiniteMagnitude, .infinity, -.infinity, .nan,
         ]
         let n = 7
