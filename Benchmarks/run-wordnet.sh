@@ -10,7 +10,10 @@
 # Loading is measured three ways, alternating so that machine noise hits all alike: a cold parse
 # (`parse`), a cold cached load (`cached` in an empty folder: parse + write the snapshot) and a warm
 # cached load (`cached` again: map the snapshot, check it, rebuild the graph). Snapshots go to a
-# temporary folder, not beside the data.
+# temporary folder, not beside the data. The command users run, `explicable wordnet info` (release),
+# is timed end to end as well (process start to exit, /usr/bin/time): warm from a snapshot
+# (`info_warm`) and with the cache off (`info_parse`, EXPLICABLE_WORDNET_CACHE=off), in the same
+# alternation as xmllint.
 # Needs: swift, xmllint (Debian libxml2-utils), /usr/bin/time, python3 with `pip install wn`.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +22,8 @@ lmf="$data/wordnet/english-wordnet-2025.xml.gz"
 runs=${RUNS:-5}
 swift build -c release --product WordNetBenchmark >&2
 bench=$(swift build -c release --show-bin-path)/WordNetBenchmark
+(cd .. && swift build -c release --product explicable >&2)
+cli=$(cd .. && swift build -c release --show-bin-path)/explicable
 out=$(mktemp)
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -33,6 +38,12 @@ for i in $(seq "$runs"); do
     rm -rf "$snapshots/$i"
     "$bench" cached "$lmf" "$snapshots/$i" | tee -a "$out"   # cold: parses, writes the snapshot
     "$bench" cached "$lmf" "$snapshots/$i" | tee -a "$out"   # warm: loads the snapshot
+    EXPLICABLE_WORDNET_CACHE="$snapshots/cli" "$cli" wordnet info "$lmf" >/dev/null   # makes sure the snapshot exists
+    for mode in warm parse; do
+        cache="$snapshots/cli"; [ "$mode" = parse ] && cache=off
+        EXPLICABLE_WORDNET_CACHE="$cache" /usr/bin/time -f "{\"bench\":\"oewn_info\",\"impl\":\"explicable wordnet info\",\"mode\":\"$mode\",\"seconds\":%e,\"cpu_seconds\":%U+%S,\"peak_rss_kib\":%M}" \
+            "$cli" wordnet info "$lmf" 2>&1 >/dev/null | sed 's/"cpu_seconds":\([0-9.]*\)+\([0-9.]*\)/"user":\1,"sys":\2/' | tee -a "$out"
+    done
     /usr/bin/time -f '{"bench":"oewn_parse","impl":"xmllint --stream --noout","seconds":%e,"peak_rss_mb":%M}' \
         xmllint --stream --noout "$lmf" 2>&1 | sed 's/"peak_rss_mb":\([0-9]*\)}/"peak_rss_mb":\1,"unit":"KiB"}/' | tee -a "$out"
 done
@@ -66,6 +77,17 @@ if cold and warm:
         "cache_warm_taxonomy_seconds_median": round(statistics.median(r["taxonomy_seconds"] for r in warm), 4),
         "cache_warm_peak_rss_mb": round(max(r["peak_rss_mb"] for r in warm), 1),
         "cache_cold_peak_rss_mb": round(max(r["peak_rss_mb"] for r in cold), 1)})
+info = {m: [r for r in rows if r["bench"] == "oewn_info" and r["mode"] == m] for m in ("warm", "parse")}
+if info["warm"] and info["parse"]:
+    t_warm = statistics.median(r["seconds"] for r in info["warm"])
+    t_parse = statistics.median(r["seconds"] for r in info["parse"])
+    summary.update({
+        "info_warm_seconds_median": t_warm, "info_parse_seconds_median": t_parse,
+        "info_warm_cpu_seconds_median": round(statistics.median(r["user"] + r["sys"] for r in info["warm"]), 3),
+        "info_parse_speedup_of_warm": round(t_parse / t_warm, 1),
+        "info_warm_ratio_to_xmllint": round(t_warm / t_lint, 3),
+        "info_parse_ratio_to_xmllint": round(t_parse / t_lint, 2),
+        "info_warm_peak_rss_mb": round(max(r["peak_rss_kib"] for r in info["warm"]) / 1024, 1)})
 summary["loadavg"] = [r["loadavg"] for r in rows if r["bench"] == "conditions"]
 for r in rows:
     if r["bench"] == "matrix_1000":

@@ -38,23 +38,61 @@ extension ClassMatrix {
     ///
     /// Infinite values (Jiang–Conrath on the diagonal) are written as the strings `"Infinity"`/`"-Infinity"`.
     public func json() -> Data {
-        struct Document: Encodable {
+        struct Document<Values: Encodable>: Encodable {
             var classSet: String
             var kind: ClassMatrix.Kind
             var labels: [String]
             var synsets: [String?]
-            var values: [[Double]]
+            var values: Values
             var provenance: ClassMatrix.Provenance
         }
-        let document = Document(
-            classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
-            values: (0..<count).map { Array(row($0)) }, provenance: provenance)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        // Encoding plain values and strings cannot fail.
-        return (try? encoder.encode(document)) ?? Data()
+        guard count > 0 else {
+            // Encoding plain values and strings cannot fail.
+            let document = Document(
+                classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
+                values: [[Double]](), provenance: provenance)
+            return (try? encoder.encode(document)) ?? Data()
+        }
+        // The encoder boxes each of the n² values (a second for 1,000 classes): the rest of the
+        // document is encoded around a placeholder, and the values are written in the encoder's own
+        // pretty-printed layout in its place (a test checks the bytes are the encoder's).
+        let placeholder = "explicable:values"
+        let document = Document(
+            classSet: classes.name, kind: kind, labels: classes.labels, synsets: classes.synsets,
+            values: placeholder, provenance: provenance)
+        guard let frame = try? encoder.encode(document),
+            let range = frame.firstRange(of: Data("\"values\" : \"\(placeholder)\"".utf8))
+        else { return Data() }
+        var out = Data(frame[..<range.lowerBound])
+        var text = "\"values\" : [\n"
+        text.reserveCapacity(count * count * 24)
+        for i in 0..<count {
+            text += "    [\n"
+            for j in 0..<count {
+                text += "      "
+                text += Self.jsonNumber(self[i, j])
+                text += j + 1 < count ? ",\n" : "\n"
+            }
+            text += i + 1 < count ? "    ],\n" : "    ]\n"
+        }
+        text += "  ]"
+        out.append(contentsOf: text.utf8)
+        out.append(frame[range.upperBound...])
+        return out
+    }
+
+    /// A value as ``json()``'s encoder writes it: the shortest round-tripping form without a
+    /// trailing `.0`, non-finite values as the strings `"Infinity"`, `"-Infinity"`, `"NaN"`.
+    static func jsonNumber(_ v: Double) -> String {
+        if v.isNaN { return "\"NaN\"" }
+        if v.isInfinite { return v > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
+        var s = v.description
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
     }
 
     /// Writes the matrix to `url` in `format` (or the one its extension names), atomically.
@@ -78,15 +116,28 @@ extension ClassMatrix {
     public func table(digits: Int = 3) -> String {
         let cells = values.map { Self.format($0, digits: digits) }
         let labels = classes.labels
-        let width = max(cells.map(\.count).max() ?? 1, labels.map(\.count).max() ?? 1)
-        let rowWidth = labels.map(\.count).max() ?? 1
-        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-        var out = String(repeating: " ", count: rowWidth)
-        for label in labels { out += "  " + pad(label, width) }
+        let labelWidths = labels.map(\.count)
+        // Cells are ASCII: their byte count is their width (a 1,000-class table has a million).
+        let width = max(cells.map(\.utf8.count).max() ?? 1, labelWidths.max() ?? 1)
+        let rowWidth = labelWidths.max() ?? 1
+        let spaces = String(repeating: " ", count: max(width, rowWidth))
+        var out = String(spaces.prefix(rowWidth))
+        out.reserveCapacity((count + 1) * (rowWidth + 1 + count * (width + 2)))
+        for (label, w) in zip(labels, labelWidths) {
+            out += "  "
+            out += spaces.prefix(max(0, width - w))
+            out += label
+        }
         out += "\n"
         for i in 0..<count {
-            out += labels[i] + String(repeating: " ", count: rowWidth - labels[i].count)
-            for j in 0..<count { out += "  " + pad(cells[i * count + j], width) }
+            out += labels[i]
+            out += spaces.prefix(rowWidth - labelWidths[i])
+            for j in 0..<count {
+                let cell = cells[i * count + j]
+                out += "  "
+                out += spaces.prefix(max(0, width - cell.utf8.count))
+                out += cell
+            }
             out += "\n"
         }
         return out
@@ -96,7 +147,12 @@ extension ClassMatrix {
         if v.isNaN { return "nan" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         guard let digits else { return "\(v)" }
-        return String(format: "%.\(digits)f", v)
+        // C's printf, as `String(format:)` uses, without Foundation's per-call format parsing.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer in
+            let n = withVaList([v]) { vsnprintf(buffer.baseAddress, buffer.count, "%.\(digits)f", $0) }
+            guard n >= 0, n < buffer.count else { return String(format: "%.\(digits)f", v) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(n)), as: UTF8.self)
+        }
     }
 }
 

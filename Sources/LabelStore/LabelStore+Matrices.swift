@@ -37,17 +37,26 @@ public struct StoredMatrix: Sendable, Equatable {
     }
 
     static func doubles(_ values: [Double]) -> Data {
-        var data = Data(capacity: values.count * 8)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        return data
+        #if _endian(big)
+            var data = Data(capacity: values.count * 8)
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            return data
+        #else
+            return values.withUnsafeBytes { Data($0) }  // little-endian already: one copy
+        #endif
     }
 
     static func doubles(_ data: Data?) -> [Double]? {
         guard let data else { return nil }
-        return stride(from: 0, to: data.count - data.count % 8, by: 8).map { offset in
-            var bits: UInt64 = 0
-            for k in 0..<8 { bits |= UInt64(data[data.startIndex + offset + k]) << (8 * k) }
-            return Double(bitPattern: bits)
+        let n = data.count / 8
+        return [Double](unsafeUninitializedCapacity: n) { out, initialized in
+            data.withUnsafeBytes { raw in
+                for i in 0..<n {
+                    out[i] = Double(
+                        bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                }
+            }
+            initialized = n
         }
     }
 }

@@ -129,8 +129,7 @@ extension LabelStore {
 
     private static func loadStudy(_ record: StudyRecord, _ db: Database) throws -> StoredStudy {
         let classes = try classSet(id: record.classSetId, db)
-        let items = try ItemRecord.filter(Column("studyId") == record.id!).order(Column("id")).fetchAll(db)
-        return StoredStudy(record: record, classes: classes, items: items)
+        return StoredStudy(record: record, classes: classes, items: try fetchItems(studyId: record.id!, db))
     }
 
     // MARK: Quality control

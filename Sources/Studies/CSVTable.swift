@@ -60,6 +60,16 @@ struct CSVTable {
     }
 
     func cell(_ cells: [String], _ name: String) -> String? {
-        columns[name].map { cells[$0].trimmingCharacters(in: .whitespaces) }
+        columns[name].map { Self.trimmed(cells[$0]) }
+    }
+
+    /// `text` without leading and trailing whitespace (`CharacterSet.whitespaces`). A cell that
+    /// starts and ends with ASCII other than space and tab, as almost all do, is returned as it is:
+    /// Foundation's trimming bridges through `NSString` and was a third of a long CSV's import time.
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        func plain(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x20 && byte != 0x09 }
+        return plain(first) && plain(last) ? text : text.trimmingCharacters(in: .whitespaces)
     }
 }

@@ -376,7 +376,12 @@ struct ResponseSink {
 
     /// Whether an answer's text says "not applicable" (`not-applicable`, `not applicable`, `n/a`, any case).
     static func isNotApplicable(_ text: String) -> Bool {
-        ["not-applicable", "not applicable", "n/a"].contains(text.trimmingCharacters(in: .whitespaces).lowercased())
+        // Only text that starts with n, N, whitespace or a non-ASCII byte can be one of them.
+        if let first = text.utf8.first, first < 0x80, first != 0x6E, first != 0x4E, first != 0x20, first != 0x09 {
+            return false
+        }
+        return ["not-applicable", "not applicable", "n/a"].contains(
+            text.trimmingCharacters(in: .whitespaces).lowercased())
     }
 
     /// The class index of a label (exact, then case-insensitive), or of a decimal index.

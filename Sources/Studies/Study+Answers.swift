@@ -93,13 +93,16 @@ extension Study {
         if let continuous = spec.continuousScale, takesScale(item) {
             return continuous.contains(value) ? .success(value) : .failure(.offContinuousScale(value, continuous))
         }
-        let accepted = acceptedValues(for: item)
         // Compared as doubles: 1e300 or 2^63 never reach Int(_:), which would trap.
-        guard accepted.contains(value) else {
-            let takesClasses = item.kind == .image || (item.kind == .attention && spec.design == .instanceLabel)
-            return .failure(
-                takesClasses ? .notAClass(value, classCount: classes.count) : .offScale(value, accepted: accepted))
+        if !takesScale(item) {
+            // A class index: what `acceptedValues(for:)` lists, without making its array per answer.
+            guard value >= 0, value < Double(classes.count), value == value.rounded(.towardZero) else {
+                return .failure(.notAClass(value, classCount: classes.count))
+            }
+            return .success(value)
         }
+        let accepted = acceptedValues(for: item)
+        guard accepted.contains(value) else { return .failure(.offScale(value, accepted: accepted)) }
         return .success(value)
     }
 }

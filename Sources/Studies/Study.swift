@@ -17,8 +17,8 @@ public struct Study: Sendable {
     public let classes: ClassSet
     /// Items in creation order (regular items first, then attention checks).
     public let items: [ItemRecord]
-    /// The items by key.
-    let itemsByKey: [String: ItemRecord]
+    /// The items' positions by key, built on first use (`study status` of a 999,000-item study needs none).
+    private let keyIndex: ItemKeyIndex
     /// The screens of a `class-neighbours` study (see ``screens``), and each item's screen by key.
     public let screens: [ClassScreen]
     let screenIndex: [String: Int]
@@ -28,7 +28,7 @@ public struct Study: Sendable {
         self.spec = spec
         self.classes = classes
         self.items = items
-        itemsByKey = Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0) })
+        keyIndex = ItemKeyIndex(items)
         screens = Self.screens(spec: spec, items: items)
         var index: [String: Int] = [:]
         for (i, screen) in screens.enumerated() { for key in screen.keys { index[key] = i } }
@@ -142,5 +142,27 @@ public struct Study: Sendable {
     }
 
     /// The item with `key`, if the study has it.
-    public func item(key: String) -> ItemRecord? { itemsByKey[key] }
+    public func item(key: String) -> ItemRecord? { keyIndex.position(of: key).map { items[$0] } }
+}
+
+/// A study's item positions by key, built the first time one is looked up.
+///
+/// `@unchecked Sendable`: `positions` is only read or written under `lock`.
+final class ItemKeyIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [ItemRecord]?
+    private var positions: [String: Int] = [:]
+
+    init(_ items: [ItemRecord]) { self.items = items }
+
+    func position(of key: String) -> Int? {
+        lock.withLock {
+            if let items {
+                positions.reserveCapacity(items.count)
+                for (i, item) in items.enumerated() { positions[item.key] = positions[item.key] ?? i }
+                self.items = nil
+            }
+            return positions[key]
+        }
+    }
 }

@@ -31,10 +31,10 @@ public struct StudyStatus: Sendable, Equatable {
 
     public static func of(_ study: Study, in store: LabelStore) throws(ExplicableError) -> StudyStatus {
         let (counts, decisions) = try store.collectionCounts(studyId: study.id)
-        let regular = study.items.filter { !$0.isAttentionCheck }
-        let target = regular.reduce(0) { $0 + $1.targetRatings }
-        var collected = 0, complete = 0
-        for item in regular {
+        var regular = 0, target = 0, collected = 0, complete = 0
+        for item in study.items where !item.isAttentionCheck {
+            regular += 1
+            target += item.targetRatings
             let n = min(counts[item.id!] ?? 0, item.targetRatings)
             collected += n
             if n >= item.targetRatings { complete += 1 }
@@ -44,12 +44,12 @@ public struct StudyStatus: Sendable, Equatable {
         var itemsPerAssignment = Double(spec.itemsPerAssignment)
         if spec.design == .classNeighbours {
             let screens = study.screens.count
-            if screens > 0 { itemsPerAssignment *= Double(regular.count) / Double(screens) }
+            if screens > 0 { itemsPerAssignment *= Double(regular) / Double(screens) }
         }
         let remainingAssignments = Int((Double(target - collected) / itemsPerAssignment).rounded(.up))
         let cost = Double(remainingAssignments) * spec.pay.rewardPerAssignment * (1 + platformFee(spec.platform))
         return StudyStatus(
-            items: regular.count, targetRatings: target, ratingsCollected: collected, itemsComplete: complete,
+            items: regular, targetRatings: target, ratingsCollected: collected, itemsComplete: complete,
             submissionsAccepted: decisions[.accepted] ?? 0, submissionsRejected: decisions[.rejected] ?? 0,
             submissionsPending: decisions[.pending] ?? 0, assignmentsRemaining: remainingAssignments,
             remainingCost: (cost * 100).rounded() / 100, currency: spec.pay.currency)

@@ -124,8 +124,8 @@ public struct TaskWriter: Sendable {
     }
 
     func assignmentView(_ assignment: TaskPlan.Assignment) -> AssignmentView {
-        let byKey = study.itemsByKey
-        return AssignmentView(index: assignment.index, items: assignment.itemKeys.compactMap { byKey[$0].map(view) })
+        return AssignmentView(
+            index: assignment.index, items: assignment.itemKeys.compactMap { study.item(key: $0).map(view) })
     }
 
     /// JSON safe to place inside `<script type="application/json">` and in an MTurk CSV cell.
@@ -154,12 +154,11 @@ public struct TaskWriter: Sendable {
     /// neighbour; pages show them at 128×128 without blur either way).
     /// References that are paths or URLs are left to the researcher.
     func writeImages(to folder: URL, data: DataFolder) throws(ExplicableError) {
-        let byKey = study.itemsByKey
         var references = Set<String>()
         for assignment in plan.assignments {
             for key in assignment.itemKeys {
-                if let image = byKey[key]?.image, image.hasPrefix("cifar10-") { references.insert(image) }
-                if let a = byKey[key]?.classA, study.spec.design == .classNeighbours {
+                if let image = study.item(key: key)?.image, image.hasPrefix("cifar10-") { references.insert(image) }
+                if let a = study.item(key: key)?.classA, study.spec.design == .classNeighbours {
                     for image in details.examples(a).prefix(study.spec.effectiveScreen.examples!)
                     where image.hasPrefix("cifar10-") { references.insert(image) }
                 }

@@ -57,13 +57,29 @@ public struct Taxonomy: Sendable {
             }
         }
         maxDepth = depth
-        var taxonomyDepth: [Character: Int] = [:]
-        var counts: [Character: Int] = [:]
+        // Per part of speech through a palette of the few letters seen (hashing a Character per
+        // synset was a tenth of loading a snapshot).
+        var letters: [Character] = [], maxima: [Int] = [], totals: [Int] = []
+        var letterOf = [Int](repeating: -1, count: n)
+        var last = -1
         for s in 0..<n {
             guard let pos = graph.synsetPOS[s].map(Self.pooled) else { continue }
-            taxonomyDepth[pos] = max(taxonomyDepth[pos] ?? 0, Int(depth[s]))
-            counts[pos, default: 0] += 1
+            if last < 0 || letters[last] != pos {
+                if let k = letters.firstIndex(of: pos) {
+                    last = k
+                } else {
+                    letters.append(pos)
+                    maxima.append(0)
+                    totals.append(0)
+                    last = letters.count - 1
+                }
+            }
+            maxima[last] = max(maxima[last], Int(depth[s]))
+            totals[last] += 1
+            letterOf[s] = last
         }
+        var taxonomyDepth = Dictionary(uniqueKeysWithValues: zip(letters, maxima))
+        var counts = Dictionary(uniqueKeysWithValues: zip(letters, totals))
         // A slice carries the full wordnet's figures so that its measures equal the full file's.
         for lexicon in graph.lexicons {
             guard let statistics = lexicon.sliceStatistics else { continue }
@@ -72,7 +88,8 @@ public struct Taxonomy: Sendable {
         }
         self.taxonomyDepth = taxonomyDepth
         self.synsetCount = counts
-        depthOfPartOfSpeech = graph.synsetPOS.map { pos in Int32(pos.flatMap { taxonomyDepth[Self.pooled($0)] } ?? 0) }
+        let depthOfLetter = letters.map { Int32(taxonomyDepth[$0] ?? 0) }
+        depthOfPartOfSpeech = letterOf.map { $0 < 0 ? 0 : depthOfLetter[$0] }
     }
 
     static func pooled(_ pos: Character) -> Character { pos == "s" ? "a" : pos }

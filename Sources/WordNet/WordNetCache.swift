@@ -144,7 +144,7 @@ public struct WordNetCache: Sendable {
         guard recorded == source else {
             throw WordNetSnapshot.Invalid("stale: the LMF file changed since the snapshot")
         }
-        return try WordNetSnapshot.decodePayload(payload)
+        return try WordNetSnapshot.decodePayload(payload, owner: file)
     }
 
     /// Size, modification time and content hash of the file at `url`, or `nil` when it can't be read.
@@ -173,13 +173,30 @@ public struct WordNetCache: Sendable {
     }
 }
 
-/// A read-only memory map of a whole file (an empty buffer for an empty file).
+/// A read-only memory map of a whole file (an empty buffer for an empty file), or a private copy of bytes.
+///
+/// A graph decoded from a snapshot reads its strings from the map, and keeps it alive. The cache
+/// only ever replaces a snapshot by renaming a new file over it, which leaves a mapped old file
+/// intact; a snapshot truncated in place by someone else while a command has it mapped would make
+/// that command fault (SIGBUS), as with any mapped file.
 final class MappedFile {
     let bytes: UnsafeRawBufferPointer
     let modificationNanoseconds: Int64
     private let address: UnsafeMutableRawPointer?
+    private let isCopy: Bool
+
+    /// A private copy of `source` (tests, and snapshots held in memory).
+    init(copying source: [UInt8]) {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, source.count), alignment: 16)
+        source.withUnsafeBytes { memory.copyMemory(from: $0) }
+        address = memory.baseAddress
+        bytes = UnsafeRawBufferPointer(start: memory.baseAddress, count: source.count)
+        modificationNanoseconds = 0
+        isCopy = true
+    }
 
     init?(_ path: String) {
+        isCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -203,7 +220,8 @@ final class MappedFile {
     }
 
     deinit {
-        if let address { munmap(address, bytes.count) }
+        guard let address else { return }
+        if isCopy { address.deallocate() } else { munmap(address, bytes.count) }
     }
 }
 

@@ -24,8 +24,21 @@ public struct WordNetSummary: Sendable, Codable, Equatable {
 extension Taxonomy {
     /// The summary of the wordnet.
     public func summary() -> WordNetSummary {
+        // Counted per letter first: a String per synset was most of the summary's time.
+        var letters: [Character?] = [], totals: [Int] = []
+        var last = -1
+        for pos in graph.synsetPOS {
+            if last < 0 || letters[last] != pos {
+                last = letters.firstIndex(of: pos) ?? letters.count
+                if last == letters.count {
+                    letters.append(pos)
+                    totals.append(0)
+                }
+            }
+            totals[last] += 1
+        }
         var byPOS: [String: Int] = [:]
-        for pos in graph.synsetPOS { byPOS[pos.map(String.init) ?? "?", default: 0] += 1 }
+        for (pos, n) in zip(letters, totals) { byPOS[pos.map(String.init) ?? "?", default: 0] += n }
         return WordNetSummary(
             lexicons: graph.lexicons.map {
                 .init(id: $0.id, label: $0.label, language: $0.language, version: $0.version, license: $0.license)

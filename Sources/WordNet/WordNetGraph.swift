@@ -9,7 +9,8 @@ import Foundation
 /// No object per synset; lookups go through the dictionaries `synsetIndex`, `iliIndex` and
 /// the case-insensitive lemma index. A graph loaded from a snapshot builds those dictionaries
 /// only when first asked (most commands look up a few classes, and hashing ~330,000 keys is most
-/// of a snapshot's decoding time).
+/// of a snapshot's decoding time), and its string columns (``StringColumn``) stay in the mapped
+/// snapshot, each string made when it is read.
 public struct WordNetGraph: Sendable {
     /// One `<Lexicon>` of the resource.
     public struct Lexicon: Sendable, Equatable {
@@ -36,11 +37,11 @@ public struct WordNetGraph: Sendable {
     public internal(set) var lexicons: [Lexicon] = []
 
     // Synsets.
-    public internal(set) var synsetIDs: [String] = []
+    public internal(set) var synsetIDs = StringColumn()
     /// Part of speech as its LMF letter (`n`, `v`, `a`, `r`, `s`, …), or `nil` when the file gave none.
     public internal(set) var synsetPOS: [Character?] = []
-    public internal(set) var synsetILI: [String?] = []
-    public internal(set) var synsetDefinition: [String?] = []
+    public internal(set) var synsetILI = OptionalStringColumn()
+    public internal(set) var synsetDefinition = OptionalStringColumn()
     /// The source line each synset starts on (for messages).
     public internal(set) var synsetLine: [Int32] = []
     /// Index into `lexicons` of the lexicon each synset belongs to.
@@ -53,12 +54,12 @@ public struct WordNetGraph: Sendable {
     public var iliIndex: [String: Int32] { lookups.ili }
 
     // Entries and senses.
-    public internal(set) var entryIDs: [String] = []
-    public internal(set) var entryLemma: [String] = []
+    public internal(set) var entryIDs = StringColumn()
+    public internal(set) var entryLemma = StringColumn()
     public internal(set) var entryPOS: [Character?] = []
     /// Index into `lexicons` of the lexicon each entry belongs to.
     public internal(set) var entryLexicon: [Int32] = []
-    public internal(set) var senseIDs: [String] = []
+    public internal(set) var senseIDs = StringColumn()
     public internal(set) var senseEntry: [Int32] = []
     public internal(set) var senseSynset: [Int32] = []
     /// Senses of each synset in file order (CSR over `synsetSenses`).

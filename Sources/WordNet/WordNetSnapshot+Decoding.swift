@@ -27,15 +27,22 @@ extension WordNetSnapshot {
         return (source, payload)
     }
 
-    /// Rebuilds the graph from a payload, validating it.
-    static func decodePayload(_ payload: UnsafeRawBufferPointer) throws(Invalid) -> WordNetGraph {
-        var r = Reader(payload[...])
+    /// Checks and decodes a whole snapshot file held by `file`.
+    static func decode(_ file: MappedFile) throws(Invalid) -> (source: SourceKey, graph: WordNetGraph) {
+        let (source, payload) = try open(file.bytes)
+        return (source, try decodePayload(payload, owner: file))
+    }
+
+    /// Rebuilds the graph from a payload, validating it. The graph's string columns point into
+    /// `payload` and keep `owner`, which must keep those bytes alive and unchanged, alive.
+    static func decodePayload(_ payload: UnsafeRawBufferPointer, owner: AnyObject) throws(Invalid) -> WordNetGraph {
+        var r = Reader(payload[...], owner: owner)
         var g = WordNetGraph()
         // Lexicons.
         let lexiconCount = try r.count(minimumBytesEach: 8)
         for _ in 0..<lexiconCount {
-            let s = try r.strings()
-            let o = try r.optionalStrings()
+            let s = try r.stringArray()
+            let o = try r.optionalStringArray()
             guard s.count == 6, o.count == 2 else { throw Invalid("bad lexicon record") }
             var lexicon = WordNetGraph.Lexicon(
                 id: s[0], label: s[1], language: s[2], version: s[3], license: s[4], email: s[5], url: o[0],
@@ -102,7 +109,7 @@ extension WordNetSnapshot {
         try checkCSR(g.hyponymStart, rows: synsets, targets: g.hyponymTargets, below: synsets, "hyponyms")
         try check([g.hypernymIsInstance.count], equal: g.hypernymTargets.count, "instance flags")
         // Relation counts.
-        let relationKeys = try r.strings()
+        let relationKeys = try r.stringArray()
         guard try r.int() == relationKeys.count else { throw Invalid("bad relation counts") }
         g.relationCounts.reserveCapacity(relationKeys.count)
         for key in relationKeys { g.relationCounts[key] = try r.int() }
@@ -111,7 +118,7 @@ extension WordNetSnapshot {
         // Warnings.
         let warningCount = try r.count(minimumBytesEach: 8)
         for _ in 0..<warningCount {
-            let s = try r.strings(), file = try r.optionalStrings()
+            let s = try r.stringArray(), file = try r.optionalStringArray()
             guard s.count == 2, file.count == 1, let kind = ExplicableError.Kind(rawValue: s[0]) else {
                 throw Invalid("bad warning record")
             }
@@ -170,9 +177,14 @@ extension WordNetSnapshot {
     /// A bounds-checked cursor over untrusted bytes.
     struct Reader {
         private let buffer: UnsafeRawBufferPointer
+        /// What keeps `buffer` alive for the string columns that point into it (none for the header).
+        private let owner: AnyObject?
         private var offset = 0
 
-        init(_ slice: Slice<UnsafeRawBufferPointer>) { buffer = UnsafeRawBufferPointer(rebasing: slice) }
+        init(_ slice: Slice<UnsafeRawBufferPointer>, owner: AnyObject? = nil) {
+            buffer = UnsafeRawBufferPointer(rebasing: slice)
+            self.owner = owner
+        }
 
         var remaining: Int { buffer.count - offset }
         var isAtEnd: Bool { offset == buffer.count }
@@ -222,65 +234,49 @@ extension WordNetSnapshot {
             }
         }
 
-        mutating func bytes() throws(Invalid) -> [UInt8] {
-            let n = try count(minimumBytesEach: 1)
-            return Array(try take(n))
+        mutating func bytes() throws(Invalid) -> [UInt8] { Array(try rawBytes()) }
+
+        private mutating func rawBytes() throws(Invalid) -> UnsafeRawBufferPointer {
+            try take(try count(minimumBytesEach: 1))
         }
 
-        mutating func strings() throws(Invalid) -> [String] {
-            let (ends, blob) = try stringTable()
-            var result: [String] = []
-            result.reserveCapacity(ends.count - 1)
-            for i in 1..<ends.count {
-                result.append(
-                    String(
-                        decoding: UnsafeRawBufferPointer(rebasing: blob[Int(ends[i - 1])..<Int(ends[i])]),
-                        as: UTF8.self))
-            }
-            return result
-        }
+        /// A string table, left where it lies: strings are made when read.
+        mutating func strings() throws(Invalid) -> StringColumn { StringColumn(.packed(try packedStrings())) }
 
-        /// A string table copied out of the snapshot with its offsets checked, for strings made
-        /// only when asked for.
+        /// A (short) string table as an array.
+        mutating func stringArray() throws(Invalid) -> [String] { Array(try strings()) }
+
+        /// A string table with its offsets checked, read in place.
         mutating func packedStrings() throws(Invalid) -> PackedStrings {
-            let (ends, blob) = try stringTable()
-            return PackedStrings(offsets: ends, bytes: Array(blob))
-        }
-
-        /// A string table's end offsets (checked: from 0, increasing, within the bytes) and its bytes.
-        /// Invalid UTF-8 is repaired (U+FFFD) when strings are made, never trusted; the checksum
-        /// catches accidents.
-        private mutating func stringTable() throws(Invalid) -> (ends: [UInt32], blob: UnsafeRawBufferPointer) {
             let n = try count(minimumBytesEach: 4)
             let offsets = try take((n + 1) * 4)
             let blobLength = try int()
             let blob = try take(blobLength)
-            let ends = [UInt32](unsafeUninitializedCapacity: n + 1) { out, initialized in
-                for i in 0...n {
-                    out[i] = UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                }
-                initialized = n + 1
-            }
-            guard ends[0] == 0 else { throw Invalid("string table does not start at 0") }
+            // From 0, non-decreasing, within the blob: then every string's range is valid.
             var previous: UInt32 = 0
-            for end in ends {
+            for i in 0...n {
+                let end = UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                guard i > 0 || end == 0 else { throw Invalid("string table does not start at 0") }
                 guard end >= previous, Int(end) <= blobLength else {
                     throw Invalid("string offset \(end) out of bounds")
                 }
                 previous = end
             }
-            return (ends, blob)
+            guard let owner else { preconditionFailure("a string table read without an owner of its bytes") }
+            return PackedStrings(owner: owner, checkedOffsets: offsets.baseAddress!, count: n, blob: blob.baseAddress)
         }
 
-        mutating func optionalStrings() throws(Invalid) -> [String?] {
-            let values = try strings()
-            let present = try bytes()
+        mutating func optionalStrings() throws(Invalid) -> OptionalStringColumn {
+            let values = try packedStrings()
+            let present = try rawBytes()
             guard present.count == values.count else { throw Invalid("optional strings: flag count mismatch") }
-            return zip(values, present).map { $1 == 0 ? nil : $0 }
+            return OptionalStringColumn(.packed(values, present: PackedBytes(owner: values.owner, present)))
         }
+
+        mutating func optionalStringArray() throws(Invalid) -> [String?] { Array(try optionalStrings()) }
 
         mutating func characters() throws(Invalid) -> [Character?] {
-            let palette = try strings()
+            let palette = try stringArray()
             var characters: [Character?] = [nil]
             for s in palette {
                 guard s.count == 1, let c = s.first else { throw Invalid("palette entry is not one character") }
@@ -308,7 +304,7 @@ extension WordNetSnapshot {
         }
 
         mutating func characterDictionary() throws(Invalid) -> [Character: Int] {
-            let keys = try strings()
+            let keys = try stringArray()
             guard try int() == keys.count else { throw Invalid("bad character dictionary") }
             var d: [Character: Int] = [:]
             for key in keys {
@@ -317,22 +313,6 @@ extension WordNetSnapshot {
             }
             guard d.count == keys.count else { throw Invalid("character dictionary: duplicate key") }
             return d
-        }
-    }
-}
-
-/// Strings stored end to end, with checked offsets: `offsets[i]..<offsets[i + 1]` are string `i`'s
-/// UTF-8 bytes. Invalid UTF-8 is repaired (U+FFFD) when a string is made, never trusted; the
-/// payload checksum catches accidents.
-struct PackedStrings: Sendable {
-    let offsets: [UInt32]
-    let bytes: [UInt8]
-
-    var count: Int { offsets.count - 1 }
-
-    subscript(i: Int) -> String {
-        bytes.withUnsafeBufferPointer { b in
-            String(decoding: UnsafeBufferPointer(rebasing: b[Int(offsets[i])..<Int(offsets[i + 1])]), as: UTF8.self)
         }
     }
 }

@@ -122,7 +122,7 @@ extension WordNetSnapshot {
             bytes += values
         }
 
-        mutating func strings(_ values: [String]) {
+        mutating func strings(_ values: some Collection<String>) {
             int(values.count)
             var blob: [UInt8] = []
             var offsets: [UInt32] = [0]
@@ -136,7 +136,7 @@ extension WordNetSnapshot {
             bytes += blob
         }
 
-        mutating func optionalStrings(_ values: [String?]) {
+        mutating func optionalStrings(_ values: some Collection<String?>) {
             strings(values.map { $0 ?? "" })
             bytes(values.map { $0 == nil ? 0 : 1 })
         }

@@ -234,6 +234,19 @@ struct InstanceLabelImportTests {
         #expect(check == "attn:train-0-frog")
     }
 
+    /// Class answers are whole indices below the class count: the count itself, a fraction and a
+    /// negative index are refused as the accepted-values list refused them.
+    @Test(arguments: ["10", "2.5", "-1", "9.000001"])
+    func classAnswerJustOutsideTheClassesIsRefused(value: String) throws {
+        let (store, study) = try instanceStudy()
+        let file = try writeFile("annotator,item,value\nw1,3,\(value)\n")
+        #expect {
+            _ = try Importer(study: study, store: store).run(file, options: .init(format: .long))
+        } throws: { ($0 as? ExplicableError)?.message == "value \(Double(value)!) is not a class index 0…9" }
+        let edge = try writeFile("annotator,item,value\nw1,3,9\nw2,3,0\n")
+        #expect(try Importer(study: study, store: store).run(edge, options: .init(format: .long)).rowsAccepted == 2)
+    }
+
     @Test func chosenClassOutOfRangeIsRefused() throws {
         let (store, study) = try instanceStudy()
         let file = try writeFile(

@@ -71,11 +71,8 @@ struct WordNetCacheTests {
         graph.lexicons[0].sliceStatistics = .init(taxonomyDepth: ["n": 19, "v": 12], synsetCount: ["n": 9])
         let key = WordNetSnapshot.SourceKey(size: 1, modificationNanoseconds: 2, contentHash: 3)
         let bytes = WordNetSnapshot.encode(graph, source: key)
-        let decoded = try bytes.withUnsafeBytes { raw in
-            let (source, payload) = try WordNetSnapshot.open(raw)
-            #expect(source == key)
-            return try WordNetSnapshot.decodePayload(payload)
-        }
+        let (source, decoded) = try WordNetSnapshot.decode(MappedFile(copying: bytes))
+        #expect(source == key)
         expectSameGraph(decoded, graph)
     }
 
@@ -124,10 +121,12 @@ struct WordNetCacheTests {
         let key = WordNetSnapshot.SourceKey(size: 0, modificationNanoseconds: 0, contentHash: 0)
         func decode(_ payload: [UInt8]) -> Bool {
             let file = WordNetSnapshot.seal(payload: payload, source: key)
-            return file.withUnsafeBytes { raw in
-                guard let (_, p) = try? WordNetSnapshot.open(raw) else { return false }
-                return (try? WordNetSnapshot.decodePayload(p)) != nil
-            }
+            guard let (_, graph) = try? WordNetSnapshot.decode(MappedFile(copying: file)) else { return false }
+            // Every string of a graph that decoded can be read.
+            for column in [graph.synsetIDs, graph.entryIDs, graph.entryLemma, graph.senseIDs] { _ = Array(column) }
+            for column in [graph.synsetILI, graph.synsetDefinition] { _ = Array(column) }
+            _ = (graph.synsetIndex, graph.iliIndex, graph.lemmaIndex)
+            return true
         }
         // Huge counts where the lexicon count, a string table's count and its blob length go.
         var huge = WordNetSnapshot.Writer()
