@@ -64,8 +64,8 @@ for classes in options["--classes"]!.split(separator: ",").map(String.init) {
         }
     let factors: [SimulatedDesign: Double] =
         classes == "imagenet1k"
-        ? [.uniform: 1, .sparse: 0.02, .neighbours: 0.02, .adaptive: 0.05, .allocator: 0.05]
-        : [.uniform: 2, .sparse: 1, .neighbours: 1, .adaptive: 1, .allocator: 1]
+        ? [.uniform: 1, .sparse: 0.02, .neighbours: 0.02, .adaptive: 0.05]
+        : [.uniform: 2, .sparse: 1, .neighbours: 1, .adaptive: 1]
     var results: [SimulatedDesign: [Double?]] = [:]
     for seed in 1...UInt64(seeds) {
         let truth = classes == "cifar10" ? chl : try truthModel.generate(prior: pathPrior, seed: seed)
