@@ -84,7 +84,8 @@ public struct DesignSimulation: Sendable {
         public var checkpointGrowth = 1.2
         /// Adaptive: the allocator's parameters (``AdaptiveAllocator/Parameters``) but those the
         /// simulation sets itself (scales, rating range, items per assignment, no attention checks
-        /// of its own): row tolerance 0.01 and at most 4 × ``ratersPerPair`` ratings per pair unless set.
+        /// of its own): row tolerance 0.01, at most 4 × ``ratersPerPair`` ratings per pair and the
+        /// prior calibrated on the ratings unless set.
         public var allocator = AllocatorSettings()
 
         /// The adaptive design's allocator settings.
@@ -94,6 +95,7 @@ public struct DesignSimulation: Sendable {
             public var ratingSD = 1.0
             /// Ratings per pair at most; nil for 4 × ``Settings/ratersPerPair``.
             public var maxRatingsPerPair: Int?
+            public var calibratesPrior = true
             public init() {}
         }
 
@@ -138,7 +140,7 @@ public struct DesignSimulation: Sendable {
             priorWeight: settings.allocator.priorWeight, ratingSD: settings.allocator.ratingSD,
             ratingRange: scale.low...scale.high,
             maxRatingsPerItem: settings.allocator.maxRatingsPerPair ?? 4 * settings.ratersPerPair,
-            itemsPerAssignment: settings.itemsPerAssignment)
+            itemsPerAssignment: settings.itemsPerAssignment, calibratesPrior: settings.allocator.calibratesPrior)
         try allocatorParameters.validate()
         self.truth = truth
         self.prior = prior

@@ -23,6 +23,7 @@ extension AdaptiveAllocator {
                 cell, count: thousandths == nil ? 0 : 1, pending: -1, sum: thousandths ?? 0,
                 squares: thousandths.map { $0 * $0 } ?? 0)
         }
+        calibrateIfDue()
         return true
     }
 
@@ -43,6 +44,7 @@ extension AdaptiveAllocator {
                 cell, count: thousandths == nil ? 0 : 1, pending: 0, sum: thousandths ?? 0,
                 squares: thousandths.map { $0 * $0 } ?? 0)
         }
+        calibrateIfDue()
         return true
     }
 

@@ -31,6 +31,18 @@ import Foundation
 /// (``nextAssignment()``, ``record(assignment:itemKey:values:)``, ``release(assignment:)``), and a
 /// log of those events replays them exactly (``digest`` fingerprints the state).
 ///
+/// **Calibration** (``Parameters/calibratesPrior``): a WordNet measure is informative about human
+/// ratings but not on their scale (the CHL is about `exp(α + β · path)`, not linear in `path`).
+/// With calibration on, the prior's off-diagonal values are cut into at most 32 bins of equal
+/// counts; each time the ratings have grown by a quarter (and by at least C), every bin's value is
+/// refitted as the mean of its ratings (shrunk toward the mean of all ratings; a bin nobody rated
+/// interpolated between the nearest rated ones), made monotone in the prior (pool adjacent
+/// violators), and its weight in ratings set by empirical Bayes,
+/// `σ²/τ²` (`σ²` the rating variance within cells, `τ²` the spread of the bin's rated cells'
+/// means around its value beyond noise; within 0.5…20, ``Parameters/priorWeight`` until the bin has
+/// 5 rated cells). A cell's posterior is then its bin's value as that many ratings plus its own.
+/// Refits happen after the answer that makes them due, so a replay refits at the same events.
+///
 /// An item informs one or more cells (`item key → [(a, b)]`): a class-pair item its own pair, a
 /// neighbour screen each of its candidates. Ratings are summed as integers in thousandths of a
 /// scale point, so the statistics do not depend on the order answers arrive in.
@@ -66,12 +78,16 @@ public struct AdaptiveAllocator: Sendable {
         public var itemsPerAssignment: Int
         /// Attention checks per assignment (the spec's `attentionChecksPerAssignment`).
         public var attentionChecksPerAssignment: Int
+        /// Whether the prior is calibrated on the ratings as they come (the spec's
+        /// `adaptive.calibratePrior`): see ``AdaptiveAllocator`` (Calibration).
+        public var calibratesPrior: Bool
 
         public init(
             tolerance: Double = 0.05, scales: [Double] = [1, 2], priorWeight: Double = 2, ratingSD: Double = 1,
             ratingRange: ClosedRange<Double> = 0...4, maxRatingsPerItem: Int, itemsPerAssignment: Int,
-            attentionChecksPerAssignment: Int = 0
+            attentionChecksPerAssignment: Int = 0, calibratesPrior: Bool = false
         ) {
+            self.calibratesPrior = calibratesPrior
             self.tolerance = tolerance
             self.scales = scales
             self.priorWeight = priorWeight
@@ -150,6 +166,8 @@ public struct AdaptiveAllocator: Sendable {
     let rowColumns: [Int32]
     let tiebreak: [UInt64]
     let baseHash: UInt64
+    /// The prior's calibration on the ratings, when ``Parameters/calibratesPrior``.
+    var calibration: PriorCalibration?
 
     // Statistics (ratings in thousandths of a scale point).
     var cellCount: [Int32]
@@ -277,7 +295,9 @@ public struct AdaptiveAllocator: Sendable {
             hash = Self.mix(hash ^ UInt64(v))
         }
         for cell in itemCells { hash = Self.mix(hash ^ UInt64(cell)) }
+        if p.calibratesPrior { hash = Self.mix(hash ^ 0xCA11_B4A7) }  // absent, digests stay as before
         baseHash = hash
+        calibration = p.calibratesPrior ? PriorCalibration(scaledPrior: scaled, classes: c, weight: p.priorWeight) : nil
         cellCount = [Int32](repeating: 0, count: c * c)
         cellPending = cellCount
         cellSum = [Int64](repeating: 0, count: c * c)

@@ -8,7 +8,8 @@ import Semantics
 // summary line per (class set, design) with the median and range over seeds.
 //
 // DesignBenchmark --data DIR --priors DIR --classes cifar10[,cifar100,imagenet1k] [--seeds 5] [--careless 0.1]
-// --priors holds path-CLASSES.npy: `explicable matrix build … --from wordnet:path` exported (Benchmarks/design.sh).
+//                 [--calibrate-prior 1|0]   (the adaptive design's allocator calibrates its prior, default 1)
+// --priors holds path-CLASSES.npy: `explicable matrix build … --from wordnet:path` exported (Benchmarks/run-designs.sh).
 
 var options: [String: String] = ["--seeds": "5", "--careless": "0.1", "--classes": "cifar10"]
 var arguments = CommandLine.arguments.dropFirst()
@@ -39,6 +40,7 @@ let truthModel = try TruthModel.fit(human: chl, prior: try prior("cifar10"))
 let pay = StudyPay(platform: .mturk, rewardPerAssignment: 0.40, currency: "USD", estimatedMinutes: 3)
 var settings = DesignSimulation.Settings()
 settings.careless = careless
+if let calibrate = options["--calibrate-prior"] { settings.allocator.calibratesPrior = calibrate == "1" }
 line([
     "bench": "design-setup",
     "raterPopulation": [
@@ -52,6 +54,11 @@ line([
     "careless": careless, "ratersPerPair": settings.ratersPerPair, "itemsPerAssignment": settings.itemsPerAssignment,
     "attentionChecks": settings.attentionChecks, "neighbours": settings.neighbours, "extraPairs": settings.extraPairs,
     "screen": [settings.screenNeighbours, settings.screenDecoys], "shrinkage": settings.shrinkage,
+    "allocator": [
+        "tolerance": settings.allocator.tolerance, "priorWeight": settings.allocator.priorWeight,
+        "ratingSD": settings.allocator.ratingSD, "maxRatingsPerPair": 4 * settings.ratersPerPair,
+        "calibratesPrior": settings.allocator.calibratesPrior,
+    ],
 ])
 
 for classes in options["--classes"]!.split(separator: ",").map(String.init) {
