@@ -62,12 +62,7 @@ extension AdaptiveAllocator {
         cellSum[cell] += sum
         cellSquares[cell] += squares
         stateHash &+= cellHash(cell)
-        if count != 0, calibration != nil {
-            let bin = Int(calibration!.bin[cell])
-            calibration!.binCount[bin] += Int64(count)
-            calibration!.binSum[bin] += sum
-            calibration!.ratings += Int64(count)
-        }
+        if count != 0 { calibration?.add(cell: cell, count: Int64(count), sum: sum) }
         let row = cell / classCount
         if !dirty[row] {
             dirty[row] = true

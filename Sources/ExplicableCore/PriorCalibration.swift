@@ -1,10 +1,13 @@
 import Foundation
 
-/// The prior's calibration (``AdaptiveAllocator/Parameters/calibratesPrior``): the prior's
-/// off-diagonal values cut into at most 32 bins of equal counts (merged where values repeat), each
-/// bin's value fitted to the ratings so far, monotone in the prior, and each bin's weight in
-/// ratings set by empirical Bayes (the estimate `audit --cost-of-quality` simulates does the same).
-struct PriorCalibration: Sendable {
+/// A prior calibrated on human ratings: the prior's off-diagonal values cut into at most 32 bins
+/// of equal counts (merged where values repeat), each bin's value fitted to the ratings so far,
+/// monotone in the prior, and each bin's weight in ratings set by empirical Bayes.
+///
+/// One calibration serves three places, so they agree: ``AdaptiveAllocator`` with
+/// ``AdaptiveAllocator/Parameters/calibratesPrior``, the estimate `audit --cost-of-quality`
+/// simulates, and `matrix build --prior … --prior-fit calibrated` (``calibrated(prior:classes:means:counts:)``).
+public struct PriorCalibration: Sendable {
     /// Each cell's bin (-1 on the diagonal), row-major.
     let bin: [Int32]
     /// Each bin's mean prior value (on the rating scale): its value before any rating.
@@ -19,8 +22,9 @@ struct PriorCalibration: Sendable {
     var ratings: Int64 = 0
     var fittedAt: Int64 = 0
 
-    /// Bins of the scaled prior's off-diagonal cells; every bin starts at its mean prior value with `weight`.
-    init(scaledPrior prior: [Double], classes c: Int, weight: Double) {
+    /// Bins of the prior's off-diagonal cells (any values that order the cells as the prior
+    /// does; row-major, `c²` of them); every bin starts at its mean prior value with `weight`.
+    public init(scaledPrior prior: [Double], classes c: Int, weight: Double) {
         var off: [Double] = []
         off.reserveCapacity(c * (c - 1))
         for i in 0..<c { for j in 0..<c where i != j { off.append(prior[i * c + j]) } }
@@ -53,6 +57,34 @@ struct PriorCalibration: Sendable {
         self.weight = [Double](repeating: weight, count: edges.count + 1)
     }
 
+    /// A cell's calibrated prior value and its weight in ratings; nil on the diagonal.
+    public func prior(of cell: Int) -> (value: Double, weight: Double)? {
+        let b = bin[cell]
+        return b < 0 ? nil : (value[Int(b)], weight[Int(b)])
+    }
+
+    /// Adds ratings of a cell: `count` of them summing to `sum` thousandths of a scale point.
+    public mutating func add(cell: Int, count: Int64, sum: Int64) {
+        let b = Int(bin[cell])
+        guard b >= 0 else { return }
+        binCount[b] += count
+        binSum[b] += sum
+        ratings += count
+    }
+
+    /// The calibrated prior of every cell from the cells' mean ratings and counts (cells without
+    /// ratings, or with a mean that is not finite, are not used); the diagonal keeps `prior`'s.
+    public static func calibrated(prior: [Double], classes c: Int, means: [Double], counts: [Int]) -> [Double] {
+        var calibration = PriorCalibration(scaledPrior: prior, classes: c, weight: 1)
+        for cell in 0..<(c * c) where counts[cell] > 0 && means[cell].isFinite {
+            calibration.add(
+                cell: cell, count: Int64(counts[cell]),
+                sum: Int64((means[cell] * Double(counts[cell]) * 1000).rounded()))
+        }
+        calibration.fitValues()
+        return (0..<(c * c)).map { calibration.prior(of: $0)?.value ?? prior[$0] }
+    }
+
     /// Whether the ratings grew enough since the last fit (by a quarter, and at least `classes`).
     func isDue(classes c: Int) -> Bool { ratings >= max(Int64(c), fittedAt + max(Int64(c), fittedAt / 4)) }
 
@@ -65,7 +97,13 @@ struct PriorCalibration: Sendable {
     /// within cells, `τ²` the spread of its rated cells' means around its value beyond `σ²/n`
     /// (kept within 0.5…20; `priorWeight` until the bin has 5 cells with ratings and the study 10
     /// degrees of freedom within cells).
-    mutating func fit(count: [Int32], sum: [Int64], squares: [Int64], priorWeight: Double) {
+    public mutating func fit(count: [Int32], sum: [Int64], squares: [Int64], priorWeight: Double) {
+        fitValues()
+        fitWeights(count: count, sum: sum, squares: squares, priorWeight: priorWeight)
+    }
+
+    /// Refits the bins' values only (see ``fit(count:sum:squares:priorWeight:)``).
+    public mutating func fitValues() {
         fittedAt = ratings
         let total = binCount.reduce(0, +)
         guard total > 0 else { return }
@@ -105,6 +143,10 @@ struct PriorCalibration: Sendable {
                 b += 1
             }
         }
+    }
+
+    /// The bins' empirical-Bayes weights (see ``fit(count:sum:squares:priorWeight:)``).
+    mutating func fitWeights(count: [Int32], sum: [Int64], squares: [Int64], priorWeight: Double) {
         var within = 0.0, degrees = 0.0
         for cell in count.indices where count[cell] > 1 {
             let n = Double(count[cell]), s = Double(sum[cell]) / 1000
