@@ -8,7 +8,8 @@ import Semantics
 // summary line per (class set, design) with the median and range over seeds.
 //
 // DesignBenchmark --data DIR --priors DIR --classes cifar10[,cifar100,imagenet1k] [--seeds 5] [--careless 0.1]
-//                 [--calibrate-prior 1|0]   (the adaptive design's allocator calibrates its prior, default 1)
+//                 [--calibrate-prior 1|0]   (the adaptive design's allocator calibrates its prior; default 0)
+//                 [--tolerance 0.01] [--rating-sd 1] [--prior-weight 2]   (its other parameters)
 // --priors holds path-CLASSES.npy: `explicable matrix build … --from wordnet:path` exported (Benchmarks/run-designs.sh).
 
 var options: [String: String] = ["--seeds": "5", "--careless": "0.1", "--classes": "cifar10"]
@@ -41,6 +42,9 @@ let pay = StudyPay(platform: .mturk, rewardPerAssignment: 0.40, currency: "USD",
 var settings = DesignSimulation.Settings()
 settings.careless = careless
 if let calibrate = options["--calibrate-prior"] { settings.allocator.calibratesPrior = calibrate == "1" }
+if let v = options["--tolerance"].flatMap(Double.init) { settings.allocator.tolerance = v }
+if let v = options["--rating-sd"].flatMap(Double.init) { settings.allocator.ratingSD = v }
+if let v = options["--prior-weight"].flatMap(Double.init) { settings.allocator.priorWeight = v }
 line([
     "bench": "design-setup",
     "raterPopulation": [
