@@ -192,6 +192,13 @@ extension CostOfQuality {
         settings.itemsPerAssignment = spec.itemsPerAssignment
         settings.attentionChecks = spec.attentionChecksPerAssignment
         settings.careless = careless
+        if let adaptive = spec.allocatorParameters {  // the study's own allocator settings
+            settings.allocator.tolerance = adaptive.tolerance
+            settings.allocator.priorWeight = adaptive.priorWeight
+            settings.allocator.ratingSD = adaptive.ratingSD
+            settings.allocator.maxRatingsPerPair = adaptive.maxRatingsPerItem
+            settings.allocator.calibratesPrior = adaptive.calibratesPrior
+        }
         let simulation = try DesignSimulation(
             truth: truth, prior: prior, population: population,
             scale: RatingScale(spec: spec), settings: settings)

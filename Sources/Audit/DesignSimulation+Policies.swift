@@ -132,119 +132,42 @@ struct ScreenPolicy: DesignPolicy {
     mutating func observe(_ cells: [Int], _ state: SimulationState) {}
 }
 
-/// The sparse list once, then lazy greedy choice by expected TV reduction (see ``DesignSimulation``).
+/// The study server's allocator as a design: ``AdaptiveAllocator`` over one item per directed
+/// pair (a `pairs: all` class-pair study with `allocation: adaptive`), fed every answer as
+/// `study serve` feeds it: as it arrives, before quality control, rejected assignments included.
 struct AdaptivePolicy: DesignPolicy {
-    var seed: CyclePolicy
-    var seedLeft: Int
-    let n: Int
-    let scales: [Double]
-    let chunk: Int
-    var heap = ScoreHeap()
-    /// Each cell's estimate when its score was last computed, and each row's softmax normaliser per scale.
-    var cached: [Double]
-    var normaliser: [[Double]]
-    var version = -1
-
-    init(seedCells: [Int], n: Int, scales: [Double], chunk: Int) {
-        seed = CyclePolicy(cells: seedCells, chunk: chunk)
-        seedLeft = seedCells.count
-        self.n = n
-        self.scales = scales
-        self.chunk = chunk
-        cached = [Double](repeating: 0, count: n * n)
-        normaliser = scales.map { _ in [Double](repeating: 0, count: n) }
-    }
-
-    func score(_ cell: Int, _ state: SimulationState) -> Double {
-        let row = cell / n, value = cached[cell]
-        var weight = 0.0
-        for (k, s) in scales.enumerated() {
-            let p = exp(s * value) / normaliser[k][row]
-            weight += s * p * (1 - p)
-        }
-        let c = Double(state.counts[cell]) + state.binShrinkage[Int(state.bins[cell])]
-        return weight * (1 / c.squareRoot() - 1 / (c + 1).squareRoot())
-    }
-
-    mutating func rebuild(_ state: SimulationState) {
-        state.recalibrate()
-        version = state.version
-        for k in scales.indices { for i in 0..<n { normaliser[k][i] = exp(scales[k] * state.top) } }
-        for i in 0..<n {
-            for j in 0..<n where i != j {
-                let v = state.estimate(i * n + j)
-                cached[i * n + j] = v
-                for (k, s) in scales.enumerated() { normaliser[k][i] += exp(s * v) }
-            }
-        }
-        heap.removeAll()
-        for i in 0..<n { for j in 0..<n where i != j { heap.push(score(i * n + j, state), i * n + j) } }
-    }
-
-    mutating func nextAssignment(_ state: SimulationState, _ rng: inout SeededGenerator) -> [Int] {
-        if seedLeft > 0 {
-            let cells = seed.nextAssignment(state, &rng)
-            seedLeft -= cells.count
-            return cells
-        }
-        if version != state.version { rebuild(state) }
-        var out: [Int] = []
-        while out.count < min(chunk, n * (n - 1)), let (stored, cell) = heap.pop() {
-            if out.contains(cell) { continue }
-            let now = score(cell, state)
-            if now + 1e-15 >= heap.topScore || now >= stored - 1e-15 {
-                out.append(cell)
-            } else {
-                heap.push(now, cell)
-            }
-        }
-        return out
-    }
-
-    mutating func observe(_ cells: [Int], _ state: SimulationState) {
-        guard version == state.version else { return }
-        for cell in cells {
-            let row = cell / n, v = state.estimate(cell)
-            for (k, s) in scales.enumerated() { normaliser[k][row] += exp(s * v) - exp(s * cached[cell]) }
-            cached[cell] = v
-            heap.push(score(cell, state), cell)
-        }
-    }
-}
-
-/// The server's `AdaptiveAllocator` as a design: one item per directed pair.
-struct AllocatorPolicy: DesignPolicy {
-    var allocator: AdaptiveAllocator?
+    var allocator: AdaptiveAllocator
     let n: Int
     var sequence = 0
 
-    init(prior: ClassMatrix, settings: DesignSimulation.Settings, scale: RatingScale, seed: UInt64) {
+    init(prior: ClassMatrix, parameters: AdaptiveAllocator.Parameters, seed: UInt64) throws(ExplicableError) {
         n = prior.count
+        allocator = try AdaptiveAllocator(
+            prior: prior, items: Self.items(classes: n), parameters: parameters, seed: seed)
+    }
+
+    /// One item per directed pair, keyed `a:b`.
+    static func items(classes n: Int) -> [AdaptiveAllocator.Item] {
         var items: [AdaptiveAllocator.Item] = []
         items.reserveCapacity(n * (n - 1))
-        for i in 0..<n {
-            for j in 0..<n where i != j { items.append(.init(key: "pair:\(i):\(j)", cells: [.init(i, j)])) }
+        for a in 0..<n {
+            for b in 0..<n where a != b { items.append(.init(key: "\(a):\(b)", cells: [ClassPair(a, b)])) }
         }
-        let parameters = AdaptiveAllocator.Parameters(
-            tolerance: 0.01, scales: settings.scales, ratingRange: scale.low...scale.high,
-            maxRatingsPerItem: settings.ratersPerPair * 4, itemsPerAssignment: settings.itemsPerAssignment)
-        allocator = try? AdaptiveAllocator(prior: prior, items: items, parameters: parameters, seed: seed)
+        return items
     }
 
     mutating func nextAssignment(_ state: SimulationState, _ rng: inout SeededGenerator) -> [Int] {
-        guard let assignment = allocator?.nextAssignment() else { return [] }
+        guard let assignment = allocator.nextAssignment() else { return [] }
         sequence = assignment.sequence
-        return assignment.itemKeys.compactMap { key in
-            let f = key.split(separator: ":")
-            guard f.count == 3, let a = Int(f[1]), let b = Int(f[2]) else { return nil }
-            return a * n + b
+        return assignment.itemKeys.map { key in
+            let colon = key.firstIndex(of: ":")!
+            return Int(key[..<colon])! * n + Int(key[key.index(after: colon)...])!
         }
     }
 
     mutating func answered(_ cells: [Int], ratings: [Double], accepted: Bool) {
         for (cell, rating) in zip(cells, ratings) {
-            allocator?.record(
-                assignment: sequence, itemKey: "pair:\(cell / n):\(cell % n)", value: accepted ? rating : nil)
+            allocator.record(assignment: sequence, itemKey: "\(cell / n):\(cell % n)", value: rating)
         }
     }
 

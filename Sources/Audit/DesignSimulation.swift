@@ -17,12 +17,11 @@ public enum SimulatedDesign: String, Sendable, Codable, CaseIterable {
     /// prior-nearest classes and ``DesignSimulation/Settings/screenDecoys`` decoys from the far half
     /// of its row, one judgment per candidate; classes in turn; unrated pairs from the prior.
     case neighbours
-    /// The sparse list rated once, then each assignment's pairs are those whose next rating most
-    /// reduces the expected total-variation error of the WLF targets (see ``DesignSimulation``).
+    /// The study server's allocator, ``AdaptiveAllocator`` (`allocation: adaptive` in a spec), over
+    /// every directed pair with the simulation's prior and ``DesignSimulation/Settings/allocator``
+    /// parameters, fed every answer as `study serve` feeds it; it stops when every row's targets
+    /// are within the tolerance or every pair has its cap of ratings.
     case adaptive
-    /// The study server's allocator (`ExplicableCore.AdaptiveAllocator`, `allocation: adaptive` in a
-    /// spec) over every pair, its prior min–max scaled, row tolerance 0.01; it stops when every row does.
-    case allocator
 }
 
 /// Which cells a simulated design asks next. ``SimulatedDesign`` names the built-in ones.
@@ -51,12 +50,9 @@ extension DesignPolicy {
 /// consensus whose population mean rating is the truth's cell (``LatentScale``). The estimate is
 /// described at `SimulationState`: accepted ratings shrunk toward the prior calibrated on them.
 ///
-/// The adaptive design scores cell (i, j) by `Σ_s s · p_ij(1 − p_ij) · (1/√(n+k) − 1/√(n+k+1))`
-/// over the softmax scales `s`, with `p = softmax(s · Ŝ_i)` from the current estimate and `n` the
-/// cell's ratings: how much one more rating is expected to shrink the cell's posterior spread,
-/// weighted by how strongly the cell moves its row's targets (`∂TV/∂S_ij ≈ s·p_ij(1 − p_ij)`). It
-/// picks the best-scoring distinct cells by lazy greedy search over a max-heap, re-scoring rows as
-/// ratings arrive and everything when the prior's calibration is refitted.
+/// The adaptive design is the server's own ``AdaptiveAllocator`` (see there for its scores and
+/// stopping rule), so the benchmark measures what `study serve` does; only the estimate the
+/// quality is measured on is the simulator's.
 ///
 /// ```swift
 /// let simulation = try DesignSimulation(truth: truth, prior: path, population: population,
@@ -73,9 +69,9 @@ public struct DesignSimulation: Sendable {
         public var attentionChecks = 2
         /// Share of raters who answer at random (0…1).
         public var careless = 0.1
-        /// Sparse and adaptive: each class's nearest classes under the prior.
+        /// Sparse: each class's nearest classes under the prior.
         public var neighbours = 5
-        /// Sparse and adaptive: random other pairs per class, so the prior's errors can show.
+        /// Sparse: random other pairs per class, so the prior's errors can show.
         public var extraPairs = 3
         /// Neighbour screens: candidates from the prior's nearest, and decoys.
         public var screenNeighbours = 8
@@ -86,6 +82,22 @@ public struct DesignSimulation: Sendable {
         public var scales = [1.0, 2.0]
         /// Quality is recorded each time the judgments grow by this factor (and at each full pass).
         public var checkpointGrowth = 1.2
+        /// Adaptive: the allocator's parameters (``AdaptiveAllocator/Parameters``) but those the
+        /// simulation sets itself (scales, rating range, items per assignment, no attention checks
+        /// of its own): row tolerance 0.01 and at most 4 × ``ratersPerPair`` ratings per pair unless set.
+        public var allocator = AllocatorSettings()
+
+        /// The adaptive design's allocator settings.
+        public struct AllocatorSettings: Sendable, Equatable, Codable {
+            public var tolerance = 0.01
+            public var priorWeight = 2.0
+            public var ratingSD = 1.0
+            /// Ratings per pair at most; nil for 4 × ``Settings/ratersPerPair``.
+            public var maxRatingsPerPair: Int?
+            /// Off by default, as in a spec: in the benchmark it made the allocator's choices worse.
+            public var calibratesPrior = false
+            public init() {}
+        }
 
         public init() {}
     }
@@ -96,6 +108,8 @@ public struct DesignSimulation: Sendable {
     public let scale: RatingScale
     public let settings: Settings
     let reference: TargetQuality.Reference
+    /// The adaptive design's allocator parameters.
+    public let allocatorParameters: AdaptiveAllocator.Parameters
     /// Each cell's latent consensus on the unit scale.
     let latent: [Double]
 
@@ -122,6 +136,13 @@ public struct DesignSimulation: Sendable {
             settings.screenNeighbours >= 1, settings.screenDecoys >= 0, settings.shrinkage > 0,
             settings.checkpointGrowth > 1
         else { throw ExplicableError(.invalidArgument, "design simulation settings out of range") }
+        allocatorParameters = AdaptiveAllocator.Parameters(
+            tolerance: settings.allocator.tolerance, scales: settings.scales,
+            priorWeight: settings.allocator.priorWeight, ratingSD: settings.allocator.ratingSD,
+            ratingRange: scale.low...scale.high,
+            maxRatingsPerItem: settings.allocator.maxRatingsPerPair ?? 4 * settings.ratersPerPair,
+            itemsPerAssignment: settings.itemsPerAssignment, calibratesPrior: settings.allocator.calibratesPrior)
+        try allocatorParameters.validate()
         self.truth = truth
         self.prior = prior
         self.population = population
@@ -203,10 +224,12 @@ public struct DesignSimulation: Sendable {
                 nearest: nearestByPrior(settings.screenNeighbours), n: n,
                 decoys: settings.screenDecoys, farHalf: farHalfByPrior(), chunk: settings.itemsPerAssignment)
         case .adaptive:
-            return AdaptivePolicy(
-                seedCells: sparseCells(&rng), n: n, scales: settings.scales,
-                chunk: settings.itemsPerAssignment)
-        case .allocator: return AllocatorPolicy(prior: prior, settings: settings, scale: scale, seed: rng.next())
+            do {
+                return try AdaptivePolicy(prior: prior, parameters: allocatorParameters, seed: rng.next())
+            } catch {
+                // The prior and the parameters were checked by `init`; nothing else can fail.
+                preconditionFailure("adaptive design: \(error)")
+            }
         }
     }
 

@@ -62,6 +62,7 @@ extension AdaptiveAllocator {
         cellSum[cell] += sum
         cellSquares[cell] += squares
         stateHash &+= cellHash(cell)
+        if count != 0 { calibration?.add(cell: cell, count: Int64(count), sum: sum) }
         let row = cell / classCount
         if !dirty[row] {
             dirty[row] = true
@@ -87,10 +88,32 @@ extension AdaptiveAllocator {
                 ^ (UInt64(UInt32(bitPattern: itemPending[item])) << 32))
     }
 
-    /// The posterior mean of a cell: the prior as `priorWeight` ratings plus the ratings.
+    /// A cell's prior mean and the ratings it counts as: the scaled prior and `priorWeight`, or
+    /// its bin's calibrated value and weight.
+    @inline(__always) func cellPrior(_ cell: Int) -> (mean: Double, weight: Double) {
+        if let calibration, calibration.bin[cell] >= 0 {
+            let bin = Int(calibration.bin[cell])
+            return (calibration.value[bin], calibration.weight[bin])
+        }
+        return (prior[cell], parameters.priorWeight)
+    }
+
+    /// The posterior mean of a cell: the prior as its weight in ratings plus the ratings.
     func cellMean(_ cell: Int) -> Double {
-        let w = parameters.priorWeight
-        return (w * prior[cell] + Double(cellSum[cell]) / 1000) / (w + Double(cellCount[cell]))
+        let (m, w) = cellPrior(cell)
+        return (w * m + Double(cellSum[cell]) / 1000) / (w + Double(cellCount[cell]))
+    }
+
+    /// Refits the prior's calibration when the ratings have grown enough since the last fit
+    /// (called after each recorded answer, so it happens at the same events in a replay); every
+    /// row is then recomputed.
+    mutating func calibrateIfDue() {
+        guard calibration?.isDue(classes: classCount) == true else { return }
+        calibration!.fit(count: cellCount, sum: cellSum, squares: cellSquares, priorWeight: parameters.priorWeight)
+        for row in 0..<classCount where !dirty[row] {
+            dirty[row] = true
+            dirtyRows.append(row)
+        }
     }
 
     /// The standard deviation of one rating of a cell: `ratingSD²` as `priorWeight` ratings pooled
@@ -125,13 +148,14 @@ extension AdaptiveAllocator {
             rowWidth[row] = 0
             return
         }
-        let top = parameters.ratingRange.upperBound, w = parameters.priorWeight
+        let top = parameters.ratingRange.upperBound
         var means = [Double](repeating: 0, count: c)
         for j in 0..<c { means[j] = cellMean(base + j) }
         var sd = [Double](repeating: 0, count: columns.count), sdNext = sd
         for (k, column) in columns.enumerated() {
             let cell = base + Int(column)
             let spread = ratingSpread(cell), n = Double(cellCount[cell] + cellPending[cell])
+            let w = cellPrior(cell).weight
             sd[k] = spread / (w + n).squareRoot()
             sdNext[k] = spread / (w + n + 1).squareRoot()
         }

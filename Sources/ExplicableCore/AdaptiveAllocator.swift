@@ -31,6 +31,18 @@ import Foundation
 /// (``nextAssignment()``, ``record(assignment:itemKey:values:)``, ``release(assignment:)``), and a
 /// log of those events replays them exactly (``digest`` fingerprints the state).
 ///
+/// **Calibration** (``Parameters/calibratesPrior``): a WordNet measure is informative about human
+/// ratings but not on their scale (the CHL is about `exp(α + β · path)`, not linear in `path`).
+/// With calibration on, the prior's off-diagonal values are cut into at most 32 bins of equal
+/// counts; each time the ratings have grown by a quarter (and by at least C), every bin's value is
+/// refitted as the mean of its ratings (shrunk toward the mean of all ratings; a bin nobody rated
+/// interpolated between the nearest rated ones), made monotone in the prior (pool adjacent
+/// violators), and its weight in ratings set by empirical Bayes,
+/// `σ²/τ²` (`σ²` the rating variance within cells, `τ²` the spread of the bin's rated cells'
+/// means around its value beyond noise; within 0.5…20, ``Parameters/priorWeight`` until the bin has
+/// 5 rated cells). A cell's posterior is then its bin's value as that many ratings plus its own.
+/// Refits happen after the answer that makes them due, so a replay refits at the same events.
+///
 /// An item informs one or more cells (`item key → [(a, b)]`): a class-pair item its own pair, a
 /// neighbour screen each of its candidates. Ratings are summed as integers in thousandths of a
 /// scale point, so the statistics do not depend on the order answers arrive in.
@@ -38,21 +50,11 @@ import Foundation
 /// - Complexity: an update touches the rows of the cells it changes, `O(C log N)` per row for C
 ///   classes and N items; ``nextAssignment()`` is `O(k · C log N)` for k items per assignment.
 public struct AdaptiveAllocator: Sendable {
-    /// A directed pair of classes: how reasonable it is to mistake class `row` for class `column`.
-    public struct Cell: Hashable, Sendable, Codable {
-        public var row: Int
-        public var column: Int
-        public init(_ row: Int, _ column: Int) {
-            self.row = row
-            self.column = column
-        }
-    }
-
-    /// An item of the study and the cells one answer to it rates.
+    /// An item of the study and the cells (directed class pairs) one answer to it rates.
     public struct Item: Sendable, Equatable {
         public var key: String
-        public var cells: [Cell]
-        public init(key: String, cells: [Cell]) {
+        public var cells: [ClassPair]
+        public init(key: String, cells: [ClassPair]) {
             self.key = key
             self.cells = cells
         }
@@ -76,12 +78,16 @@ public struct AdaptiveAllocator: Sendable {
         public var itemsPerAssignment: Int
         /// Attention checks per assignment (the spec's `attentionChecksPerAssignment`).
         public var attentionChecksPerAssignment: Int
+        /// Whether the prior is calibrated on the ratings as they come (the spec's
+        /// `adaptive.calibratePrior`): see ``AdaptiveAllocator`` (Calibration).
+        public var calibratesPrior: Bool
 
         public init(
             tolerance: Double = 0.05, scales: [Double] = [1, 2], priorWeight: Double = 2, ratingSD: Double = 1,
             ratingRange: ClosedRange<Double> = 0...4, maxRatingsPerItem: Int, itemsPerAssignment: Int,
-            attentionChecksPerAssignment: Int = 0
+            attentionChecksPerAssignment: Int = 0, calibratesPrior: Bool = false
         ) {
+            self.calibratesPrior = calibratesPrior
             self.tolerance = tolerance
             self.scales = scales
             self.priorWeight = priorWeight
@@ -90,6 +96,29 @@ public struct AdaptiveAllocator: Sendable {
             self.maxRatingsPerItem = maxRatingsPerItem
             self.itemsPerAssignment = itemsPerAssignment
             self.attentionChecksPerAssignment = attentionChecksPerAssignment
+        }
+
+        /// Checks that every parameter is in range.
+        /// - Throws: `ExplicableError` (`invalidArgument`) naming the first one that is not.
+        public func validate() throws(ExplicableError) {
+            guard tolerance > 0, tolerance.isFinite else { throw Self.fail("tolerance must be a positive number") }
+            guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw Self.fail("scales must be positive numbers, at least one")
+            }
+            guard priorWeight > 0, priorWeight.isFinite else {
+                throw Self.fail("priorWeight must be a positive number")
+            }
+            guard ratingSD > 0, ratingSD.isFinite else { throw Self.fail("ratingSD must be a positive number") }
+            guard ratingRange.lowerBound.isFinite, ratingRange.upperBound.isFinite,
+                ratingRange.upperBound > ratingRange.lowerBound
+            else { throw Self.fail("the rating range must be finite and not empty") }
+            guard maxRatingsPerItem >= 1, itemsPerAssignment >= 1 else {
+                throw Self.fail("maxRatingsPerItem and itemsPerAssignment must be at least 1")
+            }
+        }
+
+        static func fail(_ message: String) -> ExplicableError {
+            ExplicableError(.invalidArgument, "adaptive allocation: \(message)")
         }
     }
 
@@ -137,6 +166,8 @@ public struct AdaptiveAllocator: Sendable {
     let rowColumns: [Int32]
     let tiebreak: [UInt64]
     let baseHash: UInt64
+    /// The prior's calibration on the ratings, when ``Parameters/calibratesPrior``.
+    var calibration: PriorCalibration?
 
     // Statistics (ratings in thousandths of a scale point).
     var cellCount: [Int32]
@@ -178,18 +209,7 @@ public struct AdaptiveAllocator: Sendable {
             ExplicableError(.invalidArgument, "adaptive allocation: \(message)")
         }
         let p = parameters
-        guard p.tolerance > 0, p.tolerance.isFinite else { throw fail("tolerance must be a positive number") }
-        guard !p.scales.isEmpty, p.scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw fail("scales must be positive numbers, at least one")
-        }
-        guard p.priorWeight > 0, p.priorWeight.isFinite else { throw fail("priorWeight must be a positive number") }
-        guard p.ratingSD > 0, p.ratingSD.isFinite else { throw fail("ratingSD must be a positive number") }
-        guard p.ratingRange.lowerBound.isFinite, p.ratingRange.upperBound.isFinite,
-            p.ratingRange.upperBound > p.ratingRange.lowerBound
-        else { throw fail("the rating range must be finite and not empty") }
-        guard p.maxRatingsPerItem >= 1, p.itemsPerAssignment >= 1 else {
-            throw fail("maxRatingsPerItem and itemsPerAssignment must be at least 1")
-        }
+        try p.validate()
         guard (0...attentionChecks.count).contains(p.attentionChecksPerAssignment) else {
             throw fail(
                 "\(p.attentionChecksPerAssignment) attention checks per assignment, \(attentionChecks.count) defined")
@@ -230,14 +250,14 @@ public struct AdaptiveAllocator: Sendable {
             guard !item.cells.isEmpty else { throw fail("item '\(item.key)' informs no cell") }
             var rows = Set<Int>()
             for cell in item.cells {
-                guard (0..<c).contains(cell.row), (0..<c).contains(cell.column), cell.row != cell.column else {
+                guard (0..<c).contains(cell.a), (0..<c).contains(cell.b), cell.a != cell.b else {
                     throw fail(
-                        "item '\(item.key)': cell (\(cell.row), \(cell.column)) is not an off-diagonal cell of "
+                        "item '\(item.key)': cell (\(cell.a), \(cell.b)) is not an off-diagonal cell of "
                             + "the \(c) classes")
                 }
-                itemCells.append(cell.row * c + cell.column)
-                informed[cell.row * c + cell.column] = true
-                if rows.insert(cell.row).inserted { rowItemLists[cell.row].append(Int32(index)) }
+                itemCells.append(cell.a * c + cell.b)
+                informed[cell.a * c + cell.b] = true
+                if rows.insert(cell.a).inserted { rowItemLists[cell.a].append(Int32(index)) }
             }
             itemCellStart.append(itemCells.count)
         }
@@ -277,7 +297,9 @@ public struct AdaptiveAllocator: Sendable {
             hash = Self.mix(hash ^ UInt64(v))
         }
         for cell in itemCells { hash = Self.mix(hash ^ UInt64(cell)) }
+        if p.calibratesPrior { hash = Self.mix(hash ^ 0xCA11_B4A7) }  // absent, digests stay as before
         baseHash = hash
+        calibration = p.calibratesPrior ? PriorCalibration(scaledPrior: scaled, classes: c, weight: p.priorWeight) : nil
         cellCount = [Int32](repeating: 0, count: c * c)
         cellPending = cellCount
         cellSum = [Int64](repeating: 0, count: c * c)
@@ -305,78 +327,6 @@ public struct AdaptiveAllocator: Sendable {
         let value = Self.mix(baseHash ^ stateHash ^ Self.mix(UInt64(decisionsMade) &+ 0x5151))
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    /// Records one answer of an assignment. `values` are on the rating scale, one per cell of the
-    /// item in ``Item/cells``' order; `nil` (cannot tell, or a cell the answer left out) adds no
-    /// rating but the item's place is used up.
-    ///
-    /// - Returns: `false`, changing nothing, when the item is not an unanswered item of the live
-    ///   assignment `assignment` (an unknown key, an attention check, a repeated answer, or an
-    ///   assignment released or never made).
-    @discardableResult
-    public mutating func record(assignment: Int, itemKey: String, values: [Double?]) -> Bool {
-        guard let item = indexByKey[itemKey], live[assignment]?.contains(item) == true else { return false }
-        let cells = itemCells[itemCellStart[item]..<itemCellStart[item + 1]]
-        precondition(
-            values.count == cells.count, "item '\(itemKey)' rates \(cells.count) cells, got \(values.count) values")
-        live[assignment]!.remove(item)
-        if live[assignment]!.isEmpty { live[assignment] = nil }
-        updateItem(item, answered: 1, pending: -1)
-        for (cell, value) in zip(cells, values) {
-            let thousandths = value.flatMap { $0.isFinite ? Int64(($0 * 1000).rounded()) : nil }
-            updateCell(
-                cell, count: thousandths == nil ? 0 : 1, pending: -1, sum: thousandths ?? 0,
-                squares: thousandths.map { $0 * $0 } ?? 0)
-        }
-        return true
-    }
-
-    /// Records the answer to a single-cell item (a class-pair item); see ``record(assignment:itemKey:values:)``.
-    @discardableResult
-    public mutating func record(assignment: Int, itemKey: String, value: Double?) -> Bool {
-        record(assignment: assignment, itemKey: itemKey, values: [value])
-    }
-
-    /// Gives the unanswered items of a live assignment back (its session timed out).
-    /// - Returns: `false` when the assignment is not live.
-    @discardableResult
-    public mutating func release(assignment: Int) -> Bool {
-        guard let items = live.removeValue(forKey: assignment) else { return false }
-        for item in items.sorted() {
-            updateItem(item, answered: 0, pending: -1)
-            for cell in itemCells[itemCellStart[item]..<itemCellStart[item + 1]] {
-                updateCell(cell, count: 0, pending: -1, sum: 0, squares: 0)
-            }
-        }
-        return true
-    }
-
-    /// The live assignments (made, neither fully answered nor released), by decision number.
-    public var liveAssignments: [Int] { live.keys.sorted() }
-
-    /// Applies a decision made earlier (read back from a log) without recomputing it: its items
-    /// become pending, and the next decision gets the following number.
-    /// - Throws: `ExplicableError` (`badInput`) when `sequence` is not the next decision's number or
-    ///   a key is neither an item nor an attention check.
-    public mutating func apply(sequence: Int, itemKeys: [String]) throws(ExplicableError) {
-        guard sequence == decisionsMade else {
-            throw ExplicableError(.badInput, "allocation decision \(sequence) follows decision \(decisionsMade - 1)")
-        }
-        var items: [Int] = []
-        for key in itemKeys {
-            if let item = indexByKey[key] {
-                guard !items.contains(item) else {
-                    throw ExplicableError(.badInput, "allocation decision \(sequence): '\(key)' repeats")
-                }
-                items.append(item)
-            } else if !checkKeys.contains(key) {
-                throw ExplicableError(.badInput, "allocation decision \(sequence): unknown item '\(key)'")
-            }
-        }
-        for item in items { take(item) }
-        if !items.isEmpty { live[sequence] = Set(items) }
-        decisionsMade += 1
     }
 
     /// The posterior mean of a cell, on the rating scale.

@@ -18,5 +18,8 @@ extension StudySpec {
         public var priorWeight: Double?
         /// The assumed standard deviation of one rating, in scale points (default 1).
         public var ratingSD: Double?
+        /// Whether the prior is calibrated on the ratings as they come (monotone in the prior,
+        /// with empirical-Bayes weights; default false: the prior min–max scaled, as it is).
+        public var calibratePrior: Bool?
     }
 }

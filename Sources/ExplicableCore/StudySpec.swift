@@ -152,7 +152,8 @@ extension StudySpec {
             priorWeight: adaptive?.priorWeight ?? defaults.priorWeight,
             ratingSD: adaptive?.ratingSD ?? defaults.ratingSD,
             ratingRange: scaleRange, maxRatingsPerItem: ratingsPerItem, itemsPerAssignment: itemsPerAssignment,
-            attentionChecksPerAssignment: attentionChecksPerAssignment)
+            attentionChecksPerAssignment: attentionChecksPerAssignment,
+            calibratesPrior: adaptive?.calibratePrior ?? false)
     }
 
     /// The scale in use: the spec's, or the paper's default.

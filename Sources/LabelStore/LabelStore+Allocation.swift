@@ -35,16 +35,24 @@ public struct AllocationDecisionRecord: Sendable, Equatable {
     }
 }
 
-/// What an adaptive allocator learns between decisions: an answer, or a released session.
+/// What an adaptive allocator learns between decisions: an answer, a released session, or an
+/// answer that came in through `study import` rather than the server.
 public struct AllocationInput: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case answer, release
+        /// An answer to an item of a served assignment.
+        case answer
+        /// A served session that timed out: its unanswered items go back.
+        case release
+        /// An answer of an imported submission (``LabelStore/logImportedAnswers(studyId:)``): it
+        /// belongs to no decision, and ``assignment`` holds the submission's row id.
+        case imported
     }
 
     /// Increasing in commit order.
     public var id: Int64
     public var kind: Kind
-    /// The decision (assignment index) the answer or release belongs to.
+    /// The decision (assignment index) the answer or release belongs to; for an imported answer,
+    /// its submission's row id.
     public var assignment: Int
     /// The answered item (answers only).
     public var itemKey: String?
@@ -123,6 +131,48 @@ extension LabelStore {
             return AllocationInput(id: row[0], kind: kind, assignment: row[2], itemKey: row[3], value: row[4])
         }
         return AllocationLog(decisions: decisions, inputs: inputs, isComplete: lastInputID == nil)
+    }
+
+    /// Logs the answers of imported submissions (`study import`) that the allocation log does not
+    /// hold yet, as ``AllocationInput/Kind/imported`` inputs in submission and position order, so
+    /// the allocator counts answers collected on a platform as it counts served ones.
+    ///
+    /// `study serve` calls this when it starts an adaptive study and `study import` after each
+    /// import into one: a study run partly on a platform and partly served allocates from all its
+    /// answers, and the log still replays (an imported answer is applied at its place among the
+    /// inputs, like any other). Answers of every imported submission count, whatever its QC status,
+    /// as served answers count before QC; attention checks do not. Idempotent: an answer already
+    /// logged (same submission and item) is not logged again.
+    /// - Returns: how many answers were logged.
+    @discardableResult
+    public func logImportedAnswers(studyId: Int64) throws(ExplicableError) -> Int {
+        try write { db in
+            var logged = Set<[Int64]>()
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT assignment, itemId FROM allocationInput WHERE studyId = ? AND kind = 'imported'",
+                arguments: [studyId])
+            {
+                logged.insert([row[0], row[1]])
+            }
+            let fresh = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id, r.itemId, CASE WHEN r.cannotTell THEN NULL ELSE r.value END
+                    FROM submission s JOIN response r ON r.submissionId = s.id JOIN item i ON i.id = r.itemId
+                    WHERE s.studyId = ? AND s.importId IS NOT NULL AND NOT i.isAttentionCheck
+                    ORDER BY s.id, r.position, r.itemId
+                    """, arguments: [studyId]
+            ).filter { !logged.contains([$0[0], $0[1]]) }
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO allocationInput (studyId, kind, assignment, itemId, value) VALUES (?, 'imported', ?, ?, ?)
+                    """)
+            for row in fresh {
+                try insert.execute(arguments: [studyId, row[0] as Int64, row[1] as Int64, row[2] as Double?])
+            }
+            return fresh.count
+        }
     }
 
     /// Makes an adaptive decision inside the admission transaction and logs it; nil when the

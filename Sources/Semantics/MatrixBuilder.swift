@@ -158,6 +158,8 @@ public struct MatrixBuilder {
         /// Fill sparse cells of a single Likert source from this prior with weight n/(n+k).
         public var prior: MatrixSource?
         public var shrinkage: Double = 5
+        /// How the prior is put on the ratings' scale (``PriorFit``).
+        public var priorFit: PriorFit = .minmax
         /// Bootstrap replicates for per-cell intervals of a single Likert source (0: none).
         public var bootstrap = 0
         public var seed: UInt64 = 1
@@ -185,7 +187,8 @@ public struct MatrixBuilder {
                 priorOptions.classes = only.matrix.classes  // the prior is over the study's classes
                 let priorMatrix = try single(prior, options: priorOptions).matrix
                 only.matrix = try Merge.shrink(
-                    human: only.matrix, counts: counts, prior: priorMatrix, k: options.shrinkage)
+                    human: only.matrix, counts: counts, prior: priorMatrix, k: options.shrinkage,
+                    fit: options.priorFit)
                 only.matrix.provenance.parameters["cells"] = Self.cellSources(
                     counts: counts, classes: only.matrix.count)
             }

@@ -63,12 +63,15 @@ public enum Merge {
 
     /// Fills sparse human cells from a prior: a cell rated `n` times becomes
     /// `(n · human + k · prior) / (n + k)`, so with no ratings it is the prior and with many it
-    /// is the human mean. The prior is first put on the human matrix's scale (min–max of both
-    /// over off-diagonal cells, the human range from its rated cells). Cells of `human` with no
-    /// ratings may be NaN. The diagonal stays the human one.
-    public static func shrink(human: ClassMatrix, counts: [Int], prior: ClassMatrix, k: Double) throws(ExplicableError)
-        -> ClassMatrix
-    {
+    /// is the human mean. The prior is first put on the human matrix's scale: with
+    /// ``PriorFit/minmax`` by min–max of both over off-diagonal cells (the human range from its
+    /// rated cells); with ``PriorFit/calibrated`` by the rated cells themselves
+    /// (`ExplicableCore.PriorCalibration`: the prior cut into at most 32 equal-count bins, each
+    /// the mean rating of its rated cells, bins nobody rated interpolated, monotone in the prior).
+    /// Cells of `human` with no ratings may be NaN. The diagonal stays the human one.
+    public static func shrink(
+        human: ClassMatrix, counts: [Int], prior: ClassMatrix, k: Double, fit: PriorFit = .minmax
+    ) throws(ExplicableError) -> ClassMatrix {
         guard human.classes == prior.classes else {
             throw ExplicableError(
                 .badInput,
@@ -83,10 +86,13 @@ public enum Merge {
             throw ExplicableError(.badInput, "the human matrix has no rated off-diagonal cell to shrink")
         }
         var values = human.values
+        let calibrated =
+            fit == .calibrated
+            ? PriorCalibration.calibrated(prior: priorUnit, classes: n, means: human.values, counts: counts) : nil
         for i in 0..<n {
             for j in 0..<n where i != j {
                 let cell = i * n + j
-                let p = lo + priorUnit[cell] * (hi - lo)
+                let p = calibrated?[cell] ?? lo + priorUnit[cell] * (hi - lo)
                 let count = Double(counts[cell])
                 let h = values[cell].isFinite ? values[cell] : 0
                 values[cell] = count + k > 0 ? (count * h + k * p) / (count + k) : p
@@ -95,6 +101,12 @@ public enum Merge {
         var provenance = human.provenance
         provenance.parameters["shrinkage"] = "n/(n+k) toward the prior, k = \(ClassMatrix.formatNumber(k))"
         provenance.parameters["prior"] = describe(prior.provenance)
+        provenance.parameters["prior fit"] =
+            fit == .calibrated
+            ? "calibrated on the rated cells: the prior in ≤ 32 equal-count bins, each the mean rating of its "
+                + "rated cells (shrunk toward the mean of all with weight 5; unrated bins interpolated), "
+                + "monotone in the prior"
+            : "min–max onto the rated cells' range"
         return ClassMatrix(classes: human.classes, kind: .similarity, values: values, provenance: provenance)
     }
 
@@ -128,4 +140,13 @@ public enum Merge {
             : p.source + " ("
                 + p.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
     }
+}
+
+/// How `matrix build --prior` puts the prior on the human ratings' scale before shrinking toward it.
+public enum PriorFit: String, Sendable, Codable, CaseIterable {
+    /// Min–max of the prior onto the range of the rated cells (linear in the prior).
+    case minmax
+    /// Fitted to the rated cells (``Merge/shrink(human:counts:prior:k:fit:)``): what the adaptive
+    /// allocator with `calibratePrior` and the design simulation use.
+    case calibrated
 }

@@ -98,6 +98,11 @@ public struct Importer {
                     .io, "cannot write rejected rows: \(error.localizedDescription)", file: rejectsFile.path)
             }
         }
+        // An adaptive study's allocator counts imported answers too (a running server sees them at
+        // its next admission, a stopped one when it starts).
+        if study.spec.effectiveAllocation == .adaptive, report.responsesAdded > 0 {
+            try store.logImportedAnswers(studyId: study.id)
+        }
         return report
     }
 

@@ -46,7 +46,7 @@ public struct StudyAllocation: Sendable {
             parameters: study.spec.allocatorParameters!, seed: study.spec.seed)
     }
 
-    /// Applies one logged input: an answer is recorded, a release gives the items back.
+    /// Applies one logged input: an answer (served or imported) is recorded, a release gives the items back.
     public static func apply(_ input: AllocationInput, to allocator: inout AdaptiveAllocator) {
         switch input.kind {
         case .answer:
@@ -55,6 +55,8 @@ public struct StudyAllocation: Sendable {
             }
         case .release:
             allocator.release(assignment: input.assignment)
+        case .imported:
+            if let key = input.itemKey { allocator.recordImported(itemKey: key, values: [input.value]) }
         }
     }
 

@@ -130,6 +130,8 @@ public struct StudyServer: Sendable {
                     .invalidArgument, "study '\(study.spec.name)' uses adaptive allocation and needs its prior")
             }
             let live = LiveAllocation(try StudyAllocation(study: study, prior: prior))
+            // Answers imported since the server last ran (a study run partly on a platform) count too.
+            try store.logImportedAnswers(studyId: study.id)
             try live.rebuild(from: store.allocationLog(studyId: study.id))
             allocation = live
             plan = nil

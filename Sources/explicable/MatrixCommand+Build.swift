@@ -14,7 +14,8 @@ extension MatrixCommand {
                 Likert sources are aggregated per directed pair from accepted submissions (run 'study qc' \
                 first). Several --from are merged on the first one's scale with --weight (see docs/matrices.md). \
                 --prior fills sparse pairs of a single likert: source with weight n/(n+k), k = --shrinkage; a \
-                sparse study's own prior (its spec's pairs.prior) is used when --prior is not given. The \
+                sparse study's own prior (its spec's pairs.prior) is used when --prior is not given; \
+                --prior-fit calibrated fits it to the rated pairs first (minmax: linear, the default). The \
                 provenance's 'cells' says how many cells are human and how many the prior's ('matrix show --ci' \
                 marks each).
                 """)
@@ -64,6 +65,13 @@ extension MatrixCommand {
 
         @Option(
             help: ArgumentHelp(
+                "How the prior is put on the ratings' scale: minmax (linear) or calibrated (fitted to the rated "
+                    + "pairs, monotone; what adaptive allocation and the design simulation use).",
+                valueName: "fit"))
+        var priorFit: PriorFit = .minmax
+
+        @Option(
+            help: ArgumentHelp(
                 "Bootstrap replicates over annotators for per-cell 95% intervals (Likert; 0: none).",
                 valueName: "n"))
         var bootstrap = 0
@@ -98,6 +106,7 @@ extension MatrixCommand {
                 diagonal: diagonal, symmetrize: symmetrize, minCount: minCount)
             options.prior = try prior.map { p throws(ExplicableError) in try MatrixSource(parsing: p) }
             options.shrinkage = shrinkage
+            options.priorFit = priorFit
             options.bootstrap = bootstrap
             options.seed = seed
             let built = try matrixBuilder(

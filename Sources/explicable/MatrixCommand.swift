@@ -24,6 +24,7 @@ struct MatrixCommand: ParsableCommand {
 }
 
 extension LikertAggregation.Statistic: ExpressibleByArgument {}
+extension PriorFit: ExpressibleByArgument {}
 extension LikertAggregation.Symmetrize: ExpressibleByArgument {}
 
 /// Pretty-printed JSON with sorted keys, and a line end.

@@ -77,10 +77,11 @@ extension StudyCommand {
                 return
             }
             let answers = log.inputs.filter { $0.kind == .answer }.count
+            let imported = log.inputs.filter { $0.kind == .imported }.count
             if !json {
                 writeStdout(
-                    "study \(study): \(log.decisions.count) decisions; \(answers) answers and "
-                        + "\(log.inputs.count - answers) releases logged\n")
+                    "study \(study): \(log.decisions.count) decisions; \(answers) answers, "
+                        + "\(imported) imported answers and \(log.inputs.count - answers - imported) releases logged\n")
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -109,6 +109,33 @@ struct DesignSimulationTests {
         #expect(medianA < medianU, "adaptive \(medianA) vs uniform \(medianU)")
     }
 
+    /// The adaptive design is the server's `AdaptiveAllocator`: its parameters come from the
+    /// settings, and its stopping rule ends the run (a tolerance every row meets at the start).
+    @Test func theAdaptiveDesignIsTheServersAllocator() throws {
+        let truth = try Self.chl()
+        var settings = DesignSimulation.Settings()
+        settings.ratersPerPair = 6
+        settings.allocator.maxRatingsPerPair = 3
+        settings.allocator.tolerance = 5
+        let simulation = try DesignSimulation(
+            truth: truth, prior: Self.noisyPrior(truth, seed: 5),
+            population: try Self.population(), scale: .likert([0, 1, 2, 3, 4]), settings: settings)
+        #expect(simulation.allocatorParameters.maxRatingsPerItem == 3 && simulation.allocatorParameters.tolerance == 5)
+        #expect(simulation.run(.adaptive, budget: 600, seed: 1).final.judgments == 0)
+        settings.allocator.tolerance = 0.001
+        let capped = try DesignSimulation(
+            truth: truth, prior: Self.noisyPrior(truth, seed: 5),
+            population: try Self.population(), scale: .likert([0, 1, 2, 3, 4]), settings: settings)
+        // Every pair at its cap of 3, then nothing is left to allocate.
+        #expect(capped.run(.adaptive, budget: 10_000, seed: 1).final.judgments == 90 * 3)
+        settings.allocator.ratingSD = 0
+        #expect(throws: ExplicableError.self) {
+            try DesignSimulation(
+                truth: truth, prior: truth, population: try Self.population(), scale: .likert([0, 1, 2, 3, 4]),
+                settings: settings)
+        }
+    }
+
     @Test func costOfQualityPricesJudgmentsLikeTheStudy() throws {
         let truth = try Self.chl()
         var settings = DesignSimulation.Settings()

@@ -76,6 +76,15 @@ struct SparseStudyMatrixTests {
         // Stored, the counts keep the mark.
         try store.saveMatrix(StoredMatrix(name: "m", matrix: m, counts: built.counts))
         #expect(try store.matrix(named: "m").counts == counts)
+        // --prior-fit calibrated: the unrated cells take the calibration of the rated ones instead, said so.
+        var options = MatrixBuilder.Options()
+        options.priorFit = .calibrated
+        let calibrated = try builder(store).build([(.likert(study: "sparse"), 1)], options: options).matrix
+        #expect(calibrated.provenance.parameters["prior fit"]?.hasPrefix("calibrated on the rated cells") == true)
+        #expect(m.provenance.parameters["prior fit"] == "min–max onto the rated cells' range")
+        let priorCells = off.filter { !rated.contains($0) }
+        #expect(priorCells.contains { abs(calibrated.values[$0] - m.values[$0]) > 0.1 })
+        #expect(rated.allSatisfy { calibrated.values[$0].isFinite })
     }
 
     @Test func aPairFileStudyNeedsAPrior() throws {

@@ -170,6 +170,36 @@ struct MergeTests {
         #expect(m[1, 1] == 4)
         #expect(try Merge.shrink(human: human, counts: counts, prior: prior, k: 0)[0, 1] == 3)
     }
+
+    /// `--prior-fit calibrated`: an unrated cell takes what raters gave the cells its prior level
+    /// holds, not a linear map of the prior (people rate a "mid" WordNet pair like a far one here).
+    @Test func aCalibratedPriorFollowsTheRatedCells() throws {
+        let c = 6
+        let near: Set<[Int]> = [[0, 1], [1, 0], [2, 3], [3, 2], [4, 5], [5, 4]]
+        let mid: Set<[Int]> = [[0, 2], [2, 0], [1, 3], [3, 1], [0, 3], [3, 0]]
+        let unrated: Set<[Int]> = [[4, 5], [5, 4], [0, 3], [3, 0], [4, 0]]
+        var prior = [Double](repeating: 1, count: c * c), human = prior, counts = [Int](repeating: 0, count: c * c)
+        for i in 0..<c {
+            for j in 0..<c where i != j {
+                let level = near.contains([i, j]) ? 0.9 : mid.contains([i, j]) ? 0.2 : 0.1
+                prior[i * c + j] = level
+                human[i * c + j] = unrated.contains([i, j]) ? .nan : level == 0.9 ? 3 : level == 0.2 ? 0.6 : 0.5
+                counts[i * c + j] = unrated.contains([i, j]) ? 0 : 20
+            }
+        }
+        let classes = try ClassSet(name: "six", labels: (0..<c).map { "c\($0)" })
+        let h = ClassMatrix(classes: classes, kind: .similarity, values: human, provenance: .init(source: "likert:x"))
+        let p = ClassMatrix(classes: classes, kind: .similarity, values: prior, provenance: .init(source: "prior"))
+        let linear = try Merge.shrink(human: h, counts: counts, prior: p, k: 5)
+        let fitted = try Merge.shrink(human: h, counts: counts, prior: p, k: 5, fit: .calibrated)
+        #expect(abs(linear[0, 3] - (0.5 + 0.125 * 2.5)) < 1e-12)
+        // Mid bin: 80 ratings summing to 48, shrunk toward the mean of all 500 ratings (0.916) with weight 5.
+        #expect(abs(fitted[0, 3] - (48 + 5 * 0.916) / 85) < 1e-9, "\(fitted[0, 3])")
+        #expect(abs(fitted[4, 5] - (240 + 5 * 0.916) / 85) < 1e-9 && abs(fitted[4, 0] - (170 + 5 * 0.916) / 345) < 1e-9)
+        #expect(fitted[0, 1] == linear[0, 1] || abs(fitted[0, 1] - linear[0, 1]) < 0.1)  // rated cells stay human
+        #expect(fitted.provenance.parameters["prior fit"]?.hasPrefix("calibrated") == true)
+        #expect(linear.provenance.parameters["prior fit"]?.hasPrefix("min–max") == true)
+    }
 }
 
 struct StoredMatrixTests {

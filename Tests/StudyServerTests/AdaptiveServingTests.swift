@@ -259,7 +259,9 @@ func fingerprint(_ log: AllocationLog) -> [String] {
         #expect(verify.out.hasPrefix("verified 6 of 6 decisions and 11 inputs; state digest "))
         let list = try runCLI(["study", "allocations", cli.spec.name, "--db", path])
         #expect(list.out.split(separator: "\n").count == 7)
-        #expect(list.out.hasPrefix("study serve-test-cli: 6 decisions; 11 answers and 0 releases logged\n#0 "))
+        #expect(
+            list.out.hasPrefix(
+                "study serve-test-cli: 6 decisions; 11 answers, 0 imported answers and 0 releases logged\n#0 "))
         let (uniformPath, _, _) = try makeStudy()
         let uniform = try runCLI(["study", "allocations", "serve-test", "--db", uniformPath])
         #expect(uniform.status != 0 && uniform.err.contains("uses uniform allocation"))

@@ -8,7 +8,9 @@ import Semantics
 // summary line per (class set, design) with the median and range over seeds.
 //
 // DesignBenchmark --data DIR --priors DIR --classes cifar10[,cifar100,imagenet1k] [--seeds 5] [--careless 0.1]
-// --priors holds path-CLASSES.npy: `explicable matrix build … --from wordnet:path` exported (Benchmarks/design.sh).
+//                 [--calibrate-prior 1|0]   (the adaptive design's allocator calibrates its prior; default 0)
+//                 [--tolerance 0.01] [--rating-sd 1] [--prior-weight 2]   (its other parameters)
+// --priors holds path-CLASSES.npy: `explicable matrix build … --from wordnet:path` exported (Benchmarks/run-designs.sh).
 
 var options: [String: String] = ["--seeds": "5", "--careless": "0.1", "--classes": "cifar10"]
 var arguments = CommandLine.arguments.dropFirst()
@@ -39,6 +41,10 @@ let truthModel = try TruthModel.fit(human: chl, prior: try prior("cifar10"))
 let pay = StudyPay(platform: .mturk, rewardPerAssignment: 0.40, currency: "USD", estimatedMinutes: 3)
 var settings = DesignSimulation.Settings()
 settings.careless = careless
+if let calibrate = options["--calibrate-prior"] { settings.allocator.calibratesPrior = calibrate == "1" }
+if let v = options["--tolerance"].flatMap(Double.init) { settings.allocator.tolerance = v }
+if let v = options["--rating-sd"].flatMap(Double.init) { settings.allocator.ratingSD = v }
+if let v = options["--prior-weight"].flatMap(Double.init) { settings.allocator.priorWeight = v }
 line([
     "bench": "design-setup",
     "raterPopulation": [
@@ -52,6 +58,11 @@ line([
     "careless": careless, "ratersPerPair": settings.ratersPerPair, "itemsPerAssignment": settings.itemsPerAssignment,
     "attentionChecks": settings.attentionChecks, "neighbours": settings.neighbours, "extraPairs": settings.extraPairs,
     "screen": [settings.screenNeighbours, settings.screenDecoys], "shrinkage": settings.shrinkage,
+    "allocator": [
+        "tolerance": settings.allocator.tolerance, "priorWeight": settings.allocator.priorWeight,
+        "ratingSD": settings.allocator.ratingSD, "maxRatingsPerPair": 4 * settings.ratersPerPair,
+        "calibratesPrior": settings.allocator.calibratesPrior,
+    ],
 ])
 
 for classes in options["--classes"]!.split(separator: ",").map(String.init) {
@@ -64,8 +75,8 @@ for classes in options["--classes"]!.split(separator: ",").map(String.init) {
         }
     let factors: [SimulatedDesign: Double] =
         classes == "imagenet1k"
-        ? [.uniform: 1, .sparse: 0.02, .neighbours: 0.02, .adaptive: 0.05, .allocator: 0.05]
-        : [.uniform: 2, .sparse: 1, .neighbours: 1, .adaptive: 1, .allocator: 1]
+        ? [.uniform: 1, .sparse: 0.02, .neighbours: 0.02, .adaptive: 0.05]
+        : [.uniform: 2, .sparse: 1, .neighbours: 1, .adaptive: 1]
     var results: [SimulatedDesign: [Double?]] = [:]
     for seed in 1...UInt64(seeds) {
         let truth = classes == "cifar10" ? chl : try truthModel.generate(prior: pathPrior, seed: seed)
