@@ -9,7 +9,7 @@ let root = String(Context.packageDirectory.split(separator: "/").dropLast().last
 /// Build and run through `run.sh`, which passes `-sanitize=fuzzer,address -parse-as-library`; a plain
 /// `swift build` would link without libFuzzer's `main`. Its own package, like Benchmarks/, so the
 /// root package and `swift test` never build it. StudyServer (Hummingbird) is left out on purpose:
-/// the answer API's body is plain `JSONDecoder` on `AnswerBody`, fuzzed here on a mirror of that type.
+/// the answer API's bodies are plain `JSONDecoder` on `Studies.AnswerAPI`, fuzzed here on those types.
 let package = Package(
     name: "explicable-fuzz",
     dependencies: [.package(path: "../")],

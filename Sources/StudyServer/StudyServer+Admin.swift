@@ -95,8 +95,8 @@ extension StudyServer {
             let value =
                 row.cannotTell
                 ? "cannot-tell"
-                : row.notApplicable ? "not-applicable" : row.text ?? row.value.map(Self.format) ?? ""
-            let rt = row.reactionMs.map(Self.format) ?? ""
+                : row.notApplicable ? "not-applicable" : row.text ?? row.value.map(AnswerAPI.format) ?? ""
+            let rt = row.reactionMs.map(AnswerAPI.format) ?? ""
             csv +=
                 [row.annotatorHash, row.assignmentID, row.itemKey, value, rt].map(csvField).joined(separator: ",")
                 + "\n"

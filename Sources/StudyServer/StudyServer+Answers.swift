@@ -7,29 +7,6 @@ import Studies
 
 // The answer API: `POST /api/answer` and `POST /api/finish`.
 extension StudyServer {
-    struct AnswerRequest: Decodable {
-        var token: String
-        var item: String
-        var value: Double?
-        var cannotTell: Bool?
-        var notApplicable: Bool?
-        var rtMs: Double?
-        /// The showing answered, by its place in the assignment: required for an item shown
-        /// more than once (spec `repeats`), else optional.
-        var position: Int?
-        /// The answer to a free-text attention check.
-        var text: String?
-        /// The options ticked for a multi-select attention check.
-        var choices: [String]?
-
-        enum CodingKeys: String, CodingKey {
-            case token, item, value, position, text, choices
-            case cannotTell = "cannot_tell"
-            case notApplicable = "not_applicable"
-            case rtMs = "rt_ms"
-        }
-    }
-
     struct AnswerResponse: Encodable {
         var saved: Bool
         var duplicate: Bool
@@ -38,8 +15,8 @@ extension StudyServer {
     }
 
     func answer(_ request: Request) async throws -> Response {
-        let body: AnswerRequest
-        switch await decode(AnswerRequest.self, request) {
+        let body: AnswerAPI.Answer
+        switch await decode(AnswerAPI.Answer.self, request) {
         case .success(let value): body = value
         case .failure(let box): return box.response
         }
@@ -99,10 +76,10 @@ extension StudyServer {
             case .notAClass(let value, _), .offScale(let value, _):
                 return Responses.error(
                     .badRequest,
-                    "value \(Self.format(value)) is not on the scale (accepted: "
-                        + study.acceptedValues(for: item).map(Self.format).joined(separator: ", ") + ")")
+                    "value \(AnswerAPI.format(value)) is not on the scale (accepted: "
+                        + study.acceptedValues(for: item).map(AnswerAPI.format).joined(separator: ", ") + ")")
             case .offContinuousScale(let value, let scale):
-                return Responses.error(.badRequest, "value \(Self.format(value)) is not on the scale (\(scale))")
+                return Responses.error(.badRequest, "value \(AnswerAPI.format(value)) is not on the scale (\(scale))")
             case .reactionTime:
                 return Responses.error(.badRequest, "field 'rt_ms' must be a number of milliseconds in 0…86400000")
             case .textExpected:
@@ -119,8 +96,8 @@ extension StudyServer {
                     "'\(option)' is not an option of item '\(body.item)' (" + options.joined(separator: ", ") + ")")
             }
         }
-        if let text = body.text, text.utf8.count > 2_000 {
-            return Responses.error(.badRequest, "field 'text' is longer than 2000 bytes")
+        if let text = body.text, text.utf8.count > AnswerAPI.maxTextBytes {
+            return Responses.error(.badRequest, "field 'text' is longer than \(AnswerAPI.maxTextBytes) bytes")
         }
         let outcome = try await store.saveServedAnswer(
             studyId: study.id, token: body.token, itemId: item.id!, showing: showing,
@@ -147,18 +124,14 @@ extension StudyServer {
         }
     }
 
-    struct FinishRequest: Decodable {
-        var token: String
-    }
-
     struct FinishResponse: Encodable {
         var finished: Bool
         var next: String
     }
 
     func finish(_ request: Request) async throws -> Response {
-        let body: FinishRequest
-        switch await decode(FinishRequest.self, request) {
+        let body: AnswerAPI.Finish
+        switch await decode(AnswerAPI.Finish.self, request) {
         case .success(let value): body = value
         case .failure(let box): return box.response
         }

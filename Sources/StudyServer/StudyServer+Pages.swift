@@ -181,10 +181,6 @@ extension StudyServer {
         var items: [PageItem]
     }
 
-    static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-    }
-
     func session(_ token: String) async throws -> Response {
         guard let session = try await store.servedSession(studyId: study.id, token: token) else {
             return message("Unknown session", "This session link is not valid.", status: .notFound)
@@ -223,7 +219,7 @@ extension StudyServer {
             let stored = (showing == 1 ? session.answers[key] : session.repeatAnswers["\(key)#\(showing)"]).map {
                 $0.text
                     ?? ($0.cannotTell
-                        ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(Self.format) ?? "")
+                        ? "cannot-tell" : $0.notApplicable ? "not-applicable" : $0.value.map(AnswerAPI.format) ?? "")
             }
             let image = item.image.flatMap { imageSources[$0] }
             return PageItem(

@@ -44,7 +44,7 @@ extension StudyServer {
             }
             return .success(value)
         } catch let error as DecodingError {
-            return .failure(.init(Responses.error(.badRequest, "malformed JSON: \(Self.describe(error))")))
+            return .failure(.init(Responses.error(.badRequest, "malformed JSON: \(AnswerAPI.describe(error))")))
         } catch {
             return .failure(.init(Responses.error(.badRequest, "malformed JSON")))
         }
@@ -100,16 +100,5 @@ extension StudyServer {
     struct ResponseBox: Error {
         let response: Response
         init(_ response: Response) { self.response = response }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return field.isEmpty ? "expected a JSON object" : "field '\(field)' has the wrong type"
-        case .dataCorrupted: return "not valid JSON"
-        @unknown default: return "not valid JSON"
-        }
     }
 }
