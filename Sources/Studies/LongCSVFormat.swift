@@ -57,7 +57,8 @@ enum LongCSVFormat {
                 // check: the options ticked, `a;b` or a JSON array).
                 let submission = try sink.submission(
                     platform: "long", annotator: annotator,
-                    assignmentID: cell(cells, assignmentColumn).flatMap { $0.isEmpty ? nil : $0 } ?? "long:\(annotator)",
+                    assignmentID: cell(cells, assignmentColumn).flatMap { $0.isEmpty ? nil : $0 }
+                        ?? "long:\(annotator)",
                     status: cell(cells, statusColumn).flatMap { $0.isEmpty ? nil : $0 })
                 let choices = sink.takesChoices(key) ? ResponseSink.choices(raw) : nil
                 try sink.addResponse(

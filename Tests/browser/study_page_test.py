@@ -115,6 +115,16 @@ def open_page(browser, url, expected):
         sys.exit(f"FAIL: {url}: expected {expected} questions, found {count}")
 
 
+def wait_for_payload(browser, failure):
+    """The payload a submitted standalone page leaves in window.explicablePayload (5 s at most)."""
+    for _ in range(50):
+        payload = browser.evaluate("window.explicablePayload || null", polling=True)
+        if payload:
+            return payload
+        time.sleep(0.1)
+    sys.exit("FAIL: " + failure)
+
+
 def submit(browser, answers_js):
     """Answers every question with `answers_js` (a function of key and position returning the
     value to click), submits, and returns the payload the page produced and what was clicked:
@@ -132,14 +142,7 @@ def submit(browser, answers_js):
           return clicked;
         })()
     """ % answers_js)
-    payload = None
-    for _ in range(50):
-        payload = browser.evaluate("window.explicablePayload || null", polling=True)
-        if payload:
-            break
-        time.sleep(0.1)
-    if not payload:
-        sys.exit("FAIL: the page produced no payload")
+    payload = wait_for_payload(browser, "the page produced no payload")
     done = browser.evaluate("document.getElementById('done').textContent")
     if "Thank you" not in done:
         sys.exit(f"FAIL: no completion message (got {done!r})")
@@ -526,14 +529,7 @@ def retest_case(browser, work, db):
     """)
     screenshot(browser, os.path.join(work, "retest-page.png"))
     browser.evaluate("document.getElementById('submit').click()")
-    payload = None
-    for _ in range(50):
-        payload = browser.evaluate("window.explicablePayload || null", polling=True)
-        if payload:
-            break
-        time.sleep(0.1)
-    if not payload:
-        sys.exit("FAIL: retest: the page produced no payload")
+    payload = wait_for_payload(browser, "retest: the page produced no payload")
     responses = json.loads(payload)["responses"]
     keys = [r["item"] for r in responses]
     if len(responses) != 22 or len(set(keys)) != 19 or [r["position"] for r in responses] != list(range(22)):
