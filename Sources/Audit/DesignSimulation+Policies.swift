@@ -132,7 +132,7 @@ struct ScreenPolicy: DesignPolicy {
     mutating func observe(_ cells: [Int], _ state: SimulationState) {}
 }
 
-/// The study server's allocator as a design: ``AdaptiveAllocator`` over one item per directed
+/// The study server's allocator as a design: `AdaptiveAllocator` over one item per directed
 /// pair (a `pairs: all` class-pair study with `allocation: adaptive`), fed every answer as
 /// `study serve` feeds it: as it arrives, before quality control, rejected assignments included.
 struct AdaptivePolicy: DesignPolicy {

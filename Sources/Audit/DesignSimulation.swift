@@ -17,7 +17,7 @@ public enum SimulatedDesign: String, Sendable, Codable, CaseIterable {
     /// prior-nearest classes and ``DesignSimulation/Settings/screenDecoys`` decoys from the far half
     /// of its row, one judgment per candidate; classes in turn; unrated pairs from the prior.
     case neighbours
-    /// The study server's allocator, ``AdaptiveAllocator`` (`allocation: adaptive` in a spec), over
+    /// The study server's allocator, `AdaptiveAllocator` (`allocation: adaptive` in a spec), over
     /// every directed pair with the simulation's prior and ``DesignSimulation/Settings/allocator``
     /// parameters, fed every answer as `study serve` feeds it; it stops when every row's targets
     /// are within the tolerance or every pair has its cap of ratings.
@@ -50,7 +50,7 @@ extension DesignPolicy {
 /// consensus whose population mean rating is the truth's cell (``LatentScale``). The estimate is
 /// described at `SimulationState`: accepted ratings shrunk toward the prior calibrated on them.
 ///
-/// The adaptive design is the server's own ``AdaptiveAllocator`` (see there for its scores and
+/// The adaptive design is the server's own `AdaptiveAllocator` (see there for its scores and
 /// stopping rule), so the benchmark measures what `study serve` does; only the estimate the
 /// quality is measured on is the simulator's.
 ///
@@ -82,7 +82,7 @@ public struct DesignSimulation: Sendable {
         public var scales = [1.0, 2.0]
         /// Quality is recorded each time the judgments grow by this factor (and at each full pass).
         public var checkpointGrowth = 1.2
-        /// Adaptive: the allocator's parameters (``AdaptiveAllocator/Parameters``) but those the
+        /// Adaptive: the allocator's parameters (`AdaptiveAllocator.Parameters`) but those the
         /// simulation sets itself (scales, rating range, items per assignment, no attention checks
         /// of its own): row tolerance 0.01 and at most 4 × ``ratersPerPair`` ratings per pair unless set.
         public var allocator = AllocatorSettings()

@@ -132,7 +132,7 @@ public struct MatrixBuilder {
         self.init(openStore: { () throws(ExplicableError) in store }, data: data, taxonomy: taxonomy)
     }
 
-    /// A builder that opens its store only when a source needs one (see ``requireStore(for:)``).
+    /// A builder that opens its store only when a source needs one (see `requireStore(for:)`).
     public init(
         openStore: @escaping () throws(ExplicableError) -> LabelStore?, data: DataFolder,
         taxonomy: @escaping () throws(ExplicableError) -> Taxonomy

@@ -29,7 +29,7 @@ public struct TestRetest: Sendable, Equatable {
     public var exactAgreement: Double?
     public var meanAbsoluteDifference: Double?
 
-    /// The statistics of `answers` (for instance ``LabelStore/repeatedAnswers(studyId:)``, filtered).
+    /// The statistics of `answers` (for instance `LabelStore.repeatedAnswers(studyId:)`, filtered).
     public static func compute(_ answers: [RepeatedAnswer]) -> TestRetest {
         var raters: [Rater] = []
         var xs: [Double] = [], ys: [Double] = []
