@@ -59,6 +59,8 @@ enum JATOSArchiveFormat {
                 file: url.path)
         }
         let budget = ByteBudget(limit: options.maxArchiveBytes)
+        // The entries' data is read by ZipEntryData (ZIPFoundation's extract can hang on a hostile zip).
+        let data = try ZipEntryData(url)
         var entries: [Entry] = []
         var count = 0
         for entry in archive {
@@ -80,23 +82,23 @@ enum JATOSArchiveFormat {
             case .directory: continue
             case .file: break
             }
+            guard count <= data.locations.count,
+                UInt64(data.locations[count - 1].range.count) == entry.compressedSize
+            else {
+                throw ExplicableError.badInput(
+                    "entry '\(printable(path))' is damaged (the central directory disagrees with itself)",
+                    file: url.path)
+            }
+            let location = data.locations[count - 1], checksum = entry.checksum
             entries.append(
                 Entry(path: path, declaredSize: entry.uncompressedSize) {
-                    var data = Data()
                     do {
-                        // extract(_:consumer:) returns the CRC-32 of what it inflated and leaves the check to the caller.
-                        let crc = try archive.extract(entry, bufferSize: 1 << 16) { chunk in
-                            try budget.spend(UInt64(chunk.count))
-                            data.append(chunk)
+                        return try data.contents(of: location, checksum: checksum) { bytes throws(ExplicableError) in
+                            try budget.spend(UInt64(bytes))
                         }
-                        guard crc == entry.checksum else { throw Archive.ArchiveError.invalidCRC32 }
                     } catch let error as ExplicableError {
-                        throw ExplicableError.badInput(error.message, file: "\(url.path)/\(path)")
-                    } catch {
-                        throw ExplicableError.badInput(
-                            "entry is damaged (\(describe(error)))", file: "\(url.path)/\(path)")
+                        throw ExplicableError(error.kind, error.message, file: "\(url.path)/\(path)")
                     }
-                    return data
                 })
         }
         return entries.sorted { $0.path < $1.path }
@@ -117,14 +119,6 @@ enum JATOSArchiveFormat {
     /// A path as a message shows it: at most 200 characters.
     static func printable(_ path: String) -> String {
         path.count > 200 ? String(path.prefix(200)) + "…" : path
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case Archive.ArchiveError.invalidCRC32: "CRC-32 mismatch"
-        case Archive.ArchiveError.invalidCompressionMethod: "unknown compression method"
-        default: "\(error)"
-        }
     }
 
     /// Bytes left to unpack from one archive; spending past it throws.

@@ -201,6 +201,34 @@ struct JATOSZipTests {
                 + "or damaged?)")
     }
 
+    /// A deflate stream that does not end within its entry's bytes is damaged: ZIPFoundation's own
+    /// extract kept asking the file for more and spun forever at its end (Fuzz/regressions/import-jatos/).
+    @Test func aDeflateStreamLongerThanItsEntryIsDamagedNotAwaited() throws {
+        let folder = try temporaryFolder()
+        let zip = folder.appendingPathComponent("endless.zip")
+        let name = "study_result_1/comp-result_1/data.txt"
+        let text = Data(
+            String(repeating: "[{\"item\": \"pair:0:1\", \"response\": 2, \"subject\": \"s\"}]\n", count: 50).utf8)
+        try makeZip(zip, [(name, text)])
+        var bytes = try Data(contentsOf: zip)
+        // A stored, not-final deflate block that announces 65,535 bytes: more than the entry and the rest of the file.
+        let dataStart = 30 + name.utf8.count
+        bytes.replaceSubrange(dataStart..<dataStart + 5, with: [0x00, 0xFF, 0xFF, 0x00, 0x00])
+        try bytes.write(to: zip)
+        try expectRefused(
+            zip,
+            "\(zip.path)/\(name): entry is damaged (its compressed data ends before the deflate stream does)")
+        // The regression input the fuzzer found: one line, no hang.
+        let found = repositoryRoot.appendingPathComponent("Fuzz/regressions/import-jatos/zip-inflate-loop.zip")
+        let (store, study) = try likertStudy()
+        #expect {
+            _ = try Importer(study: study, store: store).run(found, options: .init(format: .jatos))
+        } throws: {
+            let error = $0 as? ExplicableError
+            return error?.kind == .badInput && !error!.description.contains("\n")
+        }
+    }
+
     @Test func aZipGivenToATextImporterSaysItIsOneAndWhichFormatReadsIt() throws {
         let (store, study) = try likertStudy()
         let zip = fixture("jatos_results_20261129.zip")
