@@ -11,9 +11,9 @@ import ZIPFoundation
 /// participant is the trials' own participant field, else the metadata's `PROLIFIC_PID` URL
 /// parameter, else its JATOS worker id.
 ///
-/// A `.zip` is read in place with ZIPFoundation, nothing unpacked to disk, and refused whole
-/// (one line naming the entry) when it lists more than ``ImportOptions/maxArchiveEntries``
-/// entries, when its result files unpack to more than ``ImportOptions/maxArchiveBytes`` (counted
+/// A `.zip` is listed by ZIPFoundation and its entries inflated by `ZipEntryData`, nothing
+/// unpacked to disk, and refused whole (one line naming the entry) when it lists more than
+/// ``ImportOptions/maxArchiveEntries`` entries or is a ZIP64 archive, when its result files unpack to more than ``ImportOptions/maxArchiveBytes`` (counted
 /// as they inflate, whatever the sizes it declares), or when an entry is a symbolic link, has an
 /// absolute path or a `..` component, or is damaged (CRC or compression errors).
 enum JATOSArchiveFormat {
