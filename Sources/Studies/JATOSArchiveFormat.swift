@@ -13,8 +13,9 @@ import ZIPFoundation
 ///
 /// A `.zip` is listed by ZIPFoundation and its entries inflated by `ZipEntryData`, nothing
 /// unpacked to disk, and refused whole (one line naming the entry) when it lists more than
-/// ``ImportOptions/maxArchiveEntries`` entries or is a ZIP64 archive, when its result files unpack to more than ``ImportOptions/maxArchiveBytes`` (counted
-/// as they inflate, whatever the sizes it declares), or when an entry is a symbolic link, has an
+/// ``ImportOptions/maxArchiveEntries`` entries or is a ZIP64 archive, when its result files
+/// unpack to more than ``ImportOptions/maxArchiveBytes`` (counted as they inflate, whatever the
+/// sizes it declares), or when an entry is a symbolic link, has an
 /// absolute path or a `..` component, or is damaged (CRC or compression errors).
 enum JATOSArchiveFormat {
     /// One file of the archive: its path inside it and how to read it.
