@@ -1,4 +1,5 @@
 #include "conv_kernels.h"
+#include "padding.h"
 
 #include <string.h>
 
@@ -56,14 +57,10 @@ void ck_conv3x3_pack(const float *weight, int out_channels, int channels, bool t
 // Workspace: the image with a zero border ((height + 2) × (width + 2) per channel), then
 // height·width + CK_PIXELS rows of CK_BLOCK outputs (pixel-major) for one block of channels, then
 // each output pixel's offset in the bordered plane (one int per float slot).
-static size_t padded_count(int channels, int height, int width) {
-    return (size_t)channels * (height + 2) * (width + 2);
-}
-
 static size_t out_count(int height, int width) { return ((size_t)height * width + CK_PIXELS) * CK_BLOCK; }
 
 size_t ck_conv3x3_workspace_count(int channels, int height, int width) {
-    return padded_count(channels, height, width) + out_count(height, width) + (size_t)height * width;
+    return ck_padded_count(channels, height, width) + out_count(height, width) + (size_t)height * width;
 }
 
 #if CK_X86
@@ -132,19 +129,8 @@ void ck_conv3x3(const float *x, int channels, int height, int width, int stride,
 #if CK_X86
     const int wp = width + 2, ho = (height - 1) / stride + 1, wo = (width - 1) / stride + 1, pixels = ho * wo;
     const size_t plane = (size_t)(height + 2) * wp;
-    float *xp = workspace, *out = workspace + padded_count(channels, height, width);
-    // The image with its zero border.
-    for (int c = 0; c < channels; c++) {
-        float *dst = xp + c * plane;
-        memset(dst, 0, wp * sizeof(float));
-        for (int r = 0; r < height; r++) {
-            float *row = dst + (size_t)(r + 1) * wp;
-            row[0] = 0;
-            memcpy(row + 1, x + ((size_t)c * height + r) * width, width * sizeof(float));
-            row[width + 1] = 0;
-        }
-        memset(dst + (size_t)(height + 1) * wp, 0, wp * sizeof(float));
-    }
+    float *xp = workspace, *out = workspace + ck_padded_count(channels, height, width);
+    ck_pad(x, channels, height, width, xp);
     // Output pixel p = (r, q) reads the padded image from s·r·wp + s·q, shifted by ky·wp + kx.
     int offsets[9];
     for (int k = 0; k < 9; k++) offsets[k] = (k / 3) * wp + k % 3;

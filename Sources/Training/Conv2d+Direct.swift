@@ -1,7 +1,8 @@
 internal import CConvKernels
 
-/// The direct 3×3 path of ``Conv2d``: weight packing, the forward pass on `CConvKernels`, and
-/// the evaluation-time folding of batch norm, ReLU and a residual addition into it.
+/// The direct 3×3 path of ``Conv2d``: weight packing, the forward pass and the weight gradient on
+/// `CConvKernels`, and the evaluation-time folding of batch norm, ReLU and a residual addition
+/// into the forward pass.
 extension Conv2d {
     /// Packs the weights into ``packedWeight`` (or, with `adjoint`, the flipped transposed weights
     /// into ``packedAdjoint``) for the direct kernels, and returns them.
@@ -46,6 +47,23 @@ extension Conv2d {
         }
         directForward(input, scale: foldedScale.storage, shift: foldedShift.storage, adding: addend, relu: relu)
         return output
+    }
+
+    /// Floats of workspace ``directWeightGradient(_:height:width:gradient:into:workspace:)`` needs.
+    func directWeightWorkspace(height: Int, width: Int) -> Int {
+        Int(ck_conv3x3_weight_gradient_workspace_count(Int32(inChannels), Int32(height), Int32(width), Int32(stride)))
+    }
+
+    /// Adds one image's weight gradient, from its input `x` (`inChannels × height × width`) and
+    /// output gradient `gy`, to `accumulator` (the direct kernels' packed layout, see
+    /// `ck_conv3x3_unpack`).
+    func directWeightGradient(
+        _ x: UnsafePointer<Float>, height: Int, width: Int, gradient gy: UnsafePointer<Float>,
+        into accumulator: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+    ) {
+        ck_conv3x3_weight_gradient(
+            x, Int32(inChannels), Int32(height), Int32(width), Int32(stride), gy, Int32(outChannels), accumulator,
+            workspace)
     }
 
     /// `output = conv(input) · scale + shift + addend` (then ReLU) on the direct kernels, images

@@ -12,10 +12,10 @@ internal import CConvKernels
 /// it is one sgemm and a fold (col2im).
 ///
 /// 3×3 convolutions with padding 1 (all of cnn-s's and ResNet-20's) instead run forward on direct
-/// kernels (`CConvKernels`, AVX2 + FMA) when the CPU has them, and with stride 1 their input
-/// gradient too; at evaluation time ``Sequential`` folds a following batch norm, ReLU and residual
-/// addition into them (``forwardFolding(_:batchNorm:adding:relu:)``). Weight gradients always use
-/// im2col + sgemm.
+/// kernels (`CConvKernels`, AVX2 + FMA) when the CPU has them, and so do their weight gradients
+/// (summed per core in registers, then over cores in a fixed order) and, with stride 1, their
+/// input gradients; at evaluation time ``Sequential`` folds a following batch norm, ReLU and
+/// residual addition into them (``forwardFolding(_:batchNorm:adding:relu:)``).
 public final class Conv2d: Layer {
     /// Channels of the input.
     public let inChannels: Int
@@ -181,6 +181,10 @@ public final class Conv2d: Layer {
         // in space and transposed in channels: an unfold and an sgemm shaped like the forward pass,
         // cheaper than Wᵀ·∂Y (inner dimension only `out`) followed by col2im.
         let direct = computesInputGradient && isDirect && stride == 1
+        // The weight gradient on the direct kernel, summed into a packed accumulator at the start
+        // of each chunk's scratch (the rest of the scratch is the kernels' workspace).
+        let directWeights = isDirect
+        let accumulatorCount = directWeights ? Int(ck_conv3x3_packed_count(Int32(inChannels), Int32(outChannels))) : 0
         let byConvolution =
             computesInputGradient && !direct && !isPointwise && stride == 1 && padding <= kernelSize - 1
         let gradientUnfolding = Unfolding(
@@ -193,10 +197,12 @@ public final class Conv2d: Layer {
         let foldPath = computesInputGradient && !isPointwise && !byConvolution
         prepareScratch(
             chunks: chunks,
-            columnCount: max(
-                k * outputBand * wo, byConvolution ? outChannels * kernelSize * kernelSize * inputBand * w : 0,
-                foldPath ? k * plane : 0,
-                direct ? Int(ck_conv3x3_workspace_count(Int32(outChannels), Int32(ho), Int32(wo))) : 0))
+            columnCount: accumulatorCount
+                + max(
+                    directWeights ? directWeightWorkspace(height: h, width: w) : k * outputBand * wo,
+                    byConvolution ? outChannels * kernelSize * kernelSize * inputBand * w : 0,
+                    foldPath ? k * plane : 0,
+                    direct ? Int(ck_conv3x3_workspace_count(Int32(outChannels), Int32(ho), Int32(wo))) : 0))
         if byConvolution { flipWeights() }
         let packed = direct ? packWeights(adjoint: true) : UnsafePointer(packedAdjoint.storage)
         let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, wt = weight.value.storage
@@ -205,13 +211,17 @@ public final class Conv2d: Layer {
         let hasBias = bias != nil
         let (cin, cout, kk) = (inChannels, outChannels, outChannels * kernelSize * kernelSize)
         Parallel.forEachChunk(count: n, minimumChunk: 1) { chunk, images in
-            let col = columnPointers[chunk], gw = weightPointers[chunk], gb = biasPointers[chunk]
+            let accumulator = columnPointers[chunk], col = accumulator + accumulatorCount
+            let gw = weightPointers[chunk], gb = biasPointers[chunk]
             gb.update(repeating: 0, count: cout)
+            accumulator.update(repeating: 0, count: accumulatorCount)
             for image in images {
                 let xi = x + image * cin * h * w, gyi = gy + image * cout * plane
                 let gxi = gx + image * cin * h * w
-                // ∂W += ∂Y_i · cols_iᵀ, band by band.
-                if isPointwise {
+                // ∂W += ∂Y_i ⋆ X_i: on the direct kernel, else as ∂Y_i · cols_iᵀ, band by band.
+                if directWeights {
+                    directWeightGradient(xi, height: h, width: w, gradient: gyi, into: accumulator, workspace: col)
+                } else if isPointwise {
                     BLAS.sgemm(
                         transposeA: false, transposeB: true, m: cout, n: k, k: plane,
                         alpha: 1, a: gyi, lda: plane, b: xi, ldb: plane,
@@ -250,14 +260,15 @@ public final class Conv2d: Layer {
                         transposeA: true, transposeB: false, m: k, n: plane, k: cout,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: gxi, ldc: plane)
                 } else {
-                    // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image; `col` still holds the whole
-                    // unfolded image, but it is overwritten here.
+                    // ∂cols_i = Wᵀ · ∂Y_i, folded back onto the image; `col` (the whole unfolded image
+                    // when the weight gradient used it) is overwritten here.
                     BLAS.sgemm(
                         transposeA: true, transposeB: false, m: k, n: plane, k: cout,
                         alpha: 1, a: wt, lda: k, b: gyi, ldb: plane, beta: 0, c: col, ldc: plane)
                     unfolding.fold(col, into: gxi)
                 }
             }
+            if directWeights { ck_conv3x3_unpack(accumulator, Int32(cout), Int32(cin), gw) }
         }
         let used = Parallel.chunkCount(count: n, minimumChunk: 1)
         sumPartials(weightPointers, chunks: used, count: weight.gradient.count, into: weight.gradient.storage)

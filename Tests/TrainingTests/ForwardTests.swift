@@ -79,7 +79,12 @@ struct ForwardTests {
         let adjointTolerance = Float(cout * 9).squareRoot() * 2e-6
         #expect(gx.count == 3 * cin * h * w)
         #expect(zip(gx, gxExpected).allSatisfy { abs($0 - $1) <= adjointTolerance })
-        #expect(zip(direct.weight.gradient.values, gemm.weight.gradient.values).allSatisfy { abs($0 - $1) < 1e-4 })
+        // The weight gradient runs on the direct kernel too: sums of 3·ho·wo products in other orders.
+        let weightTolerance = Float(3 * ho * wo).squareRoot() * 2e-5
+        #expect(
+            zip(direct.weight.gradient.values, gemm.weight.gradient.values).allSatisfy {
+                abs($0 - $1) <= weightTolerance
+            })
         // The same input twice gives the same bits (no order depends on timing).
         #expect(direct.forward(x, training: true).values == y)
     }

@@ -1,6 +1,7 @@
-// Direct 3×3 convolution kernels (padding 1, any stride) for narrow layers, in C with AVX2 + FMA
-// intrinsics behind a run-time CPU check. im2col + sgemm leaves these shapes (16–64 channels)
-// well below the machine's peak: the unfolded matrix is read only `out` times per packing.
+// Direct 3×3 convolution kernels (padding 1, any stride) for narrow layers, forward and weight
+// gradient, in C with AVX2 + FMA intrinsics behind a run-time CPU check. im2col + sgemm leaves
+// these shapes (16–64 channels) well below the machine's peak: the unfolded matrix is read only
+// `out` times per packing.
 #ifndef EXPLICABLE_CONV_KERNELS_H
 #define EXPLICABLE_CONV_KERNELS_H
 
@@ -42,5 +43,24 @@ size_t ck_conv3x3_workspace_count(int channels, int height, int width);
 /// output is summed in the same order whatever the thread count.
 void ck_conv3x3(const float *x, int channels, int height, int width, int stride, const float *packed, int out_channels,
                 const float *scale, const float *shift, const float *addend, bool relu, float *y, float *workspace);
+
+/// Floats of workspace ck_conv3x3_weight_gradient needs for one image.
+size_t ck_conv3x3_weight_gradient_workspace_count(int channels, int height, int width, int stride);
+
+/// Adds one image's weight gradient,
+/// `∂W[o, c, ky, kx] += Σ_(r, q) ∂y[o, r, q] · x[c, s·r + ky − 1, s·q + kx − 1]` (x zero outside
+/// the image), to `accumulator`, in ck_conv3x3_pack's layout (not transposed:
+/// ck_conv3x3_packed_count(channels, out_channels) floats; the lanes past `out_channels` stay
+/// zero). `x` is `channels × height × width`, `gy` is `out_channels × ho × wo` with
+/// `ho = (height − 1) / stride + 1` (and `wo` alike); `workspace` has
+/// ck_conv3x3_weight_gradient_workspace_count floats. Deterministic: each weight adds the image's
+/// pixels to its accumulator one by one in a fixed order, so a batch accumulated image by image
+/// is summed in image order.
+void ck_conv3x3_weight_gradient(const float *x, int channels, int height, int width, int stride, const float *gy,
+                                int out_channels, float *accumulator, float *workspace);
+
+/// Writes `packed` (ck_conv3x3_pack's layout, not transposed) to `weight` in PyTorch's layout,
+/// `out_channels × channels × 3 × 3`.
+void ck_conv3x3_unpack(const float *packed, int out_channels, int channels, float *weight);
 
 #endif
