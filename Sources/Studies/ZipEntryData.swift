@@ -13,11 +13,10 @@ import Foundation
 /// zlib from those bytes only: a stream that does not end within them is damaged, not awaited.
 struct ZipEntryData {
     /// Where one entry's compressed bytes lie, and how they are stored.
-    struct Location: Equatable {
+    struct Location {
         var range: Range<Int>
         /// 0 stored, 8 deflated (ZIP's method numbers).
         var method: UInt16
-        var uncompressedSize: UInt64
     }
 
     let bytes: Data
@@ -65,7 +64,7 @@ struct ZipEntryData {
         for _ in 0..<records {
             guard try u32(at) == 0x0201_4b50 else { throw Reason("a central-directory record is damaged") }
             let method = UInt16(try u16(at + 10))
-            let compressed = try u32(at + 20), uncompressed = try u32(at + 24)
+            let compressed = try u32(at + 20)
             let name = try u16(at + 28), extra = try u16(at + 30), comment = try u16(at + 32)
             let header = try u32(at + 42)
             guard try u32(header) == 0x0403_4b50 else { throw Reason("an entry's local header is missing") }
@@ -73,8 +72,7 @@ struct ZipEntryData {
             guard start <= count, compressed <= count - start else {
                 throw Reason("an entry's data runs past the end of the file")
             }
-            locations.append(
-                Location(range: start..<(start + compressed), method: method, uncompressedSize: UInt64(uncompressed)))
+            locations.append(Location(range: start..<(start + compressed), method: method))
             at += 46 + name + extra + comment
         }
         return locations
