@@ -12,12 +12,14 @@
 # Environment (defaults in brackets): EXPLICABLE [this checkout's .build/release/explicable, else debug],
 # DATA [$EXPLICABLE_DATA, else ../../shared/data], OUT [a new temporary folder], SUBSET [2500],
 # TEST_SUBSET [1000], EPOCHS [2], SEED [0], ARCH [cnn-s], LOSS [wlf], SCALE [1], PROCS ["1 2"],
-# THREADS [1: torch and OpenBLAS threads per process], NICE [10], REUSE [0: 1 keeps runs already in OUT].
+# THREADS [1: torch and OpenBLAS threads per process], NICE [10], REUSE [0: 1 keeps runs already in OUT],
+# VENV [../.venv-bench, made by ./setup-venv.sh when missing: the Python environment with torch].
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-python="$root/.venv-bench/bin/python"
-[ -x "$python" ] || "$here/setup-venv.sh" >&2
+venv="${VENV:-$root/.venv-bench}"
+python="$venv/bin/python"
+[ -x "$python" ] || [ -n "${VENV:-}" ] || "$here/setup-venv.sh" >&2
 if [ -z "${EXPLICABLE:-}" ]; then
     EXPLICABLE="$root/.build/release/explicable"
     [ -x "$EXPLICABLE" ] || EXPLICABLE="$root/.build/debug/explicable"
@@ -59,7 +61,7 @@ run_torch() {
     rm -rf "$out"
     mkdir -p "$OUT/times"
     nice -n "$NICE" "$python" "$here/timed.py" "$OUT/times/torch-${procs}p.json" "torch-${procs}p" \
-        "$root/.venv-bench/bin/torchrun" --nproc_per_node="$procs" --master_port=$((29500 + procs)) \
+        "$venv/bin/torchrun" --nproc_per_node="$procs" --master_port=$((29500 + procs)) \
         "$OUT/export/train_ddp.py" --export "$OUT/export" --data "$DATA" "${recipe[@]}" --threads "$THREADS" \
         --eval-matrix-name chl --out "$out" >&2
 }

@@ -14,12 +14,14 @@
 # Environment (defaults in brackets): EXPLICABLE [this checkout's .build/release/explicable, else debug],
 # DATA [$EXPLICABLE_DATA, else ../../shared/data], OUT [a new temporary folder], TRAIN [2500], TEST [1000],
 # EPOCHS [2], SEED [0], ARCH [cnn-s], SIZE [32], LOSS [wlf], SCALE [1], PROCS ["1 2"], THREADS [1],
-# WORKERS [1: DataLoader workers per process], STOP [30: --max-steps of the interrupted run], NICE [10].
+# WORKERS [1: DataLoader workers per process], STOP [30: --max-steps of the interrupted run], NICE [10],
+# VENV [../.venv-bench, made by ./setup-venv.sh when it lacks torch or torchvision: the Python environment].
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-python="$root/.venv-bench/bin/python"
-"$python" -c 'import torch, torchvision' 2>/dev/null || "$here/setup-venv.sh" >&2
+venv="${VENV:-$root/.venv-bench}"
+python="$venv/bin/python"
+"$python" -c 'import torch, torchvision' 2>/dev/null || [ -n "${VENV:-}" ] || "$here/setup-venv.sh" >&2
 if [ -z "${EXPLICABLE:-}" ]; then
     EXPLICABLE="$root/.build/release/explicable"
     [ -x "$EXPLICABLE" ] || EXPLICABLE="$root/.build/debug/explicable"
@@ -50,7 +52,7 @@ folder=(--dataset imagefolder --train-dir "$OUT/tree/train" --val-dir "$OUT/tree
 torchrun() {  # torchrun PROCS PORT ARG…
     local procs=$1 port=$2
     shift 2
-    nice -n "$NICE" "$root/.venv-bench/bin/torchrun" --nproc_per_node="$procs" --master_port="$port" \
+    nice -n "$NICE" "$venv/bin/torchrun" --nproc_per_node="$procs" --master_port="$port" \
         "$OUT/export/train_ddp.py" --export "$OUT/export" "$@"
 }
 
@@ -73,7 +75,7 @@ runs=()
 for p in $PROCS; do
     rm -rf "$OUT/folder-${p}p"
     "$python" "$here/timed.py" "$OUT/times/folder-${p}p.json" "folder-${p}p" \
-        nice -n "$NICE" "$root/.venv-bench/bin/torchrun" --nproc_per_node="$p" --master_port=$((29620 + p)) \
+        nice -n "$NICE" "$venv/bin/torchrun" --nproc_per_node="$p" --master_port=$((29620 + p)) \
         "$OUT/export/train_ddp.py" --export "$OUT/export" "${folder[@]}" --out "$OUT/folder-${p}p" >&2
     runs+=("$OUT/folder-${p}p")
     last=$p

@@ -263,7 +263,16 @@ public struct Evaluation: Sendable {
         model: Sequential, test: Dataset, normalization: Normalization, matrix: EvaluationMatrix?,
         threshold: Double, decoding: Decoding
     ) {
-        probabilities = Evaluator.probabilities(model: model, dataset: test, normalization: normalization)
+        self.init(
+            probabilities: Evaluator.probabilities(model: model, dataset: test, normalization: normalization),
+            test: test, matrix: matrix, threshold: threshold, decoding: decoding)
+    }
+
+    /// The evaluation of probabilities already computed for `test` (N×C, row-major, in its order).
+    public init(
+        probabilities: [Float], test: Dataset, matrix: EvaluationMatrix?, threshold: Double, decoding: Decoding
+    ) {
+        self.probabilities = probabilities
         (predictions, metrics) = Metrics.evaluate(
             probabilities: probabilities, labels: test.labels, classCount: test.classes.count, matrix: matrix,
             threshold: threshold, decoding: decoding)

@@ -67,21 +67,34 @@ public struct TrainingSession {
     ) throws -> Evaluation? {
         try folder?.create()
         let config = trainer.configuration
+        // The last epoch's evaluation, kept: when training ends with that epoch, the model it evaluated is
+        // the final one, and its probabilities serve the final evaluation without another pass.
+        var latest: (step: Int, evaluation: Evaluation)?
         try trainer.run(
             stopAfter: stopAfter, checkpointURL: folder?.file(.checkpoint), checkpointEvery: checkpointEvery,
             onBatch: onBatch,
             onEpoch: { report in
-                let metrics = Evaluation(
+                let evaluation = Evaluation(
                     model: trainer.model, test: test, normalization: config.normalization, matrix: matrix,
-                    threshold: threshold, decoding: .argmax
-                ).metrics
-                try folder?.appendHistory(report, test: metrics)
-                try onEpoch(report, metrics)
+                    threshold: threshold, decoding: .argmax)
+                latest = (trainer.step, evaluation)
+                try folder?.appendHistory(report, test: evaluation.metrics)
+                try onEpoch(report, evaluation.metrics)
             })
         guard trainer.isFinished else { return nil }
-        let final = Evaluation(
-            model: trainer.model, test: test, normalization: config.normalization, matrix: matrix,
-            threshold: threshold, decoding: decoding)
+        let final: Evaluation
+        if let latest, latest.step == trainer.step {
+            final =
+                decoding == .argmax
+                ? latest.evaluation
+                : Evaluation(
+                    probabilities: latest.evaluation.probabilities, test: test, matrix: matrix,
+                    threshold: threshold, decoding: decoding)
+        } else {
+            final = Evaluation(
+                model: trainer.model, test: test, normalization: config.normalization, matrix: matrix,
+                threshold: threshold, decoding: decoding)
+        }
         var extra = extraMetrics
         extra["decode"] = decoding.rawValue
         try folder?.writeEvaluation(final, test: test, extra: extra)

@@ -39,6 +39,43 @@ struct RunFolderTests {
         #expect(metrics["top1"] as? Double == final.metrics.top1)
     }
 
+    /// The final evaluation reuses the last epoch's probabilities (no second pass over the test set):
+    /// it must equal a fresh evaluation of the trained model, also with another decoding, and a
+    /// session over a finished checkpoint (no epoch left, so nothing to reuse) must give the same.
+    @Test func theFinalEvaluationIsTheTrainedModelsUnderEveryDecoding() throws {
+        let (train, test) = try featureData()
+        let classes = test.classes
+        let matrix = try EvaluationMatrix(
+            ClassMatrix(
+                classes: classes, kind: .similarity, values: [4, 3, 0.5, 2.5, 4, 1, 0, 1, 4],
+                provenance: .init(source: "t")), classes: classes)
+        let config = TrainingConfiguration(
+            architecture: .mlp, hiddenWidths: [8], loss: .crossEntropy(classCount: 3), epochs: 2, batchSize: 10,
+            seed: 5, training: train)
+        for decoding in Decoding.allCases {
+            let url = try temporaryFolder().appendingPathComponent("run")
+            let trainer = try Trainer(configuration: config, training: train)
+            let session = try TrainingSession(
+                trainer: trainer, test: test, matrix: matrix, threshold: 2, decoding: decoding, folder: RunFolder(url))
+            let final = try #require(try session.run())
+            let fresh = Evaluation(
+                model: trainer.model, test: test, normalization: config.normalization, matrix: matrix, threshold: 2,
+                decoding: decoding)
+            #expect(final.probabilities == fresh.probabilities, "\(decoding)")
+            #expect(final.predictions == fresh.predictions, "\(decoding)")
+            #expect(final.metrics == fresh.metrics, "\(decoding)")
+
+            let resumed = try Trainer(resuming: RunFolder(url).readCheckpoint(), training: train)
+            #expect(resumed.isFinished)
+            let again = try #require(
+                try TrainingSession(
+                    trainer: resumed, test: test, matrix: matrix, threshold: 2, decoding: decoding, folder: nil
+                ).run())
+            #expect(again.probabilities == final.probabilities, "\(decoding)")
+            #expect(again.predictions == final.predictions, "\(decoding)")
+        }
+    }
+
     @Test func classVectorsAreChecked() throws {
         let url = try temporaryFolder()
         let folder = RunFolder(url)
