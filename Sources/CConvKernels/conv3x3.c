@@ -122,6 +122,76 @@ static void block_tiles(const float *xp, int channels, size_t plane, const int *
         _mm256_storeu_ps(o + 88, a51);
     }
 }
+
+// One output pixel's value in channel plane `j`: `v · scale + shift + addend`, then the ReLU (a NaN
+// stays NaN; −0 becomes +0 through the shift's addition, which happens even when the shift is 0).
+// A product and two sums, each rounded: scatter_block's vector path computes exactly the same.
+static inline float epilogue(float v, const float *scale, const float *shift, const float *addend, bool relu, int j,
+                             size_t at) {
+#pragma clang fp contract(off)
+    if (scale) v = v * scale[j];
+    v = v + (shift ? shift[j] : 0);
+    if (addend) v = v + addend[at];
+    return relu && v < 0 ? 0 : v;
+}
+
+// In-place transpose of eight rows of eight floats: afterwards r[j] holds what was column j.
+__attribute__((target("avx2,fma"))) static inline void transpose8(__m256 *r) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]),
+                 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]),
+                 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]),
+                 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),
+                 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
+                 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),
+                 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
+                 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)),
+                 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2)),
+                 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)),
+                 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Writes one block of outputs, `out` (pixel-major rows of CK_BLOCK), to its `count` channel planes of
+// `y` (plane j at y + j·pixels) through `epilogue`: eight pixels at a time by 8×8 transposes, the
+// last pixels one by one. `scale`, `shift` and `addend` start at the block's first channel.
+__attribute__((target("avx2,fma"))) static void scatter_block(const float *out, int count, int pixels, float *y,
+                                                              const float *scale, const float *shift,
+                                                              const float *addend, bool relu) {
+#pragma clang fp contract(off)
+    const int whole = pixels & ~7;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int half = 0; half * 8 < count; half++) {
+        const int lanes = count - half * 8 < 8 ? count - half * 8 : 8;
+        for (int p0 = 0; p0 < whole; p0 += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(out + (size_t)(p0 + i) * CK_BLOCK + half * 8);
+            transpose8(r);
+            for (int l = 0; l < lanes; l++) {
+                const int j = half * 8 + l;
+                __m256 v = r[l];
+                if (scale) v = _mm256_mul_ps(v, _mm256_set1_ps(scale[j]));
+                v = _mm256_add_ps(v, _mm256_set1_ps(shift ? shift[j] : 0));
+                if (addend) v = _mm256_add_ps(v, _mm256_loadu_ps(addend + (size_t)j * pixels + p0));
+                if (relu) v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+                _mm256_storeu_ps(y + (size_t)j * pixels + p0, v);
+            }
+        }
+        for (int l = 0; l < lanes; l++) {
+            const int j = half * 8 + l;
+            for (int p = whole; p < pixels; p++)
+                y[(size_t)j * pixels + p] =
+                    epilogue(out[(size_t)p * CK_BLOCK + j], scale, shift, addend, relu, j, (size_t)j * pixels + p);
+        }
+    }
+}
 #endif
 
 void ck_conv3x3(const float *x, int channels, int height, int width, int stride, const float *packed, int out_channels,
@@ -141,27 +211,8 @@ void ck_conv3x3(const float *x, int channels, int height, int width, int stride,
         block_tiles(xp, channels, plane, bases, pixels, offsets,
                     packed + (size_t)b * channels * 9 * CK_BLOCK, out);
         const int first = b * CK_BLOCK, count = out_channels - first < CK_BLOCK ? out_channels - first : CK_BLOCK;
-        for (int j = 0; j < count; j++) {
-            float *dst = y + (size_t)(first + j) * pixels;
-            const float times = scale ? scale[first + j] : 1, add = shift ? shift[first + j] : 0;
-            const float *src = out + j;
-            if (addend) {
-                const float *extra = addend + (size_t)(first + j) * pixels;
-                for (int p = 0; p < pixels; p++) {
-                    const float v = src[(size_t)p * CK_BLOCK] * times + add + extra[p];
-                    dst[p] = relu && v < 0 ? 0 : v;
-                }
-            } else if (relu) {
-                for (int p = 0; p < pixels; p++) {
-                    const float v = src[(size_t)p * CK_BLOCK] * times + add;
-                    dst[p] = v < 0 ? 0 : v;
-                }
-            } else if (scale) {
-                for (int p = 0; p < pixels; p++) dst[p] = src[(size_t)p * CK_BLOCK] * times + add;
-            } else {
-                for (int p = 0; p < pixels; p++) dst[p] = src[(size_t)p * CK_BLOCK] + add;
-            }
-        }
+        scatter_block(out, count, pixels, y + (size_t)first * pixels, scale ? scale + first : NULL,
+                      shift ? shift + first : NULL, addend ? addend + (size_t)first * pixels : NULL, relu);
     }
 #else
     (void)x; (void)channels; (void)height; (void)width; (void)stride; (void)packed; (void)out_channels; (void)scale;

@@ -27,6 +27,8 @@ public final class BatchNorm: Layer {
     private let gradInput = Tensor(shape: [0])
     private var input: Tensor?
     private var wasTraining = false
+    /// Whether the last forward pass applied a ReLU to its output (``forward(_:training:relu:)``).
+    private(set) var appliedReLU = false
     /// Per channel: the mean and 1/√(var + ε) used by the last forward pass.
     private var usedMean: [Float]
     private var usedInverseStd: [Float]
@@ -57,12 +59,19 @@ public final class BatchNorm: Layer {
         return (shape[0], shape.count == 4 ? shape[2] * shape[3] : 1)
     }
 
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+    public func forward(_ input: Tensor, training: Bool) -> Tensor { forward(input, training: training, relu: false) }
+
+    /// The forward pass, then with `relu` a ReLU (`max(y, 0)`) in the same pass over the output:
+    /// the values of this layer followed by a ``ReLU``, and ``backward(_:)`` then takes the ReLU's
+    /// output gradient and gives what the two layers' backward passes would. ``Sequential`` runs a
+    /// batch norm and the ReLU after it this way in training.
+    func forward(_ input: Tensor, training: Bool, relu: Bool) -> Tensor {
         let (n, plane) = geometry(input.shape)
         let m = n * plane
         precondition(!training || m > 1, "BatchNorm: training needs more than one value per channel")
         self.input = input
         wasTraining = training
+        appliedReLU = relu
         output.resize(to: input.shape)
         let x = input.storage, y = output.storage, gamma = scale.value.storage, beta = shift.value.storage
         let rm = runningMean.storage, rv = runningVariance.storage
@@ -100,7 +109,11 @@ public final class BatchNorm: Layer {
                         let a = gamma[c] * Float(inv), b = beta[c] - Float(mean) * gamma[c] * Float(inv)
                         for i in 0..<n {
                             let p = x + (i * channels + c) * plane, q = y + (i * channels + c) * plane
-                            for j in 0..<plane { q[j] = a * p[j] + b }
+                            if relu {
+                                for j in 0..<plane { q[j] = max(a * p[j] + b, 0) }
+                            } else {
+                                for j in 0..<plane { q[j] = a * p[j] + b }
+                            }
                         }
                     }
                 }
@@ -109,13 +122,17 @@ public final class BatchNorm: Layer {
         return output
     }
 
+    /// Given ∂loss/∂output, sets the gradients of ``scale`` and ``shift`` and returns ∂loss/∂input;
+    /// after a forward pass with a ReLU, `gradOutput` is the gradient of the ReLU's output, taken
+    /// where that output is positive (as ``ReLU/backward(_:)`` does) in the same passes.
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let input else { preconditionFailure("BatchNorm.backward before forward") }
         precondition(gradOutput.shape == input.shape, "BatchNorm: gradient shape \(gradOutput.shape) ≠ \(input.shape)")
         let (n, plane) = geometry(input.shape)
         let m = n * plane
         gradInput.resize(to: input.shape)
-        let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage
+        let x = input.storage, gy = gradOutput.storage, gx = gradInput.storage, y = output.storage
+        let relu = appliedReLU
         let gamma = scale.value.storage, gGamma = scale.gradient.storage, gBeta = shift.gradient.storage
         let (channels, training) = (channels, wasTraining)
         usedMean.withUnsafeBufferPointer { meanBuffer in
@@ -127,8 +144,10 @@ public final class BatchNorm: Layer {
                         var sumG = 0.0, sumGX = 0.0
                         for i in 0..<n {
                             let p = x + (i * channels + c) * plane, g = gy + (i * channels + c) * plane
-                            sumG += Double(Reductions.sum(g, count: plane))
-                            sumGX += Double(Reductions.centeredDot(g, p, count: plane, mean: mean))
+                            let (s, d) = Reductions.sumAndCenteredDot(
+                                g, p, mask: relu ? y + (i * channels + c) * plane : nil, count: plane, mean: mean)
+                            sumG += Double(s)
+                            sumGX += Double(d)
                         }
                         sumGX *= Double(inv)
                         gGamma[c] = Float(sumGX)
@@ -140,7 +159,15 @@ public final class BatchNorm: Layer {
                         for i in 0..<n {
                             let p = x + (i * channels + c) * plane, g = gy + (i * channels + c) * plane
                             let q = gx + (i * channels + c) * plane
-                            for j in 0..<plane { q[j] = a * (g[j] - meanG - (p[j] - mean) * inv * meanGX) }
+                            if relu {
+                                let r = y + (i * channels + c) * plane
+                                for j in 0..<plane {
+                                    let gj = g[j]  // loaded first, so the choice is a select, not a branch
+                                    q[j] = a * ((r[j] > 0 ? gj : 0) - meanG - (p[j] - mean) * inv * meanGX)
+                                }
+                            } else {
+                                for j in 0..<plane { q[j] = a * (g[j] - meanG - (p[j] - mean) * inv * meanGX) }
+                            }
                         }
                     }
                 }

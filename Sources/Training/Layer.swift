@@ -65,11 +65,25 @@ public final class Sequential: Layer {
     /// by a batch norm (and a ReLU) runs as one pass, the batch norm folded into the convolution's
     /// output (``Conv2d/forwardFolding(_:batchNorm:adding:relu:)``), and so does a residual block
     /// ending in such a pair with its shortcut addition and the ReLU after it.
+    ///
+    /// In training, a batch norm followed by a ReLU runs as one layer (the ReLU applied as the batch
+    /// norm writes its output, and its gradient taken inside the batch norm's backward pass): the
+    /// same values and gradients as the two layers one after the other, with two passes over the
+    /// activations fewer.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         folded = false
         if training {
             var x = input
-            for layer in layers { x = layer.forward(x, training: true) }
+            var i = 0
+            while i < layers.count {
+                if let batchNorm = layers[i] as? BatchNorm, i + 1 < layers.count, layers[i + 1] is ReLU {
+                    x = batchNorm.forward(x, training: true, relu: true)
+                    i += 2
+                } else {
+                    x = layers[i].forward(x, training: true)
+                    i += 1
+                }
+            }
             return x
         }
         return evaluate(input, adding: nil, relu: false)
@@ -118,7 +132,17 @@ public final class Sequential: Layer {
     public func backward(_ gradOutput: Tensor) -> Tensor {
         precondition(!folded, "Sequential.backward after an evaluation pass that folded batch norms into convolutions")
         var g = gradOutput
-        for layer in layers.reversed() { g = layer.backward(g) }
+        var i = layers.count - 1
+        while i >= 0 {
+            // A ReLU that ran inside the batch norm before it: that batch norm's backward takes both.
+            if i >= 1, layers[i] is ReLU, let batchNorm = layers[i - 1] as? BatchNorm, batchNorm.appliedReLU {
+                g = batchNorm.backward(g)
+                i -= 2
+            } else {
+                g = layers[i].backward(g)
+                i -= 1
+            }
+        }
         return g
     }
 }

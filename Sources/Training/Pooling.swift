@@ -1,10 +1,16 @@
+internal import CConvKernels
+
 /// Max pooling over non-overlapping 2×2 windows (stride 2), NCHW; odd last rows/columns are dropped.
 ///
 /// A NaN in a window gives NaN, and the gradient goes to the first maximum in row-major window
 /// order (the last NaN, if any), as in PyTorch. A training forward pass records each window's winner for the backward
 /// pass; an evaluation pass only takes maxima (a backward pass after it finds the winners again
-/// from the input).
+/// from the input). Both run on AVX2 kernels where the 3×3 convolutions' direct kernels run
+/// (`CConvKernels`, eight windows at a time; the same values and winners as the loops here).
 public final class MaxPool2x2: Layer {
+    /// Whether the forward pass runs on the AVX2 kernel (default: where ``Conv2d``'s direct
+    /// kernels run, see ``Conv2d/usesDirectKernels``). Tests set it to compare the two paths.
+    public var usesVectorKernel = Conv2d.directKernelsAvailable && Conv2d.directKernelsOptimized
     private let output = Tensor(shape: [0])
     private let gradInput = Tensor(shape: [0])
     private var input: Tensor?
@@ -25,14 +31,25 @@ public final class MaxPool2x2: Layer {
         hasArgmax = training
         if training {
             if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
+            let vector = usesVectorKernel && Conv2d.directKernelsAvailable
             argmax.withUnsafeMutableBufferPointer { idx in
                 let idx = idx.baseAddress!
                 Parallel.forEachChunk(count: n * c, minimumChunk: 16) { _, planes in
                     for p in planes {
-                        Self.forwardPlane(
-                            x + p * h * w, height: h, width: w, into: y + p * ho * wo, argmax: idx + p * ho * wo)
+                        if vector {
+                            ck_maxpool2x2(x + p * h * w, Int32(h), Int32(w), y + p * ho * wo, idx + p * ho * wo)
+                        } else {
+                            Self.forwardPlane(
+                                x + p * h * w, height: h, width: w, into: y + p * ho * wo, argmax: idx + p * ho * wo)
+                        }
                     }
                 }
+            }
+            return output
+        }
+        if usesVectorKernel && Conv2d.directKernelsAvailable {
+            Parallel.forEachChunk(count: n * c, minimumChunk: 16) { _, planes in
+                for p in planes { ck_maxpool2x2(x + p * h * w, Int32(h), Int32(w), y + p * ho * wo, nil) }
             }
             return output
         }

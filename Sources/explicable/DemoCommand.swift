@@ -14,7 +14,7 @@ struct DemoCommand: ParsableCommand {
             class-pair study with --study), trains the model with cross-entropy and with the Weighted Loss Function \
             on CHL, compares their mistakes (under CHL and WordNet, in and out of distribution), audits what the CHL \
             design costs against CIFAR-10H, and writes OUT/report.html. Missing public data is downloaded into the \
-            data folder. The defaults take about 5.5 minutes on 2 cores; --full trains on all 50,000 images for 10 \
+            data folder. The defaults take about 4.5 minutes on 2 cores; --full trains on all 50,000 images for 10 \
             epochs, as the benchmarks do.
             """)
 

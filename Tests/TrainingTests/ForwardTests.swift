@@ -1,3 +1,4 @@
+import ExplicableCore
 import Testing
 @testable import Training
 
@@ -126,6 +127,34 @@ struct ForwardTests {
         }
         let gap = GlobalAveragePool().forward(Tensor(shape: [1, 2, 1, 2], values: [1, 3, -2, 6]), training: true)
         #expect(gap.shape == [1, 2] && gap.values == [2, 2])
+    }
+
+    /// The AVX2 pooling kernel against the loops: the same maxima and, through the backward pass,
+    /// the same winners, on planes with ties, NaNs (one or two per window) and odd sizes, wide
+    /// enough for its eight-window steps and their remainders.
+    @Test(arguments: [(2, 3, 33, 37), (1, 2, 32, 32), (3, 1, 16, 18), (1, 4, 8, 8), (1, 1, 5, 3)])
+    func vectorMaxPoolMatchesTheLoops(n: Int, c: Int, h: Int, w: Int) throws {
+        try #require(Conv2d.directKernelsAvailable, "x86-64 CPUs with AVX2 and FMA run the kernels")
+        var g = SeededGenerator(seed: UInt64(h * w))
+        // Values from a small set, so windows tie often; some NaNs.
+        var values = (0..<(n * c * h * w)).map { _ -> Float in
+            let r = g.next() % 100
+            return r < 4 ? .nan : Float(Int(r % 7) - 3)
+        }
+        values[0] = .nan
+        let x = Tensor(shape: [n, c, h, w], values: values)
+        let gradient = Tensor(
+            shape: [n, c, h / 2, w / 2], values: (0..<(n * c * (h / 2) * (w / 2))).map { Float($0 % 13 + 1) })
+        for training in [true, false] {
+            let vector = MaxPool2x2(), loops = MaxPool2x2()
+            vector.usesVectorKernel = true
+            loops.usesVectorKernel = false
+            let (a, b) = (vector.forward(x, training: training).values, loops.forward(x, training: training).values)
+            #expect(a.count == b.count)
+            #expect(zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "training \(training)")
+            #expect(a.contains { $0.isNaN })
+            #expect(vector.backward(gradient).values == loops.backward(gradient).values, "training \(training)")
+        }
     }
 
     @Test func paddingShortcutSubsamplesAndPadsChannels() {

@@ -115,6 +115,37 @@ struct LayerGradientTests {
         }
     }
 
+    /// In training `Sequential` runs a batch norm and its ReLU as one layer: the output, the input
+    /// gradient and the batch norm's parameter gradients must be bit for bit those of the two layers
+    /// run one after the other (planes of 9 and 64 values: with and without the SIMD remainder).
+    @Test(arguments: [[3, 4, 3, 3], [2, 3, 8, 8], [5, 6]])
+    func batchNormAndReLUFusedEqualTheTwoLayers(shape: [Int]) {
+        var g = GradientCheck()
+        let (fusedNorm, norm) = (BatchNorm(channels: shape[1]), BatchNorm(channels: shape[1]))
+        g.randomize(fusedNorm)
+        norm.scale.value.copy(from: fusedNorm.scale.value)
+        norm.shift.value.copy(from: fusedNorm.shift.value)
+        let fused = Sequential([fusedNorm, ReLU()])
+        let relu = ReLU()
+        let x = g.tensor(shape), gradient = g.tensor(shape)
+        let y = fused.forward(x, training: true).values
+        #expect(y == relu.forward(norm.forward(x, training: true), training: true).values)
+        #expect(y.contains(0) && y.contains { $0 > 0 }, "both sides of the ReLU are exercised")
+        #expect(fused.backward(gradient).values == norm.backward(relu.backward(gradient)).values)
+        #expect(fusedNorm.scale.gradient.values == norm.scale.gradient.values)
+        #expect(fusedNorm.shift.gradient.values == norm.shift.gradient.values)
+        #expect(fusedNorm.runningMean.values == norm.runningMean.values)
+        #expect(fusedNorm.runningVariance.values == norm.runningVariance.values)
+        // An evaluation pass after it runs the layers apart again, and so does a training pass of the
+        // batch norm alone.
+        #expect(
+            fused.forward(x, training: false).values
+                == relu.forward(norm.forward(x, training: false), training: false).values)
+        _ = fusedNorm.forward(x, training: true)
+        _ = norm.forward(x, training: true)
+        #expect(fusedNorm.backward(gradient).values == norm.backward(gradient).values)
+    }
+
     /// The checker must reject gradients that are a little wrong, or the tests above prove nothing.
     @Test func checkerCatchesWrongGradients() {
         var g = GradientCheck()

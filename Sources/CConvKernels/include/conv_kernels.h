@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /// Output channels computed together: two 8-float vectors.
 #define CK_BLOCK 16
@@ -62,5 +63,12 @@ void ck_conv3x3_weight_gradient(const float *x, int channels, int height, int wi
 /// Writes `packed` (ck_conv3x3_pack's layout, not transposed) to `weight` in PyTorch's layout,
 /// `out_channels × channels × 3 × 3`.
 void ck_conv3x3_unpack(const float *packed, int out_channels, int channels, float *weight);
+
+/// 2×2 max pooling with stride 2 of one `height × width` plane into `y` (`height/2 × width/2`; an
+/// odd last row or column is dropped), and with `argmax` not NULL each output's winner as its flat
+/// index in the plane. A window `a b / c d` is scanned in row-major order and a value replaces the
+/// best so far when it is larger or NaN, as PyTorch does: a window with a NaN gives NaN, and the
+/// winner is the last NaN, else the first maximum. Needs ck_conv3x3_available().
+void ck_maxpool2x2(const float *x, int height, int width, float *y, int32_t *argmax);
 
 #endif
