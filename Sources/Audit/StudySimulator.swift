@@ -199,13 +199,16 @@ public struct StudySimulator: Sendable {
         }
     }
 
-    /// jsPsych data (`jsPsych.data.get().json()`) of `assignments.count` participants, participant
-    /// `i` answering `assignments[i]` (item keys): one trial per item with `participant_id`,
-    /// `session_id`, `item`, `response`, `rt` and `time_elapsed` (so imports record work time),
-    /// readable by `study import --format jspsych`.
-    /// - Throws: `ExplicableError` for an item key the simulator cannot answer.
-    public func jsPsychData(assignments: [[String]]) throws(ExplicableError) -> Data {
-        var trials: [[String: Any]] = []
+    /// One answer of a platform file: participant `sim-SEED-I`, session `sim-SEED-I-a`, the item's
+    /// key, the rating, a lifelike reaction time (ms, log-normal around max(pace, 4) s) and the time
+    /// since the participant started (ms, the sum of the reaction times so far).
+    struct Trial {
+        var participant: String, session: String, item: String, value: Double, rt: Double, elapsed: Double
+    }
+
+    /// Participant `i` answering `assignments[i]` (item keys), in order.
+    func trials(assignments: [[String]]) throws(ExplicableError) -> [Trial] {
+        var trials: [Trial] = []
         for (index, keys) in assignments.enumerated() {
             var (rater, rng) = participant(index)
             var elapsed = 0.0
@@ -213,14 +216,48 @@ public struct StudySimulator: Sendable {
                 let value = try answer(key, rater: rater, using: &rng)
                 let rt = max(300, 1000 * max(pace, 4) * exp(0.3 * rng.normal())).rounded()
                 elapsed += rt
-                trials.append([
-                    "participant_id": "sim-\(seed)-\(index)", "session_id": "sim-\(seed)-\(index)-a",
-                    "item": key, "response": value, "rt": rt, "time_elapsed": elapsed,
-                ])
+                trials.append(
+                    Trial(
+                        participant: "sim-\(seed)-\(index)", session: "sim-\(seed)-\(index)-a", item: key, value: value,
+                        rt: rt, elapsed: elapsed))
             }
+        }
+        return trials
+    }
+
+    /// jsPsych data (`jsPsych.data.get().json()`) of `assignments.count` participants, participant
+    /// `i` answering `assignments[i]` (item keys): one trial per item with `participant_id`,
+    /// `session_id`, `item`, `response`, `rt` and `time_elapsed` (so imports record work time),
+    /// readable by `study import --format jspsych`.
+    /// - Throws: `ExplicableError` for an item key the simulator cannot answer.
+    public func jsPsychData(assignments: [[String]]) throws(ExplicableError) -> Data {
+        let trials = try trials(assignments: assignments).map { t -> [String: Any] in
+            [
+                "participant_id": t.participant, "session_id": t.session, "item": t.item, "response": t.value,
+                "rt": t.rt, "time_elapsed": t.elapsed,
+            ]
         }
         do { return try JSONSerialization.data(withJSONObject: trials, options: [.sortedKeys]) } catch {
             throw ExplicableError(.io, "cannot encode jsPsych data: \(error.localizedDescription)")
         }
+    }
+
+    /// The same answers as ``jsPsychData(assignments:)`` as a long CSV for `study import --format
+    /// long`: `annotator,assignment,item,value,rt_ms,work_seconds`, one row per answer, the
+    /// participant's whole work time (the sum of their reaction times) on each of their rows.
+    /// - Throws: `ExplicableError` for an item key the simulator cannot answer.
+    public func longCSV(assignments: [[String]]) throws(ExplicableError) -> Data {
+        let trials = try trials(assignments: assignments)
+        var work: [String: Double] = [:]
+        for t in trials { work[t.session] = t.elapsed / 1000 }
+        var text = "annotator,assignment,item,value,rt_ms,work_seconds\n"
+        for t in trials {
+            let cells = [
+                csvField(t.participant), csvField(t.session), csvField(t.item), csvField(t.value),
+                csvField(Int(t.rt)), csvField(work[t.session] ?? 0),
+            ]
+            text += cells.joined(separator: ",") + "\n"
+        }
+        return Data(text.utf8)
     }
 }

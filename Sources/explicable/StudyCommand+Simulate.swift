@@ -17,8 +17,9 @@ extension StudyCommand {
                 per-rater bias, scale use and noise, mapped onto the study's scale, answering around --truth (any \
                 matrix name, e.g. a file from 'matrix truth'). By default the command serves the study on \
                 127.0.0.1 (any free port) and the participants take it over HTTP: admission, their assignment, one \
-                POST per answer, finish; answers land in the store as from people. --write-platform jspsych writes \
-                jsPsych data for 'study import --format jspsych' instead. --careless raters answer at random and \
+                POST per answer, finish; answers land in the store as from people. --write-platform jspsych (or \
+                long) writes jsPsych data (or a long CSV) for 'study import --format jspsych' (or long) instead, \
+                following the study's planned assignments (the uniform plan, also for an adaptive study). --careless raters answer at random and \
                 fail attention checks, for 'study qc'. The server records wall-clock work time: give --pace to \
                 pass a spec's qc.minSecondsPerItem. See docs/studies.md.
                 """)
@@ -44,7 +45,7 @@ extension StudyCommand {
         @Option(help: "Participants taking the study at once (HTTP).")
         var concurrency = 16
 
-        @Option(help: ArgumentHelp("Write a platform file instead of serving: jspsych.", valueName: "platform"))
+        @Option(help: ArgumentHelp("Write a platform file instead of serving: jspsych or long.", valueName: "platform"))
         var writePlatform: String?
 
         @Option(help: ArgumentHelp("The platform file to write.", valueName: "file"))
@@ -65,7 +66,9 @@ extension StudyCommand {
                 throw ValidationError("--concurrency must be between 1 and 256")
             }
             if let writePlatform {
-                guard writePlatform == "jspsych" else { throw ValidationError("--write-platform supports jspsych") }
+                guard ["jspsych", "long"].contains(writePlatform) else {
+                    throw ValidationError("--write-platform supports jspsych and long")
+                }
                 guard out != nil else { throw ValidationError("--write-platform needs --out FILE") }
             } else if out != nil {
                 throw ValidationError("--out goes with --write-platform")
@@ -94,7 +97,15 @@ extension StudyCommand {
             let plan = try TaskPlan(study: loaded)
             if let out {
                 let assignments = (0..<raters).map { plan.assignments[$0 % plan.assignments.count].itemKeys }
-                let file = try simulator.jsPsychData(assignments: assignments)
+                if loaded.spec.allocation == .adaptive {
+                    printError(
+                        "note: \(study) allocates adaptively, which only 'study serve' does; the file follows the "
+                            + "uniform plan")
+                }
+                let file =
+                    writePlatform == "long"
+                    ? try simulator.longCSV(assignments: assignments)
+                    : try simulator.jsPsychData(assignments: assignments)
                 do { try file.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                     throw ExplicableError(.io, "cannot write: \(error.localizedDescription)", file: out)
                 }

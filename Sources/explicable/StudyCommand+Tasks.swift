@@ -13,7 +13,8 @@ extension StudyCommand {
                 pages/assignment-NNNN.html (Prolific or self-hosted; works offline), and images/*.png for \
                 the CIFAR-10 images the study shows. class-neighbours pages show each class's WordNet \
                 definition (from --lmf or the data folder) and, with "images": {"source": "cifar10-test"}, \
-                example test images.
+                example test images. Static pages cannot adapt: for an adaptive study ("allocation": \
+                "adaptive") they follow the uniform plan, and only 'study serve' allocates adaptively.
                 """)
 
         @Argument(help: "The study's name.")
@@ -43,6 +44,11 @@ extension StudyCommand {
         func run() throws {
             let loaded = try Study.named(study, in: try store.open())
             let plan = try TaskPlan(study: loaded)
+            if loaded.spec.allocation == .adaptive {
+                printError(
+                    "note: \(study) allocates adaptively, which only 'study serve' does; these static pages follow "
+                        + "the uniform plan")
+            }
             let templates = try RepositoryFolder.locate("study-page.mustache", in: "templates")
             var writer = try TaskWriter(study: loaded, plan: plan, templates: templates)
             writer.imageBaseURL = imageBaseURL

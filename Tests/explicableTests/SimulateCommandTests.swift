@@ -40,7 +40,43 @@ struct SimulateCommandTests {
         let bad = try run(
             "study", "simulate", "cifar10-class-likert", "--truth", "chl", "--raters", "1",
             "--write-platform", "mturk", "--out", file, "--db", db)
-        #expect(bad.status == 64 && bad.err.contains("--write-platform supports jspsych"))
+        #expect(bad.status == 64 && bad.err.contains("--write-platform supports jspsych and long"))
+    }
+
+    /// A long CSV of the same answers imports with `--format long`; for an adaptive study the file
+    /// (like `study tasks`' pages) follows the uniform plan, and both commands say so.
+    @Test func longFileImportsAndAdaptiveStudiesAreToldTheyGetTheUniformPlan() throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("s.sqlite").path, file = folder.appendingPathComponent("sim.csv").path
+        let data = try requireSharedData("paper/cifar10_CHL_cmat.npy").deletingLastPathComponent()
+            .deletingLastPathComponent()
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: spec))) as? [String: Any])
+        object["name"] = "adaptive-likert"
+        object["allocation"] = "adaptive"
+        object["adaptive"] = ["prior": "wordnet:path"]
+        let adaptiveSpec = folder.appendingPathComponent("adaptive.json")
+        try JSONSerialization.data(withJSONObject: object).write(to: adaptiveSpec)
+        let created = try run("study", "create", adaptiveSpec.path, "--db", db)
+        #expect(created.status == 0, "\(created.err)")
+        let note = "note: adaptive-likert allocates adaptively, which only 'study serve' does"
+        let tasks = try run(
+            "study", "tasks", "adaptive-likert", "--out", folder.appendingPathComponent("t").path, "--db", db, "--data",
+            data.path)
+        #expect(tasks.status == 0 && tasks.err.contains(note) && tasks.err.contains("uniform plan"), "\(tasks.err)")
+        let r = try run(
+            "study", "simulate", "adaptive-likert", "--truth", "chl", "--raters", "12", "--careless", "0",
+            "--write-platform", "long", "--out", file, "--db", db, "--data", data.path)
+        #expect(r.status == 0 && r.out == "12 simulated participants (204 answers) written to \(file)\n", "\(r.err)")
+        #expect(r.err.contains(note))
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.hasPrefix("annotator,assignment,item,value,rt_ms,work_seconds\nsim-1-0,sim-1-0-a,"))
+        #expect(text.split(separator: "\n").count == 205)
+        let imported = try run("study", "import", "adaptive-likert", file, "--format", "long", "--db", db)
+        #expect(
+            imported.status == 0 && imported.out.contains("204 answers added in 12 new submissions"), "\(imported.err)")
+        let qc = try run("study", "qc", "adaptive-likert", "--db", db)
+        #expect(qc.out.hasSuffix("of 12 submissions\n"), "\(qc.out)")
     }
 
     @Test func matrixTruthIsSeededAndDocumented() throws {
