@@ -126,6 +126,17 @@ public final class ImportSession {
         return StoredAnswerKind(value: row[0], cannotTell: row[1], notApplicable: row[2], text: row[3])
     }
 
+    /// How many showings of `itemId` `submissionId` has stored (its first answer in `response`, the
+    /// repeats in `responseRepeat`).
+    public func storedShowings(submissionId: Int64, itemId: Int64) throws -> Int {
+        let query = try db.cachedStatement(
+            sql: """
+                SELECT (SELECT count(*) FROM response WHERE submissionId = ?1 AND itemId = ?2)
+                    + (SELECT count(*) FROM responseRepeat WHERE submissionId = ?1 AND itemId = ?2)
+                """)
+        return try Int.fetchOne(query, arguments: [submissionId, itemId]) ?? 0
+    }
+
     /// The assignment id of a submission of this study stored before this import (by an earlier
     /// import or the study server), by one of `annotatorIds`, that answered `itemId` — the same
     /// person answering the same item again, e.g. the same answers imported by two routes — or `nil`.

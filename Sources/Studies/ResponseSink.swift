@@ -47,8 +47,17 @@ struct ResponseSink {
 
     /// Direct submissions by assignment id.
     private var direct: [String: Int64] = [:]
-    /// Answers so far per (direct submission, item) in this file.
+    /// Answers so far per (direct submission, item) in this file, for submissions stored before it
+    /// (whose stored answers may come from an earlier import).
     var directShowings: [DirectAnswerKey: Int] = [:]
+    /// Answers so far per item in this file for the submission of the latest rows, when the import
+    /// made it: files hold each assignment's rows together, so this stays small (a whole
+    /// 10-million-row file in one dictionary took 600 MB). `fromStore`: the submission's rows came
+    /// back after another's, so items not in `showings` take their count from the store, which holds
+    /// only this file's answers of a submission this import made.
+    var currentRun: (submission: Int64, showings: [Int: Int], fromStore: Bool)?
+    /// Submissions this import made whose rows have been followed by another submission's.
+    var endedRuns: Set<Int64> = []
     var directInfo: [Int64: DirectInfo] = [:]
     struct DirectInfo {
         var isExisting: Bool
@@ -241,7 +250,7 @@ struct ResponseSink {
                 choices.map { StudySpec.choicesText($0, options: study.choiceOptions(of: study.items[item])!) } ?? text
             let itemId = study.items[item].id!
             let info = directInfo[submission]!
-            let showing = (directShowings[DirectAnswerKey(submission: submission, item: item)] ?? 0) + 1
+            let showing = try showingsSoFar(submission: submission, item: item, itemId: itemId, info: info) + 1
             guard showing <= study.maxShowings(of: study.items[item]) else {
                 try reject(
                     RowError(line: line, reason: repeatedAnswerReason(item: item, showing: showing), fields: fields()))
@@ -278,8 +287,26 @@ struct ResponseSink {
                 answersAlreadyStored += 1
                 rowsAccepted += 1
             }
-            directShowings[DirectAnswerKey(submission: submission, item: item)] = showing
+            if info.isExisting {
+                directShowings[DirectAnswerKey(submission: submission, item: item)] = showing
+            } else {
+                currentRun!.showings[item] = showing
+            }
         }
+    }
+
+    /// How many answers to `item` this file gave `submission` before this row (accepted ones).
+    private mutating func showingsSoFar(submission: Int64, item: Int, itemId: Int64, info: DirectInfo) throws -> Int {
+        if info.isExisting { return directShowings[DirectAnswerKey(submission: submission, item: item)] ?? 0 }
+        if currentRun?.submission != submission {
+            if let run = currentRun { endedRuns.insert(run.submission) }
+            currentRun = (submission, [:], endedRuns.contains(submission))
+        }
+        if let known = currentRun!.showings[item] { return known }
+        guard currentRun!.fromStore else { return 0 }
+        let stored = try session.storedShowings(submissionId: submission, itemId: itemId)
+        currentRun!.showings[item] = stored
+        return stored
     }
 
     /// Answers so far to an item in a direct submission, for numbering repeats.

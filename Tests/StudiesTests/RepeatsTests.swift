@@ -154,6 +154,41 @@ struct RepeatsTests {
         }
     }
 
+    /// Showings are counted per submission while its rows run together, and from the store when
+    /// they come back after another submission's rows: the same numbering and refusals either way.
+    @Test func showingsCountAcrossInterleavedRows() throws {
+        let (store, study) = try study()
+        let interleaved = try writeFile(
+            "annotator,item,value\nw1,pair:4:5,2\nw2,pair:4:5,1\nw1,pair:4:5,3\nw2,pair:6:7,0\nw1,pair:6:7,4\n")
+        let report = try Importer(study: study, store: store).run(interleaved, options: .init(format: .long))
+        #expect(report.responsesAdded == 5, "\(report)")
+        #expect(try repeats(store) == ["long:w1 pair:4:5 2 3.0 -1"])
+        // Again: every showing found stored (the submissions exist now, counted in memory).
+        let again = try Importer(study: study, store: store).run(interleaved, options: .init(format: .long))
+        #expect(again.responsesAdded == 0 && again.answersAlreadyStored == 5, "\(again)")
+        let thrice = try writeFile(
+            "annotator,item,value\nw3,pair:4:5,2\nw4,pair:4:5,1\nw3,pair:4:5,3\nw4,pair:0:1,1\nw3,pair:4:5,3\n",
+            name: "thrice.csv")
+        let before = try dump(store)
+        #expect {
+            _ = try Importer(study: study, store: store).run(thrice, options: .init(format: .long))
+        } throws: {
+            ($0 as? ExplicableError)?.description
+                == "\(thrice.path):6: answer 3 to item 'pair:4:5' in the same submission: the spec's repeats show an "
+                + "item at most 2 times"
+        }
+        #expect(try dump(store) == before)
+        let (plainStore, plain) = try likertStudy()
+        let twice = try writeFile(
+            "annotator,item,value\nw1,pair:4:5,2\nw2,pair:4:5,1\nw1,pair:4:5,2\n", name: "twice.csv")
+        #expect {
+            _ = try Importer(study: plain, store: plainStore).run(twice, options: .init(format: .long))
+        } throws: {
+            ($0 as? ExplicableError)?.description
+                == "\(twice.path):4: a second answer to item 'pair:4:5' in the same submission"
+        }
+    }
+
     @Test func jatosAndProlificImportsKeepRepeatsToo() throws {
         let (store, study) = try study()
         let jatos = try writeFile(

@@ -465,6 +465,9 @@ def main(argv=None):
                                               args.decode)
             print(json.dumps(dict(metrics, final=True, **extra), sort_keys=True), flush=True)
     if distributed:
+        # Every process waits here for rank 0's run folder: a process that tore down its gloo group while
+        # rank 0 was still writing could abort at exit ("terminate called without an active exception").
+        dist.barrier()
         dist.destroy_process_group()
 
 

@@ -165,3 +165,50 @@ emit(
         ("mode", "\"conv-total\""), ("gflops_per_core", String(format: "%.1f", convFlops / convSeconds / 1e9)),
         ("blas_core", "\"\(BLAS.coreName)\""),
     ])
+
+// Every convolution of the model, also those inside residual blocks (which the per-layer profile
+// above times only as whole blocks): each run alone, forward and backward, on random input of the
+// size it sees in the model, the smallest processor time over the steps. FLOPs count the forward
+// pass, the weight gradient and, where the layer computes one, the input gradient (each
+// 2·N·Cout·Ho·Wo·Cin·k²). `conv-all` is the rate of all of them together.
+func collect(_ layer: any Layer, size: inout Int, into shapes: inout [(conv: Conv2d, size: Int)]) {
+    switch layer {
+    case let conv as Conv2d:
+        shapes.append((conv, size))
+        size = conv.outputSize(size)
+    case is MaxPool2x2: size /= 2
+    case let sequential as Sequential: sequential.layers.forEach { collect($0, size: &size, into: &shapes) }
+    case let residual as Residual:
+        var shortcut = size
+        collect(residual.shortcut, size: &shortcut, into: &shapes)
+        collect(residual.body, size: &size, into: &shapes)
+    default: break
+    }
+}
+var shapes: [(conv: Conv2d, size: Int)] = []
+var size = 32
+collect(model, size: &size, into: &shapes)
+var allFlops = 0.0, allSeconds = 0.0
+for (conv, size) in shapes {
+    let x = Tensor(shape: [batch, conv.inChannels, size, size])
+    for i in 0..<x.count { x[i] = generator.uniform(-1, 1) }
+    let out = conv.outputSize(size)
+    let g = Tensor(shape: [batch, conv.outChannels, out, out])
+    for i in 0..<g.count { g[i] = generator.uniform(-1, 1) }
+    var best = Double.infinity
+    for _ in 0..<max(steps, 3) {
+        let t = processTime()
+        _ = conv.forward(x, training: true)
+        _ = conv.backward(g)
+        best = min(best, processTime() - t)
+    }
+    let pass = 2.0 * Double(batch * conv.outChannels * out * out * conv.inChannels * conv.kernelSize * conv.kernelSize)
+    allFlops += pass * (conv.computesInputGradient ? 3 : 2)
+    allSeconds += best
+}
+emit(
+    common + [
+        ("mode", "\"conv-all\""), ("convolutions", "\(shapes.count)"),
+        ("cpu_ms_per_step", String(format: "%.1f", allSeconds * 1e3)),
+        ("gflops_per_core", String(format: "%.1f", allFlops / allSeconds / 1e9)),
+    ])
