@@ -69,9 +69,14 @@ struct LayerGradientTests {
         var values = (0..<x.count).map { Float($0) * 0.01 }
         values.shuffle(using: &g.generator)
         x.values = values
-        g.expectGradients(MaxPool2x2(), input: x, step: 1e-3)
-        // After an evaluation pass the backward pass finds the winners from the input instead.
-        g.expectGradients(MaxPool2x2(), input: x, training: false, step: 1e-3)
+        // The loops and, where the CPU runs it, the AVX2 kernel (the default of a release build).
+        for vector in Conv2d.directKernelsAvailable ? [false, true] : [false] {
+            let pool = MaxPool2x2()
+            pool.usesVectorKernel = vector
+            g.expectGradients(pool, input: x, step: 1e-3)
+            // After an evaluation pass the backward pass finds the winners from the input instead.
+            g.expectGradients(pool, input: x, training: false, step: 1e-3)
+        }
     }
 
     @Test func globalAveragePool() {
