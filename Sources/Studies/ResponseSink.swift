@@ -52,7 +52,7 @@ struct ResponseSink {
     var directShowings: [DirectAnswerKey: Int] = [:]
     /// Answers so far per item in this file for the submission of the latest rows, when the import
     /// made it: files hold each assignment's rows together, so this stays small (a whole
-    /// 10-million-row file in one dictionary took 600 MB). `fromStore`: the submission's rows came
+    /// 10-million-row file in one dictionary took 740 MB). `fromStore`: the submission's rows came
     /// back after another's, so items not in `showings` take their count from the store, which holds
     /// only this file's answers of a submission this import made.
     var currentRun: (submission: Int64, showings: [Int: Int], fromStore: Bool)?

@@ -38,9 +38,10 @@ enum Reductions {
         return total
     }
 
-    /// `(Σ g[i], Σ g[i] · (x[i] − mean))` for `i < count` in one pass over `g` and `x`, the first equal to
-    /// ``sum(_:count:)`` (the same lanes, added in the same order). With `mask`, `g[i]` counts only where `mask[i] > 0`: the input gradient of a ReLU
-    /// whose output is `mask`, as ``ReLU/backward(_:)`` writes it.
+    /// `(Σ g[i], Σ g[i] · (x[i] − mean))` for `i < count` in one pass over `g` and `x`, the first
+    /// equal to ``sum(_:count:)`` (the same lanes, added in the same order). With `mask`, `g[i]`
+    /// counts only where `mask[i] > 0`: the input gradient of a ReLU whose output is `mask`, as
+    /// ``ReLU/backward(_:)`` writes it.
     static func sumAndCenteredDot(
         _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?, count: Int, mean: Float
     ) -> (sum: Float, centeredDot: Float) {
