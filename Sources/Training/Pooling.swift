@@ -29,9 +29,9 @@ public final class MaxPool2x2: Layer {
         output.resize(n, c, ho, wo)
         let x = input.storage, y = output.storage
         hasArgmax = training
+        let vector = usesVectorKernel && Conv2d.directKernelsAvailable
         if training {
             if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
-            let vector = usesVectorKernel && Conv2d.directKernelsAvailable
             argmax.withUnsafeMutableBufferPointer { idx in
                 let idx = idx.baseAddress!
                 Parallel.forEachChunk(count: n * c, minimumChunk: 16) { _, planes in
@@ -47,7 +47,7 @@ public final class MaxPool2x2: Layer {
             }
             return output
         }
-        if usesVectorKernel && Conv2d.directKernelsAvailable {
+        if vector {
             Parallel.forEachChunk(count: n * c, minimumChunk: 16) { _, planes in
                 for p in planes { ck_maxpool2x2(x + p * h * w, Int32(h), Int32(w), y + p * ho * wo, nil) }
             }
